@@ -1,0 +1,306 @@
+package zmtp
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// testCtx returns a context bounded by the test's deadline and 60 s.
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// startEcho runs a Router on 127.0.0.1:0 that sends every message back to
+// the peer it came from.
+func startEcho(t testing.TB, opts *Options) *Router {
+	t.Helper()
+	r, err := Listen("127.0.0.1:0", opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	go func() {
+		for {
+			c, err := r.Accept(context.Background())
+			if err != nil {
+				return
+			}
+			go func() {
+				for {
+					m, err := c.Recv(context.Background())
+					if err != nil {
+						return
+					}
+					err = c.Send(context.Background(), m.Frames...)
+					m.Release()
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return r
+}
+
+// randFrames returns frames of the sizes interop tests use.
+func randFrames(t testing.TB, sizes ...int) [][]byte {
+	frames := make([][]byte, len(sizes))
+	for i, n := range sizes {
+		frames[i] = make([]byte, n)
+		if _, err := rand.Read(frames[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return frames
+}
+
+func sameFrames(t testing.TB, got, want [][]byte) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d frames, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Fatalf("frame %d: got %d octets, want %d, contents differ", i, len(got[i]), len(want[i]))
+		}
+	}
+}
+
+var interopSizes = []int{0, 1, 255, 256, 4 << 20, 32 << 20}
+
+func TestGoToGoNull(t *testing.T) {
+	ctx := testCtx(t)
+	r := startEcho(t, nil)
+	c, err := Dial(ctx, r.Addr().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	want := randFrames(t, interopSizes...)
+	for range 2 {
+		if err := c.Send(ctx, want...); err != nil {
+			t.Fatal(err)
+		}
+		m, err := c.Recv(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameFrames(t, m.Frames, want)
+		m.Release()
+	}
+}
+
+func TestSendFileSection(t *testing.T) {
+	ctx := testCtx(t)
+	r := startEcho(t, nil)
+	c, err := Dial(ctx, r.Addr().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	data := randFrames(t, 3<<20)[0]
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	parts := []Part{{Data: []byte("CHUNK")}, {File: f, Offset: 1000, Len: 2 << 20}, {File: f, Offset: 0, Len: 0}}
+	if err := c.SendParts(ctx, parts); err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Recv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Release()
+	sameFrames(t, m.Frames, [][]byte{[]byte("CHUNK"), data[1000 : 1000+2<<20], {}})
+	// A section past the end of the file fails and closes the connection
+	// rather than send a frame shorter than its header says.
+	err = c.SendParts(ctx, []Part{{File: f, Offset: int64(len(data)) - 10, Len: 100}})
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("short file section: got %v", err)
+	}
+}
+
+func TestRouterAssignsIdentities(t *testing.T) {
+	ctx := testCtx(t)
+	r, err := Listen("127.0.0.1:0", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ids := map[string]bool{}
+	for i := range 3 {
+		opts := &Options{}
+		if i == 2 {
+			opts.Identity = []byte("named")
+		}
+		c, err := Dial(ctx, r.Addr().String(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		sc, err := r.Accept(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := sc.ID()
+		if i < 2 && (len(id) != 5 || id[0] != 0) {
+			t.Fatalf("generated identity %x, want 5 octets starting with 0", id)
+		}
+		if i == 2 && string(id) != "named" {
+			t.Fatalf("identity %q, want the peer's own", id)
+		}
+		ids[string(id)] = true
+		if err := r.Send(ctx, id, []byte("hi"), []byte{byte(i)}); err != nil {
+			t.Fatal(err)
+		}
+		m, err := c.Recv(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameFrames(t, m.Frames, [][]byte{[]byte("hi"), {byte(i)}})
+	}
+	if len(ids) != 3 {
+		t.Fatalf("identities not distinct: %v", ids)
+	}
+	if err := r.Send(ctx, []byte("gone"), []byte("x")); !errors.Is(err, ErrNoPeer) {
+		t.Fatalf("send to unknown peer: %v", err)
+	}
+}
+
+func TestMessageTooLarge(t *testing.T) {
+	ctx := testCtx(t)
+	r := startEcho(t, &Options{MaxMessageSize: 1000})
+	c, err := Dial(ctx, r.Addr().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// 600 + 600 octets in one message exceeds the server's 1000.
+	if err := c.Send(ctx, make([]byte, 600), make([]byte, 600)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Recv(ctx); err == nil {
+		t.Fatal("server echoed a message over its limit")
+	}
+	// Another client is unaffected.
+	c2, err := Dial(ctx, r.Addr().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if err := c2.Send(ctx, make([]byte, 900)); err != nil {
+		t.Fatal(err)
+	}
+	m, err := c2.Recv(ctx)
+	if err != nil || len(m.Frames[0]) != 900 {
+		t.Fatalf("second client: %v", err)
+	}
+}
+
+func TestHeartbeatTimeout(t *testing.T) {
+	ctx := testCtx(t)
+	// A raw peer that completes the NULL handshake and then stays silent.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		if _, _, _, err := handshake(nc, ptr((&Options{}).withDefaults()), TypeRouter); err != nil {
+			return
+		}
+		_, _ = io.Copy(io.Discard, nc)
+	}()
+	c, err := Dial(ctx, ln.Addr().String(), &Options{HeartbeatTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	select {
+	case <-c.Done():
+	case <-ctx.Done():
+		t.Fatal("silent peer never timed out")
+	}
+	if !errors.Is(c.Err(), ErrHeartbeat) {
+		t.Fatalf("got %v, want a heartbeat timeout", c.Err())
+	}
+}
+
+func TestPingPong(t *testing.T) {
+	ctx := testCtx(t)
+	// Heartbeats every 20 ms with a 300 ms timeout keep an idle but live
+	// connection open: the echo server answers every PING.
+	r := startEcho(t, nil)
+	c, err := Dial(ctx, r.Addr().String(), &Options{HeartbeatInterval: 20 * time.Millisecond, HeartbeatTimeout: 300 * time.Millisecond, HeartbeatTTL: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	timer := time.NewTimer(time.Second)
+	defer timer.Stop()
+	select {
+	case <-c.Done():
+		t.Fatalf("live connection closed: %v", c.Err())
+	case <-timer.C:
+	}
+	if err := c.Send(ctx, []byte("still here")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Recv(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestCloseWhileBusy(t *testing.T) {
+	ctx := testCtx(t)
+	r := startEcho(t, nil)
+	c, err := Dial(ctx, r.Addr().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 8<<20)
+	errs := make(chan error, 8)
+	for range 4 {
+		go func() { errs <- c.Send(ctx, big) }()
+		go func() {
+			m, err := c.Recv(ctx)
+			m.Release()
+			errs <- err
+		}()
+	}
+	c.Close()
+	for range 8 {
+		<-errs // every waiter returns
+	}
+	if err := c.Send(ctx, []byte("x")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("send after close: %v", err)
+	}
+	r.Close()
+	if _, err := r.Accept(ctx); !errors.Is(err, ErrClosed) {
+		t.Fatalf("accept after close: %v", err)
+	}
+}

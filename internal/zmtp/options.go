@@ -1,0 +1,89 @@
+package zmtp
+
+import "time"
+
+// Defaults for Options fields left at zero.
+const (
+	// DefaultMaxMessageSize bounds a message when Options.MaxMessageSize is
+	// zero: room for FlaxFile's largest chunk (32 MiB) twice over.
+	DefaultMaxMessageSize = 64 << 20
+	// DefaultHandshakeTimeout bounds the greeting and mechanism exchange.
+	DefaultHandshakeTimeout = 10 * time.Second
+	// DefaultMaxHandshakes bounds a Router's concurrent handshakes.
+	DefaultMaxHandshakes = 256
+	// DefaultRecvQueue is how many complete messages a connection holds
+	// for Recv before its reader stops reading from the socket.
+	DefaultRecvQueue = 2
+)
+
+// Options configures a connection or a router. The zero value is usable and
+// every zero field means the documented default. An Options must not be
+// changed after it has been passed to Dial or Listen.
+type Options struct {
+	// Mechanism is the security mechanism; nil means NULL.
+	Mechanism Mechanism
+	// Identity is the routing identity sent in READY; empty by default, as
+	// FlaxFile 1.2's sockets.
+	Identity []byte
+	// MaxMessageSize bounds the total payload of one received message;
+	// zero means DefaultMaxMessageSize. A peer that announces more is
+	// disconnected before anything is allocated.
+	MaxMessageSize int64
+	// HandshakeTimeout bounds the whole handshake; zero means
+	// DefaultHandshakeTimeout.
+	HandshakeTimeout time.Duration
+	// HeartbeatInterval, when positive, sends a PING this often to peers
+	// that speak ZMTP 3.1 (RFC 37 §2.7).
+	HeartbeatInterval time.Duration
+	// HeartbeatTimeout, when positive, closes a connection on which nothing
+	// arrives for this long. Zero means three heartbeat intervals when
+	// heartbeats are on, else no timeout (unless the peer asks for one
+	// with a PING TTL).
+	HeartbeatTimeout time.Duration
+	// HeartbeatTTL is the time-to-live advertised in our PINGs; zero means
+	// none.
+	HeartbeatTTL time.Duration
+	// Buffers supplies frame buffers; nil gives each Router, or each Dial,
+	// a pool of its own.
+	Buffers BufferPool
+	// RecvQueue is how many complete messages wait for Recv; zero means
+	// DefaultRecvQueue.
+	RecvQueue int
+	// MaxHandshakes bounds how many connections a Router handshakes at
+	// once; further connections are closed at once. Zero means
+	// DefaultMaxHandshakes.
+	MaxHandshakes int
+	// MaxConns bounds how many connections a Router keeps open after their
+	// handshake; zero means no bound.
+	MaxConns int
+}
+
+// withDefaults returns a copy of o (nil allowed) with zero fields filled in.
+func (o *Options) withDefaults() Options {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	if r.Mechanism == nil {
+		r.Mechanism = Null{}
+	}
+	if r.MaxMessageSize <= 0 {
+		r.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if r.HandshakeTimeout <= 0 {
+		r.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if r.HeartbeatTimeout <= 0 && r.HeartbeatInterval > 0 {
+		r.HeartbeatTimeout = 3 * r.HeartbeatInterval
+	}
+	if r.Buffers == nil {
+		r.Buffers = NewBufferPool()
+	}
+	if r.RecvQueue <= 0 {
+		r.RecvQueue = DefaultRecvQueue
+	}
+	if r.MaxHandshakes <= 0 {
+		r.MaxHandshakes = DefaultMaxHandshakes
+	}
+	return r
+}

@@ -1,0 +1,145 @@
+package zmtp
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+)
+
+// readLoop is the reader goroutine: it decodes frames into messages and
+// hands complete messages to Recv, answers PINGs through the writer and ends
+// the connection on the first error.
+func (c *Conn) readLoop() {
+	r := io.Reader(c.br)
+	if c.hbTimeout > 0 || c.peer.supportsHeartbeats() {
+		r = &deadlineReader{r: c.br, c: c}
+	}
+	var hdrBuf [MaxHeaderSize]byte
+	msg := &Message{pool: c.pool}
+	var total int64
+	overhead := uint64(0)
+	if c.codec != nil {
+		overhead = uint64(c.codec.Overhead())
+	}
+	for {
+		h, err := ReadFrameHeader(r, &hdrBuf)
+		if err != nil {
+			if total > 0 {
+				err = noEOF(err)
+			}
+			c.endRead(msg, err)
+			return
+		}
+		if h.Size < overhead || h.Size-overhead > uint64(c.maxMsg-total) {
+			c.endRead(msg, fmt.Errorf("%w: frame of %d octets after %d, limit %d", ErrMessageTooLarge, h.Size, total, c.maxMsg))
+			return
+		}
+		raw := c.pool.Get(int(h.Size))
+		if _, err := io.ReadFull(r, raw); err != nil {
+			c.pool.Put(raw)
+			c.endRead(msg, noEOF(err))
+			return
+		}
+		flags, payload, backing := h.Flags, raw, raw
+		if c.codec != nil {
+			if !h.Command() {
+				c.pool.Put(raw)
+				c.endRead(msg, fmt.Errorf("%w: plaintext frame on an encrypted connection", ErrProtocol))
+				return
+			}
+			backing = c.pool.Get(len(raw))
+			flags, payload, err = c.codec.Open(backing, h, raw)
+			c.pool.Put(raw)
+			if err != nil {
+				c.pool.Put(backing)
+				c.endRead(msg, err)
+				return
+			}
+		}
+		if flags&FlagCommand != 0 {
+			err := c.handleCommand(payload)
+			c.pool.Put(backing)
+			if err != nil {
+				c.endRead(msg, err)
+				return
+			}
+			continue
+		}
+		total += int64(len(payload))
+		msg.Frames = append(msg.Frames, payload)
+		msg.backing = append(msg.backing, backing)
+		if flags&FlagMore != 0 {
+			continue
+		}
+		select {
+		case c.recvq <- msg:
+		case <-c.done:
+			msg.Release()
+			return
+		}
+		msg = &Message{pool: c.pool}
+		total = 0
+	}
+}
+
+// endRead drops a half-assembled message and ends the connection.
+func (c *Conn) endRead(partial *Message, err error) {
+	partial.Release()
+	var ne net.Error
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		err = fmt.Errorf("%w: nothing received for %v", ErrHeartbeat, c.readTimeout())
+	}
+	c.fail(err)
+}
+
+// handleCommand acts on a command received after the handshake.
+func (c *Conn) handleCommand(body []byte) error {
+	cmd, err := ParseCommand(body)
+	if err != nil {
+		return err
+	}
+	switch cmd.Name {
+	case CmdPing:
+		p, err := ParsePing(cmd.Data)
+		if err != nil {
+			return err
+		}
+		c.peerTTL.Store(int64(p.TTL) * int64(100*time.Millisecond))
+		select {
+		case c.ctrlq <- ctrlFrame{name: CmdPong, data: append([]byte(nil), p.Context...)}:
+		default: // the writer is behind; the peer will ping again
+		}
+	case CmdError:
+		reason, err := ParseError(cmd.Data)
+		if err != nil {
+			return err
+		}
+		return &PeerError{Reason: reason}
+	default:
+		// PONG, and commands of later protocol versions, need nothing.
+	}
+	return nil
+}
+
+// readTimeout is how long the reader waits for the next octets: our own
+// heartbeat timeout or the peer's TTL, whichever is longer; zero for none.
+func (c *Conn) readTimeout() time.Duration {
+	return max(c.hbTimeout, time.Duration(c.peerTTL.Load()))
+}
+
+// deadlineReader moves the read deadline forward before every read, so a
+// timeout means "nothing arrived for that long", however large the frame.
+type deadlineReader struct {
+	r io.Reader
+	c *Conn
+}
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	if t := d.c.readTimeout(); t > 0 {
+		_ = d.c.nc.SetReadDeadline(time.Now().Add(t))
+	}
+	return d.r.Read(p)
+}

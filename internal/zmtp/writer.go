@@ -1,0 +1,157 @@
+package zmtp
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"time"
+)
+
+// ctrlFrame is a command the reader asks the writer to send (a PONG).
+type ctrlFrame struct {
+	name string
+	data []byte
+}
+
+// writeLoop is the writer goroutine: it writes queued messages, control
+// commands and heartbeats, one at a time, until the connection ends.
+func (c *Conn) writeLoop() {
+	var tick <-chan time.Time
+	if c.hbInterval > 0 && c.peer.supportsHeartbeats() {
+		t := time.NewTicker(c.hbInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	w := &frameWriter{c: c}
+	for {
+		var err error
+		select {
+		case <-c.done:
+			return
+		case req := <-c.sendq:
+			if !req.state.CompareAndSwap(reqQueued, reqTaken) {
+				continue
+			}
+			err = w.writeMessage(req.parts)
+			req.done <- err
+		case f := <-c.ctrlq:
+			err = w.writeCommand(f.name, f.data)
+		case <-tick:
+			err = w.writeCommand(CmdPing, AppendPingData(nil, Ping{TTL: c.hbTTL}))
+		}
+		if err != nil {
+			c.fail(err)
+			return
+		}
+	}
+}
+
+// frameWriter holds the writer goroutine's scratch space.
+type frameWriter struct {
+	c    *Conn
+	hdrs []byte      // headers of the message being written
+	bufs net.Buffers // what the next vectored write sends
+	held [][]byte    // pooled buffers to return after the write
+}
+
+// writeCommand writes one command frame, sealed when there is a codec.
+func (w *frameWriter) writeCommand(name string, data []byte) error {
+	body := AppendCommandBody(nil, name, data)
+	if w.c.codec == nil {
+		_, err := w.c.nc.Write(AppendCommandFrame(nil, name, data))
+		return err
+	}
+	out, err := w.c.codec.Seal(nil, FlagCommand, body)
+	if err != nil {
+		return err
+	}
+	_, err = w.c.nc.Write(out)
+	return err
+}
+
+// writeMessage writes a multipart message: on a plaintext connection its
+// headers and byte bodies go out in one vectored write, file sections by
+// sendfile between them; on an encrypted one each frame is sealed into a
+// pooled buffer and the lot goes out in one vectored write.
+func (w *frameWriter) writeMessage(parts []Part) error {
+	defer w.release()
+	if need := len(parts) * MaxHeaderSize; cap(w.hdrs) < need {
+		w.hdrs = make([]byte, 0, need)
+	}
+	w.hdrs = w.hdrs[:0]
+	for i, p := range parts {
+		var flags byte
+		if i < len(parts)-1 {
+			flags = FlagMore
+		}
+		if p.File != nil && p.Len < 0 {
+			return fmt.Errorf("zmtp: negative file section length %d", p.Len)
+		}
+		if w.c.codec != nil {
+			if err := w.sealPart(flags, p); err != nil {
+				return err
+			}
+			continue
+		}
+		start := len(w.hdrs)
+		w.hdrs = AppendFrameHeader(w.hdrs, flags, uint64(p.size()))
+		w.bufs = append(w.bufs, w.hdrs[start:])
+		if p.File == nil {
+			if len(p.Data) > 0 {
+				w.bufs = append(w.bufs, p.Data)
+			}
+			continue
+		}
+		if err := w.flush(); err != nil {
+			return err
+		}
+		if err := sendFile(w.c.nc, p.File, p.Offset, p.Len); err != nil {
+			return err
+		}
+	}
+	return w.flush()
+}
+
+// sealPart encrypts one frame into a pooled buffer queued for the next write.
+func (w *frameWriter) sealPart(flags byte, p Part) error {
+	data := p.Data
+	if p.File != nil {
+		buf := w.c.pool.Get(int(p.Len))
+		w.held = append(w.held, buf)
+		if _, err := p.File.ReadAt(buf, p.Offset); err != nil && err != io.EOF {
+			return fmt.Errorf("zmtp: reading file section: %w", err)
+		}
+		data = buf
+	}
+	out := w.c.pool.Get(MaxHeaderSize + w.c.codec.Overhead() + len(data))
+	out, err := w.c.codec.Seal(out[:0], flags, data)
+	if err != nil {
+		w.c.pool.Put(out)
+		return err
+	}
+	w.held = append(w.held, out)
+	w.bufs = append(w.bufs, out)
+	return nil
+}
+
+// flush writes what is queued with one vectored write.
+func (w *frameWriter) flush() error {
+	if len(w.bufs) == 0 {
+		return nil
+	}
+	_, err := w.bufs.WriteTo(w.c.nc)
+	w.bufs = w.bufs[:0]
+	return err
+}
+
+// release returns held buffers to the pool and drops references to the
+// caller's data.
+func (w *frameWriter) release() {
+	for _, b := range w.held {
+		w.c.pool.Put(b)
+	}
+	clear(w.held)
+	w.held = w.held[:0]
+	clear(w.bufs[:cap(w.bufs)])
+	w.bufs = w.bufs[:0]
+}
