@@ -45,9 +45,9 @@ func (c *Conn) readLoop() {
 		}
 		flags, payload, backing := h.Flags, raw, raw
 		if c.codec != nil {
-			if !h.Command() {
+			if h.More() {
 				c.pool.Put(raw)
-				c.endRead(msg, fmt.Errorf("%w: plaintext frame on an encrypted connection", ErrProtocol))
+				c.endRead(msg, fmt.Errorf("%w: MORE set outside the box on an encrypted connection", ErrProtocol))
 				return
 			}
 			backing = c.pool.Get(len(raw))

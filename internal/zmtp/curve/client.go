@@ -29,9 +29,6 @@ func (*Client) AsServer() bool { return false }
 
 // Handshake implements zmtp.Mechanism: HELLO, WELCOME, INITIATE, READY.
 func (m *Client) Handshake(hs *zmtp.Handshake) (zmtp.Codec, error) {
-	if !hs.Peer.AsServer {
-		return nil, fmt.Errorf("%w: the peer is not a CURVE server", zmtp.ErrProtocol)
-	}
 	pub, sec := m.PublicKey, m.SecretKey
 	if pub.IsZero() && sec.IsZero() {
 		var err error

@@ -47,7 +47,9 @@ func (c *codec) Seal(dst []byte, flags byte, payload []byte) ([]byte, error) {
 	plain := c.pool.Get(1 + len(payload))
 	plain[0] = inner
 	copy(plain[1:], payload)
-	dst = zmtp.AppendFrameHeader(dst, zmtp.FlagCommand, uint64(messageOverhead+len(payload)))
+	// libzmq sends MESSAGE in a plain message frame, the real flags being
+	// inside the box; so do we.
+	dst = zmtp.AppendFrameHeader(dst, 0, uint64(messageOverhead+len(payload)))
 	dst = append(dst, "\x07MESSAGE"...)
 	dst = binary.BigEndian.AppendUint64(dst, c.sendNonce)
 	dst = box.SealAfterPrecomputation(dst, plain, shortNonce(c.sendPrefix, c.sendNonce), &c.key)

@@ -213,9 +213,9 @@ func TestMessageLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// RFC 26 §2.8: a command frame (flags 0x04, short size), name
+	// RFC 26 §2.8: a frame (flags 0 as libzmq sends it, short size), name
 	// "MESSAGE", 8-octet nonce, then Box[flags + payload].
-	want := []byte{0x04, byte(messageOverhead + 5), 7, 'M', 'E', 'S', 'S', 'A', 'G', 'E', 0, 0, 0, 0, 0, 0, 0, 3}
+	want := []byte{0x00, byte(messageOverhead + 5), 7, 'M', 'E', 'S', 'S', 'A', 'G', 'E', 0, 0, 0, 0, 0, 0, 0, 3}
 	if !bytes.Equal(wire[:len(want)], want) {
 		t.Fatalf("header % x, want % x", wire[:len(want)], want)
 	}

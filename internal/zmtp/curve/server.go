@@ -47,9 +47,6 @@ func (*Server) AsServer() bool { return true }
 // The cookie key is made for this handshake alone and forgotten when it
 // ends, so a cookie cannot be replayed on another connection.
 func (m *Server) Handshake(hs *zmtp.Handshake) (zmtp.Codec, error) {
-	if hs.Peer.AsServer {
-		return nil, fmt.Errorf("%w: both peers claim the CURVE server role", zmtp.ErrProtocol)
-	}
 	fail := func(reason string, err error) (zmtp.Codec, error) {
 		hs.SendError(reason)
 		return nil, err
