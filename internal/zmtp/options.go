@@ -13,7 +13,7 @@ const (
 	DefaultMaxHandshakes = 256
 	// DefaultRecvQueue is how many complete messages a connection holds
 	// for Recv before its reader stops reading from the socket.
-	DefaultRecvQueue = 2
+	DefaultRecvQueue = 1
 )
 
 // Options configures a connection or a router. The zero value is usable and

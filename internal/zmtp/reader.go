@@ -13,8 +13,10 @@ import (
 // hands complete messages to Recv, answers PINGs through the writer and ends
 // the connection on the first error.
 func (c *Conn) readLoop() {
+	// Reads go straight to br until a timeout applies: ours from the start,
+	// or the peer's once its first PING carries a TTL.
 	r := io.Reader(c.br)
-	if c.hbTimeout > 0 || c.peer.supportsHeartbeats() {
+	if c.hbTimeout > 0 {
 		r = &deadlineReader{r: c.br, c: c}
 	}
 	var hdrBuf [MaxHeaderSize]byte
@@ -25,6 +27,9 @@ func (c *Conn) readLoop() {
 		overhead = uint64(c.codec.Overhead())
 	}
 	for {
+		if r == io.Reader(c.br) && c.peerTTL.Load() > 0 {
+			r = &deadlineReader{r: c.br, c: c}
+		}
 		h, err := ReadFrameHeader(r, &hdrBuf)
 		if err != nil {
 			if total > 0 {
