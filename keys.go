@@ -1,0 +1,55 @@
+package flaxfile
+
+import (
+	"crypto/pbkdf2"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
+)
+
+// Password key derivation, exactly as FlaxFile 1.2 does it.
+const (
+	// PasswordSalt is 1.2's fixed PBKDF2 salt. Being fixed, it lets the same
+	// password give the same key on every deployment, which makes offline
+	// guessing cheaper; key-file mode avoids it.
+	PasswordSalt = "flaxfile-server-v1"
+	// PasswordIterations is 1.2's PBKDF2-HMAC-SHA256 iteration count.
+	PasswordIterations = 100000
+)
+
+// Key is a Curve25519 key: a server's or a client's, public or secret.
+type Key [32]byte
+
+// String returns k in Z85, the text form ZeroMQ uses (40 characters).
+func (k Key) String() string { return curve.Key(k).String() }
+
+// ParseKey decodes a key from its 40-character Z85 form.
+func ParseKey(s string) (Key, error) {
+	k, err := curve.ParseKey(s)
+	return Key(k), err
+}
+
+// ServerKeysFromPassword derives a server's CURVE key pair from a password
+// as FlaxFile 1.2 does: the secret key is PBKDF2-HMAC-SHA256(password,
+// PasswordSalt, PasswordIterations, 32 octets), used as an X25519 scalar as
+// it is; the public key is X25519(secret, 9). Clients derive the same public
+// key to authenticate the server. It costs about 100 000 hash rounds, so
+// call it once per password.
+func ServerKeysFromPassword(password string) (public, secret Key, err error) {
+	s, err := pbkdf2.Key(sha256.New, password, []byte(PasswordSalt), PasswordIterations, 32)
+	if err != nil {
+		return public, secret, fmt.Errorf("flaxfile: deriving key: %w", err)
+	}
+	copy(secret[:], s)
+	pub, err := curve.PublicKey(curve.Key(secret))
+	return Key(pub), secret, err
+}
+
+// Fingerprint returns the fingerprint FlaxFile 1.2 prints for a server
+// public key: "SHA256:", the first 32 hex digits of SHA-256(key), "...".
+func Fingerprint(public Key) string {
+	sum := sha256.Sum256(public[:])
+	return "SHA256:" + hex.EncodeToString(sum[:16]) + "..."
+}
