@@ -163,3 +163,37 @@ func TestInteropWrongServerKey(t *testing.T) {
 	}
 	t.Log(fmt.Sprint(err))
 }
+
+// TestInteropHeartbeats: libzmq pings us every 50 ms and drops us if we do
+// not answer; we ping it and drop it if it does not answer. An idle second
+// later the connection still carries messages, both ways encrypted.
+func TestInteropHeartbeats(t *testing.T) {
+	ctx := ctxFor(t)
+	t.Setenv("PEER_HEARTBEAT_MS", "50")
+	pub, sec, _ := curve.GenerateKeyPair()
+	peer := pyzmq.Start(t, "testdata/peer.py", "router", sec.String())
+	port := peer.Line(t)
+	c, err := zmtp.Dial(ctx, "127.0.0.1:"+port, &zmtp.Options{
+		Mechanism:         &curve.Client{ServerKey: pub},
+		HeartbeatInterval: 50 * time.Millisecond,
+		HeartbeatTimeout:  250 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	idle := time.NewTimer(time.Second)
+	defer idle.Stop()
+	select {
+	case <-c.Done():
+		t.Fatalf("connection ended while idle: %v", c.Err())
+	case <-idle.C:
+	}
+	if err := c.Send(ctx, []byte("after idling")); err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Recv(ctx)
+	if err != nil || string(m.Frames[0]) != "after idling" {
+		t.Fatalf("echo after idling: %v", err)
+	}
+}

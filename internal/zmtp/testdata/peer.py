@@ -2,7 +2,10 @@
 
   peer.py router [SECRET_Z85]          bind a ROUTER on 127.0.0.1, print its
                                        port, echo every message back to its
-                                       sender until stdin closes
+                                       sender until stdin closes; with
+                                       PEER_HEARTBEAT_MS set, libzmq sends
+                                       PINGs that often and drops a peer
+                                       silent for three times as long
   peer.py dealer ADDR SIZES SEED [SERVER_Z85]
                                        send one message with frames of the
                                        comma-separated SIZES, expect it back
@@ -12,6 +15,7 @@
 Output lines are read by the Go test; errors go to stderr with exit 1.
 """
 import hashlib
+import os
 import random
 import sys
 import threading
@@ -23,6 +27,11 @@ def router(secret):
     ctx = zmq.Context()
     s = ctx.socket(zmq.ROUTER)
     s.linger = 0
+    hb = int(os.environ.get("PEER_HEARTBEAT_MS", "0"))
+    if hb:
+        s.heartbeat_ivl = hb
+        s.heartbeat_timeout = 3 * hb
+        s.heartbeat_ttl = 3 * hb
     if secret:
         s.curve_server = True
         s.curve_secretkey = secret.encode()
