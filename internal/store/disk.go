@@ -1,0 +1,261 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"syscall"
+)
+
+// Disk is a Store in a directory. Every operation goes through an os.Root,
+// so no key, and no symbolic link inside the directory, can reach outside
+// it.
+type Disk struct {
+	root *os.Root
+}
+
+// OpenDisk opens (creating it if needed) the directory dir as a store, and
+// clears uploads left uncommitted by an earlier process.
+func OpenDisk(dir string) (*Disk, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := root.RemoveAll(PartialDir); err != nil {
+		root.Close()
+		return nil, fmt.Errorf("store: clearing partial uploads: %w", err)
+	}
+	if err := root.Mkdir(PartialDir, 0o700); err != nil {
+		root.Close()
+		return nil, err
+	}
+	return &Disk{root: root}, nil
+}
+
+// Dir returns the directory the store lives in.
+func (d *Disk) Dir() string { return d.root.Name() }
+
+// Close implements Store.
+func (d *Disk) Close() error { return d.root.Close() }
+
+// fileKey cleans a key that must name something below the root.
+func fileKey(key string) (string, error) {
+	k, err := CleanKey(key)
+	if err != nil {
+		return "", err
+	}
+	if k == "" {
+		return "", ErrInvalidKey
+	}
+	return k, nil
+}
+
+// mapErr turns file-system errors into the store's sentinels.
+func mapErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("%w: %v", ErrNotFound, err)
+	case errors.Is(err, syscall.EISDIR):
+		return fmt.Errorf("%w: %v", ErrIsDir, err)
+	case strings.Contains(err.Error(), "path escapes from parent"):
+		return fmt.Errorf("%w: %v", ErrInvalidKey, err)
+	}
+	return err
+}
+
+func info(key string, fi fs.FileInfo) Info {
+	return Info{Key: key, Size: fi.Size(), ModTime: fi.ModTime(), Mode: fi.Mode().Perm(), Dir: fi.IsDir()}
+}
+
+// Stat implements Store.
+func (d *Disk) Stat(key string) (Info, error) {
+	k, err := fileKey(key)
+	if err != nil {
+		return Info{}, err
+	}
+	fi, err := d.root.Stat(k)
+	if err != nil {
+		return Info{}, mapErr(err)
+	}
+	return info(k, fi), nil
+}
+
+// Open implements Store.
+func (d *Disk) Open(key string) (Object, error) {
+	k, err := fileKey(key)
+	if err != nil {
+		return nil, err
+	}
+	f, err := d.root.Open(k)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if fi.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s", ErrIsDir, k)
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s is not a regular file", ErrNotFound, k)
+	}
+	return &diskObject{f: f, info: info(k, fi)}, nil
+}
+
+type diskObject struct {
+	f    *os.File
+	info Info
+}
+
+func (o *diskObject) ReadAt(p []byte, off int64) (int, error) { return o.f.ReadAt(p, off) }
+func (o *diskObject) Close() error                            { return o.f.Close() }
+func (o *diskObject) Info() Info                              { return o.info }
+func (o *diskObject) File() *os.File                          { return o.f }
+
+// Create implements Store: the upload is a file under PartialDir, renamed
+// over the key by Commit.
+func (d *Disk) Create(key string) (Upload, error) {
+	k, err := fileKey(key)
+	if err != nil {
+		return nil, err
+	}
+	var rnd [12]byte
+	_, _ = rand.Read(rnd[:])
+	tmp := path.Join(PartialDir, hex.EncodeToString(rnd[:]))
+	f, err := d.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return &diskUpload{d: d, key: k, tmp: tmp, f: f}, nil
+}
+
+type diskUpload struct {
+	d    *Disk
+	key  string
+	tmp  string
+	f    *os.File
+	done bool
+}
+
+func (u *diskUpload) WriteAt(p []byte, off int64) (int, error) { return u.f.WriteAt(p, off) }
+
+func (u *diskUpload) Commit(opts CommitOptions) error {
+	if u.done {
+		return errors.New("store: upload already finished")
+	}
+	fail := func(err error) error {
+		_ = u.Abort()
+		return mapErr(err)
+	}
+	if !opts.NoSync {
+		if err := u.f.Sync(); err != nil {
+			return fail(err)
+		}
+	}
+	if opts.Mode != 0 {
+		if err := u.f.Chmod(opts.Mode.Perm()); err != nil {
+			return fail(err)
+		}
+	}
+	if err := u.f.Close(); err != nil {
+		return fail(err)
+	}
+	if !opts.ModTime.IsZero() {
+		if err := u.d.root.Chtimes(u.tmp, opts.ModTime, opts.ModTime); err != nil {
+			return fail(err)
+		}
+	}
+	if dir := path.Dir(u.key); dir != "." {
+		if err := u.d.root.MkdirAll(dir, 0o755); err != nil {
+			return fail(err)
+		}
+	}
+	if fi, err := u.d.root.Lstat(u.key); err == nil && fi.IsDir() {
+		return fail(fmt.Errorf("%w: %s", ErrIsDir, u.key))
+	}
+	if err := u.d.root.Rename(u.tmp, u.key); err != nil {
+		return fail(err)
+	}
+	u.done = true
+	return nil
+}
+
+func (u *diskUpload) Abort() error {
+	if u.done {
+		return nil
+	}
+	u.done = true
+	u.f.Close()
+	if err := u.d.root.Remove(u.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// Delete implements Store.
+func (d *Disk) Delete(key string) error {
+	k, err := fileKey(key)
+	if err != nil {
+		return err
+	}
+	fi, err := d.root.Lstat(k)
+	if err != nil {
+		return mapErr(err)
+	}
+	if fi.IsDir() {
+		return mapErr(d.root.RemoveAll(k))
+	}
+	return mapErr(d.root.Remove(k))
+}
+
+// List implements Store. It walks only the prefix's directory, in lexical
+// order, and reports regular files (and links to regular files inside the
+// store).
+func (d *Disk) List(prefix string, fn func(Info) error) error {
+	p, err := CleanKey(prefix)
+	if err != nil {
+		return nil // 1.2 lists nothing for a prefix it cannot use
+	}
+	start := "."
+	if p != "" {
+		start = p
+	}
+	fsys := d.root.FS()
+	err = fs.WalkDir(fsys, start, func(name string, de fs.DirEntry, err error) error {
+		if err != nil {
+			if name == start && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)) {
+				return fs.SkipAll
+			}
+			return nil // an unreadable directory is skipped, as rglob does
+		}
+		if name == PartialDir && de.IsDir() {
+			return fs.SkipDir
+		}
+		if de.IsDir() {
+			return nil
+		}
+		fi, err := fs.Stat(fsys, name) // follows links, inside the root only
+		if err != nil || !fi.Mode().IsRegular() {
+			return nil
+		}
+		if p != "" && name == p {
+			return nil // a prefix names a directory, never a file
+		}
+		return fn(info(name, fi))
+	})
+	return err
+}

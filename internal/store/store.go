@@ -1,0 +1,116 @@
+// Package store keeps FlaxFile's files: an interface that the server uses,
+// a disk implementation confined to its root with os.Root, and (in
+// storetest) the conformance suite every implementation passes.
+//
+// Keys are slash-separated relative paths. A new version of a key is
+// written aside and becomes visible only when committed, atomically, so
+// readers and listings never see a partial file, and an upload that fails
+// leaves the previous version untouched.
+package store
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"time"
+)
+
+// Errors callers branch on.
+var (
+	// ErrNotFound: no file or directory under that key.
+	ErrNotFound = errors.New("store: not found")
+	// ErrInvalidKey: the key escapes the store, names its root, holds a
+	// NUL, or names the store's own bookkeeping.
+	ErrInvalidKey = errors.New("store: invalid key")
+	// ErrIsDir: the key names a directory where a file is needed.
+	ErrIsDir = errors.New("store: is a directory")
+)
+
+// Info describes a stored file or directory.
+type Info struct {
+	Key     string
+	Size    int64
+	ModTime time.Time
+	Mode    os.FileMode
+	Dir     bool
+}
+
+// Store is where files live.
+type Store interface {
+	// Stat describes key.
+	Stat(key string) (Info, error)
+	// Open opens the current version of a file for reading. The Object
+	// keeps reading that version even if the key is replaced meanwhile.
+	Open(key string) (Object, error)
+	// Create starts a new version of a file, invisible until committed.
+	Create(key string) (Upload, error)
+	// Delete removes a file, or a directory with everything in it. The
+	// root itself cannot be deleted.
+	Delete(key string) error
+	// List calls fn for every file whose key lies under the directory
+	// prefix ("" for all), in lexical order of keys. Uncommitted uploads
+	// are never listed.
+	List(prefix string, fn func(Info) error) error
+	// Close releases the store.
+	Close() error
+}
+
+// Object is an open version of a file.
+type Object interface {
+	io.ReaderAt
+	io.Closer
+	// Info describes this version.
+	Info() Info
+	// File returns the underlying *os.File for zero-copy sends, or nil.
+	File() *os.File
+}
+
+// Upload is a version being written.
+type Upload interface {
+	io.WriterAt
+	// Commit makes the written octets the current version of the key,
+	// replacing any previous one atomically.
+	Commit(opts CommitOptions) error
+	// Abort discards the upload. It is safe after Commit (it does nothing
+	// then) and more than once.
+	Abort() error
+}
+
+// CommitOptions tune Commit.
+type CommitOptions struct {
+	// NoSync skips flushing the data to stable storage before it is
+	// published; faster, but a crash can then publish a file with holes.
+	NoSync bool
+	// ModTime, when not zero, becomes the file's modification time.
+	ModTime time.Time
+	// Mode, when not zero, becomes the file's permission bits.
+	Mode os.FileMode
+}
+
+// PartialDir is the directory under the root where uploads are written
+// before they are committed; keys inside it are refused.
+const PartialDir = ".flaxfile-partial"
+
+// CleanKey normalises a key as FlaxFile 1.2 does (compat §4): leading
+// slashes are dropped and "." and ".." resolved lexically. A key that
+// escapes, holds a NUL, or lies under PartialDir is ErrInvalidKey. The
+// root comes back as "", which only List accepts.
+func CleanKey(key string) (string, error) {
+	if strings.ContainsRune(key, 0) {
+		return "", ErrInvalidKey
+	}
+	k := path.Clean(strings.TrimLeft(key, "/"))
+	if k == "." {
+		return "", nil
+	}
+	if k == ".." || strings.HasPrefix(k, "../") {
+		return "", ErrInvalidKey
+	}
+	first, _, _ := strings.Cut(k, "/")
+	if first == PartialDir {
+		return "", ErrInvalidKey
+	}
+	return k, nil
+}

@@ -1,0 +1,64 @@
+package wire
+
+// FlaxFile 1.2 commands (compat §3).
+const (
+	CmdPing          = "PING"
+	CmdUploadStart   = "UPLOAD_START_CONCURRENT"
+	CmdUploadChunk   = "UPLOAD_CHUNK_CONCURRENT"
+	CmdUploadEnd     = "UPLOAD_END"
+	CmdDownloadStart = "DOWNLOAD_START_CONCURRENT"
+	CmdDownloadChunk = "DOWNLOAD_CHUNK_CONCURRENT"
+	CmdList          = "LIST"
+	CmdDelete        = "DELETE"
+)
+
+// FlaxFile 1.2 replies.
+const (
+	ReplyPong  = "PONG"
+	ReplyOK    = "OK"
+	ReplyError = "ERROR"
+	ReplyAck   = "ACK"
+	ReplyChunk = "CHUNK"
+)
+
+// The exact ERROR strings of FlaxFile 1.2 (compat §3).
+const (
+	ErrUnknownCommand   = "Unknown command"
+	ErrMissingArguments = "Missing arguments"
+	ErrSessionIDTooLong = "session_id too long"
+	ErrFileKeyTooLong   = "file_key too long"
+	ErrInvalidFileSize  = "invalid file_size"
+	ErrInvalidMaxConc   = "invalid max_concurrency"
+	ErrInvalidFilePath  = "Invalid file path"
+	ErrNoActiveUpload   = "No active upload"
+	ErrNoData           = "No data"
+	ErrSessionNotFound  = "Session not found"
+	ErrMissingFileKey   = "Missing file_key"
+	ErrFileNotFound     = "File not found"
+)
+
+// Limits UPLOAD_START checks, in 1.2's order (compat §3).
+const (
+	MaxSessionIDLen = 256            // characters
+	MaxFileKeyLen   = 4096           // characters
+	MaxFileSize     = 10 * (1 << 40) // 10 TiB
+	MaxConcurrency  = 1024           // per-socket window a client may declare
+	DefaultChunk    = 16 << 20       // server chunk below LargeFile
+	LargeChunk      = 32 << 20       // server chunk from LargeFile up
+	LargeFile       = 500 << 20      // where the server default changes
+	ClientChunk     = 4 << 20        // what the 1.2 client asks DOWNLOAD_START for
+	DefaultPort     = 25555          // the one TCP port
+	DefaultStorage  = "./zmq_streaming_storage"
+)
+
+// ServerChunkSize is 1.2's default download chunk for a file of size
+// octets: 16 MiB below 500 MiB, else 32 MiB.
+func ServerChunkSize(size int64) int64 {
+	if size < LargeFile {
+		return DefaultChunk
+	}
+	return LargeChunk
+}
+
+// Delimiter is the empty frame that starts every request and reply.
+var Delimiter = []byte{}
