@@ -22,6 +22,7 @@ type Conn struct {
 	br       *bufio.Reader
 	codec    Codec
 	pool     BufferPool
+	budget   *Budget
 	maxMsg   int64
 	peer     Greeting
 	peerMeta Metadata
@@ -51,6 +52,7 @@ func newConn(nc net.Conn, br *bufio.Reader, codec Codec, hs *Handshake, o *Optio
 		br:         br,
 		codec:      codec,
 		pool:       o.Buffers,
+		budget:     o.Budget,
 		maxMsg:     o.MaxMessageSize,
 		peer:       hs.Peer,
 		peerMeta:   hs.peerMeta,

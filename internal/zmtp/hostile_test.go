@@ -210,3 +210,60 @@ func TestDialHandshakeTimeout(t *testing.T) {
 		t.Fatalf("got %v, want a HandshakeError", err)
 	}
 }
+
+// TestBudgetBoundsReceivedMemory: with a 1 MiB budget, three connections
+// each sending 1 MiB messages never hold more than the budget plus one
+// message's overdraft while nobody takes their messages.
+func TestBudgetBoundsReceivedMemory(t *testing.T) {
+	ctx := testCtx(t)
+	budget := NewBudget(1 << 20)
+	r, err := Listen("127.0.0.1:0", &Options{Budget: budget}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var server []*Conn
+	for range 3 {
+		c, err := Dial(ctx, r.Addr().String(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		sc, err := r.Accept(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		server = append(server, sc)
+		go func() {
+			for range 4 {
+				if c.Send(ctx, []byte("hdr"), make([]byte, 1<<20)) != nil {
+					return
+				}
+			}
+		}()
+	}
+	msgs := make(chan *Message)
+	for _, sc := range server {
+		go func() {
+			for {
+				m, err := sc.Recv(ctx)
+				if err != nil {
+					return
+				}
+				msgs <- m
+			}
+		}()
+	}
+	for i := range 12 {
+		m := <-msgs
+		// The message we hold has the whole budget; every other reader
+		// waits for it.
+		if used := budget.Used(); used != 1<<20 {
+			t.Fatalf("message %d: budget used %d, want exactly one message", i, used)
+		}
+		m.Release()
+	}
+	if used := budget.Used(); used > 1<<20 {
+		t.Fatalf("budget left %d", used)
+	}
+}

@@ -11,6 +11,8 @@ type Message struct {
 
 	backing [][]byte
 	pool    BufferPool
+	budget  *Budget
+	held    int64 // octets of budget this message holds
 }
 
 // Release returns the message's buffers to their pool. It is safe to call
@@ -21,6 +23,10 @@ func (m *Message) Release() {
 	}
 	for _, b := range m.backing {
 		m.pool.Put(b)
+	}
+	if m.budget != nil {
+		m.budget.Release(m.held)
+		m.held = 0
 	}
 	m.backing = nil
 	m.Frames = nil

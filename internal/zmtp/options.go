@@ -56,6 +56,9 @@ type Options struct {
 	// MaxConns bounds how many connections a Router keeps open after their
 	// handshake; zero means no bound.
 	MaxConns int
+	// Budget, when set, bounds the memory that received frame bodies of
+	// at least 32 KiB hold at once, across every connection sharing it.
+	Budget *Budget
 }
 
 // withDefaults returns a copy of o (nil allowed) with zero fields filled in.

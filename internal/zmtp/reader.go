@@ -20,7 +20,7 @@ func (c *Conn) readLoop() {
 		r = &deadlineReader{r: c.br, c: c}
 	}
 	var hdrBuf [MaxHeaderSize]byte
-	msg := &Message{pool: c.pool}
+	msg := &Message{pool: c.pool, budget: c.budget}
 	var total int64
 	overhead := uint64(0)
 	if c.codec != nil {
@@ -41,6 +41,22 @@ func (c *Conn) readLoop() {
 		if h.Size < overhead || h.Size-overhead > uint64(c.maxMsg-total) {
 			c.endRead(msg, fmt.Errorf("%w: frame of %d octets after %d, limit %d", ErrMessageTooLarge, h.Size, total, c.maxMsg))
 			return
+		}
+		if c.budget != nil && h.Size >= minPooled {
+			// A CURVE frame needs its ciphertext and its plaintext.
+			need := int64(h.Size)
+			if c.codec != nil {
+				need *= 2
+			}
+			if msg.held == 0 {
+				if !c.budget.Acquire(c.done, need) {
+					msg.Release()
+					return
+				}
+			} else {
+				c.budget.Overdraw(need)
+			}
+			msg.held += need
 		}
 		raw := c.pool.Get(int(h.Size))
 		if _, err := io.ReadFull(r, raw); err != nil {
@@ -85,7 +101,7 @@ func (c *Conn) readLoop() {
 			msg.Release()
 			return
 		}
-		msg = &Message{pool: c.pool}
+		msg = &Message{pool: c.pool, budget: c.budget}
 		total = 0
 	}
 }
