@@ -152,6 +152,7 @@ type diskUpload struct {
 }
 
 func (u *diskUpload) WriteAt(p []byte, off int64) (int, error) { return u.f.WriteAt(p, off) }
+func (u *diskUpload) ReadAt(p []byte, off int64) (int, error)  { return u.f.ReadAt(p, off) }
 
 func (u *diskUpload) Commit(opts CommitOptions) error {
 	if u.done {

@@ -67,9 +67,10 @@ type Object interface {
 	File() *os.File
 }
 
-// Upload is a version being written.
+// Upload is a version being written. ReadAt reads back what was written.
 type Upload interface {
 	io.WriterAt
+	io.ReaderAt
 	// Commit makes the written octets the current version of the key,
 	// replacing any previous one atomically.
 	Commit(opts CommitOptions) error

@@ -1,0 +1,315 @@
+package flaxfile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/flaxfile/flaxfile/internal/wire"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
+	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
+)
+
+// Defaults for Options fields left at zero.
+const (
+	// DefaultConnectTimeout bounds connecting: the handshake and the first
+	// PING, as 1.2's 5 s.
+	DefaultConnectTimeout = 5 * time.Second
+	// DefaultReplyTimeout bounds the wait for any reply while requests are
+	// outstanding.
+	DefaultReplyTimeout = 60 * time.Second
+	// DefaultPort is the server's port when an address names none.
+	DefaultPort = wire.DefaultPort
+)
+
+// Options configures a Client. Zero fields take the documented defaults;
+// a nil *Options is the zero value.
+type Options struct {
+	// Password, when not empty, encrypts with CurveZMQ using the server key
+	// derived from it (ServerKeysFromPassword).
+	Password string
+	// ServerKey, when not zero, is the server's public key; it takes
+	// precedence over Password.
+	ServerKey Key
+	// Connections per file; zero follows 1.2's table by file size.
+	Connections int
+	// Window is the chunks in flight per connection; zero follows 1.2's
+	// table (8 on loopback, 32 otherwise, 16 for files under 1 MiB on
+	// loopback).
+	Window int
+	// ChunkSize for uploads; zero follows 1.2: 4 MiB on loopback, else 8,
+	// 16 or 32 MiB by file size. Downloads use the size the server
+	// announces.
+	ChunkSize int64
+	// ConnectTimeout bounds each new connection's handshake and PING.
+	ConnectTimeout time.Duration
+	// ReplyTimeout bounds the wait for a reply while requests are
+	// outstanding.
+	ReplyTimeout time.Duration
+	// Progress is told of every chunk moved; nil reports nothing.
+	Progress Progress
+	// Logger receives debug lines; nil discards.
+	Logger *slog.Logger
+}
+
+// Progress receives progress reports. Implementations must be safe for
+// concurrent use: several connections report at once.
+type Progress interface {
+	// Transferred reports n more payload octets of key moved.
+	Transferred(key string, n int64)
+}
+
+// Client talks to one FlaxFile server over a small pool of connections.
+// Its methods are safe for concurrent use.
+type Client struct {
+	addr  string
+	opts  Options
+	local bool
+	mech  func() zmtp.Mechanism
+	pool  zmtp.BufferPool
+
+	mu     sync.Mutex
+	idle   []*zmtp.Conn
+	closed bool
+}
+
+// Dial connects to the server at addr ("host:port", or "host" for port
+// 25555) and checks it answers, so that a wrong password or an encryption
+// mismatch is reported here, within Options.ConnectTimeout.
+func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.ReplyTimeout <= 0 {
+		o.ReplyTimeout = DefaultReplyTimeout
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+		addr = net.JoinHostPort(addr, fmt.Sprint(DefaultPort))
+	}
+	c := &Client{addr: addr, opts: o, pool: zmtp.NewBufferPool(), local: isLocal(host)}
+	serverKey := o.ServerKey
+	if serverKey == (Key{}) && o.Password != "" {
+		if serverKey, _, err = ServerKeysFromPassword(o.Password); err != nil {
+			return nil, err
+		}
+	}
+	if serverKey != (Key{}) {
+		// A fresh client key pair per connection, as 1.2.
+		c.mech = func() zmtp.Mechanism { return &curve.Client{ServerKey: curve.Key(serverKey)} }
+	} else {
+		c.mech = func() zmtp.Mechanism { return zmtp.Null{} }
+	}
+	conn, err := c.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.put(conn)
+	return c, nil
+}
+
+// isLocal is 1.2's test for a loopback server: the exact host strings.
+func isLocal(host string) bool {
+	return host == "127.0.0.1" || host == "localhost" || host == "::1"
+}
+
+// Close closes the client's connections.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	idle := c.idle
+	c.idle, c.closed = nil, true
+	c.mu.Unlock()
+	for _, conn := range idle {
+		conn.Close()
+	}
+	return nil
+}
+
+// dial opens a connection and checks it with a PING.
+func (c *Client) dial(ctx context.Context) (*zmtp.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.ConnectTimeout)
+	defer cancel()
+	mech := c.mech()
+	conn, err := zmtp.Dial(ctx, c.addr, &zmtp.Options{
+		Mechanism:        mech,
+		Buffers:          c.pool,
+		HandshakeTimeout: c.opts.ConnectTimeout,
+		MaxMessageSize:   64<<20 + 64<<10,
+	})
+	if err != nil {
+		return nil, c.dialError(ctx, mech, err)
+	}
+	reply, err := c.call(ctx, conn, wire.CmdPing)
+	if err != nil {
+		conn.Close()
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%w: no PONG from %s within %v", ErrTimeout, c.addr, c.opts.ConnectTimeout)
+		}
+		return nil, err
+	}
+	defer reply.Release()
+	if reply.cmd() != wire.ReplyPong {
+		conn.Close()
+		return nil, fmt.Errorf("%w: PING answered with %q", ErrProtocol, reply.cmd())
+	}
+	return conn, nil
+}
+
+// dialError explains a failed connection in the user's terms.
+func (c *Client) dialError(ctx context.Context, mech zmtp.Mechanism, err error) error {
+	var mm *zmtp.MechanismMismatchError
+	var he *zmtp.HandshakeError
+	switch {
+	case errors.As(err, &mm) && mm.Remote == "NULL":
+		return fmt.Errorf("%w: the server at %s does not use encryption; connect without a password", ErrEncryptionMismatch, c.addr)
+	case errors.As(err, &mm):
+		return fmt.Errorf("%w: the server at %s requires encryption; give its password", ErrEncryptionMismatch, c.addr)
+	case ctx.Err() != nil:
+		return fmt.Errorf("%w: connecting to %s: %v", ErrTimeout, c.addr, err)
+	case errors.As(err, &he) && mech.Name() == "CURVE":
+		return fmt.Errorf("%w: %v", ErrWrongPassword, err)
+	}
+	return fmt.Errorf("flaxfile: connecting to %s: %w", c.addr, err)
+}
+
+// get takes an idle connection or dials a new one.
+func (c *Client) get(ctx context.Context) (*zmtp.Conn, error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, errors.New("flaxfile: client closed")
+	}
+	for len(c.idle) > 0 {
+		conn := c.idle[len(c.idle)-1]
+		c.idle = c.idle[:len(c.idle)-1]
+		if conn.Err() == nil {
+			c.mu.Unlock()
+			return conn, nil
+		}
+	}
+	c.mu.Unlock()
+	return c.dial(ctx)
+}
+
+// getN takes n connections, dialling the missing ones in parallel.
+func (c *Client) getN(ctx context.Context, n int) ([]*zmtp.Conn, error) {
+	conns := make([]*zmtp.Conn, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { conns[i], errs[i] = c.get(ctx) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, conn := range conns {
+			if conn != nil {
+				c.put(conn)
+			}
+		}
+		return nil, errs[firstErr(errs)]
+	}
+	return conns, nil
+}
+
+func firstErr(errs []error) int {
+	for i, e := range errs {
+		if e != nil {
+			return i
+		}
+	}
+	return 0
+}
+
+// put returns a connection with no request outstanding to the pool.
+func (c *Client) put(conn *zmtp.Conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || conn.Err() != nil {
+		conn.Close()
+		return
+	}
+	c.idle = append(c.idle, conn)
+}
+
+// release returns conn to the pool after a request that ended with err,
+// or closes it when a reply may still be on its way.
+func (c *Client) release(conn *zmtp.Conn, err error) {
+	var se *ServerError
+	if err == nil || errors.As(err, &se) {
+		c.put(conn)
+		return
+	}
+	conn.Close()
+}
+
+// reply is a received reply: frames after the delimiter.
+type reply struct {
+	m      *zmtp.Message
+	frames [][]byte
+}
+
+func (r *reply) cmd() string {
+	if len(r.frames) == 0 {
+		return ""
+	}
+	return string(r.frames[0])
+}
+
+// Release returns the reply's buffers.
+func (r *reply) Release() { r.m.Release() }
+
+// recv waits for the next reply on conn within the reply timeout.
+func (c *Client) recv(ctx context.Context, conn *zmtp.Conn) (*reply, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.ReplyTimeout)
+	defer cancel()
+	m, err := conn.Recv(ctx)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%w: no reply within %v", ErrTimeout, c.opts.ReplyTimeout)
+		}
+		return nil, err
+	}
+	if len(m.Frames) < 2 || len(m.Frames[0]) != 0 {
+		m.Release()
+		return nil, fmt.Errorf("%w: a reply of %d frames without its delimiter", ErrProtocol, len(m.Frames))
+	}
+	return &reply{m: m, frames: m.Frames[1:]}, nil
+}
+
+// call sends one request and waits for its reply. An ERROR reply comes
+// back as a *ServerError.
+func (c *Client) call(ctx context.Context, conn *zmtp.Conn, cmd string, args ...[]byte) (*reply, error) {
+	frames := append([][]byte{wire.Delimiter, []byte(cmd)}, args...)
+	if err := conn.Send(ctx, frames...); err != nil {
+		return nil, err
+	}
+	r, err := c.recv(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	if r.cmd() == wire.ReplyError {
+		defer r.Release()
+		return nil, serverError(cmd, r.frames)
+	}
+	return r, nil
+}
+
+func serverError(cmd string, frames [][]byte) error {
+	msg := ""
+	if len(frames) > 1 {
+		msg = string(frames[1])
+	}
+	return &ServerError{Command: cmd, Message: msg}
+}

@@ -1,0 +1,183 @@
+package flaxfile_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/server"
+	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
+)
+
+// startServer runs a server on 127.0.0.1:0 over a fresh store; password
+// "" means plaintext.
+func startServer(t *testing.T, password string) (addr, dir string) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "storage")
+	st, err := store.OpenDisk(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := server.Config{Store: st, NoSync: true}
+	if password != "" {
+		_, sec, err := flaxfile.ServerKeysFromPassword(password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mech, err := curve.NewServer(curve.Key(sec), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Mechanism = mech
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { srv.Serve(ctx, ln); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; st.Close() })
+	return ln.Addr().String(), dir
+}
+
+func ctxFor(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+type counter struct{ n atomic.Int64 }
+
+func (c *counter) Transferred(_ string, n int64) { c.n.Add(n) }
+
+func randomFile(t *testing.T, n int) (string, []byte) {
+	data := make([]byte, n)
+	_, _ = rand.Read(data)
+	p := filepath.Join(t.TempDir(), "src")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p, data
+}
+
+func TestSetGetRoundTrip(t *testing.T) {
+	for _, password := range []string{"", "s3cret-pass-123"} {
+		addr, dir := startServer(t, password)
+		for _, size := range []int{0, 1, 1<<20 + 1, 20_000_000} {
+			t.Run(map[bool]string{true: "CURVE", false: "NULL"}[password != ""]+"/"+itoa(size), func(t *testing.T) {
+				ctx := ctxFor(t)
+				prog := &counter{}
+				c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: password, Progress: prog})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				src, data := randomFile(t, size)
+				key := "dir/f" + itoa(size)
+				res, err := c.SetFile(ctx, key, src)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sum := sha256.Sum256(data)
+				if res.SHA256 != hex.EncodeToString(sum[:]) || res.Size != int64(size) {
+					t.Fatalf("server reports %d octets, sha %s", res.Size, res.SHA256)
+				}
+				stored, err := os.ReadFile(filepath.Join(dir, key))
+				if err != nil || !bytes.Equal(stored, data) {
+					t.Fatalf("stored file differs (%v)", err)
+				}
+				out := filepath.Join(t.TempDir(), "a", "b", "out")
+				if _, err := c.GetFile(ctx, key, out); err != nil {
+					t.Fatal(err)
+				}
+				got, err := os.ReadFile(out)
+				if err != nil || !bytes.Equal(got, data) {
+					t.Fatalf("downloaded file differs (%v)", err)
+				}
+				if prog.n.Load() != 2*int64(size) {
+					t.Fatalf("progress counted %d, want %d", prog.n.Load(), 2*size)
+				}
+			})
+		}
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestListAndDelete(t *testing.T) {
+	ctx := ctxFor(t)
+	addr, _ := startServer(t, "")
+	c, err := flaxfile.Dial(ctx, addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, k := range []string{"p/a", "p/b/c", "q"} {
+		if _, err := c.Set(ctx, k, bytes.NewReader([]byte("abc")), 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	es, err := c.List(ctx, "p", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 2 || es[0].Key != "p/a" || es[1].Key != "p/b/c" || es[0].Hash != "78af5f94892f3950" {
+		t.Fatalf("list %+v", es)
+	}
+	if err := c.Delete(ctx, "p"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete(ctx, "p"); !errors.Is(err, flaxfile.ErrNotFound) {
+		t.Fatalf("second delete: %v", err)
+	}
+	if err := c.Delete(ctx, ""); !errors.Is(err, flaxfile.ErrInvalidKey) {
+		t.Fatalf("delete of the root: %v", err)
+	}
+	if _, err := c.GetFile(ctx, "missing", filepath.Join(t.TempDir(), "x")); !errors.Is(err, flaxfile.ErrNotFound) {
+		t.Fatalf("get missing: %v", err)
+	}
+	es, _ = c.List(ctx, "", false)
+	if len(es) != 1 || es[0].Key != "q" {
+		t.Fatalf("after delete: %+v", es)
+	}
+}
+
+func TestEncryptionErrors(t *testing.T) {
+	ctx := ctxFor(t)
+	enc, _ := startServer(t, "right")
+	plain, _ := startServer(t, "")
+	for _, tc := range []struct {
+		addr, password string
+		want           error
+	}{
+		{enc, "wrong", flaxfile.ErrWrongPassword},
+		{enc, "", flaxfile.ErrEncryptionMismatch},
+		{plain, "right", flaxfile.ErrEncryptionMismatch},
+	} {
+		start := time.Now()
+		_, err := flaxfile.Dial(ctx, tc.addr, &flaxfile.Options{Password: tc.password})
+		if !errors.Is(err, tc.want) {
+			t.Errorf("password %q: got %v, want %v", tc.password, err, tc.want)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("password %q: took %v", tc.password, d)
+		}
+	}
+}

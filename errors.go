@@ -1,0 +1,58 @@
+package flaxfile
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/flaxfile/flaxfile/internal/wire"
+)
+
+// Errors to branch on with errors.Is.
+var (
+	// ErrNotFound: the server has no file under that key.
+	ErrNotFound = errors.New("flaxfile: file not found")
+	// ErrInvalidKey: the server refused the key (it escapes the storage,
+	// or names its root).
+	ErrInvalidKey = errors.New("flaxfile: invalid key")
+	// ErrNotAFile: the key names a directory.
+	ErrNotAFile = errors.New("flaxfile: not a file")
+	// ErrWrongPassword: the encrypted handshake failed, because the
+	// password (or server key) is not the server's.
+	ErrWrongPassword = errors.New("flaxfile: wrong password or server key")
+	// ErrEncryptionMismatch: one side uses encryption and the other does
+	// not.
+	ErrEncryptionMismatch = errors.New("flaxfile: encryption mismatch")
+	// ErrTimeout: the server did not answer in time.
+	ErrTimeout = errors.New("flaxfile: timed out waiting for the server")
+	// ErrProtocol: the server answered something the protocol does not
+	// allow.
+	ErrProtocol = errors.New("flaxfile: protocol error")
+	// ErrIncomplete: a transfer ended with octets missing.
+	ErrIncomplete = errors.New("flaxfile: transfer incomplete")
+)
+
+// ServerError is an ERROR reply: the server's own words.
+type ServerError struct {
+	// Command is the request that failed.
+	Command string
+	// Message is the server's text, e.g. "File not found".
+	Message string
+}
+
+// Error implements error.
+func (e *ServerError) Error() string {
+	return "flaxfile: server refused " + e.Command + ": " + e.Message
+}
+
+// Is maps the server's words to this package's sentinels, in one table.
+func (e *ServerError) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.Message == wire.ErrFileNotFound
+	case ErrInvalidKey:
+		return e.Message == wire.ErrInvalidFilePath
+	case ErrNotAFile:
+		return e.Message == "Not a file" || strings.Contains(e.Message, "Is a directory")
+	}
+	return false
+}

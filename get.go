@@ -1,0 +1,161 @@
+package flaxfile
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/flaxfile/flaxfile/internal/wire"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
+	"golang.org/x/sync/errgroup"
+)
+
+// GetFile downloads key to path. Parent directories are created; the data
+// goes to a temporary file beside path that is renamed over it only when
+// every octet has arrived, so path is never left half-written.
+func (c *Client) GetFile(ctx context.Context, key, path string) (*Result, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".flaxfile-*")
+	if err != nil {
+		return nil, err
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	res, err := c.Get(ctx, key, tmp)
+	if err != nil {
+		return nil, err
+	}
+	if err := tmp.Truncate(res.Size); err != nil {
+		return nil, err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return nil, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return nil, err
+	}
+	done = true
+	return res, nil
+}
+
+// Get downloads key into dst, each chunk written at its offset as it
+// arrives, over several connections with a window of requests each.
+func (c *Client) Get(ctx context.Context, key string, dst io.WriterAt) (*Result, error) {
+	start := time.Now()
+	first, err := c.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// No chunk size is asked for: a 1.2 server would ignore it in its
+	// CHUNK replies (compat §3), and without it START and CHUNK agree.
+	r, err := c.call(ctx, first, wire.CmdDownloadStart, []byte(key))
+	if err != nil {
+		c.release(first, err)
+		return nil, err
+	}
+	size, total, chunk, err := parseDownloadStart(r.frames)
+	r.Release()
+	if err != nil {
+		first.Close()
+		return nil, err
+	}
+	p := c.planFor(size)
+	active := int(min(int64(p.conns), max(total, 1)))
+	conns := []*zmtp.Conn{first}
+	if active > 1 {
+		more, err := c.getN(ctx, active-1)
+		if err != nil {
+			c.put(first)
+			return nil, err
+		}
+		conns = append(conns, more...)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	clean := make([]bool, len(conns))
+	for i, conn := range conns {
+		g.Go(func() error {
+			err := c.fetchChunks(gctx, conn, key, dst, size, chunk, p.window, stripe(i, active, total))
+			clean[i] = err == nil
+			return err
+		})
+	}
+	err = g.Wait()
+	for i, conn := range conns {
+		if clean[i] {
+			c.put(conn)
+		} else {
+			conn.Close()
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Key: key, Size: size, Duration: time.Since(start), Connections: active, Window: p.window}, nil
+}
+
+// parseDownloadStart checks the OK of DOWNLOAD_START: size, chunk count and
+// chunk size, consistent with each other.
+func parseDownloadStart(frames [][]byte) (size, total, chunk int64, err error) {
+	if len(frames) < 4 || string(frames[0]) != wire.ReplyOK {
+		return 0, 0, 0, fmt.Errorf("%w: DOWNLOAD_START answered with %d frames", ErrProtocol, len(frames))
+	}
+	var v [3]int64
+	for i := range v {
+		if v[i], err = wire.ParseInt(frames[1+i]); err != nil {
+			return 0, 0, 0, fmt.Errorf("%w: DOWNLOAD_START reply: %v", ErrProtocol, err)
+		}
+	}
+	size, total, chunk = v[0], v[1], v[2]
+	if size < 0 || chunk <= 0 || total != (size+chunk-1)/chunk {
+		return 0, 0, 0, fmt.Errorf("%w: DOWNLOAD_START says %d octets in %d chunks of %d", ErrProtocol, size, total, chunk)
+	}
+	return size, total, chunk, nil
+}
+
+// fetchChunks requests one connection's chunks with a window and writes
+// each where it belongs. A CHUNK's length is checked, never trusted.
+func (c *Client) fetchChunks(ctx context.Context, conn *zmtp.Conn, key string, dst io.WriterAt, size, chunk int64, window int, ids []int64) error {
+	cmd, keyFrame := []byte(wire.CmdDownloadChunk), []byte(key)
+	send := func(id int64) error {
+		return conn.Send(ctx, wire.Delimiter, cmd, keyFrame, wire.Itoa(id))
+	}
+	handle := func(r *reply) (int64, error) {
+		switch {
+		case r.cmd() == wire.ReplyError:
+			return 0, serverError(wire.CmdDownloadChunk, r.frames)
+		case r.cmd() != wire.ReplyChunk || len(r.frames) < 3:
+			return 0, fmt.Errorf("%w: chunk request answered with %q", ErrProtocol, r.cmd())
+		}
+		id, err := wire.ParseInt(r.frames[1])
+		if err != nil || id < 0 || id*chunk >= size {
+			return 0, fmt.Errorf("%w: CHUNK id %q", ErrProtocol, r.frames[1])
+		}
+		off := id * chunk
+		data := r.frames[2]
+		if want := min(chunk, size-off); int64(len(data)) != want {
+			return 0, fmt.Errorf("%w: chunk %d has %d octets, want %d", ErrIncomplete, id, len(data), want)
+		}
+		if _, err := dst.WriteAt(data, off); err != nil {
+			return 0, err
+		}
+		if c.opts.Progress != nil {
+			c.opts.Progress.Transferred(key, int64(len(data)))
+		}
+		return id, nil
+	}
+	return c.windowed(ctx, conn, ids, window, send, handle)
+}

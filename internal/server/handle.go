@@ -1,0 +1,115 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/wire"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
+)
+
+// request is one received command and the way back to its sender.
+type request struct {
+	ctx  context.Context
+	c    *zmtp.Conn
+	log  *slog.Logger
+	args [][]byte
+}
+
+// reply sends [delimiter, frames...] back; a peer that has gone is not an
+// error worth more than a debug line, as in 1.2.
+func (r *request) reply(frames ...[]byte) {
+	if err := r.c.Send(r.ctx, append([][]byte{wire.Delimiter}, frames...)...); err != nil {
+		r.log.Debug("reply not sent", "err", err)
+	}
+}
+
+func (r *request) replyParts(parts ...zmtp.Part) {
+	if err := r.c.SendParts(r.ctx, append([]zmtp.Part{{Data: wire.Delimiter}}, parts...)); err != nil {
+		r.log.Debug("reply not sent", "err", err)
+	}
+}
+
+func (r *request) ok(frames ...[]byte) { r.reply(append([][]byte{[]byte(wire.ReplyOK)}, frames...)...) }
+
+func (r *request) fail(msg string) { r.reply([]byte(wire.ReplyError), []byte(msg)) }
+
+// handle runs one request. frames are [delimiter, COMMAND, args...]; as 1.2
+// does, the command is taken from the second frame without checking the
+// first, and extra frames are ignored by every command.
+func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, frames [][]byte) {
+	if len(frames) < 2 {
+		log.Warn("invalid message", "frames", len(frames)+1)
+		return
+	}
+	r := &request{ctx: ctx, c: c, log: log, args: frames[2:]}
+	switch string(frames[1]) {
+	case wire.CmdPing:
+		r.reply([]byte(wire.ReplyPong))
+	case wire.CmdUploadStart:
+		s.uploadStart(r)
+	case wire.CmdUploadChunk:
+		s.uploadChunk(r)
+	case wire.CmdUploadEnd:
+		s.uploadEnd(r)
+	case wire.CmdDownloadStart:
+		s.downloadStart(r)
+	case wire.CmdDownloadChunk:
+		s.downloadChunk(r)
+	case wire.CmdList:
+		s.list(r)
+	case wire.CmdDelete:
+		s.delete(r)
+	default:
+		r.fail(wire.ErrUnknownCommand)
+	}
+}
+
+// pyError renders a store error the way 1.2's generic handler would show
+// the matching Python exception, without the server's paths.
+func pyError(key string, err error) string {
+	switch {
+	case errors.Is(err, store.ErrIsDir):
+		return fmt.Sprintf("[Errno 21] Is a directory: %s", wire.PyRepr(key))
+	case errors.Is(err, store.ErrNotFound):
+		return wire.ErrFileNotFound
+	case errors.Is(err, store.ErrInvalidKey):
+		return wire.ErrInvalidFilePath
+	}
+	return err.Error()
+}
+
+// fileKey decodes and cleans a key argument; the root is refused.
+func fileKey(arg []byte) (string, string) {
+	key, err := wire.DecodeUTF8(arg)
+	if err != nil {
+		return "", err.Error()
+	}
+	k, err := store.CleanKey(key)
+	if err != nil || k == "" {
+		return "", wire.ErrInvalidFilePath
+	}
+	return k, ""
+}
+
+func (s *Server) delete(r *request) {
+	if len(r.args) < 1 {
+		r.fail(wire.ErrMissingFileKey)
+		return
+	}
+	key, msg := fileKey(r.args[0])
+	if msg != "" {
+		r.fail(msg)
+		return
+	}
+	if err := s.cfg.Store.Delete(key); err != nil {
+		r.fail(pyError(key, err))
+		return
+	}
+	s.deletes.Add(1)
+	r.log.Info("deleted", "key", key)
+	r.ok()
+}

@@ -1,0 +1,213 @@
+// Package server is the FlaxFile server: one ROUTER port, the commands of
+// FlaxFile 1.2 with their exact replies, files kept in a store.Store.
+//
+// # Fixes over 1.2
+//
+// Uploads are written aside and published atomically only when every
+// declared octet has arrived and the last socket of the session has sent
+// UPLOAD_END; chunks are written at their offsets as they come, so memory
+// does not grow with reordering; ACKs are sent after the write. Downloads
+// read from the version opened at DOWNLOAD_START, in the chunk size it
+// agreed. The root key is refused; idle sessions expire and leave nothing.
+//
+// # Memory
+//
+// Received chunk data is bounded by Config.MemoryLimit (a zmtp.Budget
+// shared by every connection) plus at most one message per connection
+// that overdraws it; encrypted downloads take their file buffers from the
+// same budget. Chunks that arrive before their session's chunk size is
+// known are held up to 64 MiB per session. Everything else a client sends
+// waits in kernel socket buffers.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
+)
+
+// Defaults for Config fields left at zero.
+const (
+	DefaultSessionTimeout  = 300 * time.Second
+	DefaultMemoryLimit     = 64 << 20
+	DefaultHandlersPerConn = 16
+	// DefaultMaxMessageSize admits 1.2's largest chunk (32 MiB) with room
+	// to spare.
+	DefaultMaxMessageSize = 64<<20 + 64<<10
+)
+
+// Config configures a Server. Zero fields take the documented defaults.
+type Config struct {
+	// Store keeps the files; required.
+	Store store.Store
+	// Mechanism secures connections: nil for NULL (plaintext), a
+	// curve.Server for CURVE.
+	Mechanism zmtp.Mechanism
+	// Logger gets one line per event; nil discards.
+	Logger *slog.Logger
+	// SessionTimeout is how long an upload session may sit idle before it
+	// is dropped with its partial file.
+	SessionTimeout time.Duration
+	// MemoryLimit bounds received chunk data held at once.
+	MemoryLimit int64
+	// NoSync publishes uploads without fsync: faster, less safe.
+	NoSync bool
+	// MaxConns bounds open connections; zero means no bound.
+	MaxConns int
+	// HandshakeTimeout bounds each connection's handshake.
+	HandshakeTimeout time.Duration
+	// MaxMessageSize bounds one request.
+	MaxMessageSize int64
+	// HandlersPerConn bounds the requests of one connection handled at
+	// once (1.2 runs every request as its own task, so replies may come
+	// out of order; clients match them by chunk id).
+	HandlersPerConn int
+}
+
+// Stats counts what a server did.
+type Stats struct {
+	Uploads, BytesUploaded     int64
+	Downloads, BytesDownloaded int64
+	Lists, Deletes             int64
+	Connections                int64
+}
+
+// Server serves FlaxFile clients.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	budget    *zmtp.Budget
+	pool      zmtp.BufferPool
+	uploads   *uploadTable
+	downloads *downloadTable
+
+	uploadsDone, bytesUp       atomic.Int64
+	downloadsDone, bytesDown   atomic.Int64
+	lists, deletes, connsTotal atomic.Int64
+}
+
+// New returns a server for cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("server: no store")
+	}
+	if cfg.SessionTimeout <= 0 {
+		cfg.SessionTimeout = DefaultSessionTimeout
+	}
+	if cfg.MemoryLimit <= 0 {
+		cfg.MemoryLimit = DefaultMemoryLimit
+	}
+	if cfg.HandlersPerConn <= 0 {
+		cfg.HandlersPerConn = DefaultHandlersPerConn
+	}
+	if cfg.MaxMessageSize <= 0 {
+		cfg.MaxMessageSize = DefaultMaxMessageSize
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, log: log, budget: zmtp.NewBudget(cfg.MemoryLimit), pool: zmtp.NewBufferPool()}
+	s.uploads = newUploadTable(cfg.Store, log)
+	s.downloads = newDownloadTable(cfg.Store)
+	return s, nil
+}
+
+// Stats returns the counters so far.
+func (s *Server) Stats() Stats {
+	return Stats{
+		Uploads: s.uploadsDone.Load(), BytesUploaded: s.bytesUp.Load(),
+		Downloads: s.downloadsDone.Load(), BytesDownloaded: s.bytesDown.Load(),
+		Lists: s.lists.Load(), Deletes: s.deletes.Load(), Connections: s.connsTotal.Load(),
+	}
+}
+
+// Serve accepts connections on ln until ctx ends, then shuts down: it
+// stops accepting, closes every connection, waits for requests in
+// progress and drops unfinished uploads without publishing them. ready, if
+// not nil, is called with the listening address once connections are
+// accepted.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	r := zmtp.Serve(ln, &zmtp.Options{
+		Mechanism:        s.cfg.Mechanism,
+		MaxMessageSize:   s.cfg.MaxMessageSize,
+		HandshakeTimeout: s.cfg.HandshakeTimeout,
+		MaxConns:         s.cfg.MaxConns,
+		Budget:           s.budget,
+		Buffers:          s.pool,
+	}, s.log)
+	s.log.Info("listening", "addr", ln.Addr().String(), "encrypted", s.cfg.Mechanism != nil && s.cfg.Mechanism.Name() != "NULL")
+	var wg sync.WaitGroup
+	wg.Go(func() { s.sweep(ctx) })
+	for {
+		c, err := r.Accept(ctx)
+		if err != nil {
+			break
+		}
+		s.connsTotal.Add(1)
+		wg.Go(func() { s.serveConn(ctx, c) })
+	}
+	r.Close()
+	wg.Wait()
+	s.uploads.abortAll()
+	s.downloads.closeAll()
+	return nil
+}
+
+// sweep expires idle upload sessions and download handles.
+func (s *Server) sweep(ctx context.Context) {
+	every := min(s.cfg.SessionTimeout/4, 15*time.Second)
+	t := time.NewTicker(max(every, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			s.uploads.expire(now, s.cfg.SessionTimeout)
+			s.downloads.expire(now, max(s.cfg.SessionTimeout, time.Minute))
+		}
+	}
+}
+
+// serveConn reads one connection's requests and runs each in its own
+// goroutine, at most HandlersPerConn at once.
+func (s *Server) serveConn(ctx context.Context, c *zmtp.Conn) {
+	log := s.log.With("peer", c.RemoteAddr().String())
+	log.Debug("connected")
+	sem := make(chan struct{}, s.cfg.HandlersPerConn)
+	var wg sync.WaitGroup
+	defer func() {
+		wg.Wait()
+		s.uploads.leave(c)
+		c.Close()
+		log.Debug("disconnected", "reason", c.Err())
+	}()
+	for {
+		m, err := c.Recv(ctx)
+		if err != nil {
+			if !errors.Is(err, zmtp.ErrClosed) && !errors.Is(err, context.Canceled) {
+				log.Info("connection ended", "err", err)
+			}
+			return
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			m.Release()
+			return
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			defer m.Release()
+			s.handle(ctx, c, log, m.Frames)
+		})
+	}
+}

@@ -1,0 +1,462 @@
+package server
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"log/slog"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/wire"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
+)
+
+// maxPending bounds the chunks a session holds in memory before it knows
+// its chunk size (until chunk 0, or two chunks of equal length, arrive).
+const maxPending = 64 << 20
+
+// uploadTable maps session ids and connections to upload sessions. Its
+// mutex guards the two maps and each session's members; a session's own
+// state has its own mutex.
+type uploadTable struct {
+	st  store.Store
+	log *slog.Logger
+
+	mu     sync.Mutex
+	byID   map[string]*upload
+	byConn map[*zmtp.Conn]*upload
+}
+
+func newUploadTable(st store.Store, log *slog.Logger) *uploadTable {
+	return &uploadTable{st: st, log: log, byID: map[string]*upload{}, byConn: map[*zmtp.Conn]*upload{}}
+}
+
+// Session states.
+const (
+	stateOpen = iota
+	stateDone
+	stateAborted
+)
+
+// upload is one session: a file written aside by one or more connections.
+type upload struct {
+	id    string
+	key   string
+	size  int64 // declared
+	up    store.Upload
+	start time.Time
+
+	members map[*zmtp.Conn]struct{} // guarded by uploadTable.mu
+
+	mu       sync.Mutex
+	state    int
+	last     time.Time
+	chunk    int64            // chunk size; 0 until known
+	pending  map[int64][]byte // chunks held until the chunk size is known
+	held     int64            // octets in pending
+	got      []bool           // chunk ids written
+	received int64            // distinct octets written
+	hasher   hash.Hash        // SHA-256 of the contiguous prefix
+	hashNext int64            // next chunk id the hasher needs
+}
+
+// join adds c to session id, creating it (and its partial file) if needed.
+// A connection in another session leaves that one first.
+func (t *uploadTable) join(c *zmtp.Conn, id, key string, size int64) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if old := t.byConn[c]; old != nil && old.id != id {
+		delete(old.members, c)
+		delete(t.byConn, c)
+	}
+	u := t.byID[id]
+	if u == nil {
+		up, err := t.st.Create(key)
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		u = &upload{id: id, key: key, size: size, up: up, start: now, last: now,
+			members: map[*zmtp.Conn]struct{}{}, hasher: sha256.New()}
+		t.byID[id] = u
+		t.log.Info("upload started", "key", key, "size", size, "session", id)
+	} else {
+		u.touch()
+	}
+	u.members[c] = struct{}{}
+	t.byConn[c] = u
+	return nil
+}
+
+// leave removes a closed connection from its session. A session left with
+// no members but not complete stays for late members until it expires.
+func (t *uploadTable) leave(c *zmtp.Conn) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if u := t.byConn[c]; u != nil {
+		delete(u.members, c)
+		delete(t.byConn, c)
+	}
+}
+
+// end removes c from its session and reports whether it was the last
+// member. u is nil if c was in no session.
+func (t *uploadTable) end(c *zmtp.Conn) (u *upload, last bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	u = t.byConn[c]
+	if u == nil {
+		return nil, false
+	}
+	delete(u.members, c)
+	delete(t.byConn, c)
+	return u, len(u.members) == 0
+}
+
+// forget drops a finished session from the table.
+func (t *uploadTable) forget(u *upload) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.byID[u.id] == u {
+		delete(t.byID, u.id)
+	}
+	for c, v := range t.byConn {
+		if v == u {
+			delete(t.byConn, c)
+		}
+	}
+}
+
+// expire aborts sessions idle for longer than timeout.
+func (t *uploadTable) expire(now time.Time, timeout time.Duration) {
+	t.mu.Lock()
+	var idle []*upload
+	for _, u := range t.byID {
+		u.mu.Lock()
+		if now.Sub(u.last) > timeout {
+			idle = append(idle, u)
+		}
+		u.mu.Unlock()
+	}
+	t.mu.Unlock()
+	for _, u := range idle {
+		if u.abort() {
+			t.log.Warn("upload expired", "key", u.key, "session", u.id, "received", u.received, "size", u.size)
+		}
+		t.forget(u)
+	}
+}
+
+// abortAll drops every open session; used at shutdown.
+func (t *uploadTable) abortAll() {
+	t.mu.Lock()
+	all := make([]*upload, 0, len(t.byID))
+	for _, u := range t.byID {
+		all = append(all, u)
+	}
+	t.mu.Unlock()
+	for _, u := range all {
+		if u.abort() {
+			t.log.Warn("upload dropped at shutdown", "key", u.key, "received", u.received, "size", u.size)
+		}
+		t.forget(u)
+	}
+}
+
+func (u *upload) touch() {
+	u.mu.Lock()
+	u.last = time.Now()
+	u.mu.Unlock()
+}
+
+// abort discards the partial file; it reports whether the session was
+// still open.
+func (u *upload) abort() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.state != stateOpen {
+		return false
+	}
+	u.state = stateAborted
+	_ = u.up.Abort()
+	u.pending = nil
+	return true
+}
+
+// errSessionGone reports a chunk for a session that has ended.
+var errSessionGone = errors.New(wire.ErrSessionNotFound)
+
+// write places one chunk. 1.2 clients send chunks of one size, the last
+// possibly shorter; the size is learnt from chunk 0 (or from two chunks of
+// equal length) and every chunk is written at id*size as it arrives.
+func (u *upload) write(id int64, data []byte) error {
+	if id < 0 {
+		return fmt.Errorf("invalid chunk id %d", id)
+	}
+	u.mu.Lock()
+	if u.state != stateOpen {
+		u.mu.Unlock()
+		return errSessionGone
+	}
+	u.last = time.Now()
+	if u.chunk == 0 {
+		err := u.learnChunkSize(id, data)
+		u.mu.Unlock()
+		return err
+	}
+	off, err := u.place(id, len(data))
+	u.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if _, err := u.up.WriteAt(data, off); err != nil {
+		return err
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.state != stateOpen {
+		return errSessionGone
+	}
+	return u.record(id, data)
+}
+
+// learnChunkSize holds chunks until their size is known, then writes what
+// it holds. Called with u.mu held.
+func (u *upload) learnChunkSize(id int64, data []byte) error {
+	n := int64(len(data))
+	switch {
+	case u.size == 0:
+		if id != 0 || n != 0 {
+			return fmt.Errorf("chunk %d of %d octets for an empty file", id, n)
+		}
+		return nil
+	case id == 0:
+		if n == 0 || n > u.size {
+			return fmt.Errorf("chunk 0 of %d octets for a file of %d", n, u.size)
+		}
+		u.chunk = n
+	default:
+		for _, p := range u.pending {
+			if int64(len(p)) == n {
+				u.chunk = n
+			}
+		}
+		if u.chunk == 0 {
+			if u.held+n > maxPending {
+				return fmt.Errorf("chunk %d arrived before chunk 0 and %d octets are already waiting", id, u.held)
+			}
+			if u.pending == nil {
+				u.pending = map[int64][]byte{}
+			}
+			if _, dup := u.pending[id]; !dup {
+				u.pending[id] = append([]byte(nil), data...)
+				u.held += n
+			}
+			return nil
+		}
+	}
+	u.got = make([]bool, (u.size+u.chunk-1)/u.chunk)
+	pending := u.pending
+	u.pending, u.held = nil, 0
+	if pending == nil {
+		pending = map[int64][]byte{}
+	}
+	pending[id] = data
+	for pid, p := range pending {
+		off, err := u.place(pid, len(p))
+		if err == nil {
+			_, err = u.up.WriteAt(p, off)
+		}
+		if err == nil {
+			err = u.record(pid, p)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// place checks that a chunk fits the file and returns its offset.
+func (u *upload) place(id int64, n int) (int64, error) {
+	if id >= int64(len(u.got)) {
+		return 0, fmt.Errorf("chunk %d is beyond a %d-octet file in %d-octet chunks", id, u.size, u.chunk)
+	}
+	off := id * u.chunk
+	if want := min(u.chunk, u.size-off); int64(n) != want {
+		return 0, fmt.Errorf("chunk %d has %d octets, want %d (chunks of %d)", id, n, want, u.chunk)
+	}
+	return off, nil
+}
+
+// record marks a written chunk and feeds the hasher as far as the written
+// prefix reaches. Called with u.mu held.
+func (u *upload) record(id int64, data []byte) error {
+	if !u.got[id] {
+		u.got[id] = true
+		u.received += int64(len(data))
+	}
+	if id == u.hashNext {
+		u.hasher.Write(data)
+		u.hashNext++
+	}
+	return u.catchUpHash()
+}
+
+// catchUpHash hashes chunks already written past the hashed prefix,
+// reading them back. Called with u.mu held.
+func (u *upload) catchUpHash() error {
+	var buf []byte
+	for u.hashNext < int64(len(u.got)) && u.got[u.hashNext] {
+		off := u.hashNext * u.chunk
+		n := min(u.chunk, u.size-off)
+		if int64(cap(buf)) < n {
+			buf = make([]byte, n)
+		}
+		if _, err := u.up.ReadAt(buf[:n], off); err != nil {
+			return fmt.Errorf("hashing chunk %d: %w", u.hashNext, err)
+		}
+		u.hasher.Write(buf[:n])
+		u.hashNext++
+	}
+	return nil
+}
+
+// finish publishes a complete session and returns what UPLOAD_END reports;
+// an incomplete one stays open for late members.
+func (u *upload) finish(sync bool) (sha string, err error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.state != stateOpen {
+		return "", errSessionGone
+	}
+	if u.received != u.size {
+		return "", fmt.Errorf("upload incomplete: %d of %d octets received", u.received, u.size)
+	}
+	if err := u.catchUpHash(); err != nil {
+		return "", err
+	}
+	if err := u.up.Commit(store.CommitOptions{NoSync: !sync}); err != nil {
+		u.state = stateAborted
+		return "", err
+	}
+	u.state = stateDone
+	return hex.EncodeToString(u.hasher.Sum(nil)), nil
+}
+
+// uploadStart answers UPLOAD_START_CONCURRENT, checking in 1.2's order.
+func (s *Server) uploadStart(r *request) {
+	if len(r.args) < 4 {
+		r.fail(wire.ErrMissingArguments)
+		return
+	}
+	sid, err := wire.DecodeUTF8(r.args[0])
+	if err != nil {
+		r.fail(err.Error())
+		return
+	}
+	key, err := wire.DecodeUTF8(r.args[1])
+	if err != nil {
+		r.fail(err.Error())
+		return
+	}
+	size, err := wire.ParseInt(r.args[2])
+	if err != nil {
+		r.fail(err.Error())
+		return
+	}
+	conc, err := wire.ParseInt(r.args[3])
+	if err != nil {
+		r.fail(err.Error())
+		return
+	}
+	switch {
+	case utf8.RuneCountInString(sid) > wire.MaxSessionIDLen:
+		r.fail(wire.ErrSessionIDTooLong)
+		return
+	case utf8.RuneCountInString(key) > wire.MaxFileKeyLen:
+		r.fail(wire.ErrFileKeyTooLong)
+		return
+	case size < 0 || size > wire.MaxFileSize:
+		r.fail(wire.ErrInvalidFileSize)
+		return
+	case conc < 1 || conc > wire.MaxConcurrency:
+		r.fail(wire.ErrInvalidMaxConc)
+		return
+	}
+	k, msg := fileKey(r.args[1])
+	if msg != "" {
+		r.fail(msg)
+		return
+	}
+	if err := s.uploads.join(r.c, sid, k, size); err != nil {
+		r.fail(pyError(k, err))
+		return
+	}
+	r.ok()
+}
+
+// uploadChunk answers UPLOAD_CHUNK_CONCURRENT with an ACK once the chunk is
+// written, echoing the id frame byte for byte.
+func (s *Server) uploadChunk(r *request) {
+	s.uploads.mu.Lock()
+	u := s.uploads.byConn[r.c]
+	s.uploads.mu.Unlock()
+	if u == nil {
+		r.fail(wire.ErrNoActiveUpload)
+		return
+	}
+	if len(r.args) < 2 {
+		r.fail(wire.ErrNoData)
+		return
+	}
+	id, err := wire.ParseInt(r.args[0])
+	if err != nil {
+		r.fail(err.Error())
+		return
+	}
+	if err := u.write(id, r.args[1]); err != nil {
+		r.fail(err.Error())
+		return
+	}
+	r.reply([]byte(wire.ReplyAck), r.args[0])
+}
+
+// uploadEnd answers UPLOAD_END: the last member's END publishes the file
+// if every declared octet arrived.
+func (s *Server) uploadEnd(r *request) {
+	u, last := s.uploads.end(r.c)
+	if u == nil {
+		r.fail(wire.ErrNoActiveUpload)
+		return
+	}
+	if !last {
+		r.ok(wire.UploadMessageJSON(wire.MsgWaitingForOthers))
+		return
+	}
+	sha, err := u.finish(!s.cfg.NoSync)
+	switch {
+	case errors.Is(err, errSessionGone):
+		r.ok(wire.UploadMessageJSON(wire.MsgUploadEnded))
+		return
+	case err != nil:
+		r.log.Warn("upload not published", "key", u.key, "err", err)
+		r.fail(pyError(u.key, err))
+		return
+	}
+	s.uploads.forget(u)
+	secs := time.Since(u.start).Seconds()
+	mibps := 0.0
+	if secs > 0 {
+		mibps = float64(u.size) / (1 << 20) / secs
+	}
+	s.uploadsDone.Add(1)
+	s.bytesUp.Add(u.size)
+	r.log.Info("upload complete", "key", u.key, "size", u.size, "seconds", secs)
+	r.ok(wire.UploadEndJSON(u.key, u.size, secs, mibps, sha))
+}

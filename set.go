@@ -1,0 +1,187 @@
+package flaxfile
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/flaxfile/flaxfile/internal/wire"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
+	"golang.org/x/sync/errgroup"
+)
+
+// Result describes a finished transfer.
+type Result struct {
+	// Key and Size of the file.
+	Key  string
+	Size int64
+	// Duration of the transfer, connections included.
+	Duration time.Duration
+	// Connections and Window used.
+	Connections, Window int
+	// SHA256 is the server's SHA-256 of what it stored, in hex, when it
+	// reports one (uploads).
+	SHA256 string
+}
+
+// SetFile uploads the file at path under key.
+func (c *Client) SetFile(ctx context.Context, key, path string) (*Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("flaxfile: %s is not a regular file", path)
+	}
+	return c.Set(ctx, key, f, fi.Size())
+}
+
+// Set uploads size octets from src under key. The server publishes the
+// file only once every octet has arrived; an error leaves whatever was
+// there before. When src is an *os.File, plaintext connections send it
+// with sendfile.
+func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int64) (*Result, error) {
+	start := time.Now()
+	p := c.planFor(size)
+	total := (size + p.chunk - 1) / p.chunk
+	active := int(min(int64(p.conns), max(total, 1)))
+	conns, err := c.getN(ctx, active)
+	if err != nil {
+		return nil, err
+	}
+	sid := newSessionID()
+	file, _ := src.(*os.File)
+
+	g, gctx := errgroup.WithContext(ctx)
+	var started sync.WaitGroup
+	started.Add(active)
+	allStarted := make(chan struct{})
+	go func() { started.Wait(); close(allStarted) }()
+	results := make([]*wire.UploadResult, active)
+	clean := make([]bool, active)
+	for i, conn := range conns {
+		g.Go(func() error {
+			r, err := c.call(gctx, conn, wire.CmdUploadStart, []byte(sid), []byte(key), wire.Itoa(size), wire.Itoa(int64(p.window)))
+			if err != nil {
+				return err
+			}
+			ok := r.cmd() == wire.ReplyOK
+			r.Release()
+			if !ok {
+				return fmt.Errorf("%w: UPLOAD_START answered %q", ErrProtocol, r.cmd())
+			}
+			// A real barrier (1.2 sleeps 100 ms): no connection sends data,
+			// and so none can END, before every member has joined.
+			started.Done()
+			select {
+			case <-allStarted:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			if err := c.sendChunks(gctx, conn, key, src, file, size, p, stripe(i, active, total)); err != nil {
+				return err
+			}
+			r, err = c.call(gctx, conn, wire.CmdUploadEnd)
+			if err != nil {
+				return err
+			}
+			defer r.Release()
+			clean[i] = true
+			if r.cmd() != wire.ReplyOK || len(r.frames) < 2 {
+				return fmt.Errorf("%w: UPLOAD_END answered %q", ErrProtocol, r.cmd())
+			}
+			var res wire.UploadResult
+			if err := json.Unmarshal(r.frames[1], &res); err != nil {
+				return fmt.Errorf("%w: UPLOAD_END reply: %v", ErrProtocol, err)
+			}
+			if res.FileKey != "" {
+				results[i] = &res
+			}
+			return nil
+		})
+	}
+	err = g.Wait()
+	for i, conn := range conns {
+		if clean[i] {
+			c.put(conn)
+		} else {
+			conn.Close() // replies may still be on their way
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	var final *wire.UploadResult
+	for _, r := range results {
+		if r != nil {
+			final = r
+		}
+	}
+	if final == nil {
+		return nil, fmt.Errorf("%w: no connection got the final UPLOAD_END reply", ErrProtocol)
+	}
+	if final.Size != size {
+		return nil, fmt.Errorf("%w: the server stored %d of %d octets of %s", ErrIncomplete, final.Size, size, key)
+	}
+	return &Result{Key: key, Size: size, Duration: time.Since(start), Connections: active, Window: p.window, SHA256: final.SHA256}, nil
+}
+
+// sendChunks sends one connection's chunks with a window and waits for
+// every ACK.
+func (c *Client) sendChunks(ctx context.Context, conn *zmtp.Conn, key string, src io.ReaderAt, file *os.File, size int64, p plan, ids []int64) error {
+	chunkLen := func(id int64) int64 { return min(p.chunk, size-id*p.chunk) }
+	var buf []byte
+	if file == nil || conn.Encrypted() {
+		buf = c.pool.Get(int(min(p.chunk, size)))
+		defer c.pool.Put(buf)
+	}
+	cmd := []byte(wire.CmdUploadChunk)
+	send := func(id int64) error {
+		off, n := id*p.chunk, chunkLen(id)
+		data := zmtp.Part{File: file, Offset: off, Len: n}
+		if buf != nil {
+			m, err := src.ReadAt(buf[:n], off)
+			if int64(m) < n {
+				return fmt.Errorf("flaxfile: reading %s at %d: %w", key, off, err)
+			}
+			data = zmtp.Part{Data: buf[:n]}
+		}
+		return conn.SendParts(ctx, []zmtp.Part{{Data: wire.Delimiter}, {Data: cmd}, {Data: wire.Itoa(id)}, data})
+	}
+	handle := func(r *reply) (int64, error) {
+		switch {
+		case r.cmd() == wire.ReplyError:
+			return 0, serverError(wire.CmdUploadChunk, r.frames)
+		case r.cmd() != wire.ReplyAck || len(r.frames) < 2:
+			return 0, fmt.Errorf("%w: chunk answered with %q", ErrProtocol, r.cmd())
+		}
+		id, err := wire.ParseInt(r.frames[1])
+		if err != nil {
+			return 0, fmt.Errorf("%w: ACK id: %v", ErrProtocol, err)
+		}
+		if id >= 0 && id*p.chunk < size && c.opts.Progress != nil {
+			c.opts.Progress.Transferred(key, chunkLen(id))
+		}
+		return id, nil
+	}
+	return c.windowed(ctx, conn, ids, p.window, send, handle)
+}
+
+// newSessionID returns a random UUID in text form, as 1.2's uuid4.
+func newSessionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
