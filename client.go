@@ -59,6 +59,8 @@ type Options struct {
 // Progress receives progress reports. Implementations must be safe for
 // concurrent use: several connections report at once.
 type Progress interface {
+	// Start reports that a transfer of size octets of key begins.
+	Start(key string, size int64)
 	// Transferred reports n more payload octets of key moved.
 	Transferred(key string, n int64)
 }

@@ -73,6 +73,9 @@ func (c *Client) Get(ctx context.Context, key string, dst io.WriterAt) (*Result,
 		first.Close()
 		return nil, err
 	}
+	if c.opts.Progress != nil {
+		c.opts.Progress.Start(key, size)
+	}
 	p := c.planFor(size)
 	active := int(min(int64(p.conns), max(total, 1)))
 	conns := []*zmtp.Conn{first}

@@ -61,6 +61,9 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 	}
 	sid := newSessionID()
 	file, _ := src.(*os.File)
+	if c.opts.Progress != nil {
+		c.opts.Progress.Start(key, size)
+	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	var started sync.WaitGroup

@@ -23,6 +23,7 @@ package server
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -193,7 +194,7 @@ func (s *Server) serveConn(ctx context.Context, c *zmtp.Conn) {
 	for {
 		m, err := c.Recv(ctx)
 		if err != nil {
-			if !errors.Is(err, zmtp.ErrClosed) && !errors.Is(err, context.Canceled) {
+			if !errors.Is(err, zmtp.ErrClosed) && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
 				log.Info("connection ended", "err", err)
 			}
 			return

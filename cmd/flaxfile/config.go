@@ -1,0 +1,190 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/flaxfile/flaxfile/internal/config"
+	"github.com/spf13/cobra"
+)
+
+func newConfigCmd(e *env, g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Show or edit the configuration (alone: edit it with prompts)",
+		Args:  args(cobra.NoArgs),
+		RunE:  func(*cobra.Command, []string) error { return runConfigInteractive(e, g) },
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "init [PATH]",
+		Short: "Write a commented config file (default ./flaxfile.toml)",
+		Args:  args(cobra.MaximumNArgs(1)),
+		RunE: func(_ *cobra.Command, a []string) error {
+			path := filepath.Join(".", config.FileName)
+			if len(a) > 0 {
+				path = a[0]
+			}
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+			if errors.Is(err, fs.ErrExist) {
+				return errors.New(e.msg("configExists", path))
+			}
+			if err != nil {
+				return err
+			}
+			if _, err := f.WriteString(config.Template); err != nil {
+				f.Close()
+				return err
+			}
+			if err := f.Close(); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, e.msg("configCreated", path))
+			fmt.Fprintln(e.stdout, e.msg("configEdit"))
+			return nil
+		},
+	}, &cobra.Command{
+		Use:   "show",
+		Short: "Show the configuration in use",
+		Args:  args(cobra.NoArgs),
+		RunE:  func(*cobra.Command, []string) error { return runConfigShow(e, g) },
+	}, &cobra.Command{
+		Use:   "path",
+		Short: "Show where config files are looked for",
+		Args:  args(cobra.NoArgs),
+		RunE: func(*cobra.Command, []string) error {
+			printSearchPaths(e, g)
+			return nil
+		},
+	})
+	return cmd
+}
+
+// printSearchPaths lists the search paths, marking those that exist and the
+// one in use.
+func printSearchPaths(e *env, g *globals) {
+	inUse := g.configPath
+	if inUse == "" {
+		inUse = config.Find()
+	}
+	for _, p := range config.SearchPaths() {
+		mark := "✗"
+		if _, err := os.Stat(p); err == nil {
+			mark = "✓"
+		}
+		line := fmt.Sprintf("  %s %s", mark, p)
+		if p == inUse {
+			line += "  " + e.msg("configInUse")
+		}
+		fmt.Fprintln(e.stdout, line)
+	}
+}
+
+func runConfigShow(e *env, g *globals) error {
+	c, path, err := g.loadConfig(e)
+	if err != nil {
+		return err
+	}
+	if g.json {
+		return printJSON(e.stdout, map[string]any{"path": path, "config": c})
+	}
+	w := e.stdout
+	rule := strings.Repeat("=", 60)
+	fmt.Fprintf(w, "%s\n%s\n%s\n", rule, e.msg("configTitle"), rule)
+	if path != "" {
+		fmt.Fprintln(w, e.msg("configFile", path))
+	} else {
+		fmt.Fprintln(w, e.msg("configNone"))
+	}
+	printSearchPaths(e, g)
+	fmt.Fprintf(w, "\n%s\n  host: %s\n  port: %d\n  storage_dir: %s\n  session_timeout: %ds\n",
+		e.msg("configServer"), c.Server.Host, c.Server.Port, c.Server.StorageDir, c.Server.SessionTimeout)
+	fmt.Fprintf(w, "\n%s\n  %s: %s\n", e.msg("configClient"), e.msg("configDefault"), c.Client.DefaultServer)
+	fmt.Fprintf(w, "\n%s\n", e.msg("configRemotes"))
+	for _, name := range c.Names() {
+		s := c.Servers[name]
+		mark := ""
+		if name == c.Client.DefaultServer {
+			mark = " [" + e.msg("configDefault") + "]"
+		}
+		fmt.Fprintf(w, "  %s%s: %s:%d\n", name, mark, s.Host, s.Port)
+	}
+	return nil
+}
+
+// runConfigInteractive edits the file in use (or ./flaxfile.toml) with
+// plain prompts: press Enter to keep a value.
+func runConfigInteractive(e *env, g *globals) error {
+	c, path, err := g.loadConfig(e)
+	if err != nil {
+		return err
+	}
+	if path == "" {
+		path = filepath.Join(".", config.FileName)
+	}
+	ask := func(label, current string) (string, error) {
+		v, err := e.readLine(fmt.Sprintf("%s [%s]: ", label, current))
+		if err != nil {
+			return "", err
+		}
+		if v = strings.TrimSpace(v); v == "" {
+			return current, nil
+		}
+		return v, nil
+	}
+	askInt := func(label string, current int) (int, error) {
+		v, err := ask(label, strconv.Itoa(current))
+		if err != nil {
+			return 0, err
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return 0, usageError{fmt.Errorf("%s: %q is not a number", label, v)}
+		}
+		return n, nil
+	}
+	if c.Server.Host, err = ask("server host", c.Server.Host); err != nil {
+		return err
+	}
+	if c.Server.Port, err = askInt("server port", c.Server.Port); err != nil {
+		return err
+	}
+	if c.Server.StorageDir, err = ask("server storage_dir", c.Server.StorageDir); err != nil {
+		return err
+	}
+	for {
+		name, err := ask("add or edit a remote server (name, empty to finish)", "")
+		if err != nil || name == "" {
+			break
+		}
+		s := c.Servers[name]
+		if s.Port == 0 {
+			s.Port = 25555
+		}
+		if s.Host, err = ask("  host", s.Host); err != nil {
+			return err
+		}
+		if s.Port, err = askInt("  port", s.Port); err != nil {
+			return err
+		}
+		if c.Servers == nil {
+			c.Servers = map[string]config.Remote{}
+		}
+		c.Servers[name] = s
+	}
+	if c.Client.DefaultServer, err = ask("default server", c.Client.DefaultServer); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if err := c.Save(path); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, e.msg("configSaved", path))
+	return nil
+}

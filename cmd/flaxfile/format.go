@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// formatSize is 1.2's size format: two decimals, units in steps of 1024.
+func formatSize(n int64) string {
+	units := []string{"B", "KB", "MB", "GB", "TB", "PB"}
+	f := float64(n)
+	i := 0
+	for f >= 1024 && i < len(units)-1 {
+		f /= 1024
+		i++
+	}
+	return fmt.Sprintf("%.2f %s", f, units[i])
+}
+
+// mibps is MiB per second, 1.2's throughput unit ("MB/s").
+func mibps(n int64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / (1 << 20) / d.Seconds()
+}
+
+// printJSON writes v as one line of JSON.
+func printJSON(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+// width is the display width of s, counting wide (CJK) runes as two.
+func width(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x1100 && (r <= 0x115f || r >= 0x2e80 && r <= 0xa4cf || r >= 0xac00 && r <= 0xd7a3 || r >= 0xf900 && r <= 0xfaff || r >= 0xfe30 && r <= 0xfe4f || r >= 0xff00 && r <= 0xff60 || r >= 0xffe0 && r <= 0xffe6) {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+func pad(s string, w int, right bool) string {
+	fill := strings.Repeat(" ", max(0, w-width(s)))
+	if right {
+		return fill + s
+	}
+	return s + fill
+}
+
+// table prints rows as aligned columns; alignRight marks right-aligned
+// columns.
+func table(w io.Writer, rows [][]string, alignRight []bool) {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], width(c))
+		}
+	}
+	for _, r := range rows {
+		cells := make([]string, len(r))
+		for i, c := range r {
+			cells[i] = pad(c, widths[i], i < len(alignRight) && alignRight[i])
+		}
+		fmt.Fprintln(w, strings.TrimRight(strings.Join(cells, "  "), " "))
+	}
+}
+
+// summary prints the seed's compact completion table: a title, then rows
+// of two label/value pairs side by side, labels right-aligned.
+func summary(w io.Writer, title string, rows [][4]string) {
+	fmt.Fprintln(w, title)
+	t := make([][]string, len(rows))
+	for i, r := range rows {
+		t[i] = r[:]
+	}
+	table(w, t, []bool{true, false, true, false})
+}

@@ -1,0 +1,61 @@
+// Command flaxfile moves files between machines: a server keeps files
+// under keys on one TCP port, clients set, get, list and delete them.
+// It speaks FlaxFile 1.2's protocol, plain and encrypted.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// Exit codes, decided here and nowhere else.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// usageError marks errors in how the command was called.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// run executes one command line and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	env := newEnv(stdin, stdout, stderr)
+	root := newRootCmd(env)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ue usageError
+	switch {
+	case errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command "):
+		fmt.Fprintf(stderr, "%s: %v\n%s\n", env.msg("error"), err, env.msg("seeHelp"))
+		return exitUsage
+	case ctx.Err() != nil && errors.Is(err, context.Canceled) || errors.Is(err, errInterrupted):
+		fmt.Fprintf(stderr, "\n%s\n", env.msg("interrupted"))
+		return exitInterrupted
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", env.msg("error"), err)
+	return exitFailure
+}
+
+// errInterrupted reports work stopped by a signal.
+var errInterrupted = errors.New("interrupted")

@@ -1,0 +1,82 @@
+package main
+
+import "fmt"
+
+// messages holds every user-facing text in English and, for Chinese
+// locales, in FlaxFile 1.2's wording.
+var messages = map[string][2]string{
+	"error":           {"error", "错误"},
+	"seeHelp":         {"Run 'flaxfile --help' for usage.", "运行 'flaxfile --help' 查看用法。"},
+	"interrupted":     {"interrupted", "中断"},
+	"uploading":       {"uploading", "上传中"},
+	"downloading":     {"downloading", "下载中"},
+	"uploadDone":      {"✓ Upload complete", "✓ 上传完成"},
+	"downloadDone":    {"✓ Download complete", "✓ 下载完成"},
+	"file":            {"File", "文件"},
+	"size":            {"Size", "大小"},
+	"totalTime":       {"Total time", "总耗时"},
+	"throughput":      {"Throughput", "吞吐量"},
+	"savedTo":         {"Saved to", "保存到"},
+	"seconds":         {"%.2fs", "%.2f秒"},
+	"deleted":         {"✓ Deleted: %s", "✓ 删除成功: %s"},
+	"deleteFailed":    {"delete failed: %s: %s", "删除失败: %s: %s"},
+	"listTitle":       {"Files on the server (%d files)", "服务器文件列表 (%d 个文件)"},
+	"listEmpty":       {"⚠️  The server has no files", "⚠️  服务器上没有文件"},
+	"listNoMatch":     {"⚠️  No files match '%s'", "⚠️  未找到匹配 '%s' 的文件"},
+	"listTotal":       {"Total: %d files, %s", "总计: %d 个文件，%s"},
+	"colKey":          {"Key", "文件键"},
+	"colSize":         {"Size", "大小"},
+	"colMtime":        {"Modified", "修改时间"},
+	"colName":         {"Name", "名称"},
+	"colType":         {"Type", "类型"},
+	"colFiles":        {"Files", "文件数"},
+	"typeFile":        {"file", "文件"},
+	"typeDir":         {"dir", "目录"},
+	"passwordPrompt":  {"Server password: ", "服务器密码: "},
+	"passwordHint":    {"Hint: press Enter if the server does not use encryption", "提示: 如果服务器未启用加密，直接按回车即可"},
+	"enableEnc":       {"Enable encryption? (needs a password) [Y/n]: ", "是否启用加密? (需要设置密码) [Y/n]: "},
+	"serverPassword":  {"Server password (for encryption): ", "请输入服务器密码（用于加密传输）: "},
+	"weakPassword":    {"⚠️  Warning: weak password; use at least 16 characters", "⚠️  警告: 密码强度较弱，建议使用至少 16 个字符的强密码"},
+	"banner":          {"FlaxFile server (DEALER/ROUTER, one port)", "FlaxFile 异步单端口文件传输服务器 (DEALER/ROUTER)"},
+	"storageDir":      {"Storage: %s", "存储目录: %s"},
+	"serviceAddr":     {"Address: tcp://%s", "服务地址: tcp://%s"},
+	"started":         {"✓ Server started, listening on %s", "✓ 服务器已启动，监听 %s"},
+	"anyAddr":         {"⚠️  Listening on all interfaces", "⚠️  监听所有网络接口"},
+	"encOn":           {"🔒 CurveZMQ encryption on", "🔒 已启用 CurveZMQ 加密"},
+	"fingerprint":     {"   Server key fingerprint: %s", "   服务器公钥指纹: %s"},
+	"encOff":          {"⚠️  Encryption off - data travels in plain text", "⚠️  未启用加密 - 数据将明文传输"},
+	"encOffHint":      {"   Set FLAXFILE_PASSWORD or type a password to encrypt", "   建议设置 FLAXFILE_PASSWORD 环境变量或交互输入密码"},
+	"fixedSalt":       {"   Note: password keys use a fixed salt, so a weak password can be guessed offline", "   注意: 密码派生密钥使用固定盐值，弱密码可被离线猜测"},
+	"stopped":         {"Server stopped: %d uploads (%s), %d downloads (%s)", "服务器已停止: 上传 %d 次 (%s)，下载 %d 次 (%s)"},
+	"configCreated":   {"✓ Created config file: %s", "✓ 已创建配置文件: %s"},
+	"configEdit":      {"\nEdit it to customise your settings", "\n请编辑配置文件以自定义设置"},
+	"configExists":    {"config file already exists: %s", "配置文件已存在: %s"},
+	"configFile":      {"Config file: %s", "配置文件: %s"},
+	"configNone":      {"Config file: none found (built-in defaults)", "配置文件: 未找到（使用默认配置）"},
+	"configTitle":     {"FlaxFile configuration", "FlaxFile 配置"},
+	"configServer":    {"Server (flaxfile serve):", "服务器配置（flaxfile serve）:"},
+	"configClient":    {"Client:", "客户端配置:"},
+	"configRemotes":   {"Servers:", "远程服务器列表:"},
+	"configDefault":   {"default server", "默认服务器"},
+	"configInUse":     {"← in use", "← 当前使用"},
+	"configSaved":     {"✓ Saved %s", "✓ 已保存 %s"},
+	"unknownServer":   {"server '%s' does not exist", "服务器 '%s' 不存在"},
+	"configWarn":      {"warning: %s", "警告: %s"},
+	"versionFeatures": {"ZMTP 3.1 and CurveZMQ in pure Go · wire-compatible with FlaxFile 1.2", "纯 Go 实现的 ZMTP 3.1 与 CurveZMQ · 与 FlaxFile 1.2 协议兼容"},
+}
+
+// msg returns message key in the user's language, formatted with args.
+func (e *env) msg(key string, args ...any) string {
+	m, ok := messages[key]
+	if !ok {
+		return key
+	}
+	s := m[0]
+	if e.zh {
+		s = m[1]
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}

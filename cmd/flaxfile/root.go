@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/config"
+	"github.com/spf13/cobra"
+)
+
+// globals are the flags every command takes.
+type globals struct {
+	server     string
+	password   string
+	configPath string
+	json       bool
+	quiet      bool
+	passSet    bool
+}
+
+const exitCodesHelp = `
+Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.`
+
+func newRootCmd(e *env) *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:           "flaxfile",
+		Short:         "Move files between machines, fast",
+		Long:          "FlaxFile keeps files under keys on a server and moves them over several\nconnections at once. It speaks FlaxFile 1.2's protocol, plain and encrypted." + exitCodesHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			g.passSet = cmd.Flags().Changed("password")
+		},
+	}
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.server, "server", "", "server: a name from the config file, or HOST:PORT")
+	pf.StringVar(&g.password, "password", "", "encryption password (default $FLAXFILE_PASSWORD; empty means none)")
+	pf.StringVar(&g.configPath, "config", "", "config file (default: search ./flaxfile.toml, ~/flaxfile.toml, the XDG config dir)")
+	pf.BoolVar(&g.json, "json", false, "print results as JSON, one object per line")
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print nothing but errors")
+	root.AddCommand(
+		newServeCmd(e, g),
+		newSetCmd(e, g),
+		newGetCmd(e, g),
+		newListCmd(e, g),
+		newDeleteCmd(e, g),
+		newConfigCmd(e, g),
+		newVersionCmd(e),
+	)
+	return root
+}
+
+// args wraps a positional-argument check so that its failure is a usage
+// error.
+func args(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, a []string) error {
+		if err := check(cmd, a); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+// loadConfig reads --config, or the first config file found, over the
+// defaults; warnings go to stderr.
+func (g *globals) loadConfig(e *env) (*config.Config, string, error) {
+	path := g.configPath
+	if path == "" {
+		path = config.Find()
+	}
+	if path == "" {
+		return config.Default(), "", nil
+	}
+	c, warnings, err := config.Load(path)
+	if err != nil {
+		return nil, path, err
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(e.stderr, e.msg("configWarn", w))
+	}
+	return c, path, nil
+}
+
+// clientPassword applies 1.2's rules: --password; else FLAXFILE_PASSWORD if
+// set at all (empty means no encryption); else a prompt on a terminal; else
+// none.
+func (g *globals) clientPassword(e *env) (string, error) {
+	if g.passSet {
+		return g.password, nil
+	}
+	if pw, ok := os.LookupEnv("FLAXFILE_PASSWORD"); ok {
+		return pw, nil
+	}
+	if !e.interactive() {
+		return "", nil
+	}
+	fmt.Fprintln(e.stderr, e.msg("passwordHint"))
+	return e.readSecret(e.msg("passwordPrompt"))
+}
+
+// connect resolves the server and password and dials.
+func (g *globals) connect(ctx context.Context, e *env, progress flaxfile.Progress) (*flaxfile.Client, error) {
+	cfg, _, err := g.loadConfig(e)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := cfg.Resolve(g.server)
+	if errors.Is(err, config.ErrUnknownServer) {
+		return nil, usageError{errors.New(e.msg("unknownServer", g.server))}
+	}
+	if err != nil {
+		return nil, err
+	}
+	pw, err := g.clientPassword(e)
+	if err != nil {
+		return nil, err
+	}
+	return flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: pw, Progress: progress})
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/server"
+	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
+	"github.com/spf13/cobra"
+)
+
+type serveOptions struct {
+	host, storageDir, logFormat string
+	port                        int
+	sessionTimeout              time.Duration
+	memoryMiB                   int64
+	noSync                      bool
+}
+
+func newServeCmd(e *env, g *globals) *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a server",
+		Long: "Run a server on one TCP port. Without --password it uses FLAXFILE_PASSWORD if set\n" +
+			"(empty: no encryption), else asks on a terminal, else runs without encryption.\n" +
+			"SIGINT or SIGTERM stops it cleanly; unfinished uploads are dropped, never published." + exitCodesHelp,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, e, g, o) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.host, "host", "", "address to listen on (config [server] host, default 0.0.0.0)")
+	f.IntVar(&o.port, "port", -1, "port (config [server] port, default 25555; 0 picks a free one)")
+	f.StringVar(&o.storageDir, "storage-dir", "", "where files are kept (config [server] storage_dir, default ./zmq_streaming_storage)")
+	f.DurationVar(&o.sessionTimeout, "session-timeout", 0, "how long an unfinished upload may sit idle (config [server] session_timeout, default 300s)")
+	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	f.Int64Var(&o.memoryMiB, "memory-limit", server.DefaultMemoryLimit>>20, "MiB of received chunk data held at once")
+	f.BoolVar(&o.noSync, "no-fsync", false, "publish uploads without fsync (faster; a crash may lose them)")
+	return cmd
+}
+
+func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
+	ctx := cmd.Context()
+	cfg, _, err := g.loadConfig(e)
+	if err != nil {
+		return err
+	}
+	host, port, dir := cfg.Server.Host, cfg.Server.Port, cfg.Server.StorageDir
+	if cmd.Flags().Changed("host") {
+		host = o.host
+	}
+	if o.port >= 0 {
+		port = o.port
+	}
+	if o.storageDir != "" {
+		dir = o.storageDir
+	}
+	timeout := time.Duration(cfg.Server.SessionTimeout) * time.Second
+	if o.sessionTimeout > 0 {
+		timeout = o.sessionTimeout
+	}
+	var h slog.Handler
+	switch o.logFormat {
+	case "text":
+		h = slog.NewTextHandler(e.stderr, nil)
+	case "json":
+		h = slog.NewJSONHandler(e.stderr, nil)
+	default:
+		return usageError{fmt.Errorf("--log-format must be text or json, not %q", o.logFormat)}
+	}
+	log := slog.New(h)
+	password, err := serverPassword(e, g)
+	if err != nil {
+		return err
+	}
+	st, err := store.OpenDisk(dir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	scfg := server.Config{Store: st, Logger: log, SessionTimeout: timeout, MemoryLimit: o.memoryMiB << 20, NoSync: o.noSync}
+	var fingerprint string
+	if password != "" {
+		pub, sec, err := flaxfile.ServerKeysFromPassword(password)
+		if err != nil {
+			return err
+		}
+		if scfg.Mechanism, err = curve.NewServer(curve.Key(sec), nil); err != nil {
+			return err
+		}
+		fingerprint = flaxfile.Fingerprint(pub)
+	}
+	srv, err := server.New(scfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return err
+	}
+	banner(e.stderr, e, st.Dir(), ln.Addr().String(), host, fingerprint)
+	if err := srv.Serve(ctx, ln); err != nil {
+		return err
+	}
+	s := srv.Stats()
+	fmt.Fprintln(e.stderr, e.msg("stopped", s.Uploads, formatSize(s.BytesUploaded), s.Downloads, formatSize(s.BytesDownloaded)))
+	return nil
+}
+
+func banner(w io.Writer, e *env, dir, addr, host, fingerprint string) {
+	fmt.Fprintln(w, e.msg("banner"))
+	fmt.Fprintln(w, e.msg("storageDir", dir))
+	fmt.Fprintln(w, e.msg("serviceAddr", addr))
+	if host == "0.0.0.0" || host == "" || host == "::" {
+		fmt.Fprintln(w, e.msg("anyAddr"))
+	}
+	if fingerprint != "" {
+		fmt.Fprintln(w, e.msg("encOn"))
+		fmt.Fprintln(w, e.msg("fingerprint", fingerprint))
+		fmt.Fprintln(w, e.msg("fixedSalt"))
+	} else {
+		fmt.Fprintln(w, e.msg("encOff"))
+		fmt.Fprintln(w, e.msg("encOffHint"))
+	}
+	fmt.Fprintln(w, e.msg("started", addr))
+}
+
+// serverPassword applies 1.2's server rules: --password; FLAXFILE_PASSWORD
+// if set (empty: none); on a terminal, ask whether to encrypt and for the
+// password, warning when it is short; else none.
+func serverPassword(e *env, g *globals) (string, error) {
+	if g.passSet {
+		return g.password, nil
+	}
+	if pw, ok := os.LookupEnv("FLAXFILE_PASSWORD"); ok {
+		return pw, nil
+	}
+	if !e.interactive() {
+		return "", nil
+	}
+	answer, err := e.readLine(e.msg("enableEnc"))
+	if err != nil {
+		return "", err
+	}
+	if a := strings.ToLower(strings.TrimSpace(answer)); a == "n" || a == "no" {
+		return "", nil
+	}
+	pw, err := e.readSecret(e.msg("serverPassword"))
+	if err != nil {
+		return "", err
+	}
+	if pw != "" && len([]rune(pw)) < 8 {
+		fmt.Fprintln(e.stderr, e.msg("weakPassword"))
+	}
+	return pw, nil
+}

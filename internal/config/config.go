@@ -1,0 +1,219 @@
+// Package config reads and writes FlaxFile's TOML configuration, in the
+// format FlaxFile 1.2 uses, so 1.2 files load unchanged.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// FileName is the configuration file's name in every search directory.
+const FileName = "flaxfile.toml"
+
+// Config is the whole file. Missing keys take Default's values.
+type Config struct {
+	Client  Client            `toml:"client"`
+	Server  Server            `toml:"server"`
+	Servers map[string]Remote `toml:"servers"`
+}
+
+// Client is the [client] table.
+type Client struct {
+	DefaultServer string `toml:"default_server"`
+}
+
+// Server is the [server] table: what `flaxfile serve` uses.
+type Server struct {
+	Host       string `toml:"host"`
+	Port       int    `toml:"port"`
+	StorageDir string `toml:"storage_dir"`
+	// SessionTimeout is how many seconds an upload may sit idle.
+	SessionTimeout int `toml:"session_timeout,omitempty"`
+}
+
+// Remote is one [servers.NAME] table. KeyFile and ServerKey are for key
+// mode; 1.2's leftover download_port and control_port are accepted and
+// ignored.
+type Remote struct {
+	Host         string `toml:"host"`
+	Port         int    `toml:"port"`
+	DownloadPort int    `toml:"download_port,omitempty"`
+	ControlPort  int    `toml:"control_port,omitempty"`
+}
+
+// Default returns the built-in configuration.
+func Default() *Config {
+	return &Config{
+		Client:  Client{DefaultServer: "local"},
+		Server:  Server{Host: "0.0.0.0", Port: 25555, StorageDir: "./zmq_streaming_storage", SessionTimeout: 300},
+		Servers: map[string]Remote{"local": {Host: "127.0.0.1", Port: 25555}},
+	}
+}
+
+// SearchPaths lists where the file is looked for, in order: the working
+// directory, the home directory (1.2's two), then the XDG config
+// directory.
+func SearchPaths() []string {
+	paths := []string{filepath.Join(".", FileName)}
+	if home, err := os.UserHomeDir(); err == nil {
+		paths = append(paths, filepath.Join(home, FileName))
+	}
+	if dir, err := os.UserConfigDir(); err == nil {
+		paths = append(paths, filepath.Join(dir, "flaxfile", FileName))
+	}
+	return paths
+}
+
+// Find returns the first search path that exists, or "".
+func Find() string {
+	for _, p := range SearchPaths() {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
+}
+
+// ParseError is a file that is not valid TOML or has a value of the wrong
+// type.
+type ParseError struct {
+	Path         string
+	Line, Column int
+	Msg          string
+}
+
+// Error implements error.
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Column, e.Msg)
+}
+
+// Load reads path over the defaults. Keys it does not know come back as
+// warnings.
+func Load(path string) (*Config, []string, error) {
+	c := Default()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	c.Servers = nil // a file that lists servers lists all of them, as in 1.2
+	md, err := toml.Decode(string(data), c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return nil, nil, &ParseError{Path: path, Line: pe.Position.Line, Column: pe.Position.Col, Msg: pe.Message}
+		}
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !md.IsDefined("servers") {
+		c.Servers = Default().Servers
+	}
+	var warnings []string
+	undecoded := md.Undecoded()
+	for _, k := range undecoded {
+		table := false // a table is reported through its keys
+		for _, other := range undecoded {
+			table = table || strings.HasPrefix(other.String(), k.String()+".")
+		}
+		if !table {
+			warnings = append(warnings, fmt.Sprintf("%s: unknown key %q ignored", path, k.String()))
+		}
+	}
+	return c, warnings, c.Validate()
+}
+
+// Validate checks ports and names.
+func (c *Config) Validate() error {
+	if c.Server.Port < 0 || c.Server.Port > 65535 {
+		return fmt.Errorf("config: [server] port %d out of range", c.Server.Port)
+	}
+	for name, s := range c.Servers {
+		if s.Host == "" {
+			return fmt.Errorf("config: [servers.%s] has no host", name)
+		}
+		if s.Port <= 0 || s.Port > 65535 {
+			return fmt.Errorf("config: [servers.%s] port %d out of range", name, s.Port)
+		}
+	}
+	return nil
+}
+
+// ErrUnknownServer is returned by Resolve for a name not in [servers].
+var ErrUnknownServer = errors.New("config: unknown server")
+
+// Resolve turns a --server value into an address: a name in [servers], or
+// HOST:PORT, or (empty) the default server as 1.2 chooses it.
+func (c *Config) Resolve(server string) (string, error) {
+	if server == "" {
+		if s, ok := c.Servers[c.Client.DefaultServer]; ok {
+			return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), nil
+		}
+		if s, ok := c.Servers["local"]; ok {
+			return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), nil
+		}
+		return "127.0.0.1:25555", nil
+	}
+	if s, ok := c.Servers[server]; ok {
+		return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), nil
+	}
+	if _, port, err := net.SplitHostPort(server); err == nil {
+		if _, err := strconv.Atoi(port); err == nil {
+			return server, nil
+		}
+	}
+	return "", fmt.Errorf("%w %q", ErrUnknownServer, server)
+}
+
+// Names returns the server names, sorted.
+func (c *Config) Names() []string {
+	names := make([]string, 0, len(c.Servers))
+	for n := range c.Servers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Save writes c to path as TOML.
+func (c *Config) Save(path string) error {
+	var b strings.Builder
+	b.WriteString("# FlaxFile configuration\n\n")
+	if err := toml.NewEncoder(&b).Encode(c); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// Template is the commented file `flaxfile config init` writes.
+const Template = `# FlaxFile configuration.
+# Searched for in ./flaxfile.toml, then ~/flaxfile.toml, then
+# $XDG_CONFIG_HOME/flaxfile/flaxfile.toml; the first one found is used.
+
+[client]
+# The server used when --server is not given.
+default_server = "local"
+
+[server]
+# What 'flaxfile serve' listens on and where it keeps files.
+host = "0.0.0.0"
+port = 25555
+storage_dir = "./zmq_streaming_storage"
+# Seconds an unfinished upload may sit idle before it is dropped.
+session_timeout = 300
+
+# Named servers for --server NAME.
+[servers.local]
+host = "127.0.0.1"
+port = 25555
+
+# [servers.prod]
+# host = "192.168.1.100"
+# port = 25555
+`

@@ -1,0 +1,87 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, text string) string {
+	p := filepath.Join(t.TempDir(), FileName)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A FlaxFile 1.2 file, with its leftover keys, loads unchanged.
+func TestLoad12File(t *testing.T) {
+	c, warn, err := Load(write(t, `
+[client]
+default_server = "prod"
+
+[server]
+host = "0.0.0.0"
+port = 25555
+storage_dir = "./zmq_streaming_storage"
+
+[servers.local]
+host = "127.0.0.1"
+port = 25555
+
+[servers.prod]
+host = "192.168.1.100"
+port = 25555
+# download_port = 25556
+`))
+	if err != nil || len(warn) != 0 {
+		t.Fatalf("%v %v", err, warn)
+	}
+	addr, err := c.Resolve("")
+	if err != nil || addr != "192.168.1.100:25555" {
+		t.Fatalf("default server %s %v", addr, err)
+	}
+	if a, _ := c.Resolve("local"); a != "127.0.0.1:25555" {
+		t.Fatalf("local %s", a)
+	}
+	if a, _ := c.Resolve("10.1.2.3:9"); a != "10.1.2.3:9" {
+		t.Fatalf("address %s", a)
+	}
+	if _, err := c.Resolve("nope"); !errors.Is(err, ErrUnknownServer) {
+		t.Fatalf("unknown name: %v", err)
+	}
+}
+
+func TestTemplateLoads(t *testing.T) {
+	c, warn, err := Load(write(t, Template))
+	if err != nil || len(warn) != 0 || c.Server.SessionTimeout != 300 {
+		t.Fatalf("%+v %v %v", c, warn, err)
+	}
+}
+
+func TestParseErrorPosition(t *testing.T) {
+	_, _, err := Load(write(t, "[server]\nport = \n"))
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 2 || pe.Column == 0 {
+		t.Fatalf("got %v", err)
+	}
+	if !strings.Contains(err.Error(), FileName+":2:") {
+		t.Fatalf("message %q does not name file and line", err)
+	}
+}
+
+func TestUnknownKeysWarn(t *testing.T) {
+	_, warn, err := Load(write(t, "[server]\nprot = 1\n[extra]\nx = 2\n"))
+	if err != nil || len(warn) != 2 {
+		t.Fatalf("%v %v", err, warn)
+	}
+}
+
+func TestDefaultsWithoutFile(t *testing.T) {
+	a, err := Default().Resolve("")
+	if err != nil || a != "127.0.0.1:25555" {
+		t.Fatalf("%s %v", a, err)
+	}
+}
