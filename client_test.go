@@ -65,7 +65,7 @@ func ctxFor(t *testing.T) context.Context {
 
 type counter struct{ n atomic.Int64 }
 
-func (c *counter) Start(string, int64)            {}
+func (c *counter) Start(string, int64)           {}
 func (c *counter) Transferred(_ string, n int64) { c.n.Add(n) }
 
 func randomFile(t *testing.T, n int) (string, []byte) {
