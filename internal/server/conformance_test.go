@@ -1,0 +1,91 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/pyzmq"
+	"github.com/flaxfile/flaxfile/internal/server"
+	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
+)
+
+// startServer runs a server over a fresh store on 127.0.0.1:0; a non-empty
+// password turns on CURVE with 1.2's derived key.
+func startServer(t *testing.T, password string) (addr string, st *store.Disk) {
+	t.Helper()
+	st, err := store.OpenDisk(filepath.Join(t.TempDir(), "storage"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := server.Config{Store: st, NoSync: true}
+	if password != "" {
+		_, sec, err := flaxfile.ServerKeysFromPassword(password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Mechanism, err = curve.NewServer(curve.Key(sec), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { srv.Serve(ctx, ln); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; st.Close() })
+	return ln.Addr().String(), st
+}
+
+// TestConformance12 drives our server with pyzmq DEALERs as 1.2 clients do
+// and checks every command's reply frames byte for byte, plain and CURVE.
+func TestConformance12(t *testing.T) {
+	for _, password := range []string{"", "test"} {
+		name := map[bool]string{true: "CURVE", false: "NULL"}[password != ""]
+		t.Run(name, func(t *testing.T) {
+			addr, _ := startServer(t, password)
+			args := []string{"testdata/conformance.py", addr}
+			if password != "" {
+				pub, _, _ := flaxfile.ServerKeysFromPassword(password)
+				args = append(args, pub.String())
+			}
+			cmd := exec.Command(pyzmq.Python(t), args...)
+			cmd.Stderr = os.Stderr
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			checks := 0
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				line := sc.Text()
+				if strings.HasPrefix(line, "FAIL") {
+					t.Error(line)
+				}
+				checks++
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("conformance script: %v", err)
+			}
+			if checks < 60 {
+				t.Errorf("only %d checks ran", checks)
+			}
+		})
+	}
+}
