@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -182,6 +183,10 @@ func (c *Client) dialError(ctx context.Context, mech zmtp.Mechanism, err error) 
 		return fmt.Errorf("%w: connecting to %s: %v", ErrTimeout, c.addr, err)
 	case errors.As(err, &he) && mech.Name() == "CURVE":
 		return fmt.Errorf("%w: %v", ErrWrongPassword, err)
+	case errors.As(err, &he) && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
+		// libzmq hangs up mid-greeting on a mechanism it does not use,
+		// before saying which one it does.
+		return fmt.Errorf("%w: the server at %s closed the connection during the handshake; it probably requires encryption: give its password", ErrEncryptionMismatch, c.addr)
 	}
 	return fmt.Errorf("flaxfile: connecting to %s: %w", c.addr, err)
 }

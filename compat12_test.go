@@ -1,0 +1,84 @@
+package flaxfile_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/pyzmq"
+)
+
+// TestAgainstPython12Server runs our client against a small pyzmq server
+// that behaves as FlaxFile 1.2 does, chunk-size quirk included, plain and
+// encrypted.
+func TestAgainstPython12Server(t *testing.T) {
+	for _, password := range []string{"", "test"} {
+		t.Run(map[bool]string{true: "CURVE", false: "NULL"}[password != ""], func(t *testing.T) {
+			ctx := ctxFor(t)
+			dir := filepath.Join(t.TempDir(), "storage")
+			args := []string{dir}
+			if password != "" {
+				_, sec, _ := flaxfile.ServerKeysFromPassword(password)
+				args = append(args, sec.String())
+			}
+			peer := pyzmq.Start(t, "testdata/server12.py", args...)
+			addr := "127.0.0.1:" + peer.Line(t)
+			c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: password})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			for _, size := range []int{0, 1, 5 << 20, 20_000_000} {
+				src, data := randomFile(t, size)
+				key := "k/" + itoa(size)
+				res, err := c.SetFile(ctx, key, src)
+				if err != nil {
+					t.Fatalf("set %d: %v", size, err)
+				}
+				if res.Size != int64(size) {
+					t.Fatalf("set %d: server stored %d", size, res.Size)
+				}
+				stored, err := os.ReadFile(filepath.Join(dir, key))
+				if err != nil || !bytes.Equal(stored, data) {
+					t.Fatalf("set %d: stored file differs (%v)", size, err)
+				}
+				out := filepath.Join(t.TempDir(), "out")
+				if _, err := c.GetFile(ctx, key, out); err != nil {
+					t.Fatalf("get %d: %v", size, err)
+				}
+				got, _ := os.ReadFile(out)
+				if !bytes.Equal(got, data) {
+					t.Fatalf("get %d: downloaded file differs", size)
+				}
+			}
+			es, err := c.List(ctx, "k", false)
+			if err != nil || len(es) != 4 {
+				t.Fatalf("list: %v %+v", err, es)
+			}
+			if err := c.Delete(ctx, "k/1"); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Delete(ctx, "k/1"); !errors.Is(err, flaxfile.ErrNotFound) {
+				t.Fatalf("delete missing: %v", err)
+			}
+		})
+	}
+}
+
+// TestWrongPasswordAgainstLibzmq: libzmq drops a HELLO it cannot open;
+// we say so within the connect timeout instead of hanging.
+func TestWrongPasswordAgainstLibzmq(t *testing.T) {
+	ctx := ctxFor(t)
+	_, sec, _ := flaxfile.ServerKeysFromPassword("right")
+	peer := pyzmq.Start(t, "testdata/server12.py", t.TempDir(), sec.String())
+	addr := "127.0.0.1:" + peer.Line(t)
+	if _, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: "wrong"}); !errors.Is(err, flaxfile.ErrWrongPassword) {
+		t.Fatalf("wrong password: %v", err)
+	}
+	if _, err := flaxfile.Dial(ctx, addr, nil); !errors.Is(err, flaxfile.ErrEncryptionMismatch) {
+		t.Fatalf("no password: %v", err)
+	}
+}
