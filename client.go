@@ -23,6 +23,8 @@ const (
 	// DefaultReplyTimeout bounds the wait for any reply while requests are
 	// outstanding.
 	DefaultReplyTimeout = 60 * time.Second
+	// DefaultMemoryLimit bounds a client's received chunk data.
+	DefaultMemoryLimit = 128 << 20
 	// DefaultPort is the server's port when an address names none.
 	DefaultPort = wire.DefaultPort
 )
@@ -51,6 +53,10 @@ type Options struct {
 	// ReplyTimeout bounds the wait for a reply while requests are
 	// outstanding.
 	ReplyTimeout time.Duration
+	// MemoryLimit bounds the received chunk data held at once across the
+	// client's connections; zero means DefaultMemoryLimit. The rest waits
+	// in kernel socket buffers.
+	MemoryLimit int64
 	// Progress is told of every chunk moved; nil reports nothing.
 	Progress Progress
 	// Logger receives debug lines; nil discards.
@@ -69,11 +75,12 @@ type Progress interface {
 // Client talks to one FlaxFile server over a small pool of connections.
 // Its methods are safe for concurrent use.
 type Client struct {
-	addr  string
-	opts  Options
-	local bool
-	mech  func() zmtp.Mechanism
-	pool  zmtp.BufferPool
+	addr   string
+	opts   Options
+	local  bool
+	mech   func() zmtp.Mechanism
+	pool   zmtp.BufferPool
+	budget *zmtp.Budget
 
 	mu     sync.Mutex
 	idle   []*zmtp.Conn
@@ -94,6 +101,9 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 	if o.ReplyTimeout <= 0 {
 		o.ReplyTimeout = DefaultReplyTimeout
 	}
+	if o.MemoryLimit <= 0 {
+		o.MemoryLimit = DefaultMemoryLimit
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -102,7 +112,7 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 		host = addr
 		addr = net.JoinHostPort(addr, fmt.Sprint(DefaultPort))
 	}
-	c := &Client{addr: addr, opts: o, pool: zmtp.NewBufferPool(), local: isLocal(host)}
+	c := &Client{addr: addr, opts: o, pool: zmtp.NewBufferPool(), budget: zmtp.NewBudget(o.MemoryLimit), local: isLocal(host)}
 	serverKey := o.ServerKey
 	if serverKey == (Key{}) && o.Password != "" {
 		if serverKey, _, err = ServerKeysFromPassword(o.Password); err != nil {
@@ -148,6 +158,7 @@ func (c *Client) dial(ctx context.Context) (*zmtp.Conn, error) {
 	conn, err := zmtp.Dial(ctx, c.addr, &zmtp.Options{
 		Mechanism:        mech,
 		Buffers:          c.pool,
+		Budget:           c.budget,
 		HandshakeTimeout: c.opts.ConnectTimeout,
 		MaxMessageSize:   64<<20 + 64<<10,
 	})

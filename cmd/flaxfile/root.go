@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/flaxfile/flaxfile"
 	"github.com/flaxfile/flaxfile/internal/config"
@@ -19,6 +20,7 @@ type globals struct {
 	json       bool
 	quiet      bool
 	passSet    bool
+	cpuProfile string
 }
 
 const exitCodesHelp = `
@@ -32,8 +34,23 @@ func newRootCmd(e *env) *cobra.Command {
 		Long:          "FlaxFile keeps files under keys on a server and moves them over several\nconnections at once. It speaks FlaxFile 1.2's protocol, plain and encrypted." + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			g.passSet = cmd.Flags().Changed("password")
+			if g.cpuProfile != "" {
+				f, err := os.Create(g.cpuProfile)
+				if err != nil {
+					return err
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		PersistentPostRun: func(*cobra.Command, []string) {
+			if g.cpuProfile != "" {
+				pprof.StopCPUProfile()
+			}
 		},
 	}
 	root.SetOut(e.stdout)
@@ -45,6 +62,8 @@ func newRootCmd(e *env) *cobra.Command {
 	pf.StringVar(&g.configPath, "config", "", "config file (default: search ./flaxfile.toml, ~/flaxfile.toml, the XDG config dir)")
 	pf.BoolVar(&g.json, "json", false, "print results as JSON, one object per line")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print nothing but errors")
+	pf.StringVar(&g.cpuProfile, "cpu-profile", "", "write a CPU profile to this file (for development)")
+	_ = pf.MarkHidden("cpu-profile")
 	root.AddCommand(
 		newServeCmd(e, g),
 		newSetCmd(e, g),

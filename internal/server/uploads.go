@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"log/slog"
 	"sync"
 	"time"
@@ -53,6 +52,8 @@ type upload struct {
 
 	members map[*zmtp.Conn]struct{} // guarded by uploadTable.mu
 
+	wmu sync.Mutex // serialises writes to the file
+
 	mu       sync.Mutex
 	state    int
 	last     time.Time
@@ -61,8 +62,14 @@ type upload struct {
 	held     int64            // octets in pending
 	got      []bool           // chunk ids written
 	received int64            // distinct octets written
-	hasher   hash.Hash        // SHA-256 of the contiguous prefix
-	hashNext int64            // next chunk id the hasher needs
+
+	// The hasher goroutine computes SHA-256 along the written prefix, on
+	// the other core, reading chunks back from the page cache.
+	hashWake chan struct{} // a chunk was written (capacity 1)
+	quit     chan struct{} // closed when the session is aborted
+	hashDone chan struct{} // closed when the hasher has finished
+	sum      []byte        // set before hashDone closes, nil on failure
+	hashErr  error
 }
 
 // join adds c to session id, creating it (and its partial file) if needed.
@@ -82,7 +89,12 @@ func (t *uploadTable) join(c *zmtp.Conn, id, key string, size int64) error {
 		}
 		now := time.Now()
 		u = &upload{id: id, key: key, size: size, up: up, start: now, last: now,
-			members: map[*zmtp.Conn]struct{}{}, hasher: sha256.New()}
+			members: map[*zmtp.Conn]struct{}{}, hashWake: make(chan struct{}, 1),
+			quit: make(chan struct{}), hashDone: make(chan struct{})}
+		if size == 0 {
+			u.sum = sha256.New().Sum(nil)
+			close(u.hashDone)
+		}
 		t.byID[id] = u
 		t.log.Info("upload started", "key", key, "size", size, "session", id)
 	} else {
@@ -183,6 +195,7 @@ func (u *upload) abort() bool {
 		return false
 	}
 	u.state = stateAborted
+	close(u.quit)
 	_ = u.up.Abort()
 	u.pending = nil
 	return true
@@ -214,7 +227,12 @@ func (u *upload) write(id int64, data []byte) error {
 	if err != nil {
 		return err
 	}
-	if _, err := u.up.WriteAt(data, off); err != nil {
+	// Writers of one file queue here rather than contend for the
+	// inode's lock inside the kernel, which costs far more CPU.
+	u.wmu.Lock()
+	_, err = u.up.WriteAt(data, off)
+	u.wmu.Unlock()
+	if err != nil {
 		return err
 	}
 	u.mu.Lock()
@@ -261,6 +279,7 @@ func (u *upload) learnChunkSize(id int64, data []byte) error {
 		}
 	}
 	u.got = make([]bool, (u.size+u.chunk-1)/u.chunk)
+	go u.hashLoop()
 	pending := u.pending
 	u.pending, u.held = nil, 0
 	if pending == nil {
@@ -294,37 +313,49 @@ func (u *upload) place(id int64, n int) (int64, error) {
 	return off, nil
 }
 
-// record marks a written chunk and feeds the hasher as far as the written
-// prefix reaches. Called with u.mu held.
+// record marks a written chunk and wakes the hasher. Called with u.mu
+// held.
 func (u *upload) record(id int64, data []byte) error {
 	if !u.got[id] {
 		u.got[id] = true
 		u.received += int64(len(data))
 	}
-	if id == u.hashNext {
-		u.hasher.Write(data)
-		u.hashNext++
-	}
-	return u.catchUpHash()
-}
-
-// catchUpHash hashes chunks already written past the hashed prefix,
-// reading them back. Called with u.mu held.
-func (u *upload) catchUpHash() error {
-	var buf []byte
-	for u.hashNext < int64(len(u.got)) && u.got[u.hashNext] {
-		off := u.hashNext * u.chunk
-		n := min(u.chunk, u.size-off)
-		if int64(cap(buf)) < n {
-			buf = make([]byte, n)
-		}
-		if _, err := u.up.ReadAt(buf[:n], off); err != nil {
-			return fmt.Errorf("hashing chunk %d: %w", u.hashNext, err)
-		}
-		u.hasher.Write(buf[:n])
-		u.hashNext++
+	select {
+	case u.hashWake <- struct{}{}:
+	default:
 	}
 	return nil
+}
+
+// hashLoop is the session's hasher goroutine: it hashes chunks in id order
+// as soon as each is written, and stops when all are hashed or the session
+// is aborted.
+func (u *upload) hashLoop() {
+	defer close(u.hashDone)
+	h := sha256.New()
+	buf := make([]byte, u.chunk)
+	for next := int64(0); next < int64(len(u.got)); {
+		u.mu.Lock()
+		ready := u.got[next]
+		u.mu.Unlock()
+		if !ready {
+			select {
+			case <-u.hashWake:
+			case <-u.quit:
+				return
+			}
+			continue
+		}
+		off := next * u.chunk
+		n := min(u.chunk, u.size-off)
+		if _, err := u.up.ReadAt(buf[:n], off); err != nil {
+			u.hashErr = fmt.Errorf("hashing chunk %d: %w", next, err)
+			return
+		}
+		h.Write(buf[:n])
+		next++
+	}
+	u.sum = h.Sum(nil)
 }
 
 // finish publishes a complete session and returns what UPLOAD_END reports;
@@ -338,15 +369,23 @@ func (u *upload) finish(sync bool) (sha string, err error) {
 	if u.received != u.size {
 		return "", fmt.Errorf("upload incomplete: %d of %d octets received", u.received, u.size)
 	}
-	if err := u.catchUpHash(); err != nil {
-		return "", err
+	u.mu.Unlock()
+	<-u.hashDone // every chunk is written, so the hasher ends
+	u.mu.Lock()
+	if u.state != stateOpen {
+		return "", errSessionGone
+	}
+	if u.sum == nil {
+		u.state = stateAborted
+		_ = u.up.Abort()
+		return "", fmt.Errorf("checksum: %w", u.hashErr)
 	}
 	if err := u.up.Commit(store.CommitOptions{NoSync: !sync}); err != nil {
 		u.state = stateAborted
 		return "", err
 	}
 	u.state = stateDone
-	return hex.EncodeToString(u.hasher.Sum(nil)), nil
+	return hex.EncodeToString(u.sum), nil
 }
 
 // uploadStart answers UPLOAD_START_CONCURRENT, checking in 1.2's order.
