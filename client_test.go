@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"net"
@@ -19,6 +18,7 @@ import (
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
+	"github.com/zeebo/xxh3"
 )
 
 // startServer runs a server on 127.0.0.1:0 over a fresh store; password
@@ -96,9 +96,9 @@ func TestSetGetRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				sum := sha256.Sum256(data)
-				if res.SHA256 != hex.EncodeToString(sum[:]) || res.Size != int64(size) {
-					t.Fatalf("server reports %d octets, sha %s", res.Size, res.SHA256)
+				sum := xxh3.Hash128(data).Bytes()
+				if res.Checksum != "xxh3-128:"+hex.EncodeToString(sum[:]) || res.Size != int64(size) {
+					t.Fatalf("server reports %d octets, checksum %s", res.Size, res.Checksum)
 				}
 				stored, err := os.ReadFile(filepath.Join(dir, key))
 				if err != nil || !bytes.Equal(stored, data) {

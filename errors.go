@@ -29,6 +29,8 @@ var (
 	ErrProtocol = errors.New("flaxfile: protocol error")
 	// ErrIncomplete: a transfer ended with octets missing.
 	ErrIncomplete = errors.New("flaxfile: transfer incomplete")
+	// ErrChecksum: what arrived is not what was sent.
+	ErrChecksum = errors.New("flaxfile: checksum mismatch")
 )
 
 // ServerError is an ERROR reply: the server's own words.

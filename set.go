@@ -24,9 +24,10 @@ type Result struct {
 	Duration time.Duration
 	// Connections and Window used.
 	Connections, Window int
-	// SHA256 is the server's SHA-256 of what it stored, in hex, when it
-	// reports one (uploads).
-	SHA256 string
+	// Checksum of what the server stored, as "xxh3-128:HEX" when the
+	// server verified it against ours (FlaxFile for Go servers), or
+	// "sha256:HEX" as a 1.2 server reports it; empty for downloads.
+	Checksum string
 }
 
 // SetFile uploads the file at path under key.
@@ -64,6 +65,23 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 	if c.opts.Progress != nil {
 		c.opts.Progress.Start(key, size)
 	}
+	// Our own XXH3-128 of the file, computed while it is sent, goes with
+	// UPLOAD_END so that the server publishes only what we read.
+	type hashResult struct {
+		sum string
+		err error
+	}
+	hashc := make(chan hashResult, 1)
+	go func() {
+		sum, err := hashReaderAt(src, size)
+		hashc <- hashResult{sum, err}
+	}()
+	var hashOnce sync.Once
+	var local hashResult
+	localHash := func() hashResult {
+		hashOnce.Do(func() { local = <-hashc })
+		return local
+	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	var started sync.WaitGroup
@@ -74,7 +92,7 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 	clean := make([]bool, active)
 	for i, conn := range conns {
 		g.Go(func() error {
-			r, err := c.call(gctx, conn, wire.CmdUploadStart, []byte(sid), []byte(key), wire.Itoa(size), wire.Itoa(int64(p.window)))
+			r, err := c.call(gctx, conn, wire.CmdUploadStart, []byte(sid), []byte(key), wire.Itoa(size), wire.Itoa(int64(p.window)), []byte(wire.HashXXH3128))
 			if err != nil {
 				return err
 			}
@@ -94,7 +112,11 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 			if err := c.sendChunks(gctx, conn, key, src, file, size, p, stripe(i, active, total)); err != nil {
 				return err
 			}
-			r, err = c.call(gctx, conn, wire.CmdUploadEnd)
+			h := localHash()
+			if h.err != nil {
+				return h.err
+			}
+			r, err = c.call(gctx, conn, wire.CmdUploadEnd, []byte(h.sum))
 			if err != nil {
 				return err
 			}
@@ -136,7 +158,17 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 	if final.Size != size {
 		return nil, fmt.Errorf("%w: the server stored %d of %d octets of %s", ErrIncomplete, final.Size, size, key)
 	}
-	return &Result{Key: key, Size: size, Duration: time.Since(start), Connections: active, Window: p.window, SHA256: final.SHA256}, nil
+	res := &Result{Key: key, Size: size, Duration: time.Since(start), Connections: active, Window: p.window}
+	switch {
+	case final.XXH3128 != "":
+		if final.XXH3128 != localHash().sum {
+			return nil, fmt.Errorf("%w: %s: the server stored XXH3-128 %s, we sent %s", ErrChecksum, key, final.XXH3128, localHash().sum)
+		}
+		res.Checksum = "xxh3-128:" + final.XXH3128
+	case final.SHA256 != "":
+		res.Checksum = "sha256:" + final.SHA256
+	}
+	return res, nil
 }
 
 // sendChunks sends one connection's chunks with a window and waits for

@@ -19,7 +19,7 @@ type transferResult struct {
 	Seconds        float64 `json:"seconds"`
 	BytesPerSecond float64 `json:"bytes_per_second"`
 	Output         string  `json:"output,omitempty"`
-	SHA256         string  `json:"sha256,omitempty"`
+	Checksum       string  `json:"checksum,omitempty"`
 }
 
 // bars reports progress on a terminal, and nowhere else.
@@ -87,7 +87,7 @@ func runSet(ctx context.Context, e *env, g *globals, path, key string) error {
 	}
 	total := time.Since(start)
 	return report(e, g, "uploadDone", transferResult{Key: key, Size: res.Size, Seconds: res.Duration.Seconds(),
-		BytesPerSecond: float64(res.Size) / res.Duration.Seconds(), SHA256: res.SHA256}, total, "")
+		BytesPerSecond: float64(res.Size) / res.Duration.Seconds(), Checksum: res.Checksum}, total, "")
 }
 
 func newGetCmd(e *env, g *globals) *cobra.Command {

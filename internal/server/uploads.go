@@ -1,7 +1,6 @@
 package server
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -70,11 +69,12 @@ type upload struct {
 	hashDone chan struct{} // closed when the hasher has finished
 	sum      []byte        // set before hashDone closes, nil on failure
 	hashErr  error
+	xxh      bool // hashing with XXH3-128 instead of SHA-256
 }
 
 // join adds c to session id, creating it (and its partial file) if needed.
 // A connection in another session leaves that one first.
-func (t *uploadTable) join(c *zmtp.Conn, id, key string, size int64) error {
+func (t *uploadTable) join(c *zmtp.Conn, id, key string, size int64, xxh bool) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if old := t.byConn[c]; old != nil && old.id != id {
@@ -90,9 +90,9 @@ func (t *uploadTable) join(c *zmtp.Conn, id, key string, size int64) error {
 		now := time.Now()
 		u = &upload{id: id, key: key, size: size, up: up, start: now, last: now,
 			members: map[*zmtp.Conn]struct{}{}, hashWake: make(chan struct{}, 1),
-			quit: make(chan struct{}), hashDone: make(chan struct{})}
+			quit: make(chan struct{}), hashDone: make(chan struct{}), xxh: xxh}
 		if size == 0 {
-			u.sum = sha256.New().Sum(nil)
+			u.sum = newHash(xxh).Sum(nil)
 			close(u.hashDone)
 		}
 		t.byID[id] = u
@@ -332,7 +332,7 @@ func (u *upload) record(id int64, data []byte) error {
 // is aborted.
 func (u *upload) hashLoop() {
 	defer close(u.hashDone)
-	h := sha256.New()
+	h := newHash(u.xxh)
 	buf := make([]byte, u.chunk)
 	for next := int64(0); next < int64(len(u.got)); {
 		u.mu.Lock()
@@ -360,7 +360,7 @@ func (u *upload) hashLoop() {
 
 // finish publishes a complete session and returns what UPLOAD_END reports;
 // an incomplete one stays open for late members.
-func (u *upload) finish(sync bool) (sha string, err error) {
+func (u *upload) finish(sync bool, want string) (sum string, err error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.state != stateOpen {
@@ -379,6 +379,11 @@ func (u *upload) finish(sync bool) (sha string, err error) {
 		u.state = stateAborted
 		_ = u.up.Abort()
 		return "", fmt.Errorf("checksum: %w", u.hashErr)
+	}
+	if got := hex.EncodeToString(u.sum); u.xxh && want != "" && want != got {
+		u.state = stateAborted
+		_ = u.up.Abort()
+		return "", fmt.Errorf("checksum mismatch for %s: the client sent XXH3-128 %s, the server received %s; nothing published", u.key, want, got)
 	}
 	if err := u.up.Commit(store.CommitOptions{NoSync: !sync}); err != nil {
 		u.state = stateAborted
@@ -433,7 +438,8 @@ func (s *Server) uploadStart(r *request) {
 		r.fail(msg)
 		return
 	}
-	if err := s.uploads.join(r.c, sid, k, size); err != nil {
+	xxh := len(r.args) > 4 && string(r.args[4]) == wire.HashXXH3128
+	if err := s.uploads.join(r.c, sid, k, size, xxh); err != nil {
 		r.fail(pyError(k, err))
 		return
 	}
@@ -478,7 +484,11 @@ func (s *Server) uploadEnd(r *request) {
 		r.ok(wire.UploadMessageJSON(wire.MsgWaitingForOthers))
 		return
 	}
-	sha, err := u.finish(!s.cfg.NoSync)
+	var want string
+	if len(r.args) > 0 {
+		want = string(r.args[0])
+	}
+	sum, err := u.finish(!s.cfg.NoSync, want)
 	switch {
 	case errors.Is(err, errSessionGone):
 		r.ok(wire.UploadMessageJSON(wire.MsgUploadEnded))
@@ -497,5 +507,9 @@ func (s *Server) uploadEnd(r *request) {
 	s.uploadsDone.Add(1)
 	s.bytesUp.Add(u.size)
 	r.log.Info("upload complete", "key", u.key, "size", u.size, "seconds", secs)
-	r.ok(wire.UploadEndJSON(u.key, u.size, secs, mibps, sha))
+	if u.xxh {
+		r.ok(wire.UploadEndJSON(u.key, u.size, secs, mibps, "", sum))
+		return
+	}
+	r.ok(wire.UploadEndJSON(u.key, u.size, secs, mibps, sum, ""))
 }

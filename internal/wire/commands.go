@@ -60,5 +60,14 @@ func ServerChunkSize(size int64) int64 {
 	return LargeChunk
 }
 
+// Extension frames. FlaxFile 1.2 ignores frames after those it reads, so
+// a Go client may add these and still talk to a 1.2 server:
+//   - UPLOAD_START's fifth frame HashXXH3128 asks the server to hash the
+//     upload with XXH3-128 instead of SHA-256 (far cheaper), and to report
+//     it as "xxh3_128" in the UPLOAD_END JSON, "sha256" being empty;
+//   - UPLOAD_END's first frame then carries the client's own XXH3-128 of
+//     the file in hex; the server publishes only if they match.
+const HashXXH3128 = "xxh3-128"
+
 // Delimiter is the empty frame that starts every request and reply.
 var Delimiter = []byte{}

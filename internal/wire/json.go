@@ -50,6 +50,9 @@ type UploadResult struct {
 	Time       float64 `json:"time"`
 	Throughput float64 `json:"throughput"` // MiB/s
 	SHA256     string  `json:"sha256"`
+	// XXH3128 is set instead of SHA256 when the client asked for
+	// HashXXH3128.
+	XXH3128 string `json:"xxh3_128,omitempty"`
 	// Message is set instead of the rest when other sockets of the
 	// session are still sending, or the session had already gone.
 	Message string `json:"message,omitempty"`
@@ -61,8 +64,9 @@ const (
 	MsgUploadEnded      = "Upload ended"
 )
 
-// UploadEndJSON is the UPLOAD_END reply for a finished session.
-func UploadEndJSON(key string, size int64, seconds, mibps float64, sha256hex string) []byte {
+// UploadEndJSON is the UPLOAD_END reply for a finished session. xxh3hex
+// is empty except for sessions that asked for HashXXH3128.
+func UploadEndJSON(key string, size int64, seconds, mibps float64, sha256hex, xxh3hex string) []byte {
 	var b strings.Builder
 	b.WriteString(`{"status": "ok", "file_key": `)
 	b.WriteString(PyJSONString(key))
@@ -74,6 +78,10 @@ func UploadEndJSON(key string, size int64, seconds, mibps float64, sha256hex str
 	b.WriteString(PyFloat(mibps))
 	b.WriteString(`, "sha256": `)
 	b.WriteString(PyJSONString(sha256hex))
+	if xxh3hex != "" {
+		b.WriteString(`, "xxh3_128": `)
+		b.WriteString(PyJSONString(xxh3hex))
+	}
 	b.WriteString(`}`)
 	return []byte(b.String())
 }

@@ -108,6 +108,20 @@ for key, body in (("conf/empty", b""), ("conf/abc", b"abc")):
         req(s, E, "UPLOAD_CHUNK_CONCURRENT", "0", body)
     check("end " + key, json.loads(req(s, E, "UPLOAD_END")[2])["size"], len(body))
 
+# The Go extension: a fifth UPLOAD_START frame asks for XXH3-128, and
+# UPLOAD_END carries the client's own; a mismatch publishes nothing.
+empty_xxh = "99aa06d3014798d86001c324468d497f"  # XXH3-128 of no octets
+sid4 = str(uuid.uuid4())
+req(s, E, "UPLOAD_START_CONCURRENT", sid4, "conf/x0", "0", "1", "xxh3-128")
+check("xxh3 end", req(s, E, "UPLOAD_END", empty_xxh)[2].endswith(b'"sha256": "", "xxh3_128": "' + empty_xxh.encode() + b'"}'), True)
+sid5 = str(uuid.uuid4())
+req(s, E, "UPLOAD_START_CONCURRENT", sid5, "conf/bad", "3", "1", "xxh3-128")
+req(s, E, "UPLOAD_CHUNK_CONCURRENT", "0", b"abc")
+r = req(s, E, "UPLOAD_END", "0" * 32)
+check("xxh3 mismatch", (r[1], r[2].startswith(b"checksum mismatch")), (b"ERROR", True))
+check("xxh3 mismatch unpublished", req(s, E, "DOWNLOAD_START_CONCURRENT", "conf/bad"), err("File not found"))
+req(s, E, "DELETE", "conf/x0")
+
 # LIST: a directory prefix, sorted here, JSON as Python writes it.
 r = req(s, E, "LIST", "conf", "true")
 check("list frames", r[:2], [b"", b"OK"])
