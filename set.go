@@ -176,7 +176,7 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 func (c *Client) sendChunks(ctx context.Context, conn *zmtp.Conn, key string, src io.ReaderAt, file *os.File, size int64, p plan, ids []int64) error {
 	chunkLen := func(id int64) int64 { return min(p.chunk, size-id*p.chunk) }
 	var buf []byte
-	if file == nil || conn.Encrypted() {
+	if file == nil {
 		buf = c.pool.Get(int(min(p.chunk, size)))
 		defer c.pool.Put(buf)
 	}

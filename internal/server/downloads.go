@@ -194,14 +194,17 @@ func (s *Server) downloadChunk(r *request) {
 	n := min(d.chunk, size-off)
 	idFrame := wire.Itoa(id)
 	s.bytesDown.Add(n)
-	if f := d.obj.File(); f != nil && !r.c.Encrypted() {
+	if r.c.Encrypted() {
+		// Sealing needs the plaintext and the box in memory.
+		if !s.budget.Acquire(r.ctx.Done(), 2*n) {
+			return
+		}
+		defer s.budget.Release(2 * n)
+	}
+	if f := d.obj.File(); f != nil {
 		r.replyParts(zmtp.Part{Data: []byte(wire.ReplyChunk)}, zmtp.Part{Data: idFrame}, zmtp.Part{File: f, Offset: off, Len: n})
 		return
 	}
-	if !s.budget.Acquire(r.ctx.Done(), n) {
-		return
-	}
-	defer s.budget.Release(n)
 	buf := s.pool.Get(int(n))
 	defer s.pool.Put(buf)
 	if m, err := d.obj.ReadAt(buf, off); int64(m) < n {

@@ -37,6 +37,14 @@ type Codec interface {
 	Open(dst []byte, hdr FrameHeader, body []byte) (flags byte, payload []byte, err error)
 }
 
+// FillSealer is a Codec that can seal a payload it reads itself, straight
+// into its plaintext buffer, saving a copy of file sections.
+type FillSealer interface {
+	// SealFill is Seal of n octets that fill writes into the slice it is
+	// given.
+	SealFill(dst []byte, flags byte, n int, fill func(p []byte) error) ([]byte, error)
+}
+
 // maxHandshakeCommand bounds any command read during a handshake.
 const maxHandshakeCommand = 64 << 10
 

@@ -114,6 +114,22 @@ func (w *frameWriter) writeMessage(parts []Part) error {
 
 // sealPart encrypts one frame into a pooled buffer queued for the next write.
 func (w *frameWriter) sealPart(flags byte, p Part) error {
+	if fs, ok := w.c.codec.(FillSealer); ok && p.File != nil {
+		out := w.c.pool.Get(MaxHeaderSize + w.c.codec.Overhead() + int(p.Len))
+		out, err := fs.SealFill(out[:0], flags, int(p.Len), func(b []byte) error {
+			if m, err := p.File.ReadAt(b, p.Offset); m < len(b) {
+				return fmt.Errorf("zmtp: reading file section: %w", err)
+			}
+			return nil
+		})
+		if err != nil {
+			w.c.pool.Put(out)
+			return err
+		}
+		w.held = append(w.held, out)
+		w.bufs = append(w.bufs, out)
+		return nil
+	}
 	data := p.Data
 	if p.File != nil {
 		buf := w.c.pool.Get(int(p.Len))

@@ -33,10 +33,18 @@ func (c *codec) Overhead() int { return messageOverhead }
 
 // Seal implements zmtp.Codec.
 func (c *codec) Seal(dst []byte, flags byte, payload []byte) ([]byte, error) {
+	return c.SealFill(dst, flags, len(payload), func(p []byte) error {
+		copy(p, payload)
+		return nil
+	})
+}
+
+// SealFill implements zmtp.FillSealer: the payload is written by fill
+// straight into the plaintext buffer after the flags octet.
+func (c *codec) SealFill(dst []byte, flags byte, n int, fill func(p []byte) error) ([]byte, error) {
 	if c.sendNonce == ^uint64(0) {
 		return nil, fmt.Errorf("curve: short nonces exhausted")
 	}
-	c.sendNonce++
 	var inner byte
 	if flags&zmtp.FlagMore != 0 {
 		inner |= boxMore
@@ -44,17 +52,19 @@ func (c *codec) Seal(dst []byte, flags byte, payload []byte) ([]byte, error) {
 	if flags&zmtp.FlagCommand != 0 {
 		inner |= boxCommand
 	}
-	plain := c.pool.Get(1 + len(payload))
+	plain := c.pool.Get(1 + n)
+	defer c.pool.Put(plain)
 	plain[0] = inner
-	copy(plain[1:], payload)
+	if err := fill(plain[1:]); err != nil {
+		return nil, err
+	}
+	c.sendNonce++
 	// libzmq sends MESSAGE in a plain message frame, the real flags being
 	// inside the box; so do we.
-	dst = zmtp.AppendFrameHeader(dst, 0, uint64(messageOverhead+len(payload)))
+	dst = zmtp.AppendFrameHeader(dst, 0, uint64(messageOverhead+n))
 	dst = append(dst, "\x07MESSAGE"...)
 	dst = binary.BigEndian.AppendUint64(dst, c.sendNonce)
-	dst = box.SealAfterPrecomputation(dst, plain, shortNonce(c.sendPrefix, c.sendNonce), &c.key)
-	c.pool.Put(plain)
-	return dst, nil
+	return box.SealAfterPrecomputation(dst, plain, shortNonce(c.sendPrefix, c.sendNonce), &c.key), nil
 }
 
 // Open implements zmtp.Codec.
