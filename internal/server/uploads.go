@@ -202,7 +202,7 @@ func (u *upload) abort() bool {
 }
 
 // errSessionGone reports a chunk for a session that has ended.
-var errSessionGone = errors.New(wire.ErrSessionNotFound)
+var errSessionGone = errors.New("session not found")
 
 // write places one chunk. 1.2 clients send chunks of one size, the last
 // possibly shorter; the size is learnt from chunk 0 (or from two chunks of
@@ -466,6 +466,10 @@ func (s *Server) uploadChunk(r *request) {
 		return
 	}
 	if err := u.write(id, r.args[1]); err != nil {
+		if errors.Is(err, errSessionGone) {
+			r.fail(wire.ErrSessionNotFound)
+			return
+		}
 		r.fail(err.Error())
 		return
 	}
