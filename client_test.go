@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,7 +15,8 @@ import (
 
 	"github.com/flaxfile/flaxfile"
 	"github.com/flaxfile/flaxfile/internal/server"
-	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/server/servertest"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
 	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
 	"github.com/zeebo/xxh3"
 )
@@ -25,36 +25,18 @@ import (
 // "" means plaintext.
 func startServer(t *testing.T, password string) (addr, dir string) {
 	t.Helper()
-	dir = filepath.Join(t.TempDir(), "storage")
-	st, err := store.OpenDisk(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := server.Config{Store: st, NoSync: true}
+	var mech zmtp.Mechanism
 	if password != "" {
 		_, sec, err := flaxfile.ServerKeysFromPassword(password)
 		if err != nil {
 			t.Fatal(err)
 		}
-		mech, err := curve.NewServer(curve.Key(sec), nil)
-		if err != nil {
+		if mech, err = curve.NewServer(curve.Key(sec), nil); err != nil {
 			t.Fatal(err)
 		}
-		cfg.Mechanism = mech
 	}
-	srv, err := server.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { srv.Serve(ctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; st.Close() })
-	return ln.Addr().String(), dir
+	addr, st := servertest.Start(t, server.Config{}, mech)
+	return addr, st.Dir()
 }
 
 func ctxFor(t *testing.T) context.Context {

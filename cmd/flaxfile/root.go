@@ -111,10 +111,7 @@ func (g *globals) loadConfig(e *env) (*config.Config, string, error) {
 // set at all (empty means no encryption); else a prompt on a terminal; else
 // none.
 func (g *globals) clientPassword(e *env) (string, error) {
-	if g.passSet {
-		return g.password, nil
-	}
-	if pw, ok := os.LookupEnv("FLAXFILE_PASSWORD"); ok {
+	if pw, ok := g.givenPassword(); ok {
 		return pw, nil
 	}
 	if !e.interactive() {
@@ -122,6 +119,15 @@ func (g *globals) clientPassword(e *env) (string, error) {
 	}
 	fmt.Fprintln(e.stderr, e.msg("passwordHint"))
 	return e.readSecret(e.msg("passwordPrompt"))
+}
+
+// givenPassword is --password, else FLAXFILE_PASSWORD if it is set at all
+// (empty meaning no encryption); ok is false when neither is given.
+func (g *globals) givenPassword() (string, bool) {
+	if g.passSet {
+		return g.password, true
+	}
+	return os.LookupEnv("FLAXFILE_PASSWORD")
 }
 
 // connect resolves the server and password and dials.

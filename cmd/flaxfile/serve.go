@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -137,10 +136,7 @@ func banner(w io.Writer, e *env, dir, addr, host, fingerprint string) {
 // if set (empty: none); on a terminal, ask whether to encrypt and for the
 // password, warning when it is short; else none.
 func serverPassword(e *env, g *globals) (string, error) {
-	if g.passSet {
-		return g.password, nil
-	}
-	if pw, ok := os.LookupEnv("FLAXFILE_PASSWORD"); ok {
+	if pw, ok := g.givenPassword(); ok {
 		return pw, nil
 	}
 	if !e.interactive() {

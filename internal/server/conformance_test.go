@@ -2,52 +2,35 @@ package server_test
 
 import (
 	"bufio"
-	"context"
-	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/flaxfile/flaxfile"
 	"github.com/flaxfile/flaxfile/internal/pyzmq"
 	"github.com/flaxfile/flaxfile/internal/server"
+	"github.com/flaxfile/flaxfile/internal/server/servertest"
 	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
 	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
 )
 
 // startServer runs a server over a fresh store on 127.0.0.1:0; a non-empty
 // password turns on CURVE with 1.2's derived key.
-func startServer(t *testing.T, password string) (addr string, st *store.Disk) {
+func startServer(t *testing.T, password string) (string, *store.Disk) {
 	t.Helper()
-	st, err := store.OpenDisk(filepath.Join(t.TempDir(), "storage"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := server.Config{Store: st, NoSync: true}
+	var mech zmtp.Mechanism
 	if password != "" {
 		_, sec, err := flaxfile.ServerKeysFromPassword(password)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cfg.Mechanism, err = curve.NewServer(curve.Key(sec), nil); err != nil {
+		if mech, err = curve.NewServer(curve.Key(sec), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	srv, err := server.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { srv.Serve(ctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; st.Close() })
-	return ln.Addr().String(), st
+	return servertest.Start(t, server.Config{}, mech)
 }
 
 // TestConformance12 drives our server with pyzmq DEALERs as 1.2 clients do

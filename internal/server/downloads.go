@@ -119,16 +119,20 @@ func (t *downloadTable) expire(now time.Time, idle time.Duration) {
 
 func (t *downloadTable) closeAll() { t.expire(time.Now().Add(1000*time.Hour), 0) }
 
+// downloadError is the ERROR text for a key that cannot be downloaded; a
+// directory is "Not a file" (1.2 answered OK and failed on every chunk).
+func downloadError(key string, err error) string {
+	if errors.Is(err, store.ErrIsDir) {
+		return "Not a file"
+	}
+	return pyError(key, err)
+}
+
 // downloadStart answers DOWNLOAD_START_CONCURRENT with the size, the chunk
 // count and the chunk size, which every CHUNK of this transfer then uses.
 func (s *Server) downloadStart(r *request) {
-	if len(r.args) < 1 {
-		r.fail(wire.ErrMissingFileKey)
-		return
-	}
-	key, msg := fileKey(r.args[0])
-	if msg != "" {
-		r.fail(msg)
+	key, ok := r.key(1, wire.ErrMissingFileKey)
+	if !ok {
 		return
 	}
 	var chunk int64
@@ -139,11 +143,7 @@ func (s *Server) downloadStart(r *request) {
 	}
 	d, err := s.downloads.start(hostOf(r.c), key, chunk)
 	if err != nil {
-		if errors.Is(err, store.ErrIsDir) {
-			r.fail("Not a file")
-			return
-		}
-		r.fail(pyError(key, err))
+		r.fail(downloadError(key, err))
 		return
 	}
 	size := d.obj.Info().Size
@@ -158,13 +158,8 @@ func (s *Server) downloadStart(r *request) {
 // cache to the socket with sendfile; an encrypted one reads it into a
 // buffer taken from the memory budget.
 func (s *Server) downloadChunk(r *request) {
-	if len(r.args) < 2 {
-		r.fail(wire.ErrMissingArguments)
-		return
-	}
-	key, msg := fileKey(r.args[0])
-	if msg != "" {
-		r.fail(msg)
+	key, ok := r.key(2, wire.ErrMissingArguments)
+	if !ok {
 		return
 	}
 	id, err := wire.ParseInt(r.args[1])
@@ -174,11 +169,7 @@ func (s *Server) downloadChunk(r *request) {
 	}
 	d, err := s.downloads.acquire(hostOf(r.c), key)
 	if err != nil {
-		if errors.Is(err, store.ErrIsDir) {
-			r.fail("Not a file")
-			return
-		}
-		r.fail(pyError(key, err))
+		r.fail(downloadError(key, err))
 		return
 	}
 	defer s.downloads.release(d)

@@ -95,14 +95,25 @@ func fileKey(arg []byte) (string, string) {
 	return k, ""
 }
 
-func (s *Server) delete(r *request) {
-	if len(r.args) < 1 {
-		r.fail(wire.ErrMissingFileKey)
-		return
+// key checks that the request has at least n arguments, the first being
+// a usable key, and answers with 1.2's error when not: missing is the
+// error for too few arguments.
+func (r *request) key(n int, missing string) (string, bool) {
+	if len(r.args) < n {
+		r.fail(missing)
+		return "", false
 	}
 	key, msg := fileKey(r.args[0])
 	if msg != "" {
 		r.fail(msg)
+		return "", false
+	}
+	return key, true
+}
+
+func (s *Server) delete(r *request) {
+	key, ok := r.key(1, wire.ErrMissingFileKey)
+	if !ok {
 		return
 	}
 	if err := s.cfg.Store.Delete(key); err != nil {

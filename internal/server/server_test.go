@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flaxfile/flaxfile/internal/server"
+	"github.com/flaxfile/flaxfile/internal/server/servertest"
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/store/storetest"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
@@ -61,27 +61,7 @@ func (d *dealer) req(frames ...string) []string {
 }
 
 func startWith(t *testing.T, cfg server.Config) (string, *store.Disk) {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "storage")
-	st, err := store.OpenDisk(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Store = st
-	cfg.NoSync = true
-	srv, err := server.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { srv.Serve(ctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; st.Close() })
-	return ln.Addr().String(), st
+	return servertest.Start(t, cfg, nil)
 }
 
 func put(t *testing.T, d *dealer, key, data string) {

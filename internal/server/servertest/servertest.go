@@ -1,0 +1,40 @@
+// Package servertest runs a real FlaxFile server on 127.0.0.1:0 for tests.
+package servertest
+
+import (
+	"context"
+	"net"
+	"path/filepath"
+	"testing"
+
+	"github.com/flaxfile/flaxfile/internal/server"
+	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
+)
+
+// Start runs a server with cfg over a fresh disk store in a temporary
+// directory (cfg.Store is replaced, cfg.NoSync set) and returns its address
+// and store. mech, if not nil, secures it. The test's cleanup stops it.
+func Start(t testing.TB, cfg server.Config, mech zmtp.Mechanism) (string, *store.Disk) {
+	t.Helper()
+	st, err := store.OpenDisk(filepath.Join(t.TempDir(), "storage"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Store = st
+	cfg.NoSync = true
+	cfg.Mechanism = mech
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = srv.Serve(ctx, ln); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; st.Close() })
+	return ln.Addr().String(), st
+}
