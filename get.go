@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/flaxfile/flaxfile/internal/wire"
@@ -87,6 +88,9 @@ func (c *Client) Get(ctx context.Context, key string, dst io.WriterAt) (*Result,
 		}
 		conns = append(conns, more...)
 	}
+	// Writers queue here rather than contend for the file's lock inside
+	// the kernel, which costs far more CPU.
+	dst = &lockedWriterAt{w: dst}
 	g, gctx := errgroup.WithContext(ctx)
 	clean := make([]bool, len(conns))
 	for i, conn := range conns {
@@ -108,6 +112,18 @@ func (c *Client) Get(ctx context.Context, key string, dst io.WriterAt) (*Result,
 		return nil, err
 	}
 	return &Result{Key: key, Size: size, Duration: time.Since(start), Connections: active, Window: p.window}, nil
+}
+
+// lockedWriterAt serialises WriteAt calls.
+type lockedWriterAt struct {
+	mu sync.Mutex
+	w  io.WriterAt
+}
+
+func (l *lockedWriterAt) WriteAt(p []byte, off int64) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.WriteAt(p, off)
 }
 
 // parseDownloadStart checks the OK of DOWNLOAD_START: size, chunk count and

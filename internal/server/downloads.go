@@ -186,11 +186,12 @@ func (s *Server) downloadChunk(r *request) {
 	idFrame := wire.Itoa(id)
 	s.bytesDown.Add(n)
 	if r.c.Encrypted() {
-		// Sealing needs the plaintext and the box in memory.
-		if !s.budget.Acquire(r.ctx.Done(), 2*n) {
+		// The box is held until it is sent; the plaintext it is sealed
+		// from lives only while sealing.
+		if !s.budget.Acquire(r.ctx.Done(), n) {
 			return
 		}
-		defer s.budget.Release(2 * n)
+		defer s.budget.Release(n)
 	}
 	if f := d.obj.File(); f != nil {
 		r.replyParts(zmtp.Part{Data: []byte(wire.ReplyChunk)}, zmtp.Part{Data: idFrame}, zmtp.Part{File: f, Offset: off, Len: n})
