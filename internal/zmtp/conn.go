@@ -63,8 +63,12 @@ func newConn(nc net.Conn, br *bufio.Reader, codec Codec, hs *Handshake, o *Optio
 		hbTTL:      uint16(min(o.HeartbeatTTL/(100*time.Millisecond), 0xFFFF)),
 		sendq:      make(chan *sendReq),
 		ctrlq:      make(chan ctrlFrame, 4),
-		recvq:      make(chan *Message, o.RecvQueue),
-		done:       make(chan struct{}),
+		// The reader itself holds one complete message while it waits
+		// to hand it over, so RecvQueue-1 more wait in the channel; with
+		// the default of 1, two buffers alternate, which keeps them warm
+		// in the CPU's caches.
+		recvq: make(chan *Message, o.RecvQueue-1),
+		done:  make(chan struct{}),
 	}
 	return c
 }
