@@ -179,7 +179,8 @@ func (r *Router) handshake(nc net.Conn) {
 		return
 	}
 	c := newConn(nc, br, codec, hs, &r.opts)
-	c.id = r.register(c, hs)
+	// onClose is set before c becomes visible to Close through the peers
+	// map; it reads c.id under r.mu, where register writes it.
 	c.onClose = func() {
 		r.mu.Lock()
 		if r.peers[string(c.id)] == c {
@@ -188,6 +189,7 @@ func (r *Router) handshake(nc net.Conn) {
 		r.mu.Unlock()
 		r.releaseConn()
 	}
+	r.register(c, hs)
 	c.start()
 	select {
 	case r.accepted <- c:
@@ -199,22 +201,23 @@ func (r *Router) handshake(nc net.Conn) {
 // register gives c a routing identity and records it: the Identity the peer
 // sent if it is usable and free (RFC 28 lets a peer choose one not starting
 // with a zero octet), else %x00 and a 32-bit counter as libzmq assigns.
-func (r *Router) register(c *Conn, hs *Handshake) []byte {
+func (r *Router) register(c *Conn, hs *Handshake) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if want, _ := hs.peerMeta.Get(PropIdentity); len(want) > 0 && want[0] != 0 && len(want) <= 255 {
 		if _, taken := r.peers[string(want)]; !taken {
-			id := append([]byte(nil), want...)
-			r.peers[string(id)] = c
-			return id
+			c.id = append([]byte(nil), want...)
+			r.peers[string(c.id)] = c
+			return
 		}
 	}
 	for {
 		r.nextID++
 		id := binary.BigEndian.AppendUint32([]byte{0}, r.nextID)
 		if _, taken := r.peers[string(id)]; !taken {
+			c.id = id
 			r.peers[string(id)] = c
-			return id
+			return
 		}
 	}
 }
