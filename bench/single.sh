@@ -8,6 +8,8 @@
 #
 #   bench/single.sh [SIZE_MIB]      (default 1024)
 #
+# GETTIME=1 prints the resource use of each get (GNU time).
+#
 # Targets: set and get >= 0.60 of the raw copy, plaintext; >= 0.50 of the
 # seal rate encrypted; peak server memory during the set <= 128 MiB.
 set -euo pipefail
@@ -74,7 +76,7 @@ measure() { # PASSWORD -> sets set_rate get_rate set_hwm
 	cmp -s "$work/src.bin" "$work/store/big.bin" || { echo "stored file differs" >&2; exit 1; }
 	rm -f "$work/get.out"
 	t0=$(now)
-	FLAXFILE_PASSWORD=$1 "$work/flaxfile" --server "$addr" --quiet get big.bin "$work/get.out"
+	FLAXFILE_PASSWORD=$1 ${GETTIME:+/usr/bin/time -f "get: %e s wall %U user %S sys %F majfl %R minfl %w waits %c ctxsw"} "$work/flaxfile" --server "$addr" --quiet get big.bin "$work/get.out"
 	t1=$(now)
 	get_rate=$(rate $bytes "$t0" "$t1")
 	cmp -s "$work/src.bin" "$work/get.out" || { echo "downloaded file differs" >&2; exit 1; }
