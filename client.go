@@ -24,7 +24,7 @@ const (
 	// outstanding.
 	DefaultReplyTimeout = 60 * time.Second
 	// DefaultMemoryLimit bounds a client's received chunk data.
-	DefaultMemoryLimit = 128 << 20
+	DefaultMemoryLimit = 48 << 20
 	// DefaultPort is the server's port when an address names none.
 	DefaultPort = wire.DefaultPort
 )

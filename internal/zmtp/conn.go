@@ -35,6 +35,8 @@ type Conn struct {
 	hbTTL      uint16
 	peerTTL    atomic.Int64 // nanoseconds; from the peer's PINGs
 
+	sink atomic.Pointer[Sink] // consulted by the reader
+
 	sendq chan *sendReq
 	ctrlq chan ctrlFrame
 	recvq chan *Message

@@ -9,6 +9,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -302,5 +304,77 @@ func TestCloseWhileBusy(t *testing.T) {
 	r.Close()
 	if _, err := r.Accept(ctx); !errors.Is(err, ErrClosed) {
 		t.Fatalf("accept after close: %v", err)
+	}
+}
+
+// fileSink puts every large frame that follows a frame "SINK" into f at
+// the offset the frame after "SINK" names in decimal.
+type fileSink struct {
+	f  *os.File
+	mu sync.Mutex
+}
+
+func (s *fileSink) Place(frames [][]byte, n int64) (Target, error) {
+	if len(frames) != 2 || string(frames[0]) != "SINK" {
+		return Target{}, nil
+	}
+	off, err := strconv.ParseInt(string(frames[1]), 10, 64)
+	if err != nil {
+		return Target{}, err
+	}
+	return Target{File: s.f, Offset: off, Lock: &s.mu}, nil
+}
+
+// TestSinkSplicesBodies: bodies a Sink places go into the file at their
+// offsets (spliced), in any order, and other frames are untouched.
+func TestSinkSplicesBodies(t *testing.T) {
+	ctx := testCtx(t)
+	r, err := Listen("127.0.0.1:0", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	c, err := Dial(ctx, r.Addr().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sc, err := r.Accept(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	sc.SetSink(&fileSink{f: out})
+	data := randFrames(t, 3<<20)[0]
+	const piece = 1 << 20
+	for _, i := range []int{2, 0, 1} {
+		body := data[i*piece : (i+1)*piece]
+		if err := c.Send(ctx, []byte("SINK"), []byte(strconv.Itoa(i*piece)), body); err != nil {
+			t.Fatal(err)
+		}
+		m, err := sc.Recv(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Sunk(2) || len(m.Frames[2]) != 0 || string(m.Frames[0]) != "SINK" {
+			t.Fatalf("frame 2 not sunk: %v", m.Sunk(2))
+		}
+		m.Release()
+	}
+	// A message the sink declines is buffered as usual.
+	if err := c.Send(ctx, []byte("KEEP"), make([]byte, 100<<10)); err != nil {
+		t.Fatal(err)
+	}
+	m, err := sc.Recv(ctx)
+	if err != nil || m.Sunk(1) || len(m.Frames[1]) != 100<<10 {
+		t.Fatalf("declined frame: %v", err)
+	}
+	got, err := os.ReadFile(out.Name())
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("file differs (%v)", err)
 	}
 }

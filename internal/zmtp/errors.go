@@ -20,6 +20,10 @@ var ErrMessageTooLarge = errors.New("zmtp: message too large")
 // ErrNoPeer is returned by Router.Send for an identity with no connection.
 var ErrNoPeer = errors.New("zmtp: no peer with that identity")
 
+// errNoSplice reports that a body could not be spliced and must be read
+// through user space.
+var errNoSplice = errors.New("zmtp: splice not possible")
+
 // ErrHeartbeat is wrapped when a peer sends nothing within the heartbeat
 // timeout.
 var ErrHeartbeat = errors.New("zmtp: heartbeat timeout")

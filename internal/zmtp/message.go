@@ -13,6 +13,7 @@ type Message struct {
 	pool    BufferPool
 	budget  *Budget
 	held    int64 // octets of budget this message holds
+	sunk    []int // indexes of frames a Sink put into files
 }
 
 // Release returns the message's buffers to their pool. It is safe to call
@@ -22,7 +23,9 @@ func (m *Message) Release() {
 		return
 	}
 	for _, b := range m.backing {
-		m.pool.Put(b)
+		if b != nil {
+			m.pool.Put(b)
+		}
 	}
 	if m.budget != nil {
 		m.budget.Release(m.held)

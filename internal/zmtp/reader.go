@@ -22,6 +22,8 @@ func (c *Conn) readLoop() {
 	var hdrBuf [MaxHeaderSize]byte
 	msg := &Message{pool: c.pool, budget: c.budget}
 	var total int64
+	sp := splicer{r: -1, w: -1}
+	defer sp.close()
 	overhead := uint64(0)
 	if c.codec != nil {
 		overhead = uint64(c.codec.Overhead())
@@ -57,6 +59,27 @@ func (c *Conn) readLoop() {
 				c.budget.Overdraw(need)
 			}
 			msg.held += need
+		}
+		if taken, err := c.sinkBody(&sp, msg, h); err != nil {
+			c.endRead(msg, err)
+			return
+		} else if taken {
+			total += int64(h.Size)
+			msg.sunk = append(msg.sunk, len(msg.Frames))
+			msg.Frames = append(msg.Frames, nil)
+			msg.backing = append(msg.backing, nil)
+			if h.More() {
+				continue
+			}
+			select {
+			case c.recvq <- msg:
+			case <-c.done:
+				msg.Release()
+				return
+			}
+			msg = &Message{pool: c.pool, budget: c.budget}
+			total = 0
+			continue
 		}
 		raw := c.pool.Get(int(h.Size))
 		if _, err := io.ReadFull(r, raw); err != nil {
@@ -104,6 +127,54 @@ func (c *Conn) readLoop() {
 		msg = &Message{pool: c.pool, budget: c.budget}
 		total = 0
 	}
+}
+
+// sinkBody lets the Sink, if there is one, take a large message frame's
+// body straight from the socket. It reports whether it did.
+func (c *Conn) sinkBody(sp *splicer, msg *Message, h FrameHeader) (bool, error) {
+	sp2 := c.sink.Load()
+	if sp2 == nil || c.codec != nil || h.Command() || h.Size < minPooled {
+		return false, nil
+	}
+	t, err := (*sp2).Place(msg.Frames, int64(h.Size))
+	if err != nil || t.File == nil {
+		return false, err
+	}
+	n := int64(h.Size)
+	// What the buffered reader already holds goes by pwrite; the rest
+	// from the socket by splice.
+	if b := min(int64(c.br.Buffered()), n); b > 0 {
+		p, _ := c.br.Peek(int(b))
+		if err := t.writeAt(p, t.Offset); err != nil {
+			return false, err
+		}
+		_, _ = c.br.Discard(int(b))
+		t.Offset += b
+		n -= b
+	}
+	if n == 0 {
+		return true, nil
+	}
+	if c.readTimeout() > 0 {
+		_ = c.nc.SetReadDeadline(time.Now().Add(c.readTimeout()))
+	}
+	err = sp.spliceTo(c.nc, t, n)
+	if err == errNoSplice {
+		buf := make([]byte, min(n, 1<<20))
+		for n > 0 {
+			k := min(n, int64(len(buf)))
+			if _, err := io.ReadFull(c.br, buf[:k]); err != nil {
+				return false, noEOF(err)
+			}
+			if err := t.writeAt(buf[:k], t.Offset); err != nil {
+				return false, err
+			}
+			t.Offset += k
+			n -= k
+		}
+		return true, nil
+	}
+	return err == nil, err
 }
 
 // endRead drops a half-assembled message and ends the connection.

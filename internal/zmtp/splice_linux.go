@@ -1,0 +1,106 @@
+package zmtp
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
+)
+
+// fSetPipeSize is F_SETPIPE_SZ (fcntl(2)).
+const fSetPipeSize = 1031
+
+// pipeSize is what we ask the kernel for; it may give less.
+const pipeSize = 1 << 20
+
+// splicer moves octets from a socket to files through a pipe it keeps,
+// owned by the connection's reader goroutine.
+type splicer struct {
+	r, w int // pipe ends; -1 until first used
+}
+
+func (s *splicer) close() {
+	if s.r > 0 {
+		syscall.Close(s.r)
+		syscall.Close(s.w)
+		s.r, s.w = -1, -1
+	}
+}
+
+// spliceTo moves n octets from nc to t with splice(2): socket to pipe,
+// pipe to file at its offset. It returns errNoSplice, having moved
+// nothing, when the socket or file cannot be spliced.
+func (s *splicer) spliceTo(nc net.Conn, t Target, n int64) error {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return errNoSplice
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return errNoSplice
+	}
+	fc, err := t.File.SyscallConn()
+	if err != nil {
+		return errNoSplice
+	}
+	if s.r <= 0 {
+		var p [2]int
+		if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+			return errNoSplice
+		}
+		s.r, s.w = p[0], p[1]
+		_, _, _ = syscall.Syscall(syscall.SYS_FCNTL, uintptr(s.w), fSetPipeSize, pipeSize)
+	}
+	off := t.Offset
+	for n > 0 {
+		// Socket to pipe, waiting for the socket when it has nothing.
+		var moved int64
+		var serr error
+		rerr := rc.Read(func(fd uintptr) bool {
+			moved, serr = syscall.Splice(int(fd), nil, s.w, nil, int(min(n, pipeSize)), spliceMove|spliceNonblock)
+			return serr != syscall.EAGAIN
+		})
+		if rerr != nil {
+			return rerr
+		}
+		if serr != nil {
+			return os.NewSyscallError("splice", serr)
+		}
+		if moved == 0 {
+			return io.ErrUnexpectedEOF
+		}
+		n -= moved
+		// Pipe to file, at the body's offset.
+		if t.Lock != nil {
+			t.Lock.Lock()
+		}
+		var ferr error
+		cerr := fc.Control(func(fd uintptr) {
+			for moved > 0 && ferr == nil {
+				var k int64
+				k, ferr = syscall.Splice(s.r, nil, int(fd), &off, int(moved), spliceMove)
+				if k == 0 && ferr == nil {
+					ferr = fmt.Errorf("zmtp: splice into file wrote nothing")
+				}
+				moved -= k
+			}
+		})
+		if t.Lock != nil {
+			t.Lock.Unlock()
+		}
+		if cerr != nil {
+			return cerr
+		}
+		if ferr != nil {
+			return os.NewSyscallError("splice", ferr)
+		}
+	}
+	return nil
+}
+
+// splice(2) flags.
+const (
+	spliceMove     = 0x1
+	spliceNonblock = 0x2
+)

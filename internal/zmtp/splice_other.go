@@ -1,0 +1,13 @@
+//go:build !linux
+
+package zmtp
+
+import "net"
+
+// splicer is a stand-in where splice(2) does not exist: nothing is
+// spliced and bodies are read through user space.
+type splicer struct{ r, w int }
+
+func (s *splicer) close() {}
+
+func (s *splicer) spliceTo(nc net.Conn, t Target, n int64) error { return errNoSplice }
