@@ -102,7 +102,6 @@ func (c *Client) Get(ctx context.Context, key string, dst io.WriterAt) (*Result,
 	for i, conn := range conns {
 		if sink != nil && !conn.Encrypted() {
 			conn.SetSink(sink)
-			defer conn.SetSink(nil)
 		}
 		g.Go(func() error {
 			err := c.fetchChunks(gctx, conn, key, dst, size, chunk, p.window, stripe(i, active, total))
@@ -112,6 +111,7 @@ func (c *Client) Get(ctx context.Context, key string, dst io.WriterAt) (*Result,
 	}
 	err = g.Wait()
 	for i, conn := range conns {
+		conn.SetSink(nil) // before another transfer can take the connection
 		if clean[i] {
 			c.put(conn)
 		} else {
