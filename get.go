@@ -61,9 +61,16 @@ func (c *Client) Get(ctx context.Context, key string, dst io.WriterAt) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	// No chunk size is asked for: a 1.2 server would ignore it in its
-	// CHUNK replies (compat §3), and without it START and CHUNK agree.
-	r, err := c.call(ctx, first, wire.CmdDownloadStart, []byte(key))
+	// We ask for the chunk size we would upload with, and for it to be
+	// kept. A 1.2 server answers with the size but cuts its CHUNKs at its
+	// own default (compat §3) and does not confirm; then we ask again
+	// without a size, so that START and CHUNK agree.
+	want := c.planFor(0).chunk
+	r, err := c.call(ctx, first, wire.CmdDownloadStart, []byte(key), wire.Itoa(want), []byte(wire.ExactChunks))
+	if err == nil && (len(r.frames) < 5 || string(r.frames[4]) != wire.ExactChunks) {
+		r.Release()
+		r, err = c.call(ctx, first, wire.CmdDownloadStart, []byte(key))
+	}
 	if err != nil {
 		c.release(first, err)
 		return nil, err

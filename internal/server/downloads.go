@@ -150,6 +150,10 @@ func (s *Server) downloadStart(r *request) {
 	total := (size + d.chunk - 1) / d.chunk
 	s.downloadsDone.Add(1)
 	r.log.Info("download started", "key", key, "size", size, "chunk", d.chunk)
+	if chunk > 0 && len(r.args) > 2 && string(r.args[2]) == wire.ExactChunks {
+		r.ok(wire.Itoa(size), wire.Itoa(total), wire.Itoa(d.chunk), []byte(wire.ExactChunks))
+		return
+	}
 	r.ok(wire.Itoa(size), wire.Itoa(total), wire.Itoa(d.chunk))
 }
 

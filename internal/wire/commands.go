@@ -67,7 +67,15 @@ func ServerChunkSize(size int64) int64 {
 //     it as "xxh3_128" in the UPLOAD_END JSON, "sha256" being empty;
 //   - UPLOAD_END's first frame then carries the client's own XXH3-128 of
 //     the file in hex; the server publishes only if they match.
-const HashXXH3128 = "xxh3-128"
+//   - DOWNLOAD_START's third frame ExactChunks, after a requested chunk
+//     size, asks the server to cut every CHUNK at that size (1.2 answers
+//     with the requested size but cuts at its own default); a server that
+//     will answers with ExactChunks as a fifth frame, and a client that
+//     gets no such frame asks again without a size.
+const (
+	HashXXH3128 = "xxh3-128"
+	ExactChunks = "exact-chunks"
+)
 
 // Delimiter is the empty frame that starts every request and reply.
 var Delimiter = []byte{}

@@ -145,6 +145,8 @@ check("dstart not found", req(s, E, "DOWNLOAD_START_CONCURRENT", "conf/none"), e
 check("dstart default", req(s, E, "DOWNLOAD_START_CONCURRENT", "conf/a.bin"), [b"", b"OK", b"10", b"1", b"16777216"])
 check("dstart bad size", req(s, E, "DOWNLOAD_START_CONCURRENT", "conf/a.bin", "x"), [b"", b"OK", b"10", b"1", b"16777216"])
 check("dstart 4", req(s, E, "DOWNLOAD_START_CONCURRENT", "conf/a.bin", "4"), [b"", b"OK", b"10", b"3", b"4"])
+check("dstart exact", req(s, E, "DOWNLOAD_START_CONCURRENT", "conf/a.bin", "4", "exact-chunks"),
+      [b"", b"OK", b"10", b"3", b"4", b"exact-chunks"])
 # The chunk size DOWNLOAD_START agreed is what CHUNK uses.
 check("dchunk 0", req(s, E, "DOWNLOAD_CHUNK_CONCURRENT", "conf/a.bin", "0"), [b"", b"CHUNK", b"0", b"0123"])
 check("dchunk 2", req(s, E, "DOWNLOAD_CHUNK_CONCURRENT", "conf/a.bin", "2"), [b"", b"CHUNK", b"2", b"89"])
