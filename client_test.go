@@ -164,3 +164,35 @@ func TestEncryptionErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSmallServerBudgetEncrypted: with a server memory budget far below
+// one chunk, encrypted transfers still complete (one chunk at a time),
+// in both directions.
+func TestSmallServerBudgetEncrypted(t *testing.T) {
+	ctx := ctxFor(t)
+	_, sec, err := flaxfile.ServerKeysFromPassword("pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mech, err := curve.NewServer(curve.Key(sec), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := servertest.Start(t, server.Config{MemoryLimit: 1 << 20}, mech)
+	c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: "pw", MemoryLimit: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	src, data := randomFile(t, 13<<20)
+	if _, err := c.SetFile(ctx, "k", src); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := c.GetFile(ctx, "k", out); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, data) {
+		t.Fatal("downloaded file differs")
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +98,11 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 			return err
 		}
 		fingerprint = flaxfile.Fingerprint(pub)
+	}
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		// Keep the garbage collector close to the chunk budget, so that
+		// freed buffers do not pile up; GOMEMLIMIT overrides.
+		debug.SetMemoryLimit(scfg.MemoryLimit + 48<<20)
 	}
 	srv, err := server.New(scfg)
 	if err != nil {

@@ -159,8 +159,10 @@ func (s *Server) downloadStart(r *request) {
 
 // downloadChunk answers DOWNLOAD_CHUNK_CONCURRENT from the version the
 // transfer opened. On a plaintext connection the data goes from the page
-// cache to the socket with sendfile; an encrypted one reads it into a
-// buffer taken from the memory budget.
+// cache to the socket with sendfile; on an encrypted one the connection's
+// writer seals it in buffers taken from the memory budget. A handler holds
+// no budget while it sends, so handlers and writers cannot wait on each
+// other.
 func (s *Server) downloadChunk(r *request) {
 	key, ok := r.key(2, wire.ErrMissingArguments)
 	if !ok {
@@ -189,14 +191,6 @@ func (s *Server) downloadChunk(r *request) {
 	n := min(d.chunk, size-off)
 	idFrame := wire.Itoa(id)
 	s.bytesDown.Add(n)
-	if r.c.Encrypted() {
-		// The box is held until it is sent; the plaintext it is sealed
-		// from lives only while sealing.
-		if !s.budget.Acquire(r.ctx.Done(), n) {
-			return
-		}
-		defer s.budget.Release(n)
-	}
 	if f := d.obj.File(); f != nil {
 		r.replyParts(zmtp.Part{Data: []byte(wire.ReplyChunk)}, zmtp.Part{Data: idFrame}, zmtp.Part{File: f, Offset: off, Len: n})
 		return

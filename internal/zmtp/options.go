@@ -57,7 +57,8 @@ type Options struct {
 	// handshake; zero means no bound.
 	MaxConns int
 	// Budget, when set, bounds the memory that received frame bodies of
-	// at least 32 KiB hold at once, across every connection sharing it.
+	// at least 32 KiB hold at once, across every connection sharing it,
+	// and the buffers that encrypted sends of that size are sealed in.
 	Budget *Budget
 }
 

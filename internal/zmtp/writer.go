@@ -52,6 +52,8 @@ type frameWriter struct {
 	hdrs []byte      // headers of the message being written
 	bufs net.Buffers // what the next vectored write sends
 	held [][]byte    // pooled buffers to return after the write
+
+	budgetHeld int64 // octets of the connection's Budget held for them
 }
 
 // writeCommand writes one command frame, sealed when there is a codec.
@@ -112,8 +114,18 @@ func (w *frameWriter) writeMessage(parts []Part) error {
 	return w.flush()
 }
 
-// sealPart encrypts one frame into a pooled buffer queued for the next write.
+// sealPart encrypts one frame into a pooled buffer queued for the next
+// write. With a Budget, the buffers it needs (the box, and the plaintext
+// while sealing) are taken from it first, so that many connections
+// sealing at once share a few buffers instead of each holding its own.
 func (w *frameWriter) sealPart(flags byte, p Part) error {
+	if w.c.budget != nil && p.size() >= minPooled {
+		need := 2 * p.size()
+		if !w.c.budget.Acquire(w.c.done, need) {
+			return w.c.err
+		}
+		w.budgetHeld += need
+	}
 	if fs, ok := w.c.codec.(FillSealer); ok && p.File != nil {
 		out := w.c.pool.Get(MaxHeaderSize + w.c.codec.Overhead() + int(p.Len))
 		out, err := fs.SealFill(out[:0], flags, int(p.Len), func(b []byte) error {
@@ -165,6 +177,10 @@ func (w *frameWriter) flush() error {
 func (w *frameWriter) release() {
 	for _, b := range w.held {
 		w.c.pool.Put(b)
+	}
+	if w.budgetHeld > 0 {
+		w.c.budget.Release(w.budgetHeld)
+		w.budgetHeld = 0
 	}
 	clear(w.held)
 	w.held = w.held[:0]
