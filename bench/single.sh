@@ -89,7 +89,10 @@ measure curve "bench-password-123"
 raws="" p_sets="" p_gets="" c_sets="" c_gets="" p_hwm=0 c_hwm=0
 # Interleave the rounds so that drift on a shared machine hits all alike.
 for _ in $(seq "$rounds"); do
-	raws="$raws $(raw)"
+	# The raw copy is one connection and the noisiest figure here; the
+	# better of two runs per round keeps the baseline conservative.
+	r1=$(raw) r2=$(raw)
+	raws="$raws $((r1 > r2 ? r1 : r2))"
 	measure plain ""
 	p_sets="$p_sets $set_rate" p_gets="$p_gets $get_rate" p_hwm=$((set_hwm > p_hwm ? set_hwm : p_hwm))
 	measure curve "bench-password-123"
