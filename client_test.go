@@ -27,13 +27,7 @@ func startServer(t *testing.T, password string) (addr, dir string) {
 	t.Helper()
 	var mech zmtp.Mechanism
 	if password != "" {
-		_, sec, err := flaxfile.ServerKeysFromPassword(password)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if mech, err = curve.NewServer(curve.Key(sec), nil); err != nil {
-			t.Fatal(err)
-		}
+		mech = servertest.Password(t, password)
 	}
 	addr, st := servertest.Start(t, server.Config{}, mech)
 	return addr, st.Dir()

@@ -13,7 +13,6 @@ import (
 	"github.com/flaxfile/flaxfile/internal/server/servertest"
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
-	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
 )
 
 // startServer runs a server over a fresh store on 127.0.0.1:0; a non-empty
@@ -22,13 +21,7 @@ func startServer(t *testing.T, password string) (string, *store.Disk) {
 	t.Helper()
 	var mech zmtp.Mechanism
 	if password != "" {
-		_, sec, err := flaxfile.ServerKeysFromPassword(password)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if mech, err = curve.NewServer(curve.Key(sec), nil); err != nil {
-			t.Fatal(err)
-		}
+		mech = servertest.Password(t, password)
 	}
 	return servertest.Start(t, server.Config{}, mech)
 }

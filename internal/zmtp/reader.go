@@ -64,21 +64,10 @@ func (c *Conn) readLoop() {
 			c.endRead(msg, err)
 			return
 		} else if taken {
-			total += int64(h.Size)
 			msg.sunk = append(msg.sunk, len(msg.Frames))
-			msg.Frames = append(msg.Frames, nil)
-			msg.backing = append(msg.backing, nil)
-			if h.More() {
-				continue
-			}
-			select {
-			case c.recvq <- msg:
-			case <-c.done:
-				msg.Release()
+			if !c.addFrame(&msg, &total, h.Flags, nil, nil, int64(h.Size)) {
 				return
 			}
-			msg = &Message{pool: c.pool, budget: c.budget}
-			total = 0
 			continue
 		}
 		raw := c.pool.Get(int(h.Size))
@@ -112,21 +101,32 @@ func (c *Conn) readLoop() {
 			}
 			continue
 		}
-		total += int64(len(payload))
-		msg.Frames = append(msg.Frames, payload)
-		msg.backing = append(msg.backing, backing)
-		if flags&FlagMore != 0 {
-			continue
-		}
-		select {
-		case c.recvq <- msg:
-		case <-c.done:
-			msg.Release()
+		if !c.addFrame(&msg, &total, flags, payload, backing, int64(len(payload))) {
 			return
 		}
-		msg = &Message{pool: c.pool, budget: c.budget}
-		total = 0
 	}
+}
+
+// addFrame appends a frame of n octets to the message being assembled
+// and, on its last frame, hands the message to Recv and starts the next.
+// It reports false when the connection ended meanwhile.
+func (c *Conn) addFrame(msg **Message, total *int64, flags byte, payload, backing []byte, n int64) bool {
+	m := *msg
+	*total += n
+	m.Frames = append(m.Frames, payload)
+	m.backing = append(m.backing, backing)
+	if flags&FlagMore != 0 {
+		return true
+	}
+	select {
+	case c.recvq <- m:
+	case <-c.done:
+		m.Release()
+		return false
+	}
+	*msg = &Message{pool: c.pool, budget: c.budget}
+	*total = 0
+	return true
 }
 
 // sinkBody lets the Sink, if there is one, take a large message frame's

@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/flaxfile/flaxfile"
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
+	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
 )
 
 // Start runs a server with cfg over a fresh disk store in a temporary
@@ -37,4 +39,18 @@ func Start(t testing.TB, cfg server.Config, mech zmtp.Mechanism) (string, *store
 	go func() { _ = srv.Serve(ctx, ln); close(done) }()
 	t.Cleanup(func() { cancel(); <-done; st.Close() })
 	return ln.Addr().String(), st
+}
+
+// Password returns the CURVE server mechanism for a FlaxFile 1.2 password.
+func Password(t testing.TB, password string) zmtp.Mechanism {
+	t.Helper()
+	_, sec, err := flaxfile.ServerKeysFromPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mech, err := curve.NewServer(curve.Key(sec), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mech
 }
