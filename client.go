@@ -151,8 +151,8 @@ func (c *Client) Close() error {
 }
 
 // dial opens a connection and checks it with a PING.
-func (c *Client) dial(ctx context.Context) (*zmtp.Conn, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.opts.ConnectTimeout)
+func (c *Client) dial(parent context.Context) (*zmtp.Conn, error) {
+	ctx, cancel := context.WithTimeout(parent, c.opts.ConnectTimeout)
 	defer cancel()
 	mech := c.mech()
 	conn, err := zmtp.Dial(ctx, c.addr, &zmtp.Options{
@@ -163,11 +163,17 @@ func (c *Client) dial(ctx context.Context) (*zmtp.Conn, error) {
 		MaxMessageSize:   64<<20 + 64<<10,
 	})
 	if err != nil {
+		if parent.Err() != nil { // cancelled by the caller: not a timeout
+			return nil, fmt.Errorf("flaxfile: connecting to %s: %w", c.addr, parent.Err())
+		}
 		return nil, c.dialError(ctx, mech, err)
 	}
 	reply, err := c.call(ctx, conn, wire.CmdPing)
 	if err != nil {
 		conn.Close()
+		if parent.Err() != nil {
+			return nil, fmt.Errorf("flaxfile: connecting to %s: %w", c.addr, parent.Err())
+		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("%w: no PONG from %s within %v", ErrTimeout, c.addr, c.opts.ConnectTimeout)
 		}
