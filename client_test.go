@@ -190,3 +190,29 @@ func TestSmallServerBudgetEncrypted(t *testing.T) {
 		t.Fatal("downloaded file differs")
 	}
 }
+
+// orderedHash must give the XXH3-128 of the whole file whatever order the
+// chunks are sent in and whichever way (inline or read back).
+func TestSetChecksumAnyOrder(t *testing.T) {
+	ctx := ctxFor(t)
+	addr, dir := startServer(t, "pw")
+	// Many small chunks over many connections, encrypted: chunks are
+	// hashed inline and read back in a mix.
+	c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: "pw", ChunkSize: 64 << 10, Connections: 7, Window: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	src, data := randomFile(t, 3<<20+12345)
+	res, err := c.SetFile(ctx, "mix", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := xxh3.Hash128(data).Bytes()
+	if res.Checksum != "xxh3-128:"+hex.EncodeToString(sum[:]) {
+		t.Fatalf("checksum %s", res.Checksum)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "mix")); !bytes.Equal(got, data) {
+		t.Fatal("stored file differs")
+	}
+}

@@ -1,27 +1,123 @@
 package flaxfile
 
 import (
+	"context"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/zeebo/xxh3"
 )
 
-// hashReaderAt returns the XXH3-128 of size octets of src, in hex
-// (big-endian), read in order in 4 MiB blocks.
-func hashReaderAt(src io.ReaderAt, size int64) (string, error) {
-	h := xxh3.New()
-	buf := make([]byte, 4<<20)
-	for off := int64(0); off < size; {
-		n := int(min(int64(len(buf)), size-off))
-		m, err := src.ReadAt(buf[:n], off)
-		if m < n {
-			return "", fmt.Errorf("flaxfile: reading at %d to hash: %w", off, err)
-		}
-		h.Write(buf[:n])
-		off += int64(n)
+// orderedHash computes the XXH3-128 of a file that is sent in chunks, in
+// any order, over several connections. A chunk that is sent when it is the
+// next one to hash is hashed from the buffer it is sent from (no second
+// read); the others are read back from the source, in order, by a
+// goroutine, as soon as they have been sent.
+type orderedHash struct {
+	src   io.ReaderAt
+	size  int64
+	chunk int64
+	total int64
+
+	mu   sync.Mutex
+	cond *sync.Cond
+	h    *xxh3.Hasher
+	next int64  // next chunk to hash
+	sent []bool // chunks sent but not hashed on the way
+	err  error
+	done bool // stop: finished or abandoned
+}
+
+func newOrderedHash(src io.ReaderAt, size, chunk int64) *orderedHash {
+	total := (size + chunk - 1) / chunk
+	o := &orderedHash{src: src, size: size, chunk: chunk, total: total, h: xxh3.New(), sent: make([]bool, total)}
+	o.cond = sync.NewCond(&o.mu)
+	go o.catchUp()
+	return o
+}
+
+// inline is called with chunk id's payload as it is sent; it hashes it
+// if its turn has come, and otherwise leaves it to catchUp.
+func (o *orderedHash) inline(id int64, p []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if id == o.next && o.err == nil {
+		o.h.Write(p)
+		o.next++
+	} else if id > o.next {
+		o.sent[id] = true
 	}
-	sum := h.Sum128().Bytes()
-	return hex.EncodeToString(sum[:]), nil
+	o.cond.Broadcast()
+}
+
+// markSent records that chunk id went out without passing through inline
+// (sendfile).
+func (o *orderedHash) markSent(id int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if id >= o.next {
+		o.sent[id] = true
+	}
+	o.cond.Broadcast()
+}
+
+// catchUp is the goroutine that hashes, by reading them back, the chunks
+// that were sent before their turn.
+func (o *orderedHash) catchUp() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	buf := make([]byte, min(o.chunk, max(o.size, 1)))
+	for !o.done && o.next < o.total {
+		if !o.sent[o.next] {
+			o.cond.Wait()
+			continue
+		}
+		off := o.next * o.chunk
+		n := min(o.chunk, o.size-off)
+		// Hashing holds the lock so that inline cannot hash a later
+		// chunk meanwhile; a chunk takes well under a millisecond.
+		if m, err := o.src.ReadAt(buf[:n], off); int64(m) < n {
+			o.err = fmt.Errorf("flaxfile: reading at %d to hash: %w", off, err)
+			o.cond.Broadcast()
+			return
+		}
+		o.h.Write(buf[:n])
+		o.next++
+		o.cond.Broadcast()
+	}
+}
+
+// sum waits until every chunk is hashed and returns the hash in hex
+// (big-endian). Every chunk must have been sent.
+func (o *orderedHash) sum(ctx context.Context) (string, error) {
+	stop := context.AfterFunc(ctx, func() {
+		o.mu.Lock()
+		o.done = true
+		o.cond.Broadcast()
+		o.mu.Unlock()
+	})
+	defer stop()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for o.next < o.total && o.err == nil && !o.done {
+		o.cond.Wait()
+	}
+	switch {
+	case o.err != nil:
+		return "", o.err
+	case o.next < o.total:
+		return "", ctx.Err()
+	}
+	s := o.h.Sum128().Bytes()
+	return hex.EncodeToString(s[:]), nil
+}
+
+// close stops the catch-up goroutine of an abandoned transfer.
+func (o *orderedHash) close() {
+	o.mu.Lock()
+	o.done = true
+	o.cond.Broadcast()
+	o.mu.Unlock()
 }

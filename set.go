@@ -67,20 +67,14 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 	}
 	// Our own XXH3-128 of the file, computed while it is sent, goes with
 	// UPLOAD_END so that the server publishes only what we read.
-	type hashResult struct {
-		sum string
-		err error
-	}
-	hashc := make(chan hashResult, 1)
-	go func() {
-		sum, err := hashReaderAt(src, size)
-		hashc <- hashResult{sum, err}
-	}()
+	oh := newOrderedHash(src, size, p.chunk)
+	defer oh.close()
 	var hashOnce sync.Once
-	var local hashResult
-	localHash := func() hashResult {
-		hashOnce.Do(func() { local = <-hashc })
-		return local
+	var localSum string
+	var localErr error
+	localHash := func(ctx context.Context) (string, error) {
+		hashOnce.Do(func() { localSum, localErr = oh.sum(ctx) })
+		return localSum, localErr
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -109,14 +103,14 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 			case <-gctx.Done():
 				return gctx.Err()
 			}
-			if err := c.sendChunks(gctx, conn, key, src, file, size, p, stripe(i, active, total)); err != nil {
+			if err := c.sendChunks(gctx, conn, key, src, file, size, p, stripe(i, active, total), oh); err != nil {
 				return err
 			}
-			h := localHash()
-			if h.err != nil {
-				return h.err
+			sum, err := localHash(gctx)
+			if err != nil {
+				return err
 			}
-			r, err = c.call(gctx, conn, wire.CmdUploadEnd, []byte(h.sum))
+			r, err = c.call(gctx, conn, wire.CmdUploadEnd, []byte(sum))
 			if err != nil {
 				return err
 			}
@@ -161,8 +155,8 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 	res := &Result{Key: key, Size: size, Duration: time.Since(start), Connections: active, Window: p.window}
 	switch {
 	case final.XXH3128 != "":
-		if final.XXH3128 != localHash().sum {
-			return nil, fmt.Errorf("%w: %s: the server stored XXH3-128 %s, we sent %s", ErrChecksum, key, final.XXH3128, localHash().sum)
+		if final.XXH3128 != localSum {
+			return nil, fmt.Errorf("%w: %s: the server stored XXH3-128 %s, we sent %s", ErrChecksum, key, final.XXH3128, localSum)
 		}
 		res.Checksum = "xxh3-128:" + final.XXH3128
 	case final.SHA256 != "":
@@ -173,25 +167,31 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 
 // sendChunks sends one connection's chunks with a window and waits for
 // every ACK.
-func (c *Client) sendChunks(ctx context.Context, conn *zmtp.Conn, key string, src io.ReaderAt, file *os.File, size int64, p plan, ids []int64) error {
+// On a plaintext connection a file goes by sendfile and is hashed by
+// reading it back; otherwise each chunk is read straight into the buffer
+// it is sent or sealed from and hashed there when its turn has come.
+func (c *Client) sendChunks(ctx context.Context, conn *zmtp.Conn, key string, src io.ReaderAt, file *os.File, size int64, p plan, ids []int64, oh *orderedHash) error {
 	chunkLen := func(id int64) int64 { return min(p.chunk, size-id*p.chunk) }
-	var buf []byte
-	if file == nil {
-		buf = c.pool.Get(int(min(p.chunk, size)))
-		defer c.pool.Put(buf)
-	}
 	cmd := []byte(wire.CmdUploadChunk)
 	send := func(id int64) error {
 		off, n := id*p.chunk, chunkLen(id)
 		data := zmtp.Part{File: file, Offset: off, Len: n}
-		if buf != nil {
-			m, err := src.ReadAt(buf[:n], off)
-			if int64(m) < n {
-				return fmt.Errorf("flaxfile: reading %s at %d: %w", key, off, err)
-			}
-			data = zmtp.Part{Data: buf[:n]}
+		if file == nil || conn.Encrypted() {
+			data = zmtp.Part{Len: n, Fill: func(b []byte) error {
+				if m, err := src.ReadAt(b, off); int64(m) < n {
+					return fmt.Errorf("flaxfile: reading %s at %d: %w", key, off, err)
+				}
+				oh.inline(id, b)
+				return nil
+			}}
 		}
-		return conn.SendParts(ctx, []zmtp.Part{{Data: wire.Delimiter}, {Data: cmd}, {Data: wire.Itoa(id)}, data})
+		if err := conn.SendParts(ctx, []zmtp.Part{{Data: wire.Delimiter}, {Data: cmd}, {Data: wire.Itoa(id)}, data}); err != nil {
+			return err
+		}
+		if data.Fill == nil {
+			oh.markSent(id)
+		}
+		return nil
 	}
 	handle := func(r *reply) (int64, error) {
 		switch {

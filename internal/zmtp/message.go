@@ -1,6 +1,9 @@
 package zmtp
 
-import "os"
+import (
+	"fmt"
+	"os"
+)
 
 // Message is one received multipart message. Its frames live in buffers
 // borrowed from the connection's BufferPool: call Release when done with
@@ -35,21 +38,42 @@ func (m *Message) Release() {
 	m.Frames = nil
 }
 
-// Part is one frame to send: either Data, or Len octets of File from Offset.
-// A file section goes from the page cache to the socket with sendfile on a
-// plaintext connection; on an encrypted one it is read into a pooled buffer
-// and sealed.
+// Part is one frame to send: Data; or Len octets of File from Offset; or
+// Len octets that Fill writes. A file section goes from the page cache to
+// the socket with sendfile on a plaintext connection; on an encrypted one
+// it is read straight into the buffer it is sealed in. Fill is called by
+// the connection's writer goroutine with the buffer the payload is sent
+// (or sealed) from, so a caller can produce the payload, or look at it,
+// without a copy of its own.
 type Part struct {
 	Data   []byte
 	File   *os.File
 	Offset int64
 	Len    int64
+	Fill   func(p []byte) error
 }
 
 // size returns the payload length of p.
 func (p Part) size() int64 {
-	if p.File != nil {
+	if p.File != nil || p.Fill != nil {
 		return p.Len
 	}
 	return int64(len(p.Data))
+}
+
+// filler returns the function that writes p's payload into a buffer, or
+// nil for a Data part.
+func (p Part) filler() func([]byte) error {
+	switch {
+	case p.Fill != nil:
+		return p.Fill
+	case p.File != nil:
+		return func(b []byte) error {
+			if m, err := p.File.ReadAt(b, p.Offset); m < len(b) {
+				return fmt.Errorf("zmtp: reading file section: %w", err)
+			}
+			return nil
+		}
+	}
+	return nil
 }

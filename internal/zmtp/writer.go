@@ -2,7 +2,6 @@ package zmtp
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"time"
 )
@@ -86,8 +85,8 @@ func (w *frameWriter) writeMessage(parts []Part) error {
 		if i < len(parts)-1 {
 			flags = FlagMore
 		}
-		if p.File != nil && p.Len < 0 {
-			return fmt.Errorf("zmtp: negative file section length %d", p.Len)
+		if (p.File != nil || p.Fill != nil) && p.Len < 0 {
+			return fmt.Errorf("zmtp: negative section length %d", p.Len)
 		}
 		if w.c.codec != nil {
 			if err := w.sealPart(flags, p); err != nil {
@@ -98,6 +97,15 @@ func (w *frameWriter) writeMessage(parts []Part) error {
 		start := len(w.hdrs)
 		w.hdrs = AppendFrameHeader(w.hdrs, flags, uint64(p.size()))
 		w.bufs = append(w.bufs, w.hdrs[start:])
+		if p.Fill != nil {
+			buf := w.c.pool.Get(int(p.Len))
+			w.held = append(w.held, buf)
+			if err := p.Fill(buf); err != nil {
+				return err
+			}
+			w.bufs = append(w.bufs, buf)
+			continue
+		}
 		if p.File == nil {
 			if len(p.Data) > 0 {
 				w.bufs = append(w.bufs, p.Data)
@@ -126,14 +134,10 @@ func (w *frameWriter) sealPart(flags byte, p Part) error {
 		}
 		w.budgetHeld += need
 	}
-	if fs, ok := w.c.codec.(FillSealer); ok && p.File != nil {
+	fill := p.filler()
+	if fs, ok := w.c.codec.(FillSealer); ok && fill != nil {
 		out := w.c.pool.Get(MaxHeaderSize + w.c.codec.Overhead() + int(p.Len))
-		out, err := fs.SealFill(out[:0], flags, int(p.Len), func(b []byte) error {
-			if m, err := p.File.ReadAt(b, p.Offset); m < len(b) {
-				return fmt.Errorf("zmtp: reading file section: %w", err)
-			}
-			return nil
-		})
+		out, err := fs.SealFill(out[:0], flags, int(p.Len), fill)
 		if err != nil {
 			w.c.pool.Put(out)
 			return err
@@ -143,11 +147,11 @@ func (w *frameWriter) sealPart(flags byte, p Part) error {
 		return nil
 	}
 	data := p.Data
-	if p.File != nil {
+	if fill != nil {
 		buf := w.c.pool.Get(int(p.Len))
 		w.held = append(w.held, buf)
-		if _, err := p.File.ReadAt(buf, p.Offset); err != nil && err != io.EOF {
-			return fmt.Errorf("zmtp: reading file section: %w", err)
+		if err := fill(buf); err != nil {
+			return err
 		}
 		data = buf
 	}
