@@ -28,11 +28,16 @@ type orderedHash struct {
 	sent []bool // chunks sent but not hashed on the way
 	err  error
 	done bool // stop: finished or abandoned
+
+	eager bool // hash everything by reading, without waiting for sends
 }
 
-func newOrderedHash(src io.ReaderAt, size, chunk int64) *orderedHash {
+// newOrderedHash starts hashing src. With eager, nothing will be hashed
+// inline (the file goes by sendfile), so the goroutine reads the whole file
+// from the start instead of waiting for chunks to be sent.
+func newOrderedHash(src io.ReaderAt, size, chunk int64, eager bool) *orderedHash {
 	total := (size + chunk - 1) / chunk
-	o := &orderedHash{src: src, size: size, chunk: chunk, total: total, h: xxh3.New(), sent: make([]bool, total)}
+	o := &orderedHash{src: src, size: size, chunk: chunk, total: total, h: xxh3.New(), sent: make([]bool, total), eager: eager}
 	o.cond = sync.NewCond(&o.mu)
 	go o.catchUp()
 	return o
@@ -52,17 +57,6 @@ func (o *orderedHash) inline(id int64, p []byte) {
 	o.cond.Broadcast()
 }
 
-// markSent records that chunk id went out without passing through inline
-// (sendfile).
-func (o *orderedHash) markSent(id int64) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if id >= o.next {
-		o.sent[id] = true
-	}
-	o.cond.Broadcast()
-}
-
 // catchUp is the goroutine that hashes, by reading them back, the chunks
 // that were sent before their turn.
 func (o *orderedHash) catchUp() {
@@ -70,7 +64,7 @@ func (o *orderedHash) catchUp() {
 	defer o.mu.Unlock()
 	buf := make([]byte, min(o.chunk, max(o.size, 1)))
 	for !o.done && o.next < o.total {
-		if !o.sent[o.next] {
+		if !o.eager && !o.sent[o.next] {
 			o.cond.Wait()
 			continue
 		}

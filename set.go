@@ -67,7 +67,7 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 	}
 	// Our own XXH3-128 of the file, computed while it is sent, goes with
 	// UPLOAD_END so that the server publishes only what we read.
-	oh := newOrderedHash(src, size, p.chunk)
+	oh := newOrderedHash(src, size, p.chunk, file != nil && !conns[0].Encrypted())
 	defer oh.close()
 	var hashOnce sync.Once
 	var localSum string
@@ -167,9 +167,10 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 
 // sendChunks sends one connection's chunks with a window and waits for
 // every ACK.
-// On a plaintext connection a file goes by sendfile and is hashed by
-// reading it back; otherwise each chunk is read straight into the buffer
-// it is sent or sealed from and hashed there when its turn has come.
+// On a plaintext connection a file goes by sendfile (and is hashed by
+// reading it, eagerly); otherwise each chunk is read straight into the
+// buffer it is sent or sealed from and hashed there when its turn has
+// come.
 func (c *Client) sendChunks(ctx context.Context, conn *zmtp.Conn, key string, src io.ReaderAt, file *os.File, size int64, p plan, ids []int64, oh *orderedHash) error {
 	chunkLen := func(id int64) int64 { return min(p.chunk, size-id*p.chunk) }
 	cmd := []byte(wire.CmdUploadChunk)
@@ -187,9 +188,6 @@ func (c *Client) sendChunks(ctx context.Context, conn *zmtp.Conn, key string, sr
 		}
 		if err := conn.SendParts(ctx, []zmtp.Part{{Data: wire.Delimiter}, {Data: cmd}, {Data: wire.Itoa(id)}, data}); err != nil {
 			return err
-		}
-		if data.Fill == nil {
-			oh.markSent(id)
 		}
 		return nil
 	}
