@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"log/slog"
 	"sync"
 	"time"
@@ -52,6 +53,10 @@ type upload struct {
 	members map[*zmtp.Conn]struct{} // guarded by uploadTable.mu
 
 	wmu sync.Mutex // serialises writes to the file
+
+	hmu      sync.Mutex // guards hasher and hashNext
+	hasher   hash.Hash  // set with the chunk size, before any chunk is placed
+	hashNext int64      // the next chunk id the hash needs
 
 	mu       sync.Mutex
 	state    int
@@ -235,6 +240,7 @@ func (u *upload) write(id int64, data []byte) error {
 	if err != nil {
 		return err
 	}
+	u.hashInline(id, data)
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.state != stateOpen {
@@ -279,6 +285,7 @@ func (u *upload) learnChunkSize(id int64, data []byte) error {
 		}
 	}
 	u.got = make([]bool, (u.size+u.chunk-1)/u.chunk)
+	u.hasher = newHash(u.xxh)
 	go u.hashLoop()
 	pending := u.pending
 	u.pending, u.held = nil, 0
@@ -330,11 +337,21 @@ func (u *upload) record(id int64, data []byte) error {
 // hashLoop is the session's hasher goroutine: it hashes chunks in id order
 // as soon as each is written, and stops when all are hashed or the session
 // is aborted.
+//
+// A chunk written when its turn has come is hashed from its buffer by the
+// handler that wrote it (hashInline); this goroutine reads back only the
+// chunks that came early. hmu orders the two: whoever hashes chunk
+// hashNext holds it.
 func (u *upload) hashLoop() {
 	defer close(u.hashDone)
-	h := newHash(u.xxh)
 	buf := make([]byte, u.chunk)
-	for next := int64(0); next < int64(len(u.got)); {
+	for {
+		u.hmu.Lock()
+		next := u.hashNext
+		u.hmu.Unlock()
+		if next >= int64(len(u.got)) {
+			break
+		}
 		u.mu.Lock()
 		ready := u.got[next]
 		u.mu.Unlock()
@@ -346,16 +363,32 @@ func (u *upload) hashLoop() {
 			}
 			continue
 		}
-		off := next * u.chunk
-		n := min(u.chunk, u.size-off)
-		if _, err := u.up.ReadAt(buf[:n], off); err != nil {
-			u.hashErr = fmt.Errorf("hashing chunk %d: %w", next, err)
-			return
+		u.hmu.Lock()
+		if u.hashNext == next { // not hashed inline meanwhile
+			off := next * u.chunk
+			n := min(u.chunk, u.size-off)
+			if _, err := u.up.ReadAt(buf[:n], off); err != nil {
+				u.hmu.Unlock()
+				u.hashErr = fmt.Errorf("hashing chunk %d: %w", next, err)
+				return
+			}
+			u.hasher.Write(buf[:n])
+			u.hashNext++
 		}
-		h.Write(buf[:n])
-		next++
+		u.hmu.Unlock()
 	}
-	u.sum = h.Sum(nil)
+	u.sum = u.hasher.Sum(nil)
+}
+
+// hashInline hashes a chunk just written, from its buffer, if it is the
+// next one the hash needs.
+func (u *upload) hashInline(id int64, data []byte) {
+	u.hmu.Lock()
+	if id == u.hashNext {
+		u.hasher.Write(data)
+		u.hashNext++
+	}
+	u.hmu.Unlock()
 }
 
 // finish publishes a complete session and returns what UPLOAD_END reports;
