@@ -252,15 +252,15 @@ func TestHeartbeatTimeout(t *testing.T) {
 
 func TestPingPong(t *testing.T) {
 	ctx := testCtx(t)
-	// Heartbeats every 20 ms with a 300 ms timeout keep an idle but live
-	// connection open: the echo server answers every PING.
+	// Heartbeats every 50 ms with a 700 ms timeout keep an idle but live
+	// connection open for 1.5 s: the echo server answers every PING.
 	r := startEcho(t, nil)
-	c, err := Dial(ctx, r.Addr().String(), &Options{HeartbeatInterval: 20 * time.Millisecond, HeartbeatTimeout: 300 * time.Millisecond, HeartbeatTTL: time.Second})
+	c, err := Dial(ctx, r.Addr().String(), &Options{HeartbeatInterval: 50 * time.Millisecond, HeartbeatTimeout: 700 * time.Millisecond, HeartbeatTTL: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	timer := time.NewTimer(time.Second)
+	timer := time.NewTimer(1500 * time.Millisecond)
 	defer timer.Stop()
 	select {
 	case <-c.Done():
