@@ -291,6 +291,10 @@ func (r *reply) cmd() string {
 	return string(r.frames[0])
 }
 
+// sunk reports whether frame i (after the delimiter) went straight into a
+// file through a zmtp.Sink.
+func (r *reply) sunk(i int) bool { return r.m.Sunk(i + 1) }
+
 // Release returns the reply's buffers.
 func (r *reply) Release() { r.m.Release() }
 

@@ -202,7 +202,7 @@ func (c *Client) fetchChunks(ctx context.Context, conn *zmtp.Conn, key string, d
 		}
 		off := id * chunk
 		want := min(chunk, size-off)
-		if r.m.Sunk(3) { // the sink checked the length and wrote it
+		if r.sunk(2) { // the sink checked the length and wrote it
 			if c.opts.Progress != nil {
 				c.opts.Progress.Transferred(key, want)
 			}

@@ -84,7 +84,8 @@ func (o *orderedHash) catchUp() {
 }
 
 // sum waits until every chunk is hashed and returns the hash in hex
-// (big-endian). Every chunk must have been sent.
+// (big-endian). Every chunk must have been sent. It may be called any
+// number of times, from any goroutine.
 func (o *orderedHash) sum(ctx context.Context) (string, error) {
 	stop := context.AfterFunc(ctx, func() {
 		o.mu.Lock()

@@ -69,13 +69,6 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 	// UPLOAD_END so that the server publishes only what we read.
 	oh := newOrderedHash(src, size, p.chunk, file != nil && !conns[0].Encrypted())
 	defer oh.close()
-	var hashOnce sync.Once
-	var localSum string
-	var localErr error
-	localHash := func(ctx context.Context) (string, error) {
-		hashOnce.Do(func() { localSum, localErr = oh.sum(ctx) })
-		return localSum, localErr
-	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	var started sync.WaitGroup
@@ -106,7 +99,7 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 			if err := c.sendChunks(gctx, conn, key, src, file, size, p, stripe(i, active, total), oh); err != nil {
 				return err
 			}
-			sum, err := localHash(gctx)
+			sum, err := oh.sum(gctx)
 			if err != nil {
 				return err
 			}
@@ -153,6 +146,10 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 		return nil, fmt.Errorf("%w: the server stored %d of %d octets of %s", ErrIncomplete, final.Size, size, key)
 	}
 	res := &Result{Key: key, Size: size, Duration: time.Since(start), Connections: active, Window: p.window}
+	localSum, err := oh.sum(ctx) // done already: every connection sent it
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case final.XXH3128 != "":
 		if final.XXH3128 != localSum {

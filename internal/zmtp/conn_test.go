@@ -329,7 +329,8 @@ func (s *fileSink) Place(frames [][]byte, n int64) (Target, error) {
 // offsets (spliced), in any order, and other frames are untouched.
 func TestSinkSplicesBodies(t *testing.T) {
 	ctx := testCtx(t)
-	r, err := Listen("127.0.0.1:0", nil, nil)
+	budget := NewBudget(4 << 20)
+	r, err := Listen("127.0.0.1:0", &Options{Budget: budget}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,6 +363,9 @@ func TestSinkSplicesBodies(t *testing.T) {
 		}
 		if !m.Sunk(2) || len(m.Frames[2]) != 0 || string(m.Frames[0]) != "SINK" {
 			t.Fatalf("frame 2 not sunk: %v", m.Sunk(2))
+		}
+		if used := budget.Used(); used != 0 {
+			t.Fatalf("a sunk body holds %d octets of budget", used)
 		}
 		m.Release()
 	}

@@ -44,6 +44,18 @@ func (c *Conn) readLoop() {
 			c.endRead(msg, fmt.Errorf("%w: frame of %d octets after %d, limit %d", ErrMessageTooLarge, h.Size, total, c.maxMsg))
 			return
 		}
+		// A body the sink takes goes to a file and needs no buffer, so
+		// the sink is asked before any budget is taken.
+		if taken, err := c.sinkBody(&sp, msg, h); err != nil {
+			c.endRead(msg, err)
+			return
+		} else if taken {
+			msg.sunk = append(msg.sunk, len(msg.Frames))
+			if !c.addFrame(&msg, &total, h.Flags, nil, nil, int64(h.Size)) {
+				return
+			}
+			continue
+		}
 		if c.budget != nil && h.Size >= minPooled {
 			// A CURVE frame needs its ciphertext and its plaintext.
 			need := int64(h.Size)
@@ -59,16 +71,6 @@ func (c *Conn) readLoop() {
 				c.budget.Overdraw(need)
 			}
 			msg.held += need
-		}
-		if taken, err := c.sinkBody(&sp, msg, h); err != nil {
-			c.endRead(msg, err)
-			return
-		} else if taken {
-			msg.sunk = append(msg.sunk, len(msg.Frames))
-			if !c.addFrame(&msg, &total, h.Flags, nil, nil, int64(h.Size)) {
-				return
-			}
-			continue
 		}
 		raw := c.pool.Get(int(h.Size))
 		if _, err := io.ReadFull(r, raw); err != nil {
