@@ -21,7 +21,7 @@ type splicer struct {
 }
 
 func (s *splicer) close() {
-	if s.r > 0 {
+	if s.r >= 0 {
 		syscall.Close(s.r)
 		syscall.Close(s.w)
 		s.r, s.w = -1, -1
@@ -44,7 +44,7 @@ func (s *splicer) spliceTo(nc net.Conn, t Target, n int64) error {
 	if err != nil {
 		return errNoSplice
 	}
-	if s.r <= 0 {
+	if s.r < 0 {
 		var p [2]int
 		if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
 			return errNoSplice
