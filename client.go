@@ -57,6 +57,10 @@ type Options struct {
 	// client's connections; zero means DefaultMemoryLimit. The rest waits
 	// in kernel socket buffers.
 	MemoryLimit int64
+	// Protocol chooses the protocol: "" asks the server for FlaxFile 2 and
+	// falls back to 1.2 when it does not know it; "1.2" speaks 1.2 only;
+	// "2" requires FlaxFile 2.
+	Protocol string
 	// Progress is told of every chunk moved; nil reports nothing.
 	Progress Progress
 	// Logger receives debug lines; nil discards.
@@ -81,6 +85,9 @@ type Client struct {
 	mech   func() zmtp.Mechanism
 	pool   zmtp.BufferPool
 	budget *zmtp.Budget
+
+	v2  bool          // the server speaks FlaxFile 2
+	rtt time.Duration // the first connection's first round trip
 
 	mu     sync.Mutex
 	idle   []*zmtp.Conn
@@ -125,12 +132,54 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 	} else {
 		c.mech = func() zmtp.Mechanism { return zmtp.Null{} }
 	}
+	switch o.Protocol {
+	case "", "2", "1.2":
+	default:
+		return nil, fmt.Errorf("flaxfile: unknown protocol %q: want 2 or 1.2", o.Protocol)
+	}
 	conn, err := c.dial(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if o.Protocol != "1.2" {
+		if err := c.negotiate(ctx, conn); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
 	c.put(conn)
 	return c, nil
+}
+
+// negotiate asks the server for FlaxFile 2; a 1.2 server does not know
+// the command, and the client then speaks 1.2.
+func (c *Client) negotiate(ctx context.Context, conn *zmtp.Conn) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.ConnectTimeout)
+	defer cancel()
+	r, err := c.call(ctx, conn, wire.CmdHello, []byte(wire.Version2))
+	var se *ServerError
+	switch {
+	case errors.As(err, &se) && se.Message == wire.ErrUnknownCommand && c.opts.Protocol == "":
+		c.opts.Logger.Debug("server speaks FlaxFile 1.2 only", "addr", c.addr)
+		return nil
+	case err != nil:
+		return fmt.Errorf("flaxfile: asking %s for FlaxFile 2: %w", c.addr, err)
+	}
+	defer r.Release()
+	if r.cmd() != wire.ReplyOK || len(r.frames) < 2 || string(r.frames[1]) != wire.Version2 {
+		return fmt.Errorf("%w: %s answered %q", ErrProtocol, wire.CmdHello, r.cmd())
+	}
+	c.v2 = true
+	return nil
+}
+
+// Protocol reports the protocol the client speaks with its server: "2"
+// or "1.2".
+func (c *Client) Protocol() string {
+	if c.v2 {
+		return wire.Version2
+	}
+	return "1.2"
 }
 
 // isLocal is 1.2's test for a loopback server: the exact host strings.
@@ -168,7 +217,11 @@ func (c *Client) dial(parent context.Context) (*zmtp.Conn, error) {
 		}
 		return nil, c.dialError(ctx, mech, err)
 	}
+	t0 := time.Now()
 	reply, err := c.call(ctx, conn, wire.CmdPing)
+	if c.rtt == 0 && err == nil {
+		c.rtt = time.Since(t0)
+	}
 	if err != nil {
 		conn.Close()
 		if parent.Err() != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/server/servertest"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
@@ -55,13 +56,21 @@ func randomFile(t *testing.T, n int) (string, []byte) {
 }
 
 func TestSetGetRoundTrip(t *testing.T) {
-	for _, password := range []string{"", "s3cret-pass-123"} {
+	for _, proto := range []string{"1.2", "2"} {
+		for _, password := range []string{"", "s3cret-pass-123"} {
+			testSetGetRoundTrip(t, proto, password)
+		}
+	}
+}
+
+func testSetGetRoundTrip(t *testing.T, proto, password string) {
+	{
 		addr, dir := startServer(t, password)
 		for _, size := range []int{0, 1, 1<<20 + 1, 20_000_000} {
-			t.Run(map[bool]string{true: "CURVE", false: "NULL"}[password != ""]+"/"+itoa(size), func(t *testing.T) {
+			t.Run(proto+"/"+map[bool]string{true: "CURVE", false: "NULL"}[password != ""]+"/"+itoa(size), func(t *testing.T) {
 				ctx := ctxFor(t)
 				prog := &counter{}
-				c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: password, Progress: prog})
+				c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: password, Progress: prog, Protocol: proto})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -73,7 +82,15 @@ func TestSetGetRoundTrip(t *testing.T) {
 					t.Fatal(err)
 				}
 				sum := xxh3.Hash128(data).Bytes()
-				if res.Checksum != "xxh3-128:"+hex.EncodeToString(sum[:]) || res.Size != int64(size) {
+				want := "xxh3-128:" + hex.EncodeToString(sum[:])
+				if proto == "2" {
+					fileSum, _, _ := digest.Reader(bytes.NewReader(data), int64(size), nil)
+					want = "xxh3-128-blocks:" + fileSum.String()
+				}
+				if c.Protocol() != proto || res.Protocol != proto || res.Moved != int64(size) {
+					t.Fatalf("protocol %s, result says %s, moved %d", c.Protocol(), res.Protocol, res.Moved)
+				}
+				if res.Checksum != want || res.Size != int64(size) {
 					t.Fatalf("server reports %d octets, checksum %s", res.Size, res.Checksum)
 				}
 				stored, err := os.ReadFile(filepath.Join(dir, key))
@@ -198,7 +215,7 @@ func TestSetChecksumAnyOrder(t *testing.T) {
 	addr, dir := startServer(t, "pw")
 	// Many small chunks over many connections, encrypted: chunks are
 	// hashed inline and read back in a mix.
-	c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: "pw", ChunkSize: 64 << 10, Connections: 7, Window: 3})
+	c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: "pw", ChunkSize: 64 << 10, Connections: 7, Window: 3, Protocol: "1.2"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,14 @@ func TestAgainstPython12Server(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
+			// The 1.2 server answers the FlaxFile 2 hello with "Unknown
+			// command": the client falls back without a word.
+			if c.Protocol() != "1.2" {
+				t.Fatalf("protocol %s with a 1.2 server", c.Protocol())
+			}
+			if _, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: password, Protocol: "2"}); err == nil {
+				t.Fatal("Protocol 2 accepted by a 1.2 server")
+			}
 			for _, size := range []int{0, 1, 5 << 20, 20_000_000} {
 				src, data := randomFile(t, size)
 				key := "k/" + itoa(size)

@@ -128,7 +128,7 @@ func (c *Client) Get(ctx context.Context, key string, dst io.WriterAt) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Key: key, Size: size, Duration: time.Since(start), Connections: active, Window: p.window}, nil
+	return &Result{Key: key, Size: size, Duration: time.Since(start), Connections: active, Window: p.window, Moved: size, Protocol: "1.2"}, nil
 }
 
 // chunkSink places the data of CHUNK replies straight into the output

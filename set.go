@@ -26,8 +26,14 @@ type Result struct {
 	Connections, Window int
 	// Checksum of what the server stored, as "xxh3-128:HEX" when the
 	// server verified it against ours (FlaxFile for Go servers), or
-	// "sha256:HEX" as a 1.2 server reports it; empty for downloads.
+	// "sha256:HEX" as a 1.2 server reports it; with FlaxFile 2,
+	// "xxh3-128-blocks:HEX", the file hash both ends computed.
 	Checksum string
+	// Moved is the payload octets that travelled in this call: less than
+	// Size when a transfer resumed.
+	Moved int64
+	// Protocol is the protocol used: "2" or "1.2".
+	Protocol string
 }
 
 // SetFile uploads the file at path under key.
@@ -44,6 +50,9 @@ func (c *Client) SetFile(ctx context.Context, key, path string) (*Result, error)
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("flaxfile: %s is not a regular file", path)
 	}
+	if c.v2 {
+		return c.upload2(ctx, key, f, f, fi.Size(), fi.ModTime(), fi.Mode())
+	}
 	return c.Set(ctx, key, f, fi.Size())
 }
 
@@ -52,6 +61,10 @@ func (c *Client) SetFile(ctx context.Context, key, path string) (*Result, error)
 // there before. When src is an *os.File, plaintext connections send it
 // with sendfile.
 func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int64) (*Result, error) {
+	if c.v2 {
+		file, _ := src.(*os.File)
+		return c.upload2(ctx, key, src, file, size, time.Time{}, 0)
+	}
 	start := time.Now()
 	p := c.planFor(size)
 	total := (size + p.chunk - 1) / p.chunk
@@ -145,7 +158,7 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 	if final.Size != size {
 		return nil, fmt.Errorf("%w: the server stored %d of %d octets of %s", ErrIncomplete, final.Size, size, key)
 	}
-	res := &Result{Key: key, Size: size, Duration: time.Since(start), Connections: active, Window: p.window}
+	res := &Result{Key: key, Size: size, Duration: time.Since(start), Connections: active, Window: p.window, Moved: size, Protocol: "1.2"}
 	localSum, err := oh.sum(ctx) // done already: every connection sent it
 	if err != nil {
 		return nil, err

@@ -21,6 +21,24 @@ type globals struct {
 	quiet      bool
 	passSet    bool
 	cpuProfile string
+	protocol   string
+	tune       tuning
+}
+
+// tuning overrides how set and get size a transfer; zero keeps the
+// defaults (1.2's tables).
+type tuning struct {
+	connections int
+	window      int
+	chunkMiB    int
+}
+
+// addTuningFlags registers the tuning flags on a transfer command.
+func addTuningFlags(cmd *cobra.Command, t *tuning) {
+	f := cmd.Flags()
+	f.IntVar(&t.connections, "connections", 0, "connections per file (default: by file size, as 1.2)")
+	f.IntVar(&t.window, "window", 0, "chunks in flight per connection (default: as 1.2)")
+	f.IntVar(&t.chunkMiB, "chunk-size", 0, "chunk size in MiB (default: as 1.2)")
 }
 
 const exitCodesHelp = `
@@ -62,6 +80,7 @@ func newRootCmd(e *env) *cobra.Command {
 	pf.StringVar(&g.configPath, "config", "", "config file (default: search ./flaxfile.toml, ~/flaxfile.toml, the XDG config dir)")
 	pf.BoolVar(&g.json, "json", false, "print results as JSON, one object per line")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print nothing but errors")
+	pf.StringVar(&g.protocol, "protocol", "", "protocol: 2 or 1.2 (default: FlaxFile 2 when the server speaks it, else 1.2)")
 	pf.StringVar(&g.cpuProfile, "cpu-profile", "", "write a CPU profile to this file (for development)")
 	_ = pf.MarkHidden("cpu-profile")
 	root.AddCommand(
@@ -147,5 +166,18 @@ func (g *globals) connect(ctx context.Context, e *env, progress flaxfile.Progres
 	if err != nil {
 		return nil, err
 	}
-	return flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: pw, Progress: progress})
+	if p := g.protocol; p != "" && p != "2" && p != "1.2" {
+		return nil, usageError{fmt.Errorf("--protocol %q: want 2 or 1.2", p)}
+	}
+	if g.tune.connections < 0 || g.tune.window < 0 || g.tune.chunkMiB < 0 || g.tune.chunkMiB > 64 {
+		return nil, usageError{errors.New("--connections and --window must be positive, --chunk-size 1 to 64 MiB")}
+	}
+	return flaxfile.Dial(ctx, addr, &flaxfile.Options{
+		Password:    pw,
+		Progress:    progress,
+		Protocol:    g.protocol,
+		Connections: g.tune.connections,
+		Window:      g.tune.window,
+		ChunkSize:   int64(g.tune.chunkMiB) << 20,
+	})
 }

@@ -20,6 +20,11 @@ type transferResult struct {
 	BytesPerSecond float64 `json:"bytes_per_second"`
 	Output         string  `json:"output,omitempty"`
 	Checksum       string  `json:"checksum,omitempty"`
+	// BytesSent / BytesReceived: the payload octets this run moved, less
+	// than size when it resumed an earlier one.
+	BytesSent     *int64 `json:"bytes_sent,omitempty"`
+	BytesReceived *int64 `json:"bytes_received,omitempty"`
+	Protocol      string `json:"protocol"`
 }
 
 // bars reports progress on a terminal, and nowhere else.
@@ -58,7 +63,7 @@ func interrupted(ctx context.Context, err error) error {
 }
 
 func newSetCmd(e *env, g *globals) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "set FILE [KEY]",
 		Short: "Upload a file (KEY defaults to the file's base name)",
 		Args:  args(cobra.RangeArgs(1, 2)),
@@ -70,6 +75,8 @@ func newSetCmd(e *env, g *globals) *cobra.Command {
 			return runSet(cmd.Context(), e, g, a[0], key)
 		},
 	}
+	addTuningFlags(cmd, &g.tune)
+	return cmd
 }
 
 func runSet(ctx context.Context, e *env, g *globals, path, key string) error {
@@ -87,11 +94,12 @@ func runSet(ctx context.Context, e *env, g *globals, path, key string) error {
 	}
 	total := time.Since(start)
 	return report(e, g, "uploadDone", transferResult{Key: key, Size: res.Size, Seconds: res.Duration.Seconds(),
-		BytesPerSecond: float64(res.Size) / res.Duration.Seconds(), Checksum: res.Checksum}, total, "")
+		BytesPerSecond: float64(res.Size) / res.Duration.Seconds(), Checksum: res.Checksum,
+		BytesSent: &res.Moved, Protocol: res.Protocol}, total, "")
 }
 
 func newGetCmd(e *env, g *globals) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "get KEY [OUTPUT]",
 		Short: "Download a file (OUTPUT defaults to KEY as a relative path)",
 		Args:  args(cobra.RangeArgs(1, 2)),
@@ -103,6 +111,8 @@ func newGetCmd(e *env, g *globals) *cobra.Command {
 			return runGet(cmd.Context(), e, g, a[0], out)
 		},
 	}
+	addTuningFlags(cmd, &g.tune)
+	return cmd
 }
 
 func runGet(ctx context.Context, e *env, g *globals, key, out string) error {
@@ -119,7 +129,8 @@ func runGet(ctx context.Context, e *env, g *globals, key, out string) error {
 		return interrupted(ctx, err)
 	}
 	return report(e, g, "downloadDone", transferResult{Key: key, Size: res.Size, Seconds: res.Duration.Seconds(),
-		BytesPerSecond: float64(res.Size) / res.Duration.Seconds(), Output: out}, time.Since(start), out)
+		BytesPerSecond: float64(res.Size) / res.Duration.Seconds(), Output: out,
+		BytesReceived: &res.Moved, Protocol: res.Protocol}, time.Since(start), out)
 }
 
 // report prints a finished transfer: JSON, the compact table, or nothing.

@@ -17,6 +17,7 @@ type request struct {
 	c    *zmtp.Conn
 	log  *slog.Logger
 	args [][]byte
+	m    *zmtp.Message
 }
 
 // reply sends [delimiter, frames...] back; a peer that has gone is not an
@@ -40,12 +41,13 @@ func (r *request) fail(msg string) { r.reply([]byte(wire.ReplyError), []byte(msg
 // handle runs one request. frames are [delimiter, COMMAND, args...]; as 1.2
 // does, the command is taken from the second frame without checking the
 // first, and extra frames are ignored by every command.
-func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, frames [][]byte) {
+func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *zmtp.Message) {
+	frames := m.Frames
 	if len(frames) < 2 {
 		log.Warn("invalid message", "frames", len(frames)+1)
 		return
 	}
-	r := &request{ctx: ctx, c: c, log: log, args: frames[2:]}
+	r := &request{ctx: ctx, c: c, log: log, args: frames[2:], m: m}
 	switch string(frames[1]) {
 	case wire.CmdPing:
 		r.reply([]byte(wire.ReplyPong))
@@ -63,6 +65,14 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, fra
 		s.list(r)
 	case wire.CmdDelete:
 		s.delete(r)
+	case wire.CmdHello:
+		s.hello(r)
+	case wire.CmdPut:
+		s.put(r)
+	case wire.CmdPutChunk:
+		s.putChunk(r, m.Sunk(4))
+	case wire.CmdPutEnd:
+		s.putEnd(r)
 	default:
 		r.fail(wire.ErrUnknownCommand)
 	}

@@ -37,6 +37,7 @@ import (
 // Defaults for Config fields left at zero.
 const (
 	DefaultSessionTimeout  = 300 * time.Second
+	DefaultPartialExpiry   = 24 * time.Hour
 	DefaultMemoryLimit     = 64 << 20
 	DefaultHandlersPerConn = 16
 	// DefaultMaxMessageSize admits 1.2's largest chunk (32 MiB) with room
@@ -56,6 +57,9 @@ type Config struct {
 	// SessionTimeout is how long an upload session may sit idle before it
 	// is dropped with its partial file.
 	SessionTimeout time.Duration
+	// PartialExpiry is how long the partial file of an interrupted
+	// FlaxFile 2 upload is kept for a resume.
+	PartialExpiry time.Duration
 	// MemoryLimit bounds received chunk data held at once.
 	MemoryLimit int64
 	// NoSync publishes uploads without fsync: faster, less safe.
@@ -87,6 +91,7 @@ type Server struct {
 	budget    *zmtp.Budget
 	pool      zmtp.BufferPool
 	uploads   *uploadTable
+	puts      *putTable
 	downloads *downloadTable
 
 	uploadsDone, bytesUp       atomic.Int64
@@ -101,6 +106,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.SessionTimeout <= 0 {
 		cfg.SessionTimeout = DefaultSessionTimeout
+	}
+	if cfg.PartialExpiry <= 0 {
+		cfg.PartialExpiry = DefaultPartialExpiry
 	}
 	if cfg.MemoryLimit <= 0 {
 		cfg.MemoryLimit = DefaultMemoryLimit
@@ -117,6 +125,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, budget: zmtp.NewBudget(cfg.MemoryLimit), pool: zmtp.NewBufferPool()}
 	s.uploads = newUploadTable(cfg.Store, log)
+	s.puts = newPutTable(cfg.Store, log)
 	s.downloads = newDownloadTable(cfg.Store)
 	return s, nil
 }
@@ -158,6 +167,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	r.Close()
 	wg.Wait()
 	s.uploads.abortAll()
+	s.puts.closeAll()
 	s.downloads.closeAll()
 	return nil
 }
@@ -173,6 +183,7 @@ func (s *Server) sweep(ctx context.Context) {
 			return
 		case now := <-t.C:
 			s.uploads.expire(now, s.cfg.SessionTimeout)
+			s.puts.expire(now, s.cfg.SessionTimeout, s.cfg.PartialExpiry)
 			s.downloads.expire(now, max(s.cfg.SessionTimeout, time.Minute))
 		}
 	}
@@ -183,6 +194,9 @@ func (s *Server) sweep(ctx context.Context) {
 func (s *Server) serveConn(ctx context.Context, c *zmtp.Conn) {
 	log := s.log.With("peer", c.RemoteAddr().String())
 	log.Debug("connected")
+	if !c.Encrypted() {
+		c.SetSink(putSink{s.puts})
+	}
 	sem := make(chan struct{}, s.cfg.HandlersPerConn)
 	var wg sync.WaitGroup
 	defer func() {
@@ -208,7 +222,7 @@ func (s *Server) serveConn(ctx context.Context, c *zmtp.Conn) {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			defer m.Release()
-			s.handle(ctx, c, log, m.Frames)
+			s.handle(ctx, c, log, m)
 		})
 	}
 }

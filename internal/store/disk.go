@@ -20,7 +20,8 @@ type Disk struct {
 }
 
 // OpenDisk opens (creating it if needed) the directory dir as a store, and
-// clears uploads left uncommitted by an earlier process.
+// clears uploads left uncommitted by an earlier process, except the
+// resumable ones (see OpenPartial), which expire by age.
 func OpenDisk(dir string) (*Disk, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -29,13 +30,22 @@ func OpenDisk(dir string) (*Disk, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := root.RemoveAll(PartialDir); err != nil {
-		root.Close()
-		return nil, fmt.Errorf("store: clearing partial uploads: %w", err)
-	}
-	if err := root.Mkdir(PartialDir, 0o700); err != nil {
+	if err := root.Mkdir(PartialDir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		root.Close()
 		return nil, err
+	}
+	entries, err := fs.ReadDir(root.FS(), PartialDir)
+	if err != nil {
+		root.Close()
+		return nil, fmt.Errorf("store: reading partial uploads: %w", err)
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), partialPrefix) || e.IsDir() {
+			if err := root.RemoveAll(path.Join(PartialDir, e.Name())); err != nil {
+				root.Close()
+				return nil, fmt.Errorf("store: clearing partial uploads: %w", err)
+			}
+		}
 	}
 	return &Disk{root: root}, nil
 }
@@ -113,7 +123,9 @@ func (d *Disk) Open(key string) (Object, error) {
 		f.Close()
 		return nil, fmt.Errorf("%w: %s is not a regular file", ErrNotFound, k)
 	}
-	return &diskObject{f: f, info: info(k, fi)}, nil
+	in := info(k, fi)
+	in.Meta = readMeta(f)
+	return &diskObject{f: f, info: in}, nil
 }
 
 type diskObject struct {
@@ -172,6 +184,14 @@ func (u *diskUpload) Commit(opts CommitOptions) error {
 			return fail(err)
 		}
 	}
+	if opts.Meta != nil {
+		if len(opts.Meta) > MaxMeta {
+			return fail(fmt.Errorf("store: %d octets of metadata, at most %d", len(opts.Meta), MaxMeta))
+		}
+		if err := writeMeta(u.f, opts.Meta); err != nil {
+			return fail(err)
+		}
+	}
 	if err := u.f.Close(); err != nil {
 		return fail(err)
 	}
@@ -205,6 +225,37 @@ func (u *diskUpload) Abort() error {
 		return err
 	}
 	return nil
+}
+
+// ReadMeta implements MetaReader.
+func (d *Disk) ReadMeta(key string) ([]byte, error) {
+	k, err := fileKey(key)
+	if err != nil {
+		return nil, err
+	}
+	f, err := d.root.Open(k)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer f.Close()
+	return readMeta(f), nil
+}
+
+// WriteMeta implements MetaReader.
+func (d *Disk) WriteMeta(key string, meta []byte) error {
+	k, err := fileKey(key)
+	if err != nil {
+		return err
+	}
+	if len(meta) > MaxMeta {
+		return fmt.Errorf("store: %d octets of metadata, at most %d", len(meta), MaxMeta)
+	}
+	f, err := d.root.Open(k)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer f.Close()
+	return writeMeta(f, meta)
 }
 
 // Delete implements Store.

@@ -35,6 +35,9 @@ type Info struct {
 	ModTime time.Time
 	Mode    os.FileMode
 	Dir     bool
+	// Meta is what the last commit recorded with the file (see
+	// CommitOptions.Meta), or nil where the store keeps none.
+	Meta []byte
 }
 
 // Store is where files live.
@@ -88,6 +91,49 @@ type CommitOptions struct {
 	ModTime time.Time
 	// Mode, when not zero, becomes the file's permission bits.
 	Mode os.FileMode
+	// Meta, when not nil, is kept with the file and published with it
+	// atomically (at most MaxMeta octets); stores that cannot keep it
+	// drop it silently, and callers then recompute what it held.
+	Meta []byte
+}
+
+// MaxMeta bounds CommitOptions.Meta.
+const MaxMeta = 1024
+
+// MetaReader is implemented by stores that keep Meta: reading it for one
+// key costs far less than reading the file. WriteMeta replaces it, for
+// callers that learn something about a file after its commit (a hash).
+type MetaReader interface {
+	ReadMeta(key string) ([]byte, error)
+	WriteMeta(key string, meta []byte) error
+}
+
+// Partials is implemented by stores that keep uploads across restarts, so
+// that an interrupted upload can be resumed.
+type Partials interface {
+	// OpenPartial opens the partial upload named id (32 hex digits) for
+	// key, creating it if there is none; fresh reports that it was created.
+	OpenPartial(key, id string) (p Partial, fresh bool, err error)
+	// ExpirePartials removes partial uploads not written for longer than
+	// age, and reports how many.
+	ExpirePartials(age time.Duration) (int, error)
+}
+
+// Partial is a resumable upload: the Upload, its file for zero-copy
+// writes, and a journal the caller appends records to and reads back when
+// the upload is opened again. Abort removes both; Commit publishes the
+// file and removes the journal.
+type Partial interface {
+	Upload
+	// File is the file being written.
+	File() *os.File
+	// Journal returns what has been appended to the journal so far.
+	Journal() ([]byte, error)
+	// AppendJournal appends rec with one write.
+	AppendJournal(rec []byte) error
+	// Close closes the partial without discarding it, for a later
+	// OpenPartial.
+	Close() error
 }
 
 // PartialDir is the directory under the root where uploads are written

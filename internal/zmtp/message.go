@@ -15,8 +15,9 @@ type Message struct {
 	backing [][]byte
 	pool    BufferPool
 	budget  *Budget
-	held    int64 // octets of budget this message holds
-	sunk    []int // indexes of frames a Sink put into files
+	held    int64   // octets of budget this message holds
+	sunk    []int   // indexes of frames a Sink put into files
+	sunkLen []int64 // and their lengths
 }
 
 // Release returns the message's buffers to their pool. It is safe to call

@@ -51,6 +51,7 @@ func (c *Conn) readLoop() {
 			return
 		} else if taken {
 			msg.sunk = append(msg.sunk, len(msg.Frames))
+			msg.sunkLen = append(msg.sunkLen, int64(h.Size))
 			if !c.addFrame(&msg, &total, h.Flags, nil, nil, int64(h.Size)) {
 				return
 			}

@@ -50,6 +50,17 @@ func (m *Message) Sunk(i int) bool {
 	return false
 }
 
+// SunkLen returns the length of frame i of m if a Sink put it into a
+// file, and false otherwise.
+func (m *Message) SunkLen(i int) (int64, bool) {
+	for k, j := range m.sunk {
+		if j == i {
+			return m.sunkLen[k], true
+		}
+	}
+	return 0, false
+}
+
 // writeAt writes p into the target file at off, holding its lock.
 func (t Target) writeAt(p []byte, off int64) error {
 	if t.Lock != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/flaxfile/flaxfile"
@@ -19,7 +20,17 @@ import (
 // and store. mech, if not nil, secures it. The test's cleanup stops it.
 func Start(t testing.TB, cfg server.Config, mech zmtp.Mechanism) (string, *store.Disk) {
 	t.Helper()
-	st, err := store.OpenDisk(filepath.Join(t.TempDir(), "storage"))
+	addr, st, stop := StartIn(t, filepath.Join(t.TempDir(), "storage"), cfg, mech)
+	t.Cleanup(stop)
+	return addr, st
+}
+
+// StartIn is Start over the store in dir, which may hold files from an
+// earlier server; stop shuts the server down and closes the store (it is
+// safe to call twice), so that another can start over the same dir.
+func StartIn(t testing.TB, dir string, cfg server.Config, mech zmtp.Mechanism) (addr string, st *store.Disk, stop func()) {
+	t.Helper()
+	st, err := store.OpenDisk(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,8 +48,9 @@ func Start(t testing.TB, cfg server.Config, mech zmtp.Mechanism) (string, *store
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ctx, ln); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; st.Close() })
-	return ln.Addr().String(), st
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done; st.Close() }) }
+	return ln.Addr().String(), st, stop
 }
 
 // Password returns the CURVE server mechanism for a FlaxFile 1.2 password.

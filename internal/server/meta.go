@@ -1,0 +1,52 @@
+package server
+
+import (
+	"encoding/json"
+	"os"
+	"strconv"
+
+	"github.com/flaxfile/flaxfile/internal/store"
+)
+
+// fileMeta is what the server records with a published file (as its
+// store.CommitOptions.Meta): enough to answer LIST and GET without
+// reading the file again. It is trusted only while the file's size and
+// modification time are still the recorded ones.
+type fileMeta struct {
+	Size  int64  `json:"size"`
+	MTime int64  `json:"mtime_ns"`
+	Hash  string `json:"xxh3_128_blocks,omitempty"`
+	XXH64 string `json:"xxh3_64,omitempty"`
+}
+
+// parseMeta returns the meta recorded for a file as in describes it, or
+// false when there is none or it is stale.
+func parseMeta(raw []byte, in store.Info) (fileMeta, bool) {
+	var m fileMeta
+	if raw == nil || json.Unmarshal(raw, &m) != nil {
+		return fileMeta{}, false
+	}
+	if m.Size != in.Size || m.MTime != in.ModTime.UnixNano() {
+		return fileMeta{}, false
+	}
+	return m, true
+}
+
+// modeBits keeps the permission bits of a mode a client sent; zero keeps
+// the server's default.
+func modeBits(m uint32) os.FileMode { return os.FileMode(m) & 0o777 }
+
+// num parses a decimal count of FlaxFile 2: digits only, no sign, no
+// spaces (1.2's commands keep Python's looser rules).
+func num(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	return n, err == nil
+}

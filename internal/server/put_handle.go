@@ -1,0 +1,167 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/flaxfile/flaxfile/internal/digest"
+	"github.com/flaxfile/flaxfile/internal/wire"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
+)
+
+// hello answers FlaxFile 2's first request with the version spoken.
+func (s *Server) hello(r *request) {
+	if len(r.args) < 1 || string(r.args[0]) != wire.Version2 {
+		r.fail("unsupported protocol version")
+		return
+	}
+	features, _ := json.Marshal(map[string]any{"max_chunk": wire.MaxChunk2, "block": digest.BlockSize, "resume": s.puts.st != nil})
+	r.ok([]byte(wire.Version2), features)
+}
+
+// put opens (or resumes) an upload: [key, size, chunk, mtime_ns, mode, id].
+func (s *Server) put(r *request) {
+	key, ok := r.key(6, wire.ErrMissingArguments)
+	if !ok {
+		return
+	}
+	var v [4]int64
+	for i := range v {
+		if v[i], ok = num(r.args[1+i]); !ok {
+			r.fail(fmt.Sprintf("invalid %s", [...]string{"size", "chunk size", "mtime", "mode"}[i]))
+			return
+		}
+	}
+	size, chunk, mtime, mode := v[0], v[1], v[2], v[3]
+	id := string(r.args[5])
+	switch {
+	case size > wire.MaxFileSize:
+		r.fail(wire.ErrInvalidFileSize)
+		return
+	case chunk <= 0 || chunk > wire.MaxChunk2 || chunk%digest.BlockSize != 0:
+		r.fail(fmt.Sprintf("invalid chunk size %d: a multiple of %d up to %d", chunk, digest.BlockSize, wire.MaxChunk2))
+		return
+	case mode > 0o7777:
+		r.fail("invalid mode")
+		return
+	case len(id) != wire.UploadIDLen:
+		r.fail("invalid upload id")
+		return
+	}
+	sess, err := s.puts.open(id, putHeader{Key: key, Size: size, Chunk: chunk, MTime: mtime, Mode: uint32(mode)})
+	if err != nil {
+		r.fail(pyError(key, err))
+		return
+	}
+	defer sess.release()
+	r.ok([]byte(id), sess.haveFrame())
+}
+
+// putChunk writes one chunk: [id, offset, data, hashes]. Its data may
+// already be in the file, put there by the connection's sink.
+func (s *Server) putChunk(r *request, sunk bool) {
+	if len(r.args) < 4 {
+		r.fail(wire.ErrMissingArguments)
+		return
+	}
+	sess := s.puts.get(string(r.args[0]))
+	if sess == nil {
+		r.fail(wire.ErrSessionNotFound)
+		return
+	}
+	defer sess.release()
+	off, ok := num(r.args[1])
+	if !ok {
+		r.fail("invalid offset")
+		return
+	}
+	var n int64
+	if sunk {
+		n, _ = r.m.SunkLen(4)
+	} else {
+		n = int64(len(r.args[2]))
+	}
+	if err := sess.span(off, n); err != nil {
+		r.fail(err.Error())
+		return
+	}
+	var got []digest.Sum
+	if sunk {
+		var err error
+		if got, err = digest.FileBlocks(sess.part.File(), off, n); err != nil {
+			r.fail(err.Error())
+			return
+		}
+	} else {
+		sess.forget(off, n)
+		data := r.args[2]
+		for lo := int64(0); lo < n; lo += digest.BlockSize {
+			got = append(got, digest.Block(data[lo:min(lo+digest.BlockSize, n)]))
+		}
+		sess.wmu.Lock()
+		_, err := sess.part.WriteAt(data, off)
+		sess.wmu.Unlock()
+		if err != nil {
+			r.log.Error("writing upload", "key", sess.hdr.Key, "err", err)
+			r.fail(err.Error())
+			return
+		}
+	}
+	if err := sess.accept(off, n, got, r.args[3]); err != nil {
+		r.fail(err.Error())
+		return
+	}
+	s.bytesUp.Add(n)
+	r.reply([]byte(wire.ReplyAck), r.args[1])
+}
+
+// putEnd publishes an upload: [id, file hash].
+func (s *Server) putEnd(r *request) {
+	if len(r.args) < 2 {
+		r.fail(wire.ErrMissingArguments)
+		return
+	}
+	want, err := digest.Parse(string(r.args[1]))
+	if err != nil {
+		r.fail(err.Error())
+		return
+	}
+	sess := s.puts.get(string(r.args[0]))
+	if sess == nil {
+		r.fail(wire.ErrSessionNotFound)
+		return
+	}
+	defer sess.release()
+	res, err := s.puts.finish(sess, want, s.cfg.NoSync)
+	if err != nil {
+		r.log.Warn("upload not published", "key", sess.hdr.Key, "err", err)
+		r.fail(err.Error())
+		return
+	}
+	s.uploadsDone.Add(1)
+	r.log.Info("upload published", "key", res.Key, "size", res.Size, "received", res.BytesReceived)
+	out, _ := json.Marshal(res)
+	r.ok(out)
+}
+
+// putSink puts the data of plaintext PUT_CHUNK messages straight into the
+// upload's file, at its offset, when it is well formed; anything else is
+// read into a buffer and checked by the handler as usual.
+type putSink struct{ puts *putTable }
+
+func (p putSink) Place(frames [][]byte, n int64) (zmtp.Target, error) {
+	if len(frames) != 4 || string(frames[1]) != wire.CmdPutChunk {
+		return zmtp.Target{}, nil
+	}
+	sess := p.puts.get(string(frames[2]))
+	if sess == nil {
+		return zmtp.Target{}, nil
+	}
+	defer sess.release()
+	off, ok := num(frames[3])
+	if !ok || sess.span(off, n) != nil {
+		return zmtp.Target{}, nil
+	}
+	sess.forget(off, n)
+	return zmtp.Target{File: sess.part.File(), Offset: off, Lock: &sess.wmu}, nil
+}

@@ -1,0 +1,31 @@
+package store
+
+import (
+	"errors"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// metaAttr is the extended attribute that holds a file's Meta.
+const metaAttr = "user.flaxfile"
+
+// writeMeta stores meta on f; a file system without user extended
+// attributes keeps none, which is not an error.
+func writeMeta(f *os.File, meta []byte) error {
+	err := unix.Fsetxattr(int(f.Fd()), metaAttr, meta, 0)
+	if errors.Is(err, unix.ENOTSUP) || errors.Is(err, unix.EOPNOTSUPP) {
+		return nil
+	}
+	return err
+}
+
+// readMeta returns f's Meta, or nil if it has none.
+func readMeta(f *os.File) []byte {
+	buf := make([]byte, MaxMeta)
+	n, err := unix.Fgetxattr(int(f.Fd()), metaAttr, buf)
+	if err != nil || n <= 0 {
+		return nil
+	}
+	return buf[:n]
+}

@@ -1,0 +1,157 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"time"
+)
+
+// partialPrefix names resumable uploads under PartialDir; everything else
+// there belongs to one process and is cleared when the store opens.
+const partialPrefix = "put-"
+
+// journalSuffix names a partial upload's journal.
+const journalSuffix = ".journal"
+
+func validID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	for _, c := range id {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// OpenPartial implements Partials.
+func (d *Disk) OpenPartial(key, id string) (Partial, bool, error) {
+	k, err := fileKey(key)
+	if err != nil {
+		return nil, false, err
+	}
+	if !validID(id) {
+		return nil, false, fmt.Errorf("%w: upload id %q", ErrInvalidKey, id)
+	}
+	name := path.Join(PartialDir, partialPrefix+id)
+	fresh := false
+	f, err := d.root.OpenFile(name, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		fresh = true
+		f, err = d.root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	flags := os.O_RDWR | os.O_APPEND | os.O_CREATE
+	if fresh {
+		flags |= os.O_TRUNC
+	}
+	j, err := d.root.OpenFile(name+journalSuffix, flags, 0o644)
+	if err != nil {
+		f.Close()
+		return nil, false, err
+	}
+	now := time.Now()
+	_ = d.root.Chtimes(name+journalSuffix, now, now) // touched: not expired while in use
+	return &diskPartial{diskUpload: diskUpload{d: d, key: k, tmp: name, f: f}, j: j}, fresh, nil
+}
+
+type diskPartial struct {
+	diskUpload
+	j *os.File
+}
+
+func (p *diskPartial) File() *os.File { return p.f }
+
+func (p *diskPartial) Journal() ([]byte, error) {
+	fi, err := p.j.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > 1<<30 {
+		return nil, fmt.Errorf("store: journal of %s is %d octets", p.key, fi.Size())
+	}
+	b := make([]byte, fi.Size())
+	n, err := p.j.ReadAt(b, 0)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	return b[:n], nil
+}
+
+func (p *diskPartial) AppendJournal(rec []byte) error {
+	_, err := p.j.Write(rec)
+	return err
+}
+
+func (p *diskPartial) Commit(opts CommitOptions) error {
+	if !opts.NoSync {
+		// The journal is not needed after the rename, but its removal
+		// must not come before the data is safe.
+		_ = p.j.Sync()
+	}
+	err := p.diskUpload.Commit(opts)
+	p.j.Close()
+	if err == nil {
+		_ = p.d.root.Remove(p.tmp + journalSuffix)
+	}
+	return err
+}
+
+func (p *diskPartial) Abort() error {
+	p.j.Close()
+	err := p.diskUpload.Abort()
+	if e := p.d.root.Remove(p.tmp + journalSuffix); e != nil && !errors.Is(e, fs.ErrNotExist) && err == nil {
+		err = e
+	}
+	return err
+}
+
+func (p *diskPartial) Close() error {
+	p.j.Close()
+	p.done = true
+	return p.f.Close()
+}
+
+// ExpirePartials implements Partials: a partial's age is that of its
+// journal, which every OpenPartial touches and every chunk appends to.
+func (d *Disk) ExpirePartials(age time.Duration) (int, error) {
+	entries, err := fs.ReadDir(d.root.FS(), PartialDir)
+	if err != nil {
+		return 0, err
+	}
+	cut := time.Now().Add(-age)
+	n := 0
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, partialPrefix) || !strings.HasSuffix(name, journalSuffix) {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || fi.ModTime().After(cut) {
+			continue
+		}
+		data := path.Join(PartialDir, strings.TrimSuffix(name, journalSuffix))
+		_ = d.root.Remove(data)
+		if d.root.Remove(path.Join(PartialDir, name)) == nil {
+			n++
+		}
+	}
+	// A data file whose journal is gone is unusable.
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, partialPrefix) && !strings.HasSuffix(name, journalSuffix) {
+			if _, err := d.root.Stat(path.Join(PartialDir, name+journalSuffix)); errors.Is(err, fs.ErrNotExist) {
+				_ = d.root.Remove(path.Join(PartialDir, name))
+			}
+		}
+	}
+	return n, nil
+}

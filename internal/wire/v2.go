@@ -1,0 +1,51 @@
+package wire
+
+// FlaxFile 2 commands, spoken between Go peers after the client's first
+// request, Hello, is answered OK; a 1.2 server answers ErrUnknownCommand
+// and the client goes on with the 1.2 commands. docs/PROTOCOL.md gives
+// every frame.
+const (
+	// CmdHello: [HELLO, version] -> [OK, version, features JSON].
+	CmdHello = "FLAXFILE_HELLO"
+	// CmdPut: [PUT, key, size, chunk, mtime_ns, mode, upload_id]
+	// -> [OK, upload_id, have], have being 24-octet records (8-octet
+	// big-endian block index, 16-octet block hash) of blocks already held.
+	CmdPut = "FLAXFILE_PUT"
+	// CmdPutChunk: [PUT_CHUNK, upload_id, offset, data, hashes]
+	// -> [ACK, offset]; hashes are the 16-octet hashes of data's blocks.
+	CmdPutChunk = "FLAXFILE_PUT_CHUNK"
+	// CmdPutEnd: [PUT_END, upload_id, file_hash hex] -> [OK, result JSON].
+	CmdPutEnd = "FLAXFILE_PUT_END"
+	// CmdGet: [GET, key] -> [OK, handle, size, mtime_ns, mode, file_hash hex].
+	CmdGet = "FLAXFILE_GET"
+	// CmdGetRange: [GET_RANGE, handle, offset, length] -> [DATA, offset, data].
+	CmdGetRange = "FLAXFILE_GET_RANGE"
+	// CmdGetEnd: [GET_END, handle] -> [OK]; the server drops the handle.
+	CmdGetEnd = "FLAXFILE_GET_END"
+)
+
+// FlaxFile 2 replies beyond 1.2's.
+const (
+	ReplyData = "DATA"
+)
+
+// Version2 is the protocol version a Hello names.
+const Version2 = "2"
+
+// Limits of FlaxFile 2.
+const (
+	// MaxChunk2 is the largest chunk of a PUT or GET_RANGE: 16 MiB.
+	MaxChunk2 = 16 << 20
+	// UploadIDLen is the length of an upload id: 32 hex digits.
+	UploadIDLen = 32
+	// HaveRecord is the length of one record of PUT's have frame.
+	HaveRecord = 24
+)
+
+// PutResult is the JSON of PUT_END's OK.
+type PutResult struct {
+	Key           string `json:"key"`
+	Size          int64  `json:"size"`
+	Hash          string `json:"xxh3_128_blocks"`
+	BytesReceived int64  `json:"bytes_received"`
+}

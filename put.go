@@ -1,0 +1,277 @@
+package flaxfile
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/flaxfile/flaxfile/internal/digest"
+	"github.com/flaxfile/flaxfile/internal/wire"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
+	"github.com/zeebo/xxh3"
+	"golang.org/x/sync/errgroup"
+)
+
+// planFor2 sizes a FlaxFile 2 transfer from the measured round trip: on a
+// short one a few connections with 4 MiB chunks keep both cores busy; on a
+// long one more connections and larger chunks keep the link full, each
+// TCP connection holding only so much in flight. Options override each
+// part; a chunk is rounded up to whole blocks.
+func (c *Client) planFor2(size int64) plan {
+	p := plan{conns: 4, window: 4, chunk: digest.BlockSize}
+	if c.rtt > 2*time.Millisecond {
+		p = plan{conns: 16, window: 4, chunk: wire.MaxChunk2}
+	}
+	if c.opts.Connections > 0 {
+		p.conns = c.opts.Connections
+	}
+	if c.opts.Window > 0 {
+		p.window = c.opts.Window
+	}
+	if c.opts.ChunkSize > 0 {
+		p.chunk = min(wire.MaxChunk2, (c.opts.ChunkSize+digest.BlockSize-1)/digest.BlockSize*digest.BlockSize)
+	}
+	total := max((size+p.chunk-1)/p.chunk, 1)
+	p.conns = int(min(int64(p.conns), total))
+	return p
+}
+
+// uploadID names an upload so that running it again finds its partial
+// file: the same key, size, chunking, time and mode give the same id.
+// Blocks are checked by hash on resume, so two sources that share an id
+// still never mix.
+func uploadID(key string, size, chunk int64, mtime time.Time, mode os.FileMode) string {
+	h := xxh3.New()
+	fmt.Fprintf(h, "flaxfile-put\x00%s\x00%d\x00%d\x00%d\x00%o", key, size, chunk, mtime.UnixNano(), mode.Perm())
+	s := h.Sum128().Bytes()
+	return hex.EncodeToString(s[:])
+}
+
+// upload2 uploads with FlaxFile 2: only the chunks the server does not hold
+// already (checked by hash) are sent, each with its block hashes, which
+// the server checks before it counts them; PUT_END publishes the file
+// only if the file hash of all blocks is ours.
+func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file *os.File, size int64, mtime time.Time, mode os.FileMode) (*Result, error) {
+	start := time.Now()
+	p := c.planFor2(size)
+	id := uploadID(key, size, p.chunk, mtime, mode)
+	conn, err := c.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ns int64 // zero: the source has no time, the server takes its own
+	if !mtime.IsZero() && mtime.UnixNano() > 0 {
+		ns = mtime.UnixNano()
+	}
+	r, err := c.call(ctx, conn, wire.CmdPut, []byte(key), wire.Itoa(size), wire.Itoa(p.chunk),
+		wire.Itoa(ns), wire.Itoa(int64(mode.Perm())), []byte(id))
+	if err != nil {
+		c.release(conn, err)
+		return nil, err
+	}
+	have, err := parseHave(r, size)
+	r.Release()
+	c.put(conn)
+	if err != nil {
+		return nil, err
+	}
+	if c.opts.Progress != nil {
+		c.opts.Progress.Start(key, size)
+	}
+	blocks := make([]digest.Sum, digest.Blocks(size))
+	todo, err := c.missingChunks(key, src, file, size, p.chunk, have, blocks)
+	if err != nil {
+		return nil, err
+	}
+	var sent atomic.Int64
+	if len(todo) > 0 {
+		if err := c.sendPut(ctx, key, id, src, file, size, p, todo, blocks, &sent); err != nil {
+			return nil, err
+		}
+	}
+	conn, err = c.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sum := digest.File(size, blocks)
+	r, err = c.call(ctx, conn, wire.CmdPutEnd, []byte(id), []byte(sum.String()))
+	c.release(conn, err)
+	if err != nil {
+		return nil, fmt.Errorf("flaxfile: %s: %w", key, err)
+	}
+	defer r.Release()
+	var res wire.PutResult
+	if r.cmd() != wire.ReplyOK || len(r.frames) < 2 || json.Unmarshal(r.frames[1], &res) != nil {
+		return nil, fmt.Errorf("%w: %s answered %q", ErrProtocol, wire.CmdPutEnd, r.cmd())
+	}
+	if res.Hash != sum.String() || res.Size != size {
+		return nil, fmt.Errorf("%w: %s: the server stored %d octets hashing %s; we sent %d hashing %s", ErrChecksum, key, res.Size, res.Hash, size, sum)
+	}
+	return &Result{Key: key, Size: size, Duration: time.Since(start), Connections: p.conns, Window: p.window,
+		Checksum: "xxh3-128-blocks:" + res.Hash, Moved: sent.Load(), Protocol: wire.Version2}, nil
+}
+
+// parseHave reads PUT's reply: the blocks the server holds already.
+func parseHave(r *reply, size int64) (map[int64]digest.Sum, error) {
+	if r.cmd() != wire.ReplyOK || len(r.frames) < 3 || len(r.frames[2])%wire.HaveRecord != 0 {
+		return nil, fmt.Errorf("%w: %s answered %q", ErrProtocol, wire.CmdPut, r.cmd())
+	}
+	have := map[int64]digest.Sum{}
+	n := digest.Blocks(size)
+	for b := r.frames[2]; len(b) > 0; b = b[wire.HaveRecord:] {
+		i := int64(binary.BigEndian.Uint64(b))
+		if i < 0 || i >= n {
+			return nil, fmt.Errorf("%w: the server holds block %d of %d", ErrProtocol, i, n)
+		}
+		have[i] = digest.Sum(b[8:wire.HaveRecord])
+	}
+	return have, nil
+}
+
+// missingChunks returns the chunks to send: those with a block the server
+// does not hold, or holds with another hash. The blocks it holds are
+// hashed here, from the source, and their hashes put in blocks.
+func (c *Client) missingChunks(key string, src io.ReaderAt, file *os.File, size, chunk int64, have map[int64]digest.Sum, blocks []digest.Sum) ([]int64, error) {
+	per := chunk / digest.BlockSize
+	total := (size + chunk - 1) / chunk
+	var todo []int64
+	var buf []byte
+	for j := range total {
+		whole := true
+		for i := j * per; i < min((j+1)*per, int64(len(blocks))); i++ {
+			want, ok := have[i]
+			if !ok {
+				whole = false
+				break
+			}
+			n := digest.BlockLen(size, i)
+			var got digest.Sum
+			if file != nil {
+				sums, err := digest.FileBlocks(file, i*digest.BlockSize, n)
+				if err != nil {
+					return nil, fmt.Errorf("flaxfile: reading %s: %w", key, err)
+				}
+				got = sums[0]
+			} else {
+				if buf == nil {
+					buf = make([]byte, digest.BlockSize)
+				}
+				if m, err := src.ReadAt(buf[:n], i*digest.BlockSize); int64(m) < n {
+					return nil, fmt.Errorf("flaxfile: reading %s: %w", key, err)
+				}
+				got = digest.Block(buf[:n])
+			}
+			if got != want {
+				whole = false
+				break
+			}
+			blocks[i] = got
+		}
+		if !whole {
+			todo = append(todo, j)
+		}
+	}
+	if size == 0 {
+		return nil, nil
+	}
+	return todo, nil
+}
+
+// sendPut sends the chunks todo over p.conns connections, each with a
+// window, hashing each chunk's blocks as it goes.
+func (c *Client) sendPut(ctx context.Context, key, id string, src io.ReaderAt, file *os.File, size int64, p plan, todo []int64, blocks []digest.Sum, sent *atomic.Int64) error {
+	active := min(p.conns, len(todo))
+	conns, err := c.getN(ctx, active)
+	if err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	clean := make([]bool, active)
+	for i, conn := range conns {
+		var mine []int64
+		for k := i; k < len(todo); k += active {
+			mine = append(mine, todo[k])
+		}
+		g.Go(func() error {
+			err := c.putChunks(gctx, conn, key, id, src, file, size, p, mine, blocks, sent)
+			clean[i] = err == nil
+			return err
+		})
+	}
+	err = g.Wait()
+	for i, conn := range conns {
+		if clean[i] {
+			c.put(conn)
+		} else {
+			conn.Close()
+		}
+	}
+	return err
+}
+
+// putChunks sends one connection's chunks with a window and waits for
+// their ACKs. A plaintext file goes by sendfile, its blocks hashed through
+// a mapping; otherwise each chunk is read into the buffer it is sent or
+// sealed from and hashed there.
+func (c *Client) putChunks(ctx context.Context, conn *zmtp.Conn, key, id string, src io.ReaderAt, file *os.File, size int64, p plan, ids []int64, blocks []digest.Sum, sent *atomic.Int64) error {
+	cmd, idf := []byte(wire.CmdPutChunk), []byte(id)
+	span := func(j int64) (int64, int64) { return j * p.chunk, min(p.chunk, size-j*p.chunk) }
+	send := func(j int64) error {
+		off, n := span(j)
+		first := off / digest.BlockSize
+		nb := (n + digest.BlockSize - 1) / digest.BlockSize
+		sums := blocks[first : first+nb]
+		hashes := zmtp.Part{Len: nb * digest.Size, Fill: func(b []byte) error {
+			for k := range sums {
+				copy(b[k*digest.Size:], sums[k][:])
+			}
+			return nil
+		}}
+		var data zmtp.Part
+		if file != nil && !conn.Encrypted() {
+			got, err := digest.FileBlocks(file, off, n)
+			if err != nil {
+				return fmt.Errorf("flaxfile: reading %s: %w", key, err)
+			}
+			copy(sums, got)
+			data = zmtp.Part{File: file, Offset: off, Len: n}
+		} else {
+			data = zmtp.Part{Len: n, Fill: func(b []byte) error {
+				if m, err := src.ReadAt(b, off); int64(m) < n {
+					return fmt.Errorf("flaxfile: reading %s at %d: %w", key, off, err)
+				}
+				for k := range sums {
+					lo := int64(k) * digest.BlockSize
+					sums[k] = digest.Block(b[lo:min(lo+digest.BlockSize, n)])
+				}
+				return nil
+			}}
+		}
+		return conn.SendParts(ctx, []zmtp.Part{{Data: wire.Delimiter}, {Data: cmd}, {Data: idf}, {Data: wire.Itoa(off)}, data, hashes})
+	}
+	handle := func(r *reply) (int64, error) {
+		switch {
+		case r.cmd() == wire.ReplyError:
+			return 0, serverError(wire.CmdPutChunk, r.frames)
+		case r.cmd() != wire.ReplyAck || len(r.frames) < 2:
+			return 0, fmt.Errorf("%w: chunk answered with %q", ErrProtocol, r.cmd())
+		}
+		off, err := wire.ParseInt(r.frames[1])
+		if err != nil || off < 0 || off >= size || off%p.chunk != 0 {
+			return 0, fmt.Errorf("%w: ACK for offset %q", ErrProtocol, r.frames[1])
+		}
+		_, n := span(off / p.chunk)
+		sent.Add(n)
+		if c.opts.Progress != nil {
+			c.opts.Progress.Transferred(key, n)
+		}
+		return off / p.chunk, nil
+	}
+	return c.windowed(ctx, conn, ids, p.window, send, handle)
+}

@@ -1,0 +1,122 @@
+package flaxfile_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/server"
+	"github.com/flaxfile/flaxfile/internal/server/servertest"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
+)
+
+// failingReader fails every read that reaches past limit.
+type failingReader struct {
+	r     io.ReaderAt
+	limit int64
+}
+
+var errInjected = errors.New("injected read failure")
+
+func (f failingReader) ReadAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) > f.limit {
+		return 0, errInjected
+	}
+	return f.r.ReadAt(p, off)
+}
+
+// TestPutResumes: an upload cut short is resumed by running it again,
+// sending only what the server lacks, across a server restart, plain and
+// encrypted; nothing is published before it is whole.
+func TestPutResumes(t *testing.T) {
+	for _, password := range []string{"", "pw"} {
+		t.Run(map[bool]string{true: "CURVE", false: "NULL"}[password != ""], func(t *testing.T) {
+			ctx := ctxFor(t)
+			mech := func() server.Config { return server.Config{} }
+			dir := filepath.Join(t.TempDir(), "storage")
+			m := mechFor(t, password)
+			addr, _, stop := servertest.StartIn(t, dir, mech(), m)
+			defer func() { stop() }()
+			_, data := randomFile(t, 5<<22+777) // six blocks
+			size := int64(len(data))
+			opts := &flaxfile.Options{Password: password, Connections: 1, Window: 1}
+			c, err := flaxfile.Dial(ctx, addr, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Chunks 0-2 are ACKed one by one; reading chunk 3 fails.
+			_, err = c.Set(ctx, "big", failingReader{bytes.NewReader(data), 3 << 22}, size)
+			c.Close()
+			if !errors.Is(err, errInjected) {
+				t.Fatalf("interrupted set: %v", err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "big")); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("a partial upload was published: %v", err)
+			}
+			// The server restarts; the partial file waits on its disk.
+			stop()
+			addr, _, stop = servertest.StartIn(t, dir, mech(), m)
+			c, err = flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: password})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			res, err := c.Set(ctx, "big", bytes.NewReader(data), size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := size - 3<<22; res.Moved != want {
+				t.Errorf("resumed upload moved %d octets, want %d", res.Moved, want)
+			}
+			if got, _ := os.ReadFile(filepath.Join(dir, "big")); !bytes.Equal(got, data) {
+				t.Fatal("stored file differs")
+			}
+			// The partial is gone once published: the same set again sends all.
+			res, err = c.Set(ctx, "big", bytes.NewReader(data), size)
+			if err != nil || res.Moved != size {
+				t.Fatalf("second set: moved %v, %v", res, err)
+			}
+		})
+	}
+}
+
+// TestPutResumeOtherSource: a partial upload of other content under the
+// same id is never mixed into the file: its blocks fail the client's
+// hash check and are sent again.
+func TestPutResumeOtherSource(t *testing.T) {
+	ctx := ctxFor(t)
+	addr, dir := startServer(t, "")
+	c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Connections: 1, Window: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, a := randomFile(t, 3<<22)
+	_, b := randomFile(t, 3<<22)
+	copy(b, a[:1<<22]) // the first block alike, the others not
+	size := int64(len(a))
+	if _, err := c.Set(ctx, "k", failingReader{bytes.NewReader(a), 2 << 22}, size); !errors.Is(err, errInjected) {
+		t.Fatal(err)
+	}
+	res, err := c.Set(ctx, "k", bytes.NewReader(b), size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Moved != size-1<<22 {
+		t.Errorf("moved %d, want %d (all but the one shared block)", res.Moved, size-1<<22)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "k")); !bytes.Equal(got, b) {
+		t.Fatal("stored file is not the second source")
+	}
+}
+
+func mechFor(t *testing.T, password string) zmtp.Mechanism {
+	if password == "" {
+		return nil
+	}
+	return servertest.Password(t, password)
+}
