@@ -61,6 +61,10 @@ type Options struct {
 	// falls back to 1.2 when it does not know it; "1.2" speaks 1.2 only;
 	// "2" requires FlaxFile 2.
 	Protocol string
+	// NoSync skips flushing a download to stable storage before it is
+	// renamed into place (FlaxFile 2): faster, but a crash soon after
+	// may leave a damaged file under the final name.
+	NoSync bool
 	// Progress is told of every chunk moved; nil reports nothing.
 	Progress Progress
 	// Logger receives debug lines; nil discards.

@@ -18,6 +18,9 @@ import (
 // goes to a temporary file beside path that is renamed over it only when
 // every octet has arrived, so path is never left half-written.
 func (c *Client) GetFile(ctx context.Context, key, path string) (*Result, error) {
+	if c.v2 {
+		return c.download2(ctx, key, path)
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err

@@ -1,24 +1,49 @@
 package digest
 
 import (
+	"fmt"
 	"io"
 	"os"
+	"sync"
+
+	"github.com/zeebo/xxh3"
 )
 
-// fileBlocksRead is FileBlocks by reading, where mapping fails.
-func fileBlocksRead(f *os.File, off, n int64) ([]Sum, error) {
-	buf := make([]byte, min(n, BlockSize))
+// readBuf is the buffer FileBlocks reads through: small enough to stay in
+// the CPU's cache between the copy and the hash. (Hashing the page cache
+// through a mapping instead measured four times slower on a virtual
+// machine, its page faults being dear.)
+const readBuf = 256 << 10
+
+var bufs = sync.Pool{New: func() any { b := make([]byte, readBuf); return &b }}
+
+// FileBlocks hashes the blocks of f in [off, off+n), off being a multiple
+// of BlockSize, reading them in small pieces.
+func FileBlocks(f *os.File, off, n int64) ([]Sum, error) {
+	if off%BlockSize != 0 || n < 0 {
+		return nil, fmt.Errorf("digest: range %d+%d is not block-aligned", off, n)
+	}
+	bp := bufs.Get().(*[]byte)
+	defer bufs.Put(bp)
+	buf := *bp
 	var sums []Sum
+	h := xxh3.New()
 	for lo := int64(0); lo < n; lo += BlockSize {
-		k := min(BlockSize, n-lo)
-		m, err := f.ReadAt(buf[:k], off+lo)
-		if int64(m) < k {
-			if err == nil || err == io.EOF {
-				err = ErrShort
+		h.Reset()
+		end := min(lo+BlockSize, n)
+		for p := lo; p < end; {
+			k := min(int64(len(buf)), end-p)
+			m, err := f.ReadAt(buf[:k], off+p)
+			if int64(m) < k {
+				if err == nil || err == io.EOF {
+					err = ErrShort
+				}
+				return nil, err
 			}
-			return nil, err
+			_, _ = h.Write(buf[:k])
+			p += k
 		}
-		sums = append(sums, Block(buf[:k]))
+		sums = append(sums, Sum(h.Sum128().Bytes()))
 	}
 	return sums, nil
 }

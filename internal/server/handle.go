@@ -73,6 +73,12 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 		s.putChunk(r, m.Sunk(4))
 	case wire.CmdPutEnd:
 		s.putEnd(r)
+	case wire.CmdGet:
+		s.get(r)
+	case wire.CmdGetRange:
+		s.getRange(r)
+	case wire.CmdGetEnd:
+		s.getEnd(r)
 	default:
 		r.fail(wire.ErrUnknownCommand)
 	}

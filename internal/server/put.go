@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
+	"github.com/flaxfile/flaxfile/internal/journal"
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/wire"
-	"github.com/zeebo/xxh3"
 )
 
 // putHeader is the first line of a resumable upload's journal: what the
@@ -24,18 +24,6 @@ type putHeader struct {
 	Chunk int64  `json:"chunk"`
 	MTime int64  `json:"mtime_ns"`
 	Mode  uint32 `json:"mode"`
-}
-
-// journalRecord is the length of one journal record: block index (8),
-// block hash (16), and an XXH3-64 of those 24 octets (8), so that a torn
-// last record is recognised and ignored.
-const journalRecord = 32
-
-func appendRecord(b []byte, i int64, s digest.Sum) []byte {
-	start := len(b)
-	b = binary.BigEndian.AppendUint64(b, uint64(i))
-	b = append(b, s[:]...)
-	return binary.BigEndian.AppendUint64(b, xxh3.Hash(b[start:]))
 }
 
 // putSession is one resumable upload, shared by the connections that
@@ -107,7 +95,7 @@ func (t *putTable) open(id string, hdr putHeader) (*putSession, error) {
 	}
 	if fresh {
 		line, _ := json.Marshal(hdr)
-		if err := part.AppendJournal(append(line, '\n')); err != nil {
+		if err := part.AppendJournal(journal.Header(line)); err != nil {
 			_ = part.Abort()
 			return nil, err
 		}
@@ -125,21 +113,10 @@ func (s *putSession) load() bool {
 	if err != nil {
 		return false
 	}
-	line, rest, ok := bytes.Cut(j, []byte{'\n'})
+	line, claimed, ok := journal.Parse(j, int64(len(s.blocks)))
 	var h putHeader
 	if !ok || json.Unmarshal(line, &h) != nil || h != s.hdr {
 		return false
-	}
-	claimed := map[int64]digest.Sum{}
-	for ; len(rest) >= journalRecord; rest = rest[journalRecord:] {
-		r := rest[:journalRecord]
-		if binary.BigEndian.Uint64(r[24:]) != xxh3.Hash(r[:24]) {
-			break // torn: nothing after it counts
-		}
-		i := int64(binary.BigEndian.Uint64(r))
-		if i >= 0 && i < int64(len(s.blocks)) {
-			claimed[i] = digest.Sum(r[8:24])
-		}
 	}
 	// The data may not have reached the disk before a crash: check it.
 	f := s.part.File()
@@ -231,7 +208,7 @@ func (s *putSession) accept(off, n int64, got []digest.Sum, sent []byte) error {
 	}
 	var rec []byte
 	for k, sum := range got {
-		rec = appendRecord(rec, first+int64(k), sum)
+		rec = journal.AppendRecord(rec, first+int64(k), sum)
 	}
 	if err := s.part.AppendJournal(rec); err != nil {
 		return err

@@ -92,6 +92,7 @@ type Server struct {
 	pool      zmtp.BufferPool
 	uploads   *uploadTable
 	puts      *putTable
+	gets      *getTable
 	downloads *downloadTable
 
 	uploadsDone, bytesUp       atomic.Int64
@@ -126,6 +127,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, budget: zmtp.NewBudget(cfg.MemoryLimit), pool: zmtp.NewBufferPool()}
 	s.uploads = newUploadTable(cfg.Store, log)
 	s.puts = newPutTable(cfg.Store, log)
+	s.gets = newGetTable()
 	s.downloads = newDownloadTable(cfg.Store)
 	return s, nil
 }
@@ -168,6 +170,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	wg.Wait()
 	s.uploads.abortAll()
 	s.puts.closeAll()
+	s.gets.closeAll()
 	s.downloads.closeAll()
 	return nil
 }
@@ -185,6 +188,7 @@ func (s *Server) sweep(ctx context.Context) {
 			s.uploads.expire(now, s.cfg.SessionTimeout)
 			s.puts.expire(now, s.cfg.SessionTimeout, s.cfg.PartialExpiry)
 			s.downloads.expire(now, max(s.cfg.SessionTimeout, time.Minute))
+			s.gets.expire(now, max(s.cfg.SessionTimeout, time.Minute))
 		}
 	}
 }

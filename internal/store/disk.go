@@ -179,16 +179,17 @@ func (u *diskUpload) Commit(opts CommitOptions) error {
 			return fail(err)
 		}
 	}
-	if opts.Mode != 0 {
-		if err := u.f.Chmod(opts.Mode.Perm()); err != nil {
-			return fail(err)
-		}
-	}
 	if opts.Meta != nil {
 		if len(opts.Meta) > MaxMeta {
 			return fail(fmt.Errorf("store: %d octets of metadata, at most %d", len(opts.Meta), MaxMeta))
 		}
 		if err := writeMeta(u.f, opts.Meta); err != nil {
+			return fail(err)
+		}
+	}
+	// After the metadata: a read-only mode would forbid writing it.
+	if opts.Mode != 0 {
+		if err := u.f.Chmod(opts.Mode.Perm()); err != nil {
 			return fail(err)
 		}
 	}

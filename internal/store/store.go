@@ -108,6 +108,18 @@ type MetaReader interface {
 	WriteMeta(key string, meta []byte) error
 }
 
+// SetObjectMeta records meta with the very version o is open on, where
+// the store keeps Meta; elsewhere it does nothing.
+func SetObjectMeta(o Object, meta []byte) error {
+	if len(meta) > MaxMeta {
+		return errors.New("store: metadata too large")
+	}
+	if f := o.File(); f != nil {
+		return writeMeta(f, meta)
+	}
+	return nil
+}
+
 // Partials is implemented by stores that keep uploads across restarts, so
 // that an interrupted upload can be resumed.
 type Partials interface {

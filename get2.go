@@ -1,0 +1,352 @@
+package flaxfile
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/flaxfile/flaxfile/internal/digest"
+	"github.com/flaxfile/flaxfile/internal/journal"
+	"github.com/flaxfile/flaxfile/internal/wire"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
+	"golang.org/x/sync/errgroup"
+)
+
+// PartialSuffix names the file a download is written to before it is
+// renamed into place; its journal adds ".journal". Both stay after an
+// interruption, so that the same download run again resumes.
+const PartialSuffix = ".flaxfile-partial"
+
+// remoteFile is what GET says of a file.
+type remoteFile struct {
+	handle string
+	Key    string `json:"key"`
+	Size   int64  `json:"size"`
+	MTime  int64  `json:"mtime_ns"`
+	Mode   uint32 `json:"mode"`
+	Hash   string `json:"xxh3_128_blocks"`
+}
+
+func parseGet(r *reply, key string) (remoteFile, error) {
+	if r.cmd() != wire.ReplyOK || len(r.frames) < 6 {
+		return remoteFile{}, fmt.Errorf("%w: %s answered %q", ErrProtocol, wire.CmdGet, r.cmd())
+	}
+	f := remoteFile{handle: string(r.frames[1]), Key: key, Hash: string(r.frames[5])}
+	var v [3]int64
+	for i := range v {
+		n, err := wire.ParseInt(r.frames[2+i])
+		if err != nil || n < 0 {
+			return remoteFile{}, fmt.Errorf("%w: %s reply frame %d: %q", ErrProtocol, wire.CmdGet, 2+i, r.frames[2+i])
+		}
+		v[i] = n
+	}
+	f.Size, f.MTime, f.Mode = v[0], v[1], uint32(v[2]&0o777)
+	if _, err := digest.Parse(f.Hash); err != nil {
+		return remoteFile{}, fmt.Errorf("%w: %s reply: %v", ErrProtocol, wire.CmdGet, err)
+	}
+	return f, nil
+}
+
+// download is one FlaxFile 2 download into a partial file.
+type download struct {
+	c      *Client
+	rf     remoteFile
+	f      *os.File
+	blocks []digest.Sum
+	have   []bool
+
+	jmu   sync.Mutex // guards the journal file
+	j     *os.File
+	moved atomic.Int64
+}
+
+// download2 fetches key to path with FlaxFile 2: the blocks already in a
+// partial file from an earlier run of the same download (same key, same
+// version on the server) are checked and kept; the rest are fetched,
+// hashed as they land, and recorded in the journal; the file is renamed
+// into place only when the hash of all its blocks is the server's.
+func (c *Client) download2(ctx context.Context, key, path string) (*Result, error) {
+	start := time.Now()
+	conn, err := c.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.call(ctx, conn, wire.CmdGet, []byte(key))
+	if err != nil {
+		c.release(conn, err)
+		return nil, err
+	}
+	rf, err := parseGet(r, key)
+	r.Release()
+	c.put(conn)
+	if err != nil {
+		return nil, err
+	}
+	defer c.endGet(rf.handle)
+	if c.opts.Progress != nil {
+		c.opts.Progress.Start(key, rf.Size)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	d, err := c.openDownload(path+PartialSuffix, rf)
+	if err != nil {
+		return nil, err
+	}
+	defer d.close()
+	p := c.planFor2(rf.Size)
+	per := p.chunk / digest.BlockSize
+	var todo []int64
+	for j := int64(0); j*p.chunk < rf.Size; j++ {
+		for i := j * per; i < min((j+1)*per, int64(len(d.have))); i++ {
+			if !d.have[i] {
+				todo = append(todo, j)
+				break
+			}
+		}
+	}
+	if len(todo) > 0 {
+		if err := d.fetch(ctx, p, todo); err != nil {
+			return nil, err
+		}
+	}
+	if err := d.publish(path); err != nil {
+		return nil, err
+	}
+	return &Result{Key: key, Size: rf.Size, Duration: time.Since(start), Connections: p.conns, Window: p.window,
+		Checksum: "xxh3-128-blocks:" + rf.Hash, Moved: d.moved.Load(), Protocol: wire.Version2}, nil
+}
+
+// endGet tells the server the handle is no longer needed; a failure only
+// leaves it to expire.
+func (c *Client) endGet(handle string) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.ConnectTimeout)
+	defer cancel()
+	conn, err := c.get(ctx)
+	if err != nil {
+		return
+	}
+	r, err := c.call(ctx, conn, wire.CmdGetEnd, []byte(handle))
+	if err == nil {
+		r.Release()
+	}
+	c.release(conn, err)
+}
+
+// openDownload opens the partial file, keeping the blocks its journal
+// records when the journal is for this very version and they still hash
+// as recorded; otherwise it starts afresh.
+func (c *Client) openDownload(part string, rf remoteFile) (*download, error) {
+	n := digest.Blocks(rf.Size)
+	d := &download{c: c, rf: rf, blocks: make([]digest.Sum, n), have: make([]bool, n)}
+	hdr, _ := json.Marshal(rf)
+	jpath := part + ".journal"
+	if raw, err := os.ReadFile(jpath); err == nil {
+		if h, blocks, ok := journal.Parse(raw, n); ok && string(h) == string(hdr) {
+			if f, err := os.OpenFile(part, os.O_RDWR, 0); err == nil {
+				d.f = f
+				for i, sum := range blocks {
+					got, err := digest.FileBlocks(f, i*digest.BlockSize, digest.BlockLen(rf.Size, i))
+					if err == nil && got[0] == sum {
+						d.blocks[i], d.have[i] = sum, true
+					}
+				}
+			}
+		}
+	}
+	var err error
+	if d.f != nil {
+		d.j, err = os.OpenFile(jpath, os.O_WRONLY|os.O_APPEND, 0)
+	} else {
+		if d.f, err = os.OpenFile(part, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+			return nil, err
+		}
+		if d.j, err = os.OpenFile(jpath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600); err == nil {
+			_, err = d.j.Write(journal.Header(hdr))
+		}
+	}
+	if err != nil {
+		d.f.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *download) close() {
+	d.f.Close()
+	d.j.Close()
+}
+
+// fetch requests the chunks todo over p.conns connections with a window
+// each; plaintext data goes from the socket to the file by splice.
+func (d *download) fetch(ctx context.Context, p plan, todo []int64) error {
+	c := d.c
+	active := min(p.conns, len(todo))
+	conns, err := c.getN(ctx, active)
+	if err != nil {
+		return err
+	}
+	lock := &sync.Mutex{}
+	sink := &rangeSink{f: d.f, size: d.rf.Size, chunk: p.chunk, lock: lock}
+	g, gctx := errgroup.WithContext(ctx)
+	clean := make([]bool, active)
+	for i, conn := range conns {
+		if !conn.Encrypted() {
+			conn.SetSink(sink)
+		}
+		var mine []int64
+		for k := i; k < len(todo); k += active {
+			mine = append(mine, todo[k])
+		}
+		g.Go(func() error {
+			err := d.fetchChunks(gctx, conn, p, mine, lock)
+			clean[i] = err == nil
+			return err
+		})
+	}
+	err = g.Wait()
+	for i, conn := range conns {
+		conn.SetSink(nil)
+		if clean[i] {
+			c.put(conn)
+		} else {
+			conn.Close()
+		}
+	}
+	return err
+}
+
+func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p plan, ids []int64, lock *sync.Mutex) error {
+	c, size := d.c, d.rf.Size
+	cmd, hf := []byte(wire.CmdGetRange), []byte(d.rf.handle)
+	span := func(j int64) (int64, int64) { return j * p.chunk, min(p.chunk, size-j*p.chunk) }
+	send := func(j int64) error {
+		off, n := span(j)
+		return conn.Send(ctx, wire.Delimiter, cmd, hf, wire.Itoa(off), wire.Itoa(n))
+	}
+	handle := func(r *reply) (int64, error) {
+		switch {
+		case r.cmd() == wire.ReplyError:
+			return 0, serverError(wire.CmdGetRange, r.frames)
+		case r.cmd() != wire.ReplyData || len(r.frames) < 3:
+			return 0, fmt.Errorf("%w: range answered with %q", ErrProtocol, r.cmd())
+		}
+		off, err := wire.ParseInt(r.frames[1])
+		if err != nil || off < 0 || off >= size || off%p.chunk != 0 {
+			return 0, fmt.Errorf("%w: DATA at offset %q", ErrProtocol, r.frames[1])
+		}
+		_, n := span(off / p.chunk)
+		var sums []digest.Sum
+		if r.sunk(2) { // the sink checked the length and wrote it
+			if sums, err = digest.FileBlocks(d.f, off, n); err != nil {
+				return 0, err
+			}
+		} else {
+			data := r.frames[2]
+			if int64(len(data)) != n {
+				return 0, fmt.Errorf("%w: range at %d has %d octets, want %d", ErrIncomplete, off, len(data), n)
+			}
+			for lo := int64(0); lo < n; lo += digest.BlockSize {
+				sums = append(sums, digest.Block(data[lo:min(lo+digest.BlockSize, n)]))
+			}
+			lock.Lock()
+			_, err := d.f.WriteAt(data, off)
+			lock.Unlock()
+			if err != nil {
+				return 0, err
+			}
+		}
+		if err := d.record(off/digest.BlockSize, sums); err != nil {
+			return 0, err
+		}
+		d.moved.Add(n)
+		if c.opts.Progress != nil {
+			c.opts.Progress.Transferred(d.rf.Key, n)
+		}
+		return off / p.chunk, nil
+	}
+	return c.windowed(ctx, conn, ids, p.window, send, handle)
+}
+
+// record keeps the hashes of blocks first… and journals them.
+func (d *download) record(first int64, sums []digest.Sum) error {
+	var rec []byte
+	for k, s := range sums {
+		d.blocks[first+int64(k)] = s
+		rec = journal.AppendRecord(rec, first+int64(k), s)
+	}
+	d.jmu.Lock()
+	defer d.jmu.Unlock()
+	_, err := d.j.Write(rec)
+	return err
+}
+
+// publish checks the file hash and renames the partial file into place
+// with the server's mode and time; on a mismatch it removes the partial
+// file, whose blocks cannot be told apart.
+func (d *download) publish(path string) error {
+	part := d.f.Name()
+	sum := digest.File(d.rf.Size, d.blocks)
+	if sum.String() != d.rf.Hash {
+		d.close()
+		os.Remove(part)
+		os.Remove(part + ".journal")
+		return fmt.Errorf("%w: %s: received data hashes to %s, the server's file to %s", ErrChecksum, d.rf.Key, sum, d.rf.Hash)
+	}
+	if err := d.f.Truncate(d.rf.Size); err != nil {
+		return err
+	}
+	if !d.c.opts.NoSync {
+		if err := d.f.Sync(); err != nil {
+			return err
+		}
+	}
+	mode := os.FileMode(d.rf.Mode)
+	if mode == 0 {
+		mode = 0o644
+	}
+	if err := d.f.Chmod(mode); err != nil {
+		return err
+	}
+	if d.rf.MTime > 0 {
+		t := time.Unix(0, d.rf.MTime)
+		if err := os.Chtimes(part, t, t); err != nil {
+			return err
+		}
+	}
+	if fi, err := os.Lstat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("flaxfile: %s is a directory", path)
+	}
+	if err := os.Rename(part, path); err != nil {
+		return err
+	}
+	if err := os.Remove(part + ".journal"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// rangeSink places the data of DATA replies straight into the partial
+// file when its offset and length are the expected ones.
+type rangeSink struct {
+	f           *os.File
+	size, chunk int64
+	lock        sync.Locker
+}
+
+func (s *rangeSink) Place(frames [][]byte, n int64) (zmtp.Target, error) {
+	if len(frames) != 3 || len(frames[0]) != 0 || string(frames[1]) != wire.ReplyData {
+		return zmtp.Target{}, nil
+	}
+	off, err := wire.ParseInt(frames[2])
+	if err != nil || off < 0 || off >= s.size || off%s.chunk != 0 || n != min(s.chunk, s.size-off) {
+		return zmtp.Target{}, nil
+	}
+	return zmtp.Target{File: s.f, Offset: off, Lock: s.lock}, nil
+}
