@@ -193,7 +193,7 @@ func (d *download) fetch(ctx context.Context, p plan, todo []int64) error {
 		return err
 	}
 	lock := &sync.Mutex{}
-	sink := &rangeSink{f: d.f, size: d.rf.Size, chunk: p.chunk, lock: lock}
+	sink := &rangeSink{f: d.f, size: d.rf.Size, chunk: p.chunk, lock: lock, taps: map[int64]*digest.BlockWriter{}}
 	g, gctx := errgroup.WithContext(ctx)
 	clean := make([]bool, active)
 	for i, conn := range conns {
@@ -205,7 +205,7 @@ func (d *download) fetch(ctx context.Context, p plan, todo []int64) error {
 			mine = append(mine, todo[k])
 		}
 		g.Go(func() error {
-			err := d.fetchChunks(gctx, conn, p, mine, lock)
+			err := d.fetchChunks(gctx, conn, p, mine, lock, sink)
 			clean[i] = err == nil
 			return err
 		})
@@ -222,7 +222,7 @@ func (d *download) fetch(ctx context.Context, p plan, todo []int64) error {
 	return err
 }
 
-func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p plan, ids []int64, lock *sync.Mutex) error {
+func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p plan, ids []int64, lock *sync.Mutex, sink *rangeSink) error {
 	c, size := d.c, d.rf.Size
 	cmd, hf := []byte(wire.CmdGetRange), []byte(d.rf.handle)
 	span := func(j int64) (int64, int64) { return j * p.chunk, min(p.chunk, size-j*p.chunk) }
@@ -243,9 +243,10 @@ func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p plan, ids
 		}
 		_, n := span(off / p.chunk)
 		var sums []digest.Sum
-		if r.sunk(2) { // the sink checked the length and wrote it
-			if sums, err = digest.FileBlocks(d.f, off, n); err != nil {
-				return 0, err
+		if r.sunk(2) { // the sink checked the length, wrote it and hashed it
+			sums = sink.sums(off)
+			if len(sums) != int((n+digest.BlockSize-1)/digest.BlockSize) {
+				return 0, fmt.Errorf("%w: range at %d was not hashed on its way in", ErrProtocol, off)
 			}
 		} else {
 			data := r.frames[2]
@@ -333,11 +334,28 @@ func (d *download) publish(path string) error {
 }
 
 // rangeSink places the data of DATA replies straight into the partial
-// file when its offset and length are the expected ones.
+// file when its offset and length are the expected ones, hashing it on the
+// way.
 type rangeSink struct {
 	f           *os.File
 	size, chunk int64
 	lock        sync.Locker
+
+	mu   sync.Mutex
+	taps map[int64]*digest.BlockWriter // by offset, until the reply is handled
+}
+
+// sums returns the block hashes of the range at off, which the sink put
+// into the file.
+func (s *rangeSink) sums(off int64) []digest.Sum {
+	s.mu.Lock()
+	w := s.taps[off]
+	delete(s.taps, off)
+	s.mu.Unlock()
+	if w == nil {
+		return nil
+	}
+	return w.Sums()
 }
 
 func (s *rangeSink) Place(frames [][]byte, n int64) (zmtp.Target, error) {
@@ -348,5 +366,9 @@ func (s *rangeSink) Place(frames [][]byte, n int64) (zmtp.Target, error) {
 	if err != nil || off < 0 || off >= s.size || off%s.chunk != 0 || n != min(s.chunk, s.size-off) {
 		return zmtp.Target{}, nil
 	}
-	return zmtp.Target{File: s.f, Offset: off, Lock: s.lock}, nil
+	w := digest.NewBlockWriter()
+	s.mu.Lock()
+	s.taps[off] = w
+	s.mu.Unlock()
+	return zmtp.Target{File: s.f, Offset: off, Lock: s.lock, Tap: w}, nil
 }

@@ -85,3 +85,42 @@ func Reader(r io.ReaderAt, size int64, buf []byte) (Sum, []Sum, error) {
 	}
 	return File(size, blocks), blocks, nil
 }
+
+// BlockWriter hashes a stream that starts on a block boundary into block
+// hashes, as it is written.
+type BlockWriter struct {
+	h    *xxh3.Hasher
+	n    int64 // octets of the current block so far
+	sums []Sum
+}
+
+// NewBlockWriter returns an empty BlockWriter.
+func NewBlockWriter() *BlockWriter { return &BlockWriter{h: xxh3.New()} }
+
+// Write implements io.Writer; it never fails.
+func (w *BlockWriter) Write(p []byte) (int, error) {
+	total := len(p)
+	for len(p) > 0 {
+		k := min(int64(len(p)), BlockSize-w.n)
+		_, _ = w.h.Write(p[:k])
+		w.n += k
+		p = p[k:]
+		if w.n == BlockSize {
+			w.sums = append(w.sums, Sum(w.h.Sum128().Bytes()))
+			w.h.Reset()
+			w.n = 0
+		}
+	}
+	return total, nil
+}
+
+// Sums returns the hashes of the blocks written, the last one possibly
+// short.
+func (w *BlockWriter) Sums() []Sum {
+	if w.n > 0 {
+		w.sums = append(w.sums, Sum(w.h.Sum128().Bytes()))
+		w.h.Reset()
+		w.n = 0
+	}
+	return w.sums
+}

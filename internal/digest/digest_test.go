@@ -102,3 +102,22 @@ func TestFileBlocks(t *testing.T) {
 		t.Error("range past the end hashed")
 	}
 }
+
+func TestBlockWriter(t *testing.T) {
+	data := make([]byte, 2*BlockSize+5)
+	for i := range data {
+		data[i] = byte(i * 13)
+	}
+	_, want, _ := Reader(bytes.NewReader(data), int64(len(data)), nil)
+	w := NewBlockWriter()
+	// Odd piece sizes straddle block boundaries.
+	for p := data; len(p) > 0; {
+		k := min(len(p), 1<<20+3)
+		w.Write(p[:k])
+		p = p[k:]
+	}
+	got := w.Sums()
+	if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Fatalf("BlockWriter sums %v, want %v", got, want)
+	}
+}

@@ -87,11 +87,8 @@ func (s *Server) putChunk(r *request, sunk bool) {
 	}
 	var got []digest.Sum
 	if sunk {
-		var err error
-		if got, err = digest.FileBlocks(sess.part.File(), off, n); err != nil {
-			r.fail(err.Error())
-			return
-		}
+		// Hashed by the sink on its way into the file.
+		got = sess.tapped(off)
 	} else {
 		sess.forget(off, n)
 		data := r.args[2]
@@ -163,5 +160,5 @@ func (p putSink) Place(frames [][]byte, n int64) (zmtp.Target, error) {
 		return zmtp.Target{}, nil
 	}
 	sess.forget(off, n)
-	return zmtp.Target{File: sess.part.File(), Offset: off, Lock: &sess.wmu}, nil
+	return zmtp.Target{File: sess.part.File(), Offset: off, Lock: &sess.wmu, Tap: sess.tap(off)}, nil
 }

@@ -310,8 +310,31 @@ func TestCloseWhileBusy(t *testing.T) {
 // fileSink puts every large frame that follows a frame "SINK" into f at
 // the offset the frame after "SINK" names in decimal.
 type fileSink struct {
-	f  *os.File
+	f   *os.File
+	mu  sync.Mutex
+	tap *lockedBuffer // if not nil, every placed body is also written here
+}
+
+// lockedBuffer is a bytes.Buffer safe between the reader goroutine and the
+// test (the race detector cannot see the order that TCP gives them).
+type lockedBuffer struct {
 	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// take returns what was written and empties the buffer.
+func (l *lockedBuffer) take() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := bytes.Clone(l.b.Bytes())
+	l.b.Reset()
+	return out
 }
 
 func (s *fileSink) Place(frames [][]byte, n int64) (Target, error) {
@@ -322,7 +345,11 @@ func (s *fileSink) Place(frames [][]byte, n int64) (Target, error) {
 	if err != nil {
 		return Target{}, err
 	}
-	return Target{File: s.f, Offset: off, Lock: &s.mu}, nil
+	t := Target{File: s.f, Offset: off, Lock: &s.mu}
+	if s.tap != nil {
+		t.Tap = s.tap
+	}
+	return t, nil
 }
 
 // TestSinkSplicesBodies: bodies a Sink places go into the file at their
@@ -349,7 +376,8 @@ func TestSinkSplicesBodies(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer out.Close()
-	sc.SetSink(&fileSink{f: out})
+	tap := &lockedBuffer{}
+	sc.SetSink(&fileSink{f: out, tap: tap})
 	data := randFrames(t, 3<<20)[0]
 	const piece = 1 << 20
 	for _, i := range []int{2, 0, 1} {
@@ -366,6 +394,10 @@ func TestSinkSplicesBodies(t *testing.T) {
 		}
 		if used := budget.Used(); used != 0 {
 			t.Fatalf("a sunk body holds %d octets of budget", used)
+		}
+		// The tap saw exactly the body, in order.
+		if got := tap.take(); !bytes.Equal(got, body) {
+			t.Fatalf("tap got %d octets, not the body's %d", len(got), len(body))
 		}
 		m.Release()
 	}

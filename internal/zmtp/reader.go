@@ -151,6 +151,9 @@ func (c *Conn) sinkBody(sp *splicer, msg *Message, h FrameHeader) (bool, error) 
 		if err := t.writeAt(p, t.Offset); err != nil {
 			return false, err
 		}
+		if t.Tap != nil {
+			_, _ = t.Tap.Write(p)
+		}
 		_, _ = c.br.Discard(int(b))
 		t.Offset += b
 		n -= b
@@ -171,6 +174,9 @@ func (c *Conn) sinkBody(sp *splicer, msg *Message, h FrameHeader) (bool, error) 
 			}
 			if err := t.writeAt(buf[:k], t.Offset); err != nil {
 				return false, err
+			}
+			if t.Tap != nil {
+				_, _ = t.Tap.Write(buf[:k])
 			}
 			t.Offset += k
 			n -= k

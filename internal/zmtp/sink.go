@@ -1,6 +1,7 @@
 package zmtp
 
 import (
+	"io"
 	"os"
 	"sync"
 )
@@ -26,6 +27,32 @@ type Target struct {
 	// writers of one file queue in user space instead of contending for
 	// its lock in the kernel.
 	Lock sync.Locker
+	// Tap, if not nil, is given every octet of the body, in order, once
+	// it is in File (a hash, typically). Spliced octets are read back in
+	// pieces right after each is written, while the CPU's cache still
+	// holds them, which costs far less than reading the file afterwards.
+	Tap io.Writer
+}
+
+// tapBuffer is the size of the buffer tapped octets are read back into.
+const tapBuffer = 256 << 10
+
+// tap gives Tap the n octets of File that end at end, reading them back
+// through buf.
+func (t Target) tap(buf []byte, end, n int64) error {
+	for off := end - n; off < end; {
+		k := min(int64(len(buf)), end-off)
+		m, err := t.File.ReadAt(buf[:k], off)
+		if int64(m) < k {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		_, _ = t.Tap.Write(buf[:k])
+		off += k
+	}
+	return nil
 }
 
 // SetSink makes s the connection's sink until it is replaced; nil

@@ -17,7 +17,8 @@ const pipeSize = 1 << 20
 // splicer moves octets from a socket to files through a pipe it keeps,
 // owned by the connection's reader goroutine.
 type splicer struct {
-	r, w int // pipe ends; -1 until first used
+	r, w int    // pipe ends; -1 until first used
+	tap  []byte // buffer for Target.Tap, allocated when first needed
 }
 
 func (s *splicer) close() {
@@ -53,6 +54,7 @@ func (s *splicer) spliceTo(nc net.Conn, t Target, n int64) error {
 		_, _, _ = syscall.Syscall(syscall.SYS_FCNTL, uintptr(s.w), fSetPipeSize, pipeSize)
 	}
 	off := t.Offset
+	done := off // octets before done have been given to Tap
 	for n > 0 {
 		// Socket to pipe, waiting for the socket when it has nothing.
 		var moved int64
@@ -95,6 +97,15 @@ func (s *splicer) spliceTo(nc net.Conn, t Target, n int64) error {
 		if ferr != nil {
 			return os.NewSyscallError("splice", ferr)
 		}
+		if t.Tap != nil {
+			if s.tap == nil {
+				s.tap = make([]byte, tapBuffer)
+			}
+			if err := t.tap(s.tap, off, off-done); err != nil {
+				return err
+			}
+		}
+		done = off
 	}
 	return nil
 }

@@ -1,0 +1,118 @@
+// Command linkproxy stands in for a long network link on loopback, where
+// the kernel has no netem: every octet it forwards arrives delay later,
+// and each connection may hold at most window octets in flight in each
+// direction, an octet counting from when the proxy reads it until delay
+// after it is delivered (the time its acknowledgement would take to come
+// back). One connection so gets at most window / (2 × delay): a round
+// trip of 2 × delay with a window of that size.
+//
+//	linkproxy -target HOST:PORT [-delay 25ms] [-window 4194304]
+//
+// It listens on 127.0.0.1:0 and prints its address on the first line.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"time"
+)
+
+func main() {
+	target := flag.String("target", "", "address to forward to")
+	delay := flag.Duration("delay", 25*time.Millisecond, "one-way delay")
+	window := flag.Int64("window", 4<<20, "octets in flight per connection and direction")
+	flag.Parse()
+	if *target == "" || *delay < 0 || *window <= 0 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "linkproxy:", err)
+		os.Exit(1)
+	}
+	fmt.Println(ln.Addr())
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "linkproxy:", err)
+			os.Exit(1)
+		}
+		go serve(c.(*net.TCPConn), *target, *delay, *window)
+	}
+}
+
+func serve(in *net.TCPConn, target string, delay time.Duration, window int64) {
+	defer in.Close()
+	nc, err := net.Dial("tcp", target)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "linkproxy:", err)
+		return
+	}
+	out := nc.(*net.TCPConn)
+	defer out.Close()
+	var wg sync.WaitGroup
+	wg.Go(func() { forward(in, out, delay, window) })
+	wg.Go(func() { forward(out, in, delay, window) })
+	wg.Wait()
+}
+
+// segment is data read at one time, due for delivery at due.
+type segment struct {
+	data []byte
+	due  time.Time
+}
+
+// forward copies src to dst through the delay line, then half-closes dst.
+func forward(src, dst *net.TCPConn, delay time.Duration, window int64) {
+	const piece = 64 << 10
+	var mu sync.Mutex
+	cond := sync.NewCond(&mu)
+	var inflight int64
+	queue := make(chan segment, window/piece+16)
+	go func() {
+		defer close(queue)
+		for {
+			mu.Lock()
+			for inflight >= window {
+				cond.Wait()
+			}
+			room := min(window-inflight, piece)
+			mu.Unlock()
+			buf := make([]byte, room)
+			n, err := src.Read(buf)
+			if n > 0 {
+				mu.Lock()
+				inflight += int64(n)
+				mu.Unlock()
+				queue <- segment{data: buf[:n], due: time.Now().Add(delay)}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	broken := false
+	for s := range queue {
+		time.Sleep(time.Until(s.due))
+		if !broken {
+			if _, err := dst.Write(s.data); err != nil {
+				broken = true
+				_ = src.CloseRead()
+			}
+		}
+		n := int64(len(s.data))
+		time.AfterFunc(delay, func() {
+			mu.Lock()
+			inflight -= n
+			mu.Unlock()
+			cond.Signal()
+		})
+	}
+	_ = dst.CloseWrite()
+	_, _ = io.Copy(io.Discard, src)
+}
