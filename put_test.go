@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/server/servertest"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
@@ -119,4 +120,50 @@ func mechFor(t *testing.T, password string) zmtp.Mechanism {
 		return nil
 	}
 	return servertest.Password(t, password)
+}
+
+// TestWalk: a FlaxFile 2 listing streams every file with its size, mode,
+// time and file hash; against 1.2's commands it falls back to LIST.
+func TestWalk(t *testing.T) {
+	ctx := ctxFor(t)
+	addr, _ := startServer(t, "")
+	c, err := flaxfile.Dial(ctx, addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	src, data := randomFile(t, 5<<20)
+	if err := os.Chmod(src, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"d/one", "d/two", "other"} {
+		if _, err := c.SetFile(ctx, k, src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, _, _ := digest.Reader(bytes.NewReader(data), int64(len(data)), nil)
+	var got []flaxfile.Entry
+	if err := c.Walk(ctx, "d", true, func(e flaxfile.Entry) error { got = append(got, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Key != "d/one" || got[1].Key != "d/two" {
+		t.Fatalf("walk: %+v", got)
+	}
+	for _, e := range got {
+		if e.Sum != sum.String() || e.Size != int64(len(data)) || e.Mode != 0o640 {
+			t.Errorf("entry %+v, want sum %s mode 0640", e, sum)
+		}
+	}
+	old, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Protocol: "1.2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	got = nil
+	if err := old.Walk(ctx, "", true, func(e flaxfile.Entry) error { got = append(got, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[2].Key != "other" || len(got[2].Hash) != 16 {
+		t.Fatalf("1.2 walk: %+v", got)
+	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 
@@ -44,7 +45,7 @@ func (s *Server) list(r *request) {
 		g.SetLimit(maxHashing)
 		for i := range entries {
 			g.Go(func() error {
-				h, err := hashFile(s.cfg.Store, entries[i].Key)
+				h, err := s.hashFile(entries[i].Key)
 				if err != nil {
 					return fmt.Errorf("%s: %w", entries[i].Key, err)
 				}
@@ -61,17 +62,32 @@ func (s *Server) list(r *request) {
 	r.ok(wire.ListJSON(entries))
 }
 
-// hashFile returns XXH3-64 (seed 0) of a stored file as 16 hex digits.
-func hashFile(st store.Store, key string) (string, error) {
-	o, err := st.Open(key)
+// hashFile returns XXH3-64 (seed 0) of a stored file as 16 hex digits:
+// from its metadata when still valid, else by reading it, recording the
+// result so that the next LIST does not read it again.
+func (s *Server) hashFile(key string) (string, error) {
+	o, err := s.cfg.Store.Open(key)
 	if err != nil {
 		return "", err
 	}
 	defer o.Close()
+	in := o.Info()
+	m, ok := parseMeta(in.Meta, in)
+	if ok && len(m.XXH64) == 16 {
+		return m.XXH64, nil
+	}
 	h := xxh3.New()
 	buf := make([]byte, 1<<20)
-	if _, err := io.CopyBuffer(h, io.NewSectionReader(o, 0, o.Info().Size), buf); err != nil {
+	if _, err := io.CopyBuffer(h, io.NewSectionReader(o, 0, in.Size), buf); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%016x", h.Sum64()), nil
+	sum := fmt.Sprintf("%016x", h.Sum64())
+	if !ok {
+		m = fileMeta{Size: in.Size, MTime: in.ModTime.UnixNano()}
+	}
+	m.XXH64 = sum
+	if raw, err := json.Marshal(m); err == nil {
+		_ = store.SetObjectMeta(o, raw)
+	}
+	return sum, nil
 }

@@ -93,6 +93,7 @@ type Server struct {
 	uploads   *uploadTable
 	puts      *putTable
 	gets      *getTable
+	listings  *listTable
 	downloads *downloadTable
 
 	uploadsDone, bytesUp       atomic.Int64
@@ -128,6 +129,7 @@ func New(cfg Config) (*Server, error) {
 	s.uploads = newUploadTable(cfg.Store, log)
 	s.puts = newPutTable(cfg.Store, log)
 	s.gets = newGetTable()
+	s.listings = newListTable()
 	s.downloads = newDownloadTable(cfg.Store)
 	return s, nil
 }
@@ -171,6 +173,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.uploads.abortAll()
 	s.puts.closeAll()
 	s.gets.closeAll()
+	s.listings.closeAll()
 	s.downloads.closeAll()
 	return nil
 }
@@ -189,6 +192,7 @@ func (s *Server) sweep(ctx context.Context) {
 			s.puts.expire(now, s.cfg.SessionTimeout, s.cfg.PartialExpiry)
 			s.downloads.expire(now, max(s.cfg.SessionTimeout, time.Minute))
 			s.gets.expire(now, max(s.cfg.SessionTimeout, time.Minute))
+			s.listings.expire(now, max(s.cfg.SessionTimeout, time.Minute))
 		}
 	}
 }

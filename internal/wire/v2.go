@@ -49,3 +49,27 @@ type PutResult struct {
 	Hash          string `json:"xxh3_128_blocks"`
 	BytesReceived int64  `json:"bytes_received"`
 }
+
+// FlaxFile 2 listing, in pages: the first request opens a cursor on the
+// server, which walks the store as pages are asked for (constant memory
+// for any number of keys).
+const (
+	// CmdList2: [LIST, prefix, hashes "0"|"1", page size]
+	// -> [OK, cursor, more "0"|"1", entries].
+	CmdList2 = "FLAXFILE_LIST"
+	// CmdListNext: [LIST_NEXT, cursor] -> [OK, cursor, more, entries].
+	CmdListNext = "FLAXFILE_LIST_NEXT"
+	// MaxListPage bounds the entries of one page.
+	MaxListPage = 10000
+)
+
+// ListEntry2 is one line of a FlaxFile 2 page: entries are JSON objects,
+// one per line, in path order (component by component, each compared
+// octet by octet).
+type ListEntry2 struct {
+	Key   string `json:"key"`
+	Size  int64  `json:"size"`
+	MTime int64  `json:"mtime_ns"`
+	Mode  uint32 `json:"mode"`
+	Hash  string `json:"xxh3_128_blocks,omitempty"`
+}
