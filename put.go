@@ -43,12 +43,13 @@ func (c *Client) planFor2(size int64) plan {
 }
 
 // uploadID names an upload so that running it again finds its partial
-// file: the same key, size, chunking, time and mode give the same id.
+// file: the same key, size, time and mode give the same id (not the chunk
+// size, which follows the link and may differ from run to run).
 // Blocks are checked by hash on resume, so two sources that share an id
 // still never mix.
-func uploadID(key string, size, chunk int64, mtime time.Time, mode os.FileMode) string {
+func uploadID(key string, size int64, mtime time.Time, mode os.FileMode) string {
 	h := xxh3.New()
-	fmt.Fprintf(h, "flaxfile-put\x00%s\x00%d\x00%d\x00%d\x00%o", key, size, chunk, mtime.UnixNano(), mode.Perm())
+	fmt.Fprintf(h, "flaxfile-put\x00%s\x00%d\x00%d\x00%o", key, size, mtime.UnixNano(), mode.Perm())
 	s := h.Sum128().Bytes()
 	return hex.EncodeToString(s[:])
 }
@@ -60,7 +61,7 @@ func uploadID(key string, size, chunk int64, mtime time.Time, mode os.FileMode) 
 func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file *os.File, size int64, mtime time.Time, mode os.FileMode) (*Result, error) {
 	start := time.Now()
 	p := c.planFor2(size)
-	id := uploadID(key, size, p.chunk, mtime, mode)
+	id := uploadID(key, size, mtime, mode)
 	conn, err := c.get(ctx)
 	if err != nil {
 		return nil, err

@@ -167,3 +167,37 @@ func TestWalk(t *testing.T) {
 		t.Fatalf("1.2 walk: %+v", got)
 	}
 }
+
+// TestPutResumeOtherChunkSize: a resumed upload may use another chunk
+// size (they follow the link); the blocks already held still count.
+func TestPutResumeOtherChunkSize(t *testing.T) {
+	ctx := ctxFor(t)
+	addr, dir := startServer(t, "")
+	_, data := randomFile(t, 6<<22)
+	size := int64(len(data))
+	c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Connections: 1, Window: 1, ChunkSize: 4 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Set(ctx, "k", failingReader{bytes.NewReader(data), 3 << 22}, size); !errors.Is(err, errInjected) {
+		t.Fatal(err)
+	}
+	c.Close()
+	c, err = flaxfile.Dial(ctx, addr, &flaxfile.Options{ChunkSize: 8 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	res, err := c.Set(ctx, "k", bytes.NewReader(data), size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Chunk 1 of 8 MiB holds blocks 2 (held) and 3 (missing): it goes
+	// again whole; chunk 0 (blocks 0, 1) does not.
+	if res.Moved != size-2<<22 {
+		t.Errorf("moved %d, want %d", res.Moved, size-2<<22)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "k")); !bytes.Equal(got, data) {
+		t.Fatal("stored file differs")
+	}
+}

@@ -17,11 +17,12 @@ import (
 )
 
 // putHeader is the first line of a resumable upload's journal: what the
-// upload is. A PUT whose parameters differ starts it afresh.
+// upload is. A PUT whose parameters differ starts it afresh. The chunk
+// size is not part of it: blocks are what is recorded, and a resumed
+// upload may send chunks of another size.
 type putHeader struct {
 	Key   string `json:"key"`
 	Size  int64  `json:"size"`
-	Chunk int64  `json:"chunk"`
 	MTime int64  `json:"mtime_ns"`
 	Mode  uint32 `json:"mode"`
 }

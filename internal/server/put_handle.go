@@ -48,7 +48,7 @@ func (s *Server) put(r *request) {
 		r.fail("invalid upload id")
 		return
 	}
-	sess, err := s.puts.open(id, putHeader{Key: key, Size: size, Chunk: chunk, MTime: mtime, Mode: uint32(mode)})
+	sess, err := s.puts.open(id, putHeader{Key: key, Size: size, MTime: mtime, Mode: uint32(mode)})
 	if err != nil {
 		r.fail(pyError(key, err))
 		return
