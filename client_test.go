@@ -24,7 +24,7 @@ import (
 
 // startServer runs a server on 127.0.0.1:0 over a fresh store; password
 // "" means plaintext.
-func startServer(t *testing.T, password string) (addr, dir string) {
+func startServer(t testing.TB, password string) (addr, dir string) {
 	t.Helper()
 	var mech zmtp.Mechanism
 	if password != "" {

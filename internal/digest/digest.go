@@ -124,3 +124,13 @@ func (w *BlockWriter) Sums() []Sum {
 	}
 	return w.sums
 }
+
+// Small is the file hash of data held whole in memory.
+func Small(data []byte) Sum {
+	n := int64(len(data))
+	blocks := make([]Sum, 0, Blocks(n))
+	for lo := int64(0); lo < n; lo += BlockSize {
+		blocks = append(blocks, Block(data[lo:min(lo+BlockSize, n)]))
+	}
+	return File(n, blocks)
+}

@@ -121,3 +121,13 @@ func TestBlockWriter(t *testing.T) {
 		t.Fatalf("BlockWriter sums %v, want %v", got, want)
 	}
 }
+
+func TestSmall(t *testing.T) {
+	for _, n := range []int{0, 1, BlockSize, BlockSize + 1} {
+		data := bytes.Repeat([]byte{7}, n)
+		want, _, _ := Reader(bytes.NewReader(data), int64(n), nil)
+		if Small(data) != want {
+			t.Errorf("Small of %d octets differs from Reader", n)
+		}
+	}
+}

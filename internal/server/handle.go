@@ -83,6 +83,10 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 		s.list2(r)
 	case wire.CmdListNext:
 		s.listNext(r)
+	case wire.CmdPutSmall:
+		s.putSmall(r)
+	case wire.CmdGetSmall:
+		s.getSmall(r)
 	default:
 		r.fail(wire.ErrUnknownCommand)
 	}

@@ -133,3 +133,34 @@ func TestPutRejectsBadInput(t *testing.T) {
 		t.Fatalf("published despite a wrong hash: %v", err)
 	}
 }
+
+// TestPutSmallChecksEachFile: in a batch, a file whose hash does not match
+// its data, or whose key is bad, fails alone; the others are published.
+func TestPutSmallChecksEachFile(t *testing.T) {
+	addr, st := startWith(t, server.Config{})
+	d := dial(t, addr)
+	good := []byte("good data")
+	r := d.req(wire.CmdPutSmall,
+		"a", "0", "420", digest.Small(good).String(), string(good),
+		"b", "0", "420", digest.Small([]byte("other")).String(), string(good),
+		"../c", "0", "420", digest.Small(good).String(), string(good))
+	if r[0] != "OK" {
+		t.Fatalf("reply %q", r)
+	}
+	var res []wire.SmallResult
+	if err := json.Unmarshal([]byte(r[1]), &res); err != nil || len(res) != 3 {
+		t.Fatalf("results %s: %v", r[1], err)
+	}
+	if res[0].Error != "" || !strings.Contains(res[1].Error, "checksum mismatch") || res[2].Error == "" {
+		t.Fatalf("results %+v", res)
+	}
+	if got, _ := os.ReadFile(filepath.Join(st.Dir(), "a")); !bytes.Equal(got, good) {
+		t.Fatal("a not stored")
+	}
+	if _, err := os.Stat(filepath.Join(st.Dir(), "b")); !os.IsNotExist(err) {
+		t.Fatal("b published despite its hash")
+	}
+	if r := d.req(wire.CmdPutSmall, "a", "0"); r[0] != "ERROR" {
+		t.Fatalf("a truncated batch answered %q", r)
+	}
+}

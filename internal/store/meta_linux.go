@@ -29,3 +29,13 @@ func readMeta(f *os.File) []byte {
 	}
 	return buf[:n]
 }
+
+// SyncAll implements Syncer with syncfs(2) on the store's file system.
+func (d *Disk) SyncAll() error {
+	f, err := d.root.Open(".")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return unix.Syncfs(int(f.Fd()))
+}

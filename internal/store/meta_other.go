@@ -2,10 +2,19 @@
 
 package store
 
-import "os"
+import (
+	"errors"
+	"os"
+)
+
+var errNoSyncAll = errors.New("store: no syncfs here")
 
 // writeMeta keeps nothing where extended attributes are not used.
 func writeMeta(*os.File, []byte) error { return nil }
 
 // readMeta: no Meta is kept on this system.
 func readMeta(*os.File) []byte { return nil }
+
+// SyncAll implements Syncer; without syncfs it flushes nothing itself,
+// and Commit's own fsync must be kept.
+func (d *Disk) SyncAll() error { return errNoSyncAll }

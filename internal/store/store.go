@@ -100,6 +100,13 @@ type CommitOptions struct {
 // MaxMeta bounds CommitOptions.Meta.
 const MaxMeta = 1024
 
+// Syncer is implemented by stores that can flush everything written so
+// far to stable storage at once (syncfs), which costs far less than one
+// fsync per file when many small files are committed together.
+type Syncer interface {
+	SyncAll() error
+}
+
 // MetaReader is implemented by stores that keep Meta: reading it for one
 // key costs far less than reading the file. WriteMeta replaces it, for
 // callers that learn something about a file after its commit (a hash).

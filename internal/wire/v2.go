@@ -73,3 +73,34 @@ type ListEntry2 struct {
 	Mode  uint32 `json:"mode"`
 	Hash  string `json:"xxh3_128_blocks,omitempty"`
 }
+
+// Small files travel many to a message, each way, so that a tree of small
+// files costs syscalls rather than round trips.
+const (
+	// CmdPutSmall: [PUT_SMALL, then per file: key, mtime_ns, mode, file
+	// hash hex, data] -> [OK, results JSON: one SmallResult per file].
+	CmdPutSmall = "FLAXFILE_PUT_SMALL"
+	// CmdGetSmall: [GET_SMALL, key...] -> [OK, then per key: error ("" if
+	// none), size, mtime_ns, mode, file hash hex, data]. A file larger
+	// than MaxSmallFile is answered with the error "large" and no data.
+	CmdGetSmall = "FLAXFILE_GET_SMALL"
+	// MaxSmallFile is the largest file sent in a batch.
+	MaxSmallFile = 1 << 20
+	// MaxSmallBatch bounds the files of one batch.
+	MaxSmallBatch = 1024
+	// SmallLarge is GET_SMALL's error for a file to fetch on its own.
+	SmallLarge = "large"
+	// SmallLater is GET_SMALL's error for a file left out because the
+	// reply holds MaxSmallReply octets already: ask again.
+	SmallLater = "later"
+	// MaxSmallReply bounds the data of one GET_SMALL reply.
+	MaxSmallReply = 16 << 20
+)
+
+// SmallResult is one file's outcome in PUT_SMALL's reply.
+type SmallResult struct {
+	Key   string `json:"key"`
+	Size  int64  `json:"size"`
+	Hash  string `json:"xxh3_128_blocks,omitempty"`
+	Error string `json:"error,omitempty"`
+}

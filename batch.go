@@ -1,0 +1,325 @@
+package flaxfile
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/flaxfile/flaxfile/internal/digest"
+	"github.com/flaxfile/flaxfile/internal/wire"
+	"golang.org/x/sync/errgroup"
+)
+
+// FileSpec pairs a key on the server with a local path.
+type FileSpec struct {
+	Key  string
+	Path string
+}
+
+// Batching limits: the files and octets of one batch, and the batches in
+// flight at once.
+const (
+	batchFiles   = 256
+	batchOctets  = 8 << 20
+	batchStreams = 4
+)
+
+// SetFiles uploads many files. With a FlaxFile 2 server, files up to 1 MiB
+// go many to a message (each checked by hash and published on its own),
+// larger ones one at a time with SetFile; with a 1.2 server every file
+// goes with SetFile. fn, if not nil, is told each file's outcome, from one
+// goroutine at a time. The error returned is the first one that stopped
+// the work (a connection lost, ctx cancelled); a file's own failure goes
+// only to fn.
+func (c *Client) SetFiles(ctx context.Context, files []FileSpec, fn func(FileSpec, *Result, error)) error {
+	var mu sync.Mutex
+	report := func(f FileSpec, r *Result, err error) {
+		if fn != nil {
+			mu.Lock()
+			fn(f, r, err)
+			mu.Unlock()
+		}
+	}
+	var small, large []FileSpec
+	for _, f := range files {
+		fi, err := os.Stat(f.Path)
+		switch {
+		case err != nil:
+			report(f, nil, err)
+		case !fi.Mode().IsRegular():
+			report(f, nil, fmt.Errorf("flaxfile: %s is not a regular file", f.Path))
+		case c.v2 && fi.Size() <= wire.MaxSmallFile:
+			small = append(small, f)
+		default:
+			large = append(large, f)
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(batchStreams)
+	for len(small) > 0 {
+		n, octets := 0, int64(0)
+		for n < len(small) && n < batchFiles {
+			fi, err := os.Stat(small[n].Path)
+			if err == nil && octets+fi.Size() > batchOctets && n > 0 {
+				break
+			}
+			if err == nil {
+				octets += fi.Size()
+			}
+			n++
+		}
+		batch := small[:n]
+		small = small[n:]
+		g.Go(func() error { return c.putBatch(gctx, batch, report) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, f := range large {
+		r, err := c.SetFile(ctx, f.Key, f.Path)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		report(f, r, err)
+	}
+	return nil
+}
+
+// putBatch sends one PUT_SMALL. Files that cannot be read are reported
+// and left out.
+func (c *Client) putBatch(ctx context.Context, batch []FileSpec, report func(FileSpec, *Result, error)) error {
+	start := time.Now()
+	frames := make([][]byte, 0, 5*len(batch))
+	var sent []FileSpec
+	for _, f := range batch {
+		data, fi, err := readSmall(f.Path)
+		if err != nil {
+			report(f, nil, err)
+			continue
+		}
+		frames = append(frames, []byte(f.Key), wire.Itoa(fi.ModTime().UnixNano()), wire.Itoa(int64(fi.Mode().Perm())),
+			[]byte(digest.Small(data).String()), data)
+		sent = append(sent, f)
+	}
+	if len(sent) == 0 {
+		return nil
+	}
+	conn, err := c.get(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := c.call(ctx, conn, wire.CmdPutSmall, frames...)
+	c.release(conn, err)
+	if err != nil {
+		return err
+	}
+	defer r.Release()
+	var results []wire.SmallResult
+	if r.cmd() != wire.ReplyOK || len(r.frames) < 2 || json.Unmarshal(r.frames[1], &results) != nil || len(results) != len(sent) {
+		return fmt.Errorf("%w: %s answered %q", ErrProtocol, wire.CmdPutSmall, r.cmd())
+	}
+	d := time.Since(start)
+	for i, res := range results {
+		if res.Error != "" {
+			report(sent[i], nil, &ServerError{Command: wire.CmdPutSmall, Message: res.Error})
+			continue
+		}
+		if c.opts.Progress != nil {
+			c.opts.Progress.Transferred(sent[i].Key, res.Size)
+		}
+		report(sent[i], &Result{Key: res.Key, Size: res.Size, Duration: d, Connections: 1, Window: 1,
+			Checksum: "xxh3-128-blocks:" + res.Hash, Moved: res.Size, Protocol: wire.Version2}, nil)
+	}
+	return nil
+}
+
+// readSmall reads a whole small file; one that grew past the batch limit
+// since it was listed is an error (it would be sent on its own next time).
+func readSmall(path string) ([]byte, os.FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if fi.Size() > wire.MaxSmallFile {
+		return nil, nil, fmt.Errorf("flaxfile: %s grew to %d octets while being sent", path, fi.Size())
+	}
+	data := make([]byte, fi.Size())
+	if n, err := f.ReadAt(data, 0); int64(n) < fi.Size() {
+		return nil, nil, fmt.Errorf("flaxfile: reading %s: %w", path, err)
+	}
+	return data, fi, nil
+}
+
+// GetFiles downloads many files. With a FlaxFile 2 server, keys are asked
+// for many to a message and files up to 1 MiB come back in the reply,
+// each checked against its hash and written aside then renamed into place;
+// larger ones come with GetFile. With a 1.2 server each goes with GetFile.
+// fn and the error are as for SetFiles.
+func (c *Client) GetFiles(ctx context.Context, files []FileSpec, fn func(FileSpec, *Result, error)) error {
+	var mu sync.Mutex
+	report := func(f FileSpec, r *Result, err error) {
+		if fn != nil {
+			mu.Lock()
+			fn(f, r, err)
+			mu.Unlock()
+		}
+	}
+	var large []FileSpec
+	if c.v2 {
+		var lmu sync.Mutex
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(batchStreams)
+		for todo := files; len(todo) > 0; {
+			batch := todo[:min(batchFiles, len(todo))]
+			todo = todo[len(batch):]
+			g.Go(func() error {
+				for len(batch) > 0 {
+					later, big, err := c.getBatch(gctx, batch, report)
+					if err != nil {
+						return err
+					}
+					lmu.Lock()
+					large = append(large, big...)
+					lmu.Unlock()
+					batch = later
+				}
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
+	} else {
+		large = files
+	}
+	for _, f := range large {
+		r, err := c.GetFile(ctx, f.Key, f.Path)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		report(f, r, err)
+	}
+	return nil
+}
+
+// getBatch sends one GET_SMALL and writes what comes back; it returns the
+// files the server left for a later batch and those to fetch on their own.
+func (c *Client) getBatch(ctx context.Context, batch []FileSpec, report func(FileSpec, *Result, error)) (later, large []FileSpec, err error) {
+	start := time.Now()
+	keys := make([][]byte, len(batch))
+	for i, f := range batch {
+		keys[i] = []byte(f.Key)
+	}
+	conn, err := c.get(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := c.call(ctx, conn, wire.CmdGetSmall, keys...)
+	c.release(conn, err)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.Release()
+	if r.cmd() != wire.ReplyOK || len(r.frames) != 1+6*len(batch) {
+		return nil, nil, fmt.Errorf("%w: %s answered %q with %d frames", ErrProtocol, wire.CmdGetSmall, r.cmd(), len(r.frames))
+	}
+	d := time.Since(start)
+	for i, f := range batch {
+		fr := r.frames[1+6*i : 7+6*i]
+		switch msg := string(fr[0]); msg {
+		case "":
+		case wire.SmallLater:
+			later = append(later, f)
+			continue
+		case wire.SmallLarge:
+			large = append(large, f)
+			continue
+		default:
+			report(f, nil, &ServerError{Command: wire.CmdGetSmall, Message: msg})
+			continue
+		}
+		res, err := writeSmall(f, fr)
+		if err == nil {
+			res.Duration = d
+			if c.opts.Progress != nil {
+				c.opts.Progress.Transferred(f.Key, res.Size)
+			}
+		}
+		report(f, res, err)
+	}
+	if len(later) == len(batch) {
+		return nil, nil, fmt.Errorf("%w: %s sent none of %d files", ErrProtocol, wire.CmdGetSmall, len(batch))
+	}
+	return later, large, nil
+}
+
+// writeSmall checks one file of a GET_SMALL reply and writes it aside,
+// then renames it into place with its mode and time.
+func writeSmall(f FileSpec, fr [][]byte) (*Result, error) {
+	var v [3]int64
+	for k := range v {
+		n, err := wire.ParseInt(fr[1+k])
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%w: %s: field %d is %q", ErrProtocol, wire.CmdGetSmall, 1+k, fr[1+k])
+		}
+		v[k] = n
+	}
+	size, mtime, mode := v[0], v[1], os.FileMode(v[2])&0o777
+	data := fr[5]
+	if int64(len(data)) != size {
+		return nil, fmt.Errorf("%w: %s: %d octets, the server said %d", ErrIncomplete, f.Key, len(data), size)
+	}
+	if sum := digest.Small(data); sum.String() != string(fr[4]) {
+		return nil, fmt.Errorf("%w: %s: received data hashes to %s, the server's file to %s", ErrChecksum, f.Key, sum, fr[4])
+	}
+	if mode == 0 {
+		mode = 0o644
+	}
+	if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(f.Path), "."+filepath.Base(f.Path)+".flaxfile-*")
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		return nil, err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		return nil, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	if mtime > 0 {
+		t := time.Unix(0, mtime)
+		if err := os.Chtimes(tmp.Name(), t, t); err != nil {
+			return nil, err
+		}
+	}
+	if fi, err := os.Lstat(f.Path); err == nil && fi.IsDir() {
+		return nil, errors.New("flaxfile: " + f.Path + " is a directory")
+	}
+	if err := os.Rename(tmp.Name(), f.Path); err != nil {
+		return nil, err
+	}
+	ok = true
+	return &Result{Key: f.Key, Size: size, Connections: 1, Window: 1, Checksum: "xxh3-128-blocks:" + string(fr[4]), Moved: size, Protocol: wire.Version2}, nil
+}
