@@ -19,11 +19,11 @@ import (
 )
 
 type serveOptions struct {
-	host, storageDir, logFormat string
-	port                        int
-	sessionTimeout              time.Duration
-	memoryMiB                   int64
-	noSync                      bool
+	host, storageDir, logFormat   string
+	port                          int
+	sessionTimeout, partialExpiry time.Duration
+	memoryMiB                     int64
+	noSync                        bool
 }
 
 func newServeCmd(e *env, g *globals) *cobra.Command {
@@ -42,6 +42,7 @@ func newServeCmd(e *env, g *globals) *cobra.Command {
 	f.IntVar(&o.port, "port", -1, "port (config [server] port, default 25555; 0 picks a free one)")
 	f.StringVar(&o.storageDir, "storage-dir", "", "where files are kept (config [server] storage_dir, default ./zmq_streaming_storage)")
 	f.DurationVar(&o.sessionTimeout, "session-timeout", 0, "how long an unfinished upload may sit idle (config [server] session_timeout, default 300s)")
+	f.DurationVar(&o.partialExpiry, "partial-expiry", 0, "how long an interrupted upload is kept for a resume (config [server] partial_expiry_hours, default 24h)")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.Int64Var(&o.memoryMiB, "memory-limit", server.DefaultMemoryLimit>>20, "MiB of received chunk data held at once")
 	f.BoolVar(&o.noSync, "no-fsync", false, "publish uploads without fsync (faster; a crash may lose them)")
@@ -68,6 +69,10 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	if o.sessionTimeout > 0 {
 		timeout = o.sessionTimeout
 	}
+	expiry := time.Duration(cfg.Server.PartialExpiryHours) * time.Hour
+	if o.partialExpiry > 0 {
+		expiry = o.partialExpiry
+	}
 	var h slog.Handler
 	switch o.logFormat {
 	case "text":
@@ -87,7 +92,7 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 		return err
 	}
 	defer st.Close()
-	scfg := server.Config{Store: st, Logger: log, SessionTimeout: timeout, MemoryLimit: o.memoryMiB << 20, NoSync: o.noSync}
+	scfg := server.Config{Store: st, Logger: log, SessionTimeout: timeout, PartialExpiry: expiry, MemoryLimit: o.memoryMiB << 20, NoSync: o.noSync}
 	var fingerprint string
 	if password != "" {
 		pub, sec, err := flaxfile.ServerKeysFromPassword(password)

@@ -37,6 +37,9 @@ type Server struct {
 	StorageDir string `toml:"storage_dir"`
 	// SessionTimeout is how many seconds an upload may sit idle.
 	SessionTimeout int `toml:"session_timeout,omitempty"`
+	// PartialExpiryHours is how many hours the partial file of an
+	// interrupted FlaxFile 2 upload is kept for a resume.
+	PartialExpiryHours int `toml:"partial_expiry_hours,omitempty"`
 }
 
 // Remote is one [servers.NAME] table. KeyFile and ServerKey are for key
@@ -53,7 +56,7 @@ type Remote struct {
 func Default() *Config {
 	return &Config{
 		Client:  Client{DefaultServer: "local"},
-		Server:  Server{Host: "0.0.0.0", Port: 25555, StorageDir: "./zmq_streaming_storage", SessionTimeout: 300},
+		Server:  Server{Host: "0.0.0.0", Port: 25555, StorageDir: "./zmq_streaming_storage", SessionTimeout: 300, PartialExpiryHours: 24},
 		Servers: map[string]Remote{"local": {Host: "127.0.0.1", Port: 25555}},
 	}
 }
@@ -207,6 +210,8 @@ port = 25555
 storage_dir = "./zmq_streaming_storage"
 # Seconds an unfinished upload may sit idle before it is dropped.
 session_timeout = 300
+# Hours an interrupted upload is kept on the server so that it can resume.
+partial_expiry_hours = 24
 
 # Named servers for --server NAME.
 [servers.local]

@@ -316,7 +316,12 @@ func (t *putTable) expire(now time.Time, timeout, keep time.Duration) {
 	}
 	t.mu.Unlock()
 	if t.st != nil {
-		if n, err := t.st.ExpirePartials(keep); err != nil {
+		inUse := func(id string) bool {
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			return t.byID[id] != nil
+		}
+		if n, err := t.st.ExpirePartials(keep, inUse); err != nil {
 			t.log.Warn("expiring partial uploads", "err", err)
 		} else if n > 0 {
 			t.log.Info("partial uploads expired", "count", n)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/server"
@@ -162,5 +163,36 @@ func TestPutSmallChecksEachFile(t *testing.T) {
 	}
 	if r := d.req(wire.CmdPutSmall, "a", "0"); r[0] != "ERROR" {
 		t.Fatalf("a truncated batch answered %q", r)
+	}
+}
+
+// TestPartialExpires: an interrupted upload's partial file and journal
+// are removed once older than PartialExpiry, and not before its session
+// has gone idle.
+func TestPartialExpires(t *testing.T) {
+	addr, st := startWith(t, server.Config{SessionTimeout: 50 * time.Millisecond, PartialExpiry: 300 * time.Millisecond})
+	d := dial(t, addr)
+	id := strings.Repeat("cd", 16)
+	data := []byte("some data")
+	sum := digest.Block(data)
+	if r := d.req(wire.CmdPut, "k", "100", "4194304", "0", "420", id); r[0] != "OK" {
+		t.Fatalf("PUT: %q", r)
+	}
+	if r := d.req(wire.CmdPutChunk, id, "0", string(data), string(sum[:])); r[0] != "ERROR" {
+		t.Fatalf("short chunk accepted: %q", r) // 9 of 100 octets: refused, but the partial exists
+	}
+	partials := func() int {
+		es, _ := os.ReadDir(filepath.Join(st.Dir(), ".flaxfile-partial"))
+		return len(es)
+	}
+	if partials() != 2 {
+		t.Fatalf("%d files in the partial directory, want the data and its journal", partials())
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for partials() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the partial upload never expired")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

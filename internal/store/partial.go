@@ -122,7 +122,7 @@ func (p *diskPartial) Close() error {
 
 // ExpirePartials implements Partials: a partial's age is that of its
 // journal, which every OpenPartial touches and every chunk appends to.
-func (d *Disk) ExpirePartials(age time.Duration) (int, error) {
+func (d *Disk) ExpirePartials(age time.Duration, inUse func(id string) bool) (int, error) {
 	entries, err := fs.ReadDir(d.root.FS(), PartialDir)
 	if err != nil {
 		return 0, err
@@ -136,6 +136,9 @@ func (d *Disk) ExpirePartials(age time.Duration) (int, error) {
 		}
 		fi, err := e.Info()
 		if err != nil || fi.ModTime().After(cut) {
+			continue
+		}
+		if id := strings.TrimSuffix(strings.TrimPrefix(name, partialPrefix), journalSuffix); inUse != nil && inUse(id) {
 			continue
 		}
 		data := path.Join(PartialDir, strings.TrimSuffix(name, journalSuffix))

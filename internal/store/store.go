@@ -134,8 +134,8 @@ type Partials interface {
 	// key, creating it if there is none; fresh reports that it was created.
 	OpenPartial(key, id string) (p Partial, fresh bool, err error)
 	// ExpirePartials removes partial uploads not written for longer than
-	// age, and reports how many.
-	ExpirePartials(age time.Duration) (int, error)
+	// age, except those inUse reports, and says how many it removed.
+	ExpirePartials(age time.Duration, inUse func(id string) bool) (int, error)
 }
 
 // Partial is a resumable upload: the Upload, its file for zero-copy

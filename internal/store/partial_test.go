@@ -1,0 +1,92 @@
+package store_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flaxfile/flaxfile/internal/store"
+)
+
+// TestPartialSurvivesReopen: a partial upload and its journal outlive the
+// store (a server restart); Commit publishes the data with its metadata
+// and removes both; ExpirePartials removes old ones but not those in use.
+func TestPartialSurvivesReopen(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "storage")
+	d, err := store.OpenDisk(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.Repeat("0a", 16)
+	p, fresh, err := d.OpenPartial("k/file", id)
+	if err != nil || !fresh {
+		t.Fatalf("OpenPartial: %v, fresh %v", err, fresh)
+	}
+	p.WriteAt([]byte("hello"), 0)
+	p.AppendJournal([]byte("head\n"))
+	p.AppendJournal([]byte("rec1"))
+	p.Close()
+	d.Close()
+
+	d, err = store.OpenDisk(dir) // clears one-process uploads, not these
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	p, fresh, err = d.OpenPartial("k/file", id)
+	if err != nil || fresh {
+		t.Fatalf("reopen: %v, fresh %v", err, fresh)
+	}
+	if j, _ := p.Journal(); string(j) != "head\nrec1" {
+		t.Fatalf("journal %q", j)
+	}
+	meta := []byte(`{"m":1}`)
+	if err := p.Commit(store.CommitOptions{NoSync: true, Mode: 0o400, Meta: meta}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := d.Open("k/file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 5)
+	o.ReadAt(buf, 0)
+	if string(buf) != "hello" || !bytes.Equal(o.Info().Meta, meta) || o.Info().Mode != 0o400 {
+		t.Fatalf("published %q, meta %q, mode %v", buf, o.Info().Meta, o.Info().Mode)
+	}
+	o.Close()
+	if es, _ := os.ReadDir(filepath.Join(dir, store.PartialDir)); len(es) != 0 {
+		t.Fatalf("%d files left in the partial directory", len(es))
+	}
+	// Expiry: an old partial goes, one in use stays.
+	old, used := strings.Repeat("0b", 16), strings.Repeat("0c", 16)
+	for _, i := range []string{old, used} {
+		p, _, err := d.OpenPartial("x", i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.AppendJournal([]byte("h\n"))
+		p.Close()
+		past := time.Now().Add(-time.Hour)
+		os.Chtimes(filepath.Join(dir, store.PartialDir, "put-"+i+".journal"), past, past)
+	}
+	n, err := d.ExpirePartials(time.Minute, func(id string) bool { return id == used })
+	if err != nil || n != 1 {
+		t.Fatalf("ExpirePartials removed %d: %v", n, err)
+	}
+	if _, fresh, _ := d.OpenPartial("x", used); fresh {
+		t.Fatal("the partial in use was removed")
+	}
+	if _, fresh, _ := d.OpenPartial("x", old); !fresh {
+		t.Fatal("the old partial was kept")
+	}
+	// Bad ids and keys are refused.
+	for _, c := range [][2]string{{"x", "../" + old[3:]}, {"x", "short"}, {"", old}, {"../x", old}} {
+		if _, _, err := d.OpenPartial(c[0], c[1]); !errors.Is(err, store.ErrInvalidKey) {
+			t.Errorf("OpenPartial(%q, %q): %v", c[0], c[1], err)
+		}
+	}
+}
