@@ -20,7 +20,6 @@ const maxPageOctets = 4 << 20
 // listing is an open FlaxFile 2 listing: a walk of the store paused
 // between pages.
 type listing struct {
-	mu     sync.Mutex // one page at a time
 	next   func() (store.Info, bool)
 	stop   func()
 	hashes bool

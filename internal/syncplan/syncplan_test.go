@@ -1,0 +1,75 @@
+package syncplan
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func TestCompareIsWalkOrder(t *testing.T) {
+	paths := []string{"b", "a.b", "a/y/z", "a-c", "a/x", "a", "a/x/1", "é", "Z"}
+	sort.Slice(paths, func(i, j int) bool { return Compare(paths[i], paths[j]) < 0 })
+	want := []string{"Z", "a", "a/x", "a/x/1", "a/y/z", "a-c", "a.b", "b", "é"}
+	if !slices.Equal(paths, want) {
+		t.Fatalf("order %q, want %q", paths, want)
+	}
+	if Compare("a/b", "a/b") != 0 || Compare("a", "a/b") >= 0 || Compare("a/b", "a") <= 0 {
+		t.Fatal("prefix cases")
+	}
+}
+
+func seq(es ...Entry) func(func(Entry) bool) {
+	return func(yield func(Entry) bool) {
+		for _, e := range es {
+			if !yield(e) {
+				return
+			}
+		}
+	}
+}
+
+func TestMerge(t *testing.T) {
+	src := seq(Entry{Rel: "a/x"}, Entry{Rel: "b"}, Entry{Rel: "d"})
+	dst := seq(Entry{Rel: "a/x"}, Entry{Rel: "a.b"}, Entry{Rel: "c"}, Entry{Rel: "d"}, Entry{Rel: "e"})
+	var got []string
+	err := Merge(src, dst, func(s, d *Entry) error {
+		switch {
+		case d == nil:
+			got = append(got, "+"+s.Rel)
+		case s == nil:
+			got = append(got, "-"+d.Rel)
+		default:
+			got = append(got, "="+s.Rel)
+		}
+		return nil
+	})
+	want := []string{"=a/x", "-a.b", "+b", "-c", "=d", "-e"}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("merge %q (%v), want %q", got, err, want)
+	}
+	bad := seq(Entry{Rel: "b"}, Entry{Rel: "a"})
+	if err := Merge(bad, seq(), func(*Entry, *Entry) error { return nil }); err == nil || !strings.Contains(err.Error(), "out of order") {
+		t.Fatalf("unsorted input: %v", err)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	e := func(size, mtime int64, hash string) Entry { return Entry{Size: size, MTime: mtime, Hash: hash} }
+	for _, c := range []struct {
+		s, d Entry
+		kept bool
+		want Kind
+	}{
+		{e(1, 5, ""), e(2, 5, ""), true, Modified},
+		{e(1, 5, ""), e(1, 5, ""), true, Unchanged},
+		{e(1, 5, ""), e(1, 5, ""), false, Check},
+		{e(1, 5, ""), e(1, 6, ""), true, Check},
+		{e(1, 5, "h"), e(1, 6, "h"), true, Unchanged},
+		{e(1, 5, "h"), e(1, 6, "g"), false, Modified},
+	} {
+		if got := Classify(c.s, c.d, c.kept); got != c.want {
+			t.Errorf("Classify(%+v, %+v, %v) = %v, want %v", c.s, c.d, c.kept, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,232 @@
+// Package tree walks a local directory for push and pull: its regular
+// files in path order (component by component, octet by octet, the
+// order the server lists in), minus what the ignore rules drop, with a
+// symlink policy that never leaves the tree.
+//
+// Ignore rules, from lowest to highest priority: the automatic ones
+// (Defaults), then every .gitignore and .flaxignore from the root down to
+// a file's directory (deeper files win, as in git), then Options.Exclude,
+// then Options.Include (which keeps what it matches whatever the rest
+// says). NoIgnore drops the automatic rules and the files, not Exclude and
+// Include.
+package tree
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+)
+
+// Defaults are the automatic ignores: version-control metadata, caches
+// and dependency trees that are rebuilt rather than copied, and
+// FlaxFile's own partial downloads.
+var Defaults = []string{
+	".git/", ".hg/", ".svn/", ".bzr/",
+	"__pycache__/", "*.pyc", ".pytest_cache/", ".mypy_cache/", ".tox/", ".venv/",
+	"node_modules/", ".DS_Store", "Thumbs.db",
+	"*.flaxfile-partial", "*.flaxfile-partial.journal", ".*.flaxfile-*",
+}
+
+// IgnoreFiles are read in every directory.
+var IgnoreFiles = []string{".gitignore", ".flaxignore"}
+
+// Options tune a walk.
+type Options struct {
+	// NoIgnore turns off Defaults and IgnoreFiles.
+	NoIgnore bool
+	// Exclude and Include are extra patterns in .gitignore syntax,
+	// relative to the root.
+	Exclude, Include []string
+	// Warn, if not nil, is told of every entry skipped for a reason other
+	// than an ignore rule (a link leaving the tree, a name that is not
+	// UTF-8, an unreadable directory).
+	Warn func(rel, reason string)
+}
+
+// File is one regular file of the tree.
+type File struct {
+	// Rel is the path from the root, with "/" separators.
+	Rel   string
+	Size  int64
+	MTime int64 // nanoseconds since the epoch
+	Mode  fs.FileMode
+	// Link is set when the entry is a symbolic link to a regular file
+	// inside the tree; Size, MTime and Mode are then its target's.
+	Link bool
+}
+
+// Walk calls fn for every file of the tree at root, in path order. A
+// missing root is an error matching fs.ErrNotExist. An error from fn stops
+// the walk and is returned.
+func Walk(root string, o Options, fn func(File) error) error {
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("tree: %s is not a directory", root)
+	}
+	w := &walker{root: real, o: o, fn: fn}
+	if !o.NoIgnore {
+		w.base = parse(Defaults, nil)
+	}
+	w.tail = append(parse(o.Exclude, nil), parse(o.Include, nil)...)
+	for i := range o.Include {
+		w.tail[len(o.Exclude)+i] = forceInclude{w.tail[len(o.Exclude)+i]}
+	}
+	return w.dir(nil, w.base)
+}
+
+type walker struct {
+	root string
+	o    Options
+	fn   func(File) error
+	base []gitignore.Pattern // the automatic rules
+	tail []gitignore.Pattern // Exclude, then Include
+}
+
+// forceInclude turns any match of an Include pattern into an inclusion.
+type forceInclude struct{ p gitignore.Pattern }
+
+func (f forceInclude) Match(path []string, isDir bool) gitignore.MatchResult {
+	if f.p.Match(path, isDir) != gitignore.NoMatch {
+		return gitignore.Include
+	}
+	return gitignore.NoMatch
+}
+
+func parse(lines []string, domain []string) []gitignore.Pattern {
+	var ps []gitignore.Pattern
+	for _, l := range lines {
+		if strings.HasPrefix(l, "#") || strings.TrimSpace(l) == "" {
+			continue
+		}
+		ps = append(ps, gitignore.ParsePattern(l, domain))
+	}
+	return ps
+}
+
+// readIgnores reads the ignore files of one directory.
+func (w *walker) readIgnores(dir string, domain []string) []gitignore.Pattern {
+	var ps []gitignore.Pattern
+	for _, name := range IgnoreFiles {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			continue
+		}
+		var lines []string
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+		}
+		f.Close()
+		ps = append(ps, parse(lines, domain)...)
+	}
+	return ps
+}
+
+// dir walks the directory at path components rel, with the patterns that
+// apply above it.
+func (w *walker) dir(rel []string, inherited []gitignore.Pattern) error {
+	dir := filepath.Join(append([]string{w.root}, rel...)...)
+	ps := inherited
+	if !w.o.NoIgnore {
+		if own := w.readIgnores(dir, rel); len(own) > 0 {
+			ps = append(append([]gitignore.Pattern(nil), inherited...), own...)
+		}
+	}
+	m := gitignore.NewMatcher(append(append([]gitignore.Pattern(nil), ps...), w.tail...))
+	entries, err := os.ReadDir(dir) // sorted by name, octet by octet
+	if err != nil {
+		if len(rel) == 0 {
+			return err
+		}
+		w.warn(strings.Join(rel, "/"), "unreadable directory: "+err.Error())
+		return nil
+	}
+	for _, e := range entries {
+		name := e.Name()
+		path := append(rel[:len(rel):len(rel)], name)
+		relPath := strings.Join(path, "/")
+		if !utf8.ValidString(name) {
+			w.warn(relPath, "name is not UTF-8")
+			continue
+		}
+		typ := e.Type()
+		if typ&fs.ModeSymlink != 0 {
+			if m.Match(path, false) {
+				continue
+			}
+			f, ok := w.link(dir, relPath, name)
+			if !ok {
+				continue
+			}
+			if err := w.fn(f); err != nil {
+				return err
+			}
+			continue
+		}
+		if typ.IsDir() {
+			if m.Match(path, true) {
+				continue
+			}
+			if err := w.dir(path, ps); err != nil {
+				return err
+			}
+			continue
+		}
+		if !typ.IsRegular() || m.Match(path, false) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // gone since the directory was read
+			}
+			w.warn(relPath, err.Error())
+			continue
+		}
+		if err := w.fn(File{Rel: relPath, Size: info.Size(), MTime: info.ModTime().UnixNano(), Mode: info.Mode().Perm()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// link applies the symlink policy: a link to a regular file inside the
+// tree stands for that file; anything else (outside, broken, a
+// directory) is skipped with a warning.
+func (w *walker) link(dir, rel, name string) (File, bool) {
+	target, err := filepath.EvalSymlinks(filepath.Join(dir, name))
+	if err != nil {
+		w.warn(rel, "broken symbolic link")
+		return File{}, false
+	}
+	if r, err := filepath.Rel(w.root, target); err != nil || r == ".." || strings.HasPrefix(r, "../") {
+		w.warn(rel, "symbolic link leads out of the tree")
+		return File{}, false
+	}
+	fi, err := os.Stat(target)
+	if err != nil || !fi.Mode().IsRegular() {
+		w.warn(rel, "symbolic link to a directory or special file")
+		return File{}, false
+	}
+	return File{Rel: rel, Size: fi.Size(), MTime: fi.ModTime().UnixNano(), Mode: fi.Mode().Perm(), Link: true}, true
+}
+
+func (w *walker) warn(rel, reason string) {
+	if w.o.Warn != nil {
+		w.o.Warn(rel, reason)
+	}
+}
