@@ -143,3 +143,38 @@ func (c *Client) page(r *reply, fn func(Entry) error) (cursor string, more bool,
 	}
 	return string(r.frames[1]), string(r.frames[2]) == "1", nil
 }
+
+// Hashes returns the FlaxFile 2 file hash of each key ("" for a key that
+// is missing), from the server's metadata; it needs a FlaxFile 2 server.
+func (c *Client) Hashes(ctx context.Context, keys []string) ([]string, error) {
+	if !c.v2 {
+		return nil, fmt.Errorf("%w: file hashes need a FlaxFile 2 server", ErrProtocol)
+	}
+	out := make([]string, 0, len(keys))
+	for len(keys) > 0 {
+		n := min(len(keys), wire.MaxSmallBatch)
+		frames := make([][]byte, n)
+		for i, k := range keys[:n] {
+			frames[i] = []byte(k)
+		}
+		conn, err := c.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r, err := c.call(ctx, conn, wire.CmdHashes, frames...)
+		c.release(conn, err)
+		if err != nil {
+			return nil, err
+		}
+		if r.cmd() != wire.ReplyOK || len(r.frames) != 1+n {
+			r.Release()
+			return nil, fmt.Errorf("%w: %s answered %q", ErrProtocol, wire.CmdHashes, r.cmd())
+		}
+		for _, h := range r.frames[1:] {
+			out = append(out, string(h))
+		}
+		r.Release()
+		keys = keys[n:]
+	}
+	return out, nil
+}

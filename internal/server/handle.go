@@ -87,6 +87,8 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 		s.putSmall(r)
 	case wire.CmdGetSmall:
 		s.getSmall(r)
+	case wire.CmdHashes:
+		s.hashes(r)
 	default:
 		r.fail(wire.ErrUnknownCommand)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"iter"
 	"sync"
 	"time"
@@ -167,3 +168,23 @@ func (t *listTable) expire(now time.Time, idle time.Duration) {
 }
 
 func (t *listTable) closeAll() { t.expire(time.Now().Add(1000*time.Hour), 0) }
+
+// hashes answers the file hashes of a batch of keys: [key...].
+func (s *Server) hashes(r *request) {
+	if len(r.args) == 0 || len(r.args) > wire.MaxSmallBatch {
+		r.fail(fmt.Sprintf("a batch names 1 to %d keys", wire.MaxSmallBatch))
+		return
+	}
+	out := [][]byte{[]byte(wire.ReplyOK)}
+	for _, a := range r.args {
+		key, msg := fileKey(a)
+		var h []byte
+		if msg == "" {
+			if sum, err := s.storedHash(key); err == nil {
+				h = []byte(sum.String())
+			}
+		}
+		out = append(out, h)
+	}
+	r.reply(out...)
+}

@@ -104,3 +104,9 @@ type SmallResult struct {
 	Hash  string `json:"xxh3_128_blocks,omitempty"`
 	Error string `json:"error,omitempty"`
 }
+
+// CmdHashes: [HASHES, key...] -> [OK, then per key its file hash in hex,
+// or "" for a key that is missing or unreadable]. At most MaxSmallBatch
+// keys. Sync asks it for the files whose size matches but whose time
+// does not.
+const CmdHashes = "FLAXFILE_HASHES"
