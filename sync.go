@@ -54,6 +54,9 @@ type SyncOptions struct {
 	// Warn, if not nil, is told of local entries skipped for a reason
 	// other than an ignore rule.
 	Warn func(rel, reason string)
+	// Planned, if not nil, is given the plan once it is made, before
+	// anything is changed (after the safety rules have passed).
+	Planned func(SyncPlan)
 	// Done, if not nil, is told of each file's outcome as it happens,
 	// from one goroutine at a time.
 	Done func(SyncFile, error)
@@ -397,6 +400,9 @@ func (c *Client) Push(ctx context.Context, dir, remote string, o *SyncOptions) (
 	if err := refuse(&res.Plan, o, dir); err != nil {
 		return res, err
 	}
+	if o.Planned != nil {
+		o.Planned(res.Plan)
+	}
 	if o.DryRun {
 		res.Duration = time.Since(start)
 		return res, nil
@@ -534,6 +540,9 @@ func (c *Client) Pull(ctx context.Context, remote, dir string, o *SyncOptions) (
 	}
 	if o.Delete && o.LimitDelete && p.plan.Delete > o.MaxDelete {
 		return res, fmt.Errorf("%w: %d files would be deleted, more than --max-delete %d", ErrRefused, p.plan.Delete, o.MaxDelete)
+	}
+	if o.Planned != nil {
+		o.Planned(res.Plan)
 	}
 	if o.DryRun {
 		res.Duration = time.Since(start)

@@ -89,6 +89,8 @@ func newRootCmd(e *env) *cobra.Command {
 		newGetCmd(e, g),
 		newListCmd(e, g),
 		newDeleteCmd(e, g),
+		newPushCmd(e, g),
+		newPullCmd(e, g),
 		newConfigCmd(e, g),
 		newVersionCmd(e),
 	)

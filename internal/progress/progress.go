@@ -53,3 +53,13 @@ func (b *Bar) Finish() {
 	defer b.mu.Unlock()
 	_ = b.bar.Finish()
 }
+
+// Describe replaces the description, padded as New pads it.
+func (b *Bar) Describe(description string) {
+	for len([]rune(description)) < descWidth {
+		description += " "
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.bar.Describe(description)
+}

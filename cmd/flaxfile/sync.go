@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/progress"
+	"github.com/spf13/cobra"
+)
+
+// syncFlags are the options of push and pull.
+type syncFlags struct {
+	force, del, dryRun, noIgnore, allowDeleteAll bool
+	maxDelete                                    int
+	exclude, include                             []string
+}
+
+func addSyncFlags(cmd *cobra.Command, s *syncFlags) {
+	f := cmd.Flags()
+	f.BoolVar(&s.force, "force", false, "send every file without comparing")
+	f.BoolVar(&s.del, "delete", false, "delete files the receiving side has and the sending side lacks (also with --force)")
+	f.BoolVar(&s.dryRun, "dry-run", false, "print the plan and change nothing")
+	f.IntVar(&s.maxDelete, "max-delete", -1, "refuse the whole sync if it needs more than N deletions")
+	f.BoolVar(&s.allowDeleteAll, "allow-delete-all", false, "let --delete empty the receiving side when the sending side is empty or missing")
+	f.StringArrayVar(&s.exclude, "exclude", nil, "also ignore paths matching this pattern (.gitignore syntax; repeatable)")
+	f.StringArrayVar(&s.include, "include", nil, "keep paths matching this pattern whatever the ignore rules say (repeatable)")
+	f.BoolVar(&s.noIgnore, "no-ignore", false, "turn off the automatic ignores, .gitignore and .flaxignore")
+}
+
+func (s *syncFlags) options() *flaxfile.SyncOptions {
+	return &flaxfile.SyncOptions{
+		Exclude: s.exclude, Include: s.include, NoIgnore: s.noIgnore,
+		Force: s.force, Delete: s.del, DryRun: s.dryRun,
+		LimitDelete: s.maxDelete >= 0, MaxDelete: s.maxDelete, AllowDeleteAll: s.allowDeleteAll,
+	}
+}
+
+const syncHelp = `
+Files are compared by size and modification time, then by content hash
+when those are not enough; only what differs is sent, small files many to
+a message, interrupted ones resumed. Ignored: .git, .hg, .svn, .bzr,
+__pycache__, *.pyc, .pytest_cache, .mypy_cache, .tox, .venv, node_modules,
+.DS_Store, Thumbs.db, FlaxFile's partial files, and what every .gitignore
+and .flaxignore names (--no-ignore turns these off). Symbolic links to
+files inside the tree are sent as those files; links leading out of the
+tree, to directories, or broken are skipped with a warning.`
+
+func newPushCmd(e *env, g *globals) *cobra.Command {
+	s := &syncFlags{}
+	cmd := &cobra.Command{
+		Use:   "push DIR [REMOTE]",
+		Short: "Make the server's REMOTE (default: DIR's name) match the local DIR",
+		Long:  "Make the server's directory REMOTE (default: the base name of DIR) match DIR." + syncHelp + exitCodesHelp,
+		Args:  args(cobra.RangeArgs(1, 2)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			dir := a[0]
+			remote := filepath.Base(filepath.Clean(dir))
+			if len(a) > 1 {
+				remote = a[1]
+			}
+			return runSync(cmd.Context(), e, g, s, true, dir, remote)
+		},
+	}
+	addSyncFlags(cmd, s)
+	return cmd
+}
+
+func newPullCmd(e *env, g *globals) *cobra.Command {
+	s := &syncFlags{}
+	cmd := &cobra.Command{
+		Use:   "pull REMOTE [DIR]",
+		Short: "Make the local DIR (default: ./REMOTE) match the server's REMOTE",
+		Long:  "Make the local directory DIR (default: ./REMOTE) match the server's directory REMOTE." + syncHelp + exitCodesHelp,
+		Args:  args(cobra.RangeArgs(1, 2)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			remote := a[0]
+			dir := "./" + strings.Trim(remote, "/")
+			if len(a) > 1 {
+				dir = a[1]
+			}
+			return runSync(cmd.Context(), e, g, s, false, dir, remote)
+		},
+	}
+	addSyncFlags(cmd, s)
+	return cmd
+}
+
+// syncBar is the one overall bar of a sync: files and octets done, the
+// current file in its description.
+type syncBar struct {
+	bar   *progress.Bar
+	word  string
+	total int
+	done  atomic.Int64
+}
+
+func (b *syncBar) Start(string, int64) {}
+
+func (b *syncBar) Transferred(key string, n int64) {
+	if b.bar != nil {
+		b.bar.Transferred(key, n)
+	}
+}
+
+func (b *syncBar) fileDone() {
+	if b.bar != nil {
+		b.bar.Describe(fmt.Sprintf("%s (%*d/%d)", b.word, len(fmt.Sprint(b.total)), b.done.Add(1), b.total))
+	}
+}
+
+// syncReport is push's and pull's --json output.
+type syncReport struct {
+	Direction string                 `json:"direction"`
+	Local     string                 `json:"local"`
+	Remote    string                 `json:"remote"`
+	DryRun    bool                   `json:"dry_run"`
+	New       int                    `json:"new"`
+	Modified  int                    `json:"modified"`
+	Unchanged int                    `json:"unchanged"`
+	ToDelete  int                    `json:"to_delete"`
+	Sent      int                    `json:"transferred"`
+	Deleted   int                    `json:"deleted"`
+	Failed    int                    `json:"failed"`
+	Bytes     int64                  `json:"bytes"`
+	Seconds   float64                `json:"seconds"`
+	Plan      []flaxfile.SyncFile    `json:"plan,omitempty"`
+	Failures  []flaxfile.SyncFailure `json:"failures,omitempty"`
+}
+
+func runSync(ctx context.Context, e *env, g *globals, s *syncFlags, push bool, dir, remote string) error {
+	start := time.Now()
+	word := e.msg("uploading")
+	if !push {
+		word = e.msg("downloading")
+	}
+	bar := &syncBar{word: word}
+	c, err := g.connect(ctx, e, bar)
+	if err != nil {
+		return interrupted(ctx, err)
+	}
+	defer c.Close()
+	o := s.options()
+	o.Warn = func(rel, reason string) {
+		if !g.quiet && !g.json {
+			fmt.Fprintln(e.stderr, e.msg("syncSkip", rel, reason))
+		}
+	}
+	o.Planned = func(plan flaxfile.SyncPlan) {
+		if !g.quiet && !g.json {
+			fmt.Fprintln(e.stdout, e.msg("syncPlan", plan.New, plan.Modified, plan.Unchanged, plan.Delete, formatSize(plan.Bytes)))
+		}
+		if !s.dryRun && e.ttyOut && isTerminal(e.stderr) && !g.quiet && !g.json && plan.New+plan.Modified > 0 {
+			bar.total = plan.New + plan.Modified
+			bar.bar = progress.New(e.stderr, word, plan.Bytes)
+		}
+	}
+	o.Done = func(f flaxfile.SyncFile, err error) {
+		if f.Action != flaxfile.ActionDelete {
+			bar.fileDone()
+		}
+	}
+	var res *flaxfile.SyncResult
+	if push {
+		res, err = c.Push(ctx, dir, remote, o)
+	} else {
+		res, err = c.Pull(ctx, remote, dir, o)
+	}
+	if bar.bar != nil {
+		bar.bar.Finish()
+	}
+	if err != nil {
+		return interrupted(ctx, err)
+	}
+	return reportSync(e, g, s, push, dir, remote, res, time.Since(start))
+}
+
+func reportSync(e *env, g *globals, s *syncFlags, push bool, dir, remote string, res *flaxfile.SyncResult, total time.Duration) error {
+	p := res.Plan
+	if g.json {
+		r := syncReport{Direction: map[bool]string{true: "push", false: "pull"}[push], Local: dir, Remote: remote, DryRun: s.dryRun,
+			New: p.New, Modified: p.Modified, Unchanged: p.Unchanged, ToDelete: p.Delete,
+			Sent: res.Sent, Deleted: res.Deleted, Failed: res.Failed, Bytes: res.Bytes, Seconds: total.Seconds(), Failures: res.Failures}
+		if s.dryRun {
+			r.Plan = p.Files
+		}
+		if err := printJSON(e.stdout, r); err != nil {
+			return err
+		}
+	} else if !g.quiet {
+		if s.dryRun {
+			for _, f := range p.Files {
+				fmt.Fprintf(e.stdout, "  %-8s %s (%s)\n", f.Action, f.Rel, formatSize(f.Size))
+			}
+		}
+		title := e.msg("syncPushDone")
+		if !push {
+			title = e.msg("syncPullDone")
+		}
+		rows := [][4]string{
+			{e.msg("local"), dir, e.msg("remote"), remote},
+			{e.msg("syncNew"), fmt.Sprint(p.New), e.msg("syncModified"), fmt.Sprint(p.Modified)},
+			{e.msg("syncSkipped"), fmt.Sprint(p.Unchanged), e.msg("syncDeleted"), fmt.Sprint(res.Deleted)},
+			{e.msg("syncFailed"), fmt.Sprint(res.Failed), e.msg("syncData"), formatSize(res.Bytes)},
+			{e.msg("totalTime"), e.msg("seconds", total.Seconds()), e.msg("throughput"), fmt.Sprintf("%.2f MB/s", mibps(res.Bytes, total))},
+		}
+		summary(e.stdout, title, rows)
+		if len(res.Failures) > 0 {
+			fmt.Fprintln(e.stdout, e.msg("syncFailures", len(res.Failures)))
+			for _, f := range res.Failures {
+				fmt.Fprintf(e.stdout, "  ✗ %s: %s\n", f.Rel, f.Err)
+			}
+		}
+	}
+	if res.Failed > 0 {
+		return fmt.Errorf("%s", e.msg("syncSomeFailed", res.Failed))
+	}
+	return nil
+}
