@@ -46,6 +46,7 @@ func (c *Client) SetFiles(ctx context.Context, files []FileSpec, fn func(FileSpe
 		}
 	}
 	var small, large []FileSpec
+	var sizes []int64
 	for _, f := range files {
 		fi, err := os.Stat(f.Path)
 		switch {
@@ -55,6 +56,7 @@ func (c *Client) SetFiles(ctx context.Context, files []FileSpec, fn func(FileSpe
 			report(f, nil, fmt.Errorf("flaxfile: %s is not a regular file", f.Path))
 		case c.v2 && fi.Size() <= wire.MaxSmallFile:
 			small = append(small, f)
+			sizes = append(sizes, fi.Size())
 		default:
 			large = append(large, f)
 		}
@@ -63,18 +65,12 @@ func (c *Client) SetFiles(ctx context.Context, files []FileSpec, fn func(FileSpe
 	g.SetLimit(batchStreams)
 	for len(small) > 0 {
 		n, octets := 0, int64(0)
-		for n < len(small) && n < batchFiles {
-			fi, err := os.Stat(small[n].Path)
-			if err == nil && octets+fi.Size() > batchOctets && n > 0 {
-				break
-			}
-			if err == nil {
-				octets += fi.Size()
-			}
+		for n < len(small) && n < batchFiles && (n == 0 || octets+sizes[n] <= batchOctets) {
+			octets += sizes[n]
 			n++
 		}
 		batch := small[:n]
-		small = small[n:]
+		small, sizes = small[n:], sizes[n:]
 		g.Go(func() error { return c.putBatch(gctx, batch, report) })
 	}
 	if err := g.Wait(); err != nil {
@@ -285,10 +281,12 @@ func writeSmall(f FileSpec, fr [][]byte) (*Result, error) {
 	if mode == 0 {
 		mode = 0o644
 	}
-	if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
-		return nil, err
-	}
 	tmp, err := os.CreateTemp(filepath.Dir(f.Path), "."+filepath.Base(f.Path)+".flaxfile-*")
+	if errors.Is(err, os.ErrNotExist) {
+		if err = os.MkdirAll(filepath.Dir(f.Path), 0o755); err == nil {
+			tmp, err = os.CreateTemp(filepath.Dir(f.Path), "."+filepath.Base(f.Path)+".flaxfile-*")
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -314,9 +312,7 @@ func writeSmall(f FileSpec, fr [][]byte) (*Result, error) {
 			return nil, err
 		}
 	}
-	if fi, err := os.Lstat(f.Path); err == nil && fi.IsDir() {
-		return nil, errors.New("flaxfile: " + f.Path + " is a directory")
-	}
+	// Renaming onto a directory fails (EISDIR): no need to look first.
 	if err := os.Rename(tmp.Name(), f.Path); err != nil {
 		return nil, err
 	}

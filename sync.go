@@ -387,7 +387,7 @@ func (c *Client) Push(ctx context.Context, dir, remote string, o *SyncOptions) (
 	if !o.Force || o.Delete {
 		dst = c.remoteSeq(ctx, remote, &rerr)
 	}
-	if err := syncplan.Merge(localSeq(dir, o, &lerr), dst, p.add); err != nil {
+	if err := syncplan.Merge(syncplan.Prefetch(localSeq(dir, o, &lerr), 8192), syncplan.Prefetch(dst, 8192), p.add); err != nil {
 		return nil, err
 	}
 	if err := errors.Join(lerr, rerr); err != nil {
@@ -524,7 +524,7 @@ func (c *Client) Pull(ctx context.Context, remote, dir string, o *SyncOptions) (
 	}
 	// The remote side is the source: its files count as "Local" in the
 	// planner, and are swapped back below.
-	if err := syncplan.Merge(c.remoteSeq(ctx, remote, &rerr), local, p.add); err != nil {
+	if err := syncplan.Merge(syncplan.Prefetch(c.remoteSeq(ctx, remote, &rerr), 8192), syncplan.Prefetch(local, 8192), p.add); err != nil {
 		return nil, err
 	}
 	if err := errors.Join(lerr, rerr); err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -17,6 +18,23 @@ import (
 // it.
 type Disk struct {
 	root *os.Root
+	dirs sync.Map // directories known to exist, so commits skip MkdirAll
+}
+
+// mkdirs makes dir (a key's directory) unless it is known to exist, or
+// always with again.
+func (d *Disk) mkdirs(dir string, again bool) error {
+	if dir == "." {
+		return nil
+	}
+	if _, ok := d.dirs.Load(dir); ok && !again {
+		return nil
+	}
+	if err := d.root.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	d.dirs.Store(dir, true)
+	return nil
 }
 
 // OpenDisk opens (creating it if needed) the directory dir as a store, and
@@ -201,15 +219,19 @@ func (u *diskUpload) Commit(opts CommitOptions) error {
 			return fail(err)
 		}
 	}
-	if dir := path.Dir(u.key); dir != "." {
-		if err := u.d.root.MkdirAll(dir, 0o755); err != nil {
-			return fail(err)
+	dir := path.Dir(u.key)
+	if err := u.d.mkdirs(dir, false); err != nil {
+		return fail(err)
+	}
+	// Renaming onto a directory fails with EISDIR: no need to look first.
+	err := u.d.root.Rename(u.tmp, u.key)
+	if errors.Is(err, fs.ErrNotExist) {
+		// A directory known to exist was deleted meanwhile.
+		if err = u.d.mkdirs(dir, true); err == nil {
+			err = u.d.root.Rename(u.tmp, u.key)
 		}
 	}
-	if fi, err := u.d.root.Lstat(u.key); err == nil && fi.IsDir() {
-		return fail(fmt.Errorf("%w: %s", ErrIsDir, u.key))
-	}
-	if err := u.d.root.Rename(u.tmp, u.key); err != nil {
+	if err != nil {
 		return fail(err)
 	}
 	u.done = true
@@ -270,6 +292,7 @@ func (d *Disk) Delete(key string) error {
 		return mapErr(err)
 	}
 	if fi.IsDir() {
+		d.dirs.Clear() // what it knew may be what is deleted
 		return mapErr(d.root.RemoveAll(k))
 	}
 	return mapErr(d.root.Remove(k))
@@ -301,7 +324,12 @@ func (d *Disk) List(prefix string, fn func(Info) error) error {
 		if de.IsDir() {
 			return nil
 		}
-		fi, err := fs.Stat(fsys, name) // follows links, inside the root only
+		var fi fs.FileInfo
+		if de.Type().IsRegular() {
+			fi, err = de.Info() // from the directory, no path to resolve
+		} else {
+			fi, err = fs.Stat(fsys, name) // follows links, inside the root only
+		}
 		if err != nil || !fi.Mode().IsRegular() {
 			return nil
 		}

@@ -139,3 +139,48 @@ func Merge(src, dst iter.Seq[Entry], fn func(src, dst *Entry) error) error {
 	}
 	return nil
 }
+
+// Prefetch runs seq in its own goroutine, up to n entries ahead of the
+// consumer, so that a local walk and a remote listing proceed at once
+// instead of in turns. Stopping early stops the producer.
+func Prefetch(seq iter.Seq[Entry], n int) iter.Seq[Entry] {
+	return func(yield func(Entry) bool) {
+		const batch = 256
+		ch := make(chan []Entry, max(n/batch, 1))
+		done := make(chan struct{})
+		go func() {
+			defer close(ch)
+			buf := make([]Entry, 0, batch)
+			send := func() bool {
+				select {
+				case ch <- buf:
+					buf = make([]Entry, 0, batch)
+					return true
+				case <-done:
+					return false
+				}
+			}
+			for e := range seq {
+				buf = append(buf, e)
+				if len(buf) == batch && !send() {
+					return
+				}
+			}
+			if len(buf) > 0 {
+				send()
+			}
+		}()
+		defer func() {
+			close(done)
+			for range ch { // let the producer finish
+			}
+		}()
+		for b := range ch {
+			for _, e := range b {
+				if !yield(e) {
+					return
+				}
+			}
+		}
+	}
+}

@@ -73,3 +73,23 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+func TestPrefetch(t *testing.T) {
+	var in []Entry
+	for i := range 1000 {
+		in = append(in, Entry{Rel: string(rune('a' + i%26)), Size: int64(i)})
+	}
+	var got []int64
+	for e := range Prefetch(seq(in...), 300) {
+		got = append(got, e.Size)
+	}
+	if len(got) != 1000 || got[999] != 999 {
+		t.Fatalf("got %d entries", len(got))
+	}
+	n := 0
+	for range Prefetch(seq(in...), 300) {
+		if n++; n == 10 {
+			break // stopping early ends the producer
+		}
+	}
+}

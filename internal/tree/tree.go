@@ -81,10 +81,11 @@ func Walk(root string, o Options, fn func(File) error) error {
 	if !o.NoIgnore {
 		w.base = parse(Defaults, nil)
 	}
-	w.tail = append(parse(o.Exclude, nil), parse(o.Include, nil)...)
-	for i := range o.Include {
-		w.tail[len(o.Exclude)+i] = forceInclude{w.tail[len(o.Exclude)+i]}
+	incl := parse(o.Include, nil)
+	for i := range incl {
+		incl[i].p = forceInclude{incl[i].p}
 	}
+	w.tail = append(parse(o.Exclude, nil), incl...)
 	return w.dir(nil, w.base)
 }
 
@@ -92,8 +93,28 @@ type walker struct {
 	root string
 	o    Options
 	fn   func(File) error
-	base []gitignore.Pattern // the automatic rules
-	tail []gitignore.Pattern // Exclude, then Include
+	base []rule // the automatic rules
+	tail []rule // Exclude, then Include
+}
+
+// rule is a parsed pattern; dirOnly patterns (a trailing "/") can match
+// only directories, which are pruned before their files are seen, so
+// files are checked against the others only.
+type rule struct {
+	p       gitignore.Pattern
+	dirOnly bool
+}
+
+// matchers returns the matcher for directories and the one for files.
+func matchers(rs []rule) (dirs, files gitignore.Matcher) {
+	var all, f []gitignore.Pattern
+	for _, r := range rs {
+		all = append(all, r.p)
+		if !r.dirOnly {
+			f = append(f, r.p)
+		}
+	}
+	return gitignore.NewMatcher(all), gitignore.NewMatcher(f)
 }
 
 // forceInclude turns any match of an Include pattern into an inclusion.
@@ -106,20 +127,24 @@ func (f forceInclude) Match(path []string, isDir bool) gitignore.MatchResult {
 	return gitignore.NoMatch
 }
 
-func parse(lines []string, domain []string) []gitignore.Pattern {
-	var ps []gitignore.Pattern
+func parse(lines []string, domain []string) []rule {
+	var rs []rule
 	for _, l := range lines {
 		if strings.HasPrefix(l, "#") || strings.TrimSpace(l) == "" {
 			continue
 		}
-		ps = append(ps, gitignore.ParsePattern(l, domain))
+		t := l
+		if !strings.HasSuffix(t, "\\ ") {
+			t = strings.TrimRight(t, " ")
+		}
+		rs = append(rs, rule{p: gitignore.ParsePattern(l, domain), dirOnly: strings.HasSuffix(t, "/")})
 	}
-	return ps
+	return rs
 }
 
 // readIgnores reads the ignore files of one directory.
-func (w *walker) readIgnores(dir string, domain []string) []gitignore.Pattern {
-	var ps []gitignore.Pattern
+func (w *walker) readIgnores(dir string, domain []string) []rule {
+	var ps []rule
 	for _, name := range IgnoreFiles {
 		f, err := os.Open(filepath.Join(dir, name))
 		if err != nil {
@@ -138,15 +163,15 @@ func (w *walker) readIgnores(dir string, domain []string) []gitignore.Pattern {
 
 // dir walks the directory at path components rel, with the patterns that
 // apply above it.
-func (w *walker) dir(rel []string, inherited []gitignore.Pattern) error {
+func (w *walker) dir(rel []string, inherited []rule) error {
 	dir := filepath.Join(append([]string{w.root}, rel...)...)
 	ps := inherited
 	if !w.o.NoIgnore {
 		if own := w.readIgnores(dir, rel); len(own) > 0 {
-			ps = append(append([]gitignore.Pattern(nil), inherited...), own...)
+			ps = append(append([]rule(nil), inherited...), own...)
 		}
 	}
-	m := gitignore.NewMatcher(append(append([]gitignore.Pattern(nil), ps...), w.tail...))
+	m, mf := matchers(append(append([]rule(nil), ps...), w.tail...))
 	entries, err := os.ReadDir(dir) // sorted by name, octet by octet
 	if err != nil {
 		if len(rel) == 0 {
@@ -165,7 +190,7 @@ func (w *walker) dir(rel []string, inherited []gitignore.Pattern) error {
 		}
 		typ := e.Type()
 		if typ&fs.ModeSymlink != 0 {
-			if m.Match(path, false) {
+			if mf.Match(path, false) {
 				continue
 			}
 			f, ok := w.link(dir, relPath, name)
@@ -186,7 +211,7 @@ func (w *walker) dir(rel []string, inherited []gitignore.Pattern) error {
 			}
 			continue
 		}
-		if !typ.IsRegular() || m.Match(path, false) {
+		if !typ.IsRegular() || mf.Match(path, false) {
 			continue
 		}
 		info, err := e.Info()
