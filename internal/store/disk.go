@@ -18,6 +18,7 @@ import (
 // it.
 type Disk struct {
 	root *os.Root
+	fast *beneath // nil where openat2 is missing
 	dirs sync.Map // directories known to exist, so commits skip MkdirAll
 }
 
@@ -65,14 +66,19 @@ func OpenDisk(dir string) (*Disk, error) {
 			}
 		}
 	}
-	return &Disk{root: root}, nil
+	return &Disk{root: root, fast: openBeneath(dir)}, nil
 }
 
 // Dir returns the directory the store lives in.
 func (d *Disk) Dir() string { return d.root.Name() }
 
 // Close implements Store.
-func (d *Disk) Close() error { return d.root.Close() }
+func (d *Disk) Close() error {
+	if d.fast != nil {
+		d.fast.close()
+	}
+	return d.root.Close()
+}
 
 // fileKey cleans a key that must name something below the root.
 func fileKey(key string) (string, error) {
@@ -118,13 +124,22 @@ func (d *Disk) Stat(key string) (Info, error) {
 	return info(k, fi), nil
 }
 
+// openRead opens a cleaned key for reading, by the fast path if there is
+// one.
+func (d *Disk) openRead(k string) (*os.File, error) {
+	if d.fast != nil {
+		return d.fast.open(k, os.O_RDONLY, 0)
+	}
+	return d.root.Open(k)
+}
+
 // Open implements Store.
 func (d *Disk) Open(key string) (Object, error) {
 	k, err := fileKey(key)
 	if err != nil {
 		return nil, err
 	}
-	f, err := d.root.Open(k)
+	f, err := d.openRead(k)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -162,6 +177,13 @@ func (d *Disk) Create(key string) (Upload, error) {
 	k, err := fileKey(key)
 	if err != nil {
 		return nil, err
+	}
+	if d.fast != nil {
+		f, tmp, err := d.fast.createTemp()
+		if err != nil {
+			return nil, err
+		}
+		return &diskUpload{d: d, key: k, tmp: tmp, f: f}, nil
 	}
 	var rnd [12]byte
 	_, _ = rand.Read(rnd[:])
@@ -215,7 +237,13 @@ func (u *diskUpload) Commit(opts CommitOptions) error {
 		return fail(err)
 	}
 	if !opts.ModTime.IsZero() {
-		if err := u.d.root.Chtimes(u.tmp, opts.ModTime, opts.ModTime); err != nil {
+		var err error
+		if u.d.fast != nil && path.Dir(u.tmp) == PartialDir {
+			err = u.d.fast.setTimes(u.tmp, opts.ModTime)
+		} else {
+			err = u.d.root.Chtimes(u.tmp, opts.ModTime, opts.ModTime)
+		}
+		if err != nil {
 			return fail(err)
 		}
 	}
@@ -223,12 +251,18 @@ func (u *diskUpload) Commit(opts CommitOptions) error {
 	if err := u.d.mkdirs(dir, false); err != nil {
 		return fail(err)
 	}
+	rename := func() error {
+		if u.d.fast != nil && path.Dir(u.tmp) == PartialDir {
+			return u.d.fast.rename(u.tmp, u.key)
+		}
+		return u.d.root.Rename(u.tmp, u.key)
+	}
 	// Renaming onto a directory fails with EISDIR: no need to look first.
-	err := u.d.root.Rename(u.tmp, u.key)
+	err := rename()
 	if errors.Is(err, fs.ErrNotExist) {
 		// A directory known to exist was deleted meanwhile.
 		if err = u.d.mkdirs(dir, true); err == nil {
-			err = u.d.root.Rename(u.tmp, u.key)
+			err = rename()
 		}
 	}
 	if err != nil {
@@ -256,7 +290,7 @@ func (d *Disk) ReadMeta(key string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := d.root.Open(k)
+	f, err := d.openRead(k)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -273,7 +307,7 @@ func (d *Disk) WriteMeta(key string, meta []byte) error {
 	if len(meta) > MaxMeta {
 		return fmt.Errorf("store: %d octets of metadata, at most %d", len(meta), MaxMeta)
 	}
-	f, err := d.root.Open(k)
+	f, err := d.openRead(k)
 	if err != nil {
 		return mapErr(err)
 	}
