@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -31,23 +33,54 @@ const (
 
 // SetFiles uploads many files. With a FlaxFile 2 server, files up to 1 MiB
 // go many to a message (each checked by hash and published on its own),
-// larger ones one at a time with SetFile; with a 1.2 server every file
-// goes with SetFile. fn, if not nil, is told each file's outcome, from one
-// goroutine at a time. The error returned is the first one that stopped
-// the work (a connection lost, ctx cancelled); a file's own failure goes
-// only to fn.
+// larger ones one at a time with SetFile, alongside; with a 1.2 server
+// every file goes with SetFile. fn, if not nil, is told each file's
+// outcome, from one goroutine at a time; a batch lost with its connection
+// is reported as the failure of each of its files. The error returned is
+// ctx's, when it ends the work.
 func (c *Client) SetFiles(ctx context.Context, files []FileSpec, fn func(FileSpec, *Result, error)) error {
-	var mu sync.Mutex
-	report := func(f FileSpec, r *Result, err error) {
-		if fn != nil {
-			mu.Lock()
-			fn(f, r, err)
-			mu.Unlock()
+	return c.SetFileSeq(ctx, slices.Values(files), fn)
+}
+
+// SetFileSeq is SetFiles over a sequence, consumed as the work proceeds,
+// so that memory stays flat however many files there are.
+func (c *Client) SetFileSeq(ctx context.Context, files iter.Seq[FileSpec], fn func(FileSpec, *Result, error)) error {
+	report := serialise(fn)
+	large := make(chan FileSpec, 64)
+	largeDone := make(chan struct{})
+	go func() {
+		defer close(largeDone)
+		for f := range large {
+			if ctx.Err() != nil {
+				report(f, nil, ctx.Err())
+				continue
+			}
+			r, err := c.SetFile(ctx, f.Key, f.Path)
+			report(f, r, err)
 		}
+	}()
+	var g errgroup.Group
+	g.SetLimit(batchStreams)
+	var batch []FileSpec
+	var octets int64
+	flush := func() {
+		if len(batch) > 0 {
+			b := batch
+			g.Go(func() error {
+				if err := c.putBatch(ctx, b, report); err != nil {
+					for _, f := range b {
+						report(f, nil, err)
+					}
+				}
+				return nil
+			})
+		}
+		batch, octets = nil, 0
 	}
-	var small, large []FileSpec
-	var sizes []int64
-	for _, f := range files {
+	for f := range files {
+		if ctx.Err() != nil {
+			break
+		}
 		fi, err := os.Stat(f.Path)
 		switch {
 		case err != nil:
@@ -55,35 +88,32 @@ func (c *Client) SetFiles(ctx context.Context, files []FileSpec, fn func(FileSpe
 		case !fi.Mode().IsRegular():
 			report(f, nil, fmt.Errorf("flaxfile: %s is not a regular file", f.Path))
 		case c.v2 && fi.Size() <= wire.MaxSmallFile:
-			small = append(small, f)
-			sizes = append(sizes, fi.Size())
+			if len(batch) > 0 && (len(batch) == batchFiles || octets+fi.Size() > batchOctets) {
+				flush()
+			}
+			batch = append(batch, f)
+			octets += fi.Size()
 		default:
-			large = append(large, f)
+			large <- f
 		}
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(batchStreams)
-	for len(small) > 0 {
-		n, octets := 0, int64(0)
-		for n < len(small) && n < batchFiles && (n == 0 || octets+sizes[n] <= batchOctets) {
-			octets += sizes[n]
-			n++
+	flush()
+	_ = g.Wait()
+	close(large)
+	<-largeDone
+	return ctx.Err()
+}
+
+// serialise makes fn safe to call from several goroutines.
+func serialise(fn func(FileSpec, *Result, error)) func(FileSpec, *Result, error) {
+	var mu sync.Mutex
+	return func(f FileSpec, r *Result, err error) {
+		if fn != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			fn(f, r, err)
 		}
-		batch := small[:n]
-		small, sizes = small[n:], sizes[n:]
-		g.Go(func() error { return c.putBatch(gctx, batch, report) })
 	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	for _, f := range large {
-		r, err := c.SetFile(ctx, f.Key, f.Path)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		report(f, r, err)
-	}
-	return nil
 }
 
 // putBatch sends one PUT_SMALL. Files that cannot be read are reported
@@ -159,53 +189,71 @@ func readSmall(path string) ([]byte, os.FileInfo, error) {
 // GetFiles downloads many files. With a FlaxFile 2 server, keys are asked
 // for many to a message and files up to 1 MiB come back in the reply,
 // each checked against its hash and written aside then renamed into place;
-// larger ones come with GetFile. With a 1.2 server each goes with GetFile.
-// fn and the error are as for SetFiles.
+// larger ones come with GetFile, alongside. With a 1.2 server each goes
+// with GetFile. fn and the error are as for SetFiles.
 func (c *Client) GetFiles(ctx context.Context, files []FileSpec, fn func(FileSpec, *Result, error)) error {
-	var mu sync.Mutex
-	report := func(f FileSpec, r *Result, err error) {
-		if fn != nil {
-			mu.Lock()
-			fn(f, r, err)
-			mu.Unlock()
+	return c.GetFileSeq(ctx, slices.Values(files), fn)
+}
+
+// GetFileSeq is GetFiles over a sequence, consumed as the work proceeds.
+func (c *Client) GetFileSeq(ctx context.Context, files iter.Seq[FileSpec], fn func(FileSpec, *Result, error)) error {
+	report := serialise(fn)
+	large := make(chan FileSpec, 64)
+	largeDone := make(chan struct{})
+	go func() {
+		defer close(largeDone)
+		for f := range large {
+			if ctx.Err() != nil {
+				report(f, nil, ctx.Err())
+				continue
+			}
+			r, err := c.GetFile(ctx, f.Key, f.Path)
+			report(f, r, err)
 		}
-	}
-	var large []FileSpec
-	if c.v2 {
-		var lmu sync.Mutex
-		g, gctx := errgroup.WithContext(ctx)
-		g.SetLimit(batchStreams)
-		for todo := files; len(todo) > 0; {
-			batch := todo[:min(batchFiles, len(todo))]
-			todo = todo[len(batch):]
+	}()
+	var g errgroup.Group
+	g.SetLimit(batchStreams)
+	var batch []FileSpec
+	flush := func() {
+		if len(batch) > 0 {
+			b := batch
 			g.Go(func() error {
-				for len(batch) > 0 {
-					later, big, err := c.getBatch(gctx, batch, report)
+				for len(b) > 0 {
+					later, big, err := c.getBatch(ctx, b, report)
 					if err != nil {
-						return err
+						for _, f := range b {
+							report(f, nil, err)
+						}
+						return nil
 					}
-					lmu.Lock()
-					large = append(large, big...)
-					lmu.Unlock()
-					batch = later
+					for _, f := range big {
+						large <- f
+					}
+					b = later
 				}
 				return nil
 			})
 		}
-		if err := g.Wait(); err != nil {
-			return err
-		}
-	} else {
-		large = files
+		batch = nil
 	}
-	for _, f := range large {
-		r, err := c.GetFile(ctx, f.Key, f.Path)
+	for f := range files {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			break
 		}
-		report(f, r, err)
+		if !c.v2 {
+			large <- f
+			continue
+		}
+		batch = append(batch, f)
+		if len(batch) == batchFiles {
+			flush()
+		}
 	}
-	return nil
+	flush()
+	_ = g.Wait()
+	close(large)
+	<-largeDone
+	return ctx.Err()
 }
 
 // getBatch sends one GET_SMALL and writes what comes back; it returns the

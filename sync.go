@@ -62,11 +62,13 @@ type SyncOptions struct {
 	Done func(SyncFile, error)
 }
 
-// Sync actions.
+// Sync actions. Plans say new, modified or delete; Done says send for a
+// file sent (new or modified) and delete for a deletion.
 const (
 	ActionNew      = "new"
 	ActionModified = "modified"
 	ActionDelete   = "delete"
+	ActionSend     = "send"
 )
 
 // SyncFile is one file a sync acts on.
@@ -79,7 +81,8 @@ type SyncFile struct {
 
 // SyncPlan is what a sync found and means to do.
 type SyncPlan struct {
-	// Files to send (new and modified) and to delete, in path order.
+	// Files to send (new and modified) and to delete: filled in for a
+	// dry run only (a real run streams them, whatever their number).
 	Files []SyncFile `json:"files"`
 	// Counts by kind; Local and Remote count the files on each side.
 	New, Modified, Unchanged, Delete int
@@ -180,6 +183,7 @@ func localSeq(dir string, o *SyncOptions, errp *error) iter.Seq[syncplan.Entry] 
 // planner collects a plan while two sides are merged.
 type planner struct {
 	plan   SyncPlan
+	files  *spool
 	checks []check // same size, other time: decided by hashes
 	force  bool
 	mtime  bool // the receiver keeps the sender's times
@@ -197,17 +201,17 @@ func (p *planner) add(src, dst *syncplan.Entry) error {
 	switch {
 	case dst == nil:
 		p.plan.New++
-		p.plan.Files = append(p.plan.Files, SyncFile{Rel: src.Rel, Action: ActionNew, Size: src.Size})
 		p.plan.Bytes += src.Size
+		return p.files.add(SyncFile{Rel: src.Rel, Action: ActionNew, Size: src.Size})
 	case src == nil:
 		p.plan.Delete++
-		p.plan.Files = append(p.plan.Files, SyncFile{Rel: dst.Rel, Action: ActionDelete, Size: dst.Size})
+		return p.files.add(SyncFile{Rel: dst.Rel, Action: ActionDelete, Size: dst.Size})
 	case p.force:
-		p.modified(*src)
+		return p.modified(*src)
 	default:
 		switch syncplan.Classify(*src, *dst, p.mtime) {
 		case syncplan.Modified:
-			p.modified(*src)
+			return p.modified(*src)
 		case syncplan.Unchanged:
 			p.plan.Unchanged++
 		default:
@@ -217,10 +221,10 @@ func (p *planner) add(src, dst *syncplan.Entry) error {
 	return nil
 }
 
-func (p *planner) modified(src syncplan.Entry) {
+func (p *planner) modified(src syncplan.Entry) error {
 	p.plan.Modified++
-	p.plan.Files = append(p.plan.Files, SyncFile{Rel: src.Rel, Action: ActionModified, Size: src.Size})
 	p.plan.Bytes += src.Size
+	return p.files.add(SyncFile{Rel: src.Rel, Action: ActionModified, Size: src.Size})
 }
 
 // hashKind is the hash a server compares by: FlaxFile 2's file hash, or
@@ -327,12 +331,11 @@ func (c *Client) resolveChecks(ctx context.Context, p *planner, remote, localDir
 	for i, ch := range p.checks {
 		if lh[i] != "" && lh[i] == rh[i] {
 			p.plan.Unchanged++
-		} else {
-			p.modified(ch.src)
+		} else if err := p.modified(ch.src); err != nil {
+			return err
 		}
 	}
 	p.checks = nil
-	slices.SortFunc(p.plan.Files, func(a, b SyncFile) int { return syncplan.Compare(a.Rel, b.Rel) })
 	return nil
 }
 
@@ -382,7 +385,12 @@ func (c *Client) Push(ctx context.Context, dir, remote string, o *SyncOptions) (
 		cache = tree.OpenCache(dir, o.CacheDir)
 		defer cache.Save()
 	}
-	p := &planner{force: o.Force, mtime: c.v2}
+	files, err := newSpool(o.DryRun)
+	if err != nil {
+		return nil, err
+	}
+	defer files.close()
+	p := &planner{files: files, force: o.Force, mtime: c.v2}
 	var dst iter.Seq[syncplan.Entry] = func(func(syncplan.Entry) bool) {}
 	if !o.Force || o.Delete {
 		dst = c.remoteSeq(ctx, remote, &rerr)
@@ -404,84 +412,63 @@ func (c *Client) Push(ctx context.Context, dir, remote string, o *SyncOptions) (
 		o.Planned(res.Plan)
 	}
 	if o.DryRun {
+		res.Plan.Files = sortedFiles(files.list)
 		res.Duration = time.Since(start)
 		return res, nil
 	}
-	var specs []FileSpec
-	byKey := map[string]SyncFile{}
-	for _, f := range p.plan.Files {
-		if f.Action != ActionDelete {
-			key := remote + "/" + f.Rel
-			specs = append(specs, FileSpec{Key: key, Path: filepath.Join(dir, filepath.FromSlash(f.Rel))})
-			byKey[key] = f
-		}
+	prefix := remote + "/"
+	seq := func(yield func(FileSpec) bool) {
+		_ = files.each("", func(f SyncFile) bool {
+			return f.Action == ActionDelete || yield(FileSpec{Key: prefix + f.Rel, Path: filepath.Join(dir, filepath.FromSlash(f.Rel))})
+		})
 	}
-	c.sendAll(ctx, specs, byKey, res, o, c.SetFiles)
-	if o.Delete {
-		for _, f := range p.plan.Files {
-			if f.Action != ActionDelete {
-				continue
-			}
-			err := c.Delete(ctx, remote+"/"+f.Rel)
+	var mu sync.Mutex
+	c.sendAll(ctx, seq, func(f FileSpec) string { return strings.TrimPrefix(f.Key, prefix) }, res, o, &mu, c.SetFileSeq)
+	if o.Delete && ctx.Err() == nil {
+		_ = files.each(ActionDelete, func(f SyncFile) bool {
+			err := c.Delete(ctx, prefix+f.Rel)
 			res.note(f, err, o)
 			if err == nil {
 				res.Deleted++
 			}
-		}
+			return ctx.Err() == nil
+		})
 	}
 	res.Duration = time.Since(start)
 	return res, ctx.Err()
 }
 
-// sendAll runs a transfer of specs, then once more for the files that
-// failed or were never reached (a retry resumes what the first attempt
-// moved).
-func (c *Client) sendAll(ctx context.Context, specs []FileSpec, byKey map[string]SyncFile, res *SyncResult, o *SyncOptions,
-	run func(context.Context, []FileSpec, func(FileSpec, *Result, error)) error) {
-	var mu sync.Mutex
-	done := map[string]bool{}
+// sortedFiles puts a dry run's files in path order (checked files were
+// added after the others).
+func sortedFiles(fs []SyncFile) []SyncFile {
+	slices.SortFunc(fs, func(a, b SyncFile) int { return syncplan.Compare(a.Rel, b.Rel) })
+	return fs
+}
+
+// sendAll runs a transfer of the files seq yields, then once more for
+// those that failed (a retry resumes what the first attempt moved). rel
+// names a file in the result. Only failures are kept in memory.
+func (c *Client) sendAll(ctx context.Context, seq iter.Seq[FileSpec], rel func(FileSpec) string, res *SyncResult, o *SyncOptions, mu *sync.Mutex,
+	run func(context.Context, iter.Seq[FileSpec], func(FileSpec, *Result, error)) error) {
 	var failed []FileSpec
-	attempt := func(list []FileSpec, final bool) error {
-		return run(ctx, list, func(f FileSpec, r *Result, err error) {
+	attempt := func(files iter.Seq[FileSpec], final bool) {
+		_ = run(ctx, files, func(f FileSpec, r *Result, err error) {
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && !final && ctx.Err() == nil {
 				failed = append(failed, f)
 				return
 			}
-			done[f.Key] = true
 			if err == nil {
 				res.Sent++
 				res.Bytes += r.Moved
 			}
-			res.note(byKey[f.Key], err, o)
+			res.note(SyncFile{Rel: rel(f), Action: ActionSend}, err, o)
 		})
 	}
-	err := attempt(specs, false)
-	if ctx.Err() != nil {
-		return
-	}
-	retry := failed
-	if err != nil { // a connection failed: every file not reported goes again
-		retry = nil
-		for _, f := range specs {
-			if !done[f.Key] {
-				retry = append(retry, f)
-			}
-		}
-	}
-	if len(retry) == 0 {
-		return
-	}
-	err = attempt(retry, true)
-	for _, f := range retry {
-		if !done[f.Key] {
-			e := err
-			if e == nil {
-				e = errors.New("flaxfile: not transferred")
-			}
-			res.note(byKey[f.Key], e, o)
-		}
+	attempt(seq, false)
+	if len(failed) > 0 && ctx.Err() == nil {
+		attempt(slices.Values(failed), true)
 	}
 }
 
@@ -517,7 +504,12 @@ func (c *Client) Pull(ctx context.Context, remote, dir string, o *SyncOptions) (
 		cache = tree.OpenCache(dir, o.CacheDir)
 		defer cache.Save()
 	}
-	p := &planner{force: o.Force, mtime: c.v2}
+	files, err := newSpool(o.DryRun)
+	if err != nil {
+		return nil, err
+	}
+	defer files.close()
+	p := &planner{files: files, force: o.Force, mtime: c.v2}
 	var local iter.Seq[syncplan.Entry] = func(func(syncplan.Entry) bool) {}
 	if !o.Force || o.Delete {
 		local = localSeq(dir, o, &lerr)
@@ -545,30 +537,30 @@ func (c *Client) Pull(ctx context.Context, remote, dir string, o *SyncOptions) (
 		o.Planned(res.Plan)
 	}
 	if o.DryRun {
+		res.Plan.Files = sortedFiles(files.list)
 		res.Duration = time.Since(start)
 		return res, nil
 	}
-	var specs []FileSpec
-	byKey := map[string]SyncFile{}
-	for _, f := range p.plan.Files {
-		if f.Action == ActionDelete {
-			continue
-		}
-		target, err := localTarget(dir, f.Rel)
-		if err != nil {
-			res.note(f, err, o)
-			continue
-		}
-		key := remote + "/" + f.Rel
-		specs = append(specs, FileSpec{Key: key, Path: target})
-		byKey[key] = f
-	}
-	c.sendAll(ctx, specs, byKey, res, o, c.GetFiles)
-	if o.Delete {
-		for _, f := range p.plan.Files {
-			if f.Action != ActionDelete {
-				continue
+	prefix := remote + "/"
+	var mu sync.Mutex
+	seq := func(yield func(FileSpec) bool) {
+		_ = files.each("", func(f SyncFile) bool {
+			if f.Action == ActionDelete {
+				return true
 			}
+			target, err := localTarget(dir, f.Rel)
+			if err != nil {
+				mu.Lock()
+				res.note(SyncFile{Rel: f.Rel, Action: ActionSend}, err, o)
+				mu.Unlock()
+				return true
+			}
+			return yield(FileSpec{Key: prefix + f.Rel, Path: target})
+		})
+	}
+	c.sendAll(ctx, seq, func(f FileSpec) string { return strings.TrimPrefix(f.Key, prefix) }, res, o, &mu, c.GetFileSeq)
+	if o.Delete && ctx.Err() == nil {
+		_ = files.each(ActionDelete, func(f SyncFile) bool {
 			target, err := localTarget(dir, f.Rel)
 			if err == nil {
 				err = os.Remove(target)
@@ -577,7 +569,8 @@ func (c *Client) Pull(ctx context.Context, remote, dir string, o *SyncOptions) (
 			if err == nil {
 				res.Deleted++
 			}
-		}
+			return true
+		})
 	}
 	res.Duration = time.Since(start)
 	return res, ctx.Err()

@@ -86,9 +86,18 @@ func TestPushPull(t *testing.T) {
 			writeTree(t, src, map[string]string{"a.txt": "ALPHA"})
 			later := time.Now().Add(time.Hour)
 			os.Chtimes(filepath.Join(src, "dir/b.txt"), later, later) // time only
+			dry := *opts
+			dry.DryRun = true
+			res, err = c.Push(ctx, src, "proj", &dry)
+			if err != nil || len(res.Plan.Files) != 1 || res.Plan.Files[0].Rel != "a.txt" || res.Plan.Files[0].Action != flaxfile.ActionModified {
+				t.Fatalf("dry run after edits: %+v, %v", res, err)
+			}
+			var sent []string
+			opts.Done = func(f flaxfile.SyncFile, err error) { sent = append(sent, f.Rel) }
 			res, err = c.Push(ctx, src, "proj", opts)
-			if err != nil || res.Sent != 1 || res.Plan.Modified != 1 || res.Plan.Files[0].Rel != "a.txt" {
-				t.Fatalf("push after edits: %+v, %v", res, err)
+			opts.Done = nil
+			if err != nil || res.Sent != 1 || res.Plan.Modified != 1 || len(sent) != 1 || sent[0] != "a.txt" {
+				t.Fatalf("push after edits: %+v, %v, sent %q", res, err, sent)
 			}
 			// Pull into an empty directory.
 			dst := filepath.Join(t.TempDir(), "copy")
