@@ -69,6 +69,23 @@ func TestAgainstPython12Server(t *testing.T) {
 			if err := c.Delete(ctx, "k/1"); err != nil {
 				t.Fatal(err)
 			}
+			// push and pull speak 1.2's commands to it.
+			tree := filepath.Join(t.TempDir(), "tree")
+			writeTree(t, tree, map[string]string{"a": "alpha", "d/b": "beta", "d/e/c": "gamma"})
+			res, err := c.Push(ctx, tree, "tree", &flaxfile.SyncOptions{NoCache: true})
+			if err != nil || res.Sent != 3 {
+				t.Fatalf("push: %+v, %v", res, err)
+			}
+			if res, err := c.Push(ctx, tree, "tree", &flaxfile.SyncOptions{NoCache: true}); err != nil || res.Sent != 0 {
+				t.Fatalf("second push: %+v, %v", res, err)
+			}
+			back := filepath.Join(t.TempDir(), "back")
+			if res, err := c.Pull(ctx, "tree", back, &flaxfile.SyncOptions{NoCache: true}); err != nil || res.Sent != 3 {
+				t.Fatalf("pull: %+v, %v", res, err)
+			}
+			if got := readTree(t, back); got["d/e/c"] != "gamma" || len(got) != 3 {
+				t.Fatalf("pulled %v", got)
+			}
 			if err := c.Delete(ctx, "k/1"); !errors.Is(err, flaxfile.ErrNotFound) {
 				t.Fatalf("delete missing: %v", err)
 			}

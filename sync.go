@@ -329,7 +329,10 @@ func (c *Client) resolveChecks(ctx context.Context, p *planner, remote, localDir
 		}
 	}
 	for i, ch := range p.checks {
-		if lh[i] != "" && lh[i] == rh[i] {
+		// A listing without hashes (never from a real 1.2 server, which
+		// always sends them when asked) leaves only the sizes, as in 1.2.
+		sizeOnly := !c.v2 && rh[i] == ""
+		if sizeOnly || lh[i] != "" && lh[i] == rh[i] {
 			p.plan.Unchanged++
 		} else if err := p.modified(ch.src); err != nil {
 			return err

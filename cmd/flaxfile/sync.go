@@ -107,10 +107,22 @@ func (b *syncBar) Transferred(key string, n int64) {
 	}
 }
 
-func (b *syncBar) fileDone() {
+// fileDone counts a file and shows it, in a field of fixed width so that
+// the bar never moves.
+func (b *syncBar) fileDone(rel string) {
 	if b.bar != nil {
-		b.bar.Describe(fmt.Sprintf("%s (%*d/%d)", b.word, len(fmt.Sprint(b.total)), b.done.Add(1), b.total))
+		b.bar.Describe(fmt.Sprintf("%s %*d/%d %s", b.word, len(fmt.Sprint(b.total)), b.done.Add(1), b.total, fit(rel, 24)))
 	}
+}
+
+// fit shows s in exactly n columns: its tail after "…" when longer,
+// padded when shorter.
+func fit(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return "…" + string(r[len(r)-n+1:])
+	}
+	return s + strings.Repeat(" ", n-len(r))
 }
 
 // syncReport is push's and pull's --json output.
@@ -161,7 +173,7 @@ func runSync(ctx context.Context, e *env, g *globals, s *syncFlags, push bool, d
 	}
 	o.Done = func(f flaxfile.SyncFile, err error) {
 		if f.Action != flaxfile.ActionDelete {
-			bar.fileDone()
+			bar.fileDone(f.Rel)
 		}
 	}
 	var res *flaxfile.SyncResult
