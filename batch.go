@@ -46,19 +46,7 @@ func (c *Client) SetFiles(ctx context.Context, files []FileSpec, fn func(FileSpe
 // so that memory stays flat however many files there are.
 func (c *Client) SetFileSeq(ctx context.Context, files iter.Seq[FileSpec], fn func(FileSpec, *Result, error)) error {
 	report := serialise(fn)
-	large := make(chan FileSpec, 64)
-	largeDone := make(chan struct{})
-	go func() {
-		defer close(largeDone)
-		for f := range large {
-			if ctx.Err() != nil {
-				report(f, nil, ctx.Err())
-				continue
-			}
-			r, err := c.SetFile(ctx, f.Key, f.Path)
-			report(f, r, err)
-		}
-	}()
+	large, largeDone := oneByOne(ctx, report, c.SetFile)
 	var g errgroup.Group
 	g.SetLimit(batchStreams)
 	var batch []FileSpec
@@ -102,6 +90,27 @@ func (c *Client) SetFileSeq(ctx context.Context, files iter.Seq[FileSpec], fn fu
 	close(large)
 	<-largeDone
 	return ctx.Err()
+}
+
+// oneByOne runs transfer for each file sent on the channel it returns,
+// one after another (each already uses several connections), reporting
+// each; the second channel closes once the first is closed and drained.
+func oneByOne(ctx context.Context, report func(FileSpec, *Result, error),
+	transfer func(context.Context, string, string) (*Result, error)) (chan<- FileSpec, <-chan struct{}) {
+	large := make(chan FileSpec, 64)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for f := range large {
+			if ctx.Err() != nil {
+				report(f, nil, ctx.Err())
+				continue
+			}
+			r, err := transfer(ctx, f.Key, f.Path)
+			report(f, r, err)
+		}
+	}()
+	return large, done
 }
 
 // serialise makes fn safe to call from several goroutines.
@@ -198,19 +207,7 @@ func (c *Client) GetFiles(ctx context.Context, files []FileSpec, fn func(FileSpe
 // GetFileSeq is GetFiles over a sequence, consumed as the work proceeds.
 func (c *Client) GetFileSeq(ctx context.Context, files iter.Seq[FileSpec], fn func(FileSpec, *Result, error)) error {
 	report := serialise(fn)
-	large := make(chan FileSpec, 64)
-	largeDone := make(chan struct{})
-	go func() {
-		defer close(largeDone)
-		for f := range large {
-			if ctx.Err() != nil {
-				report(f, nil, ctx.Err())
-				continue
-			}
-			r, err := c.GetFile(ctx, f.Key, f.Path)
-			report(f, r, err)
-		}
-	}()
+	large, largeDone := oneByOne(ctx, report, c.GetFile)
 	var g errgroup.Group
 	g.SetLimit(batchStreams)
 	var batch []FileSpec

@@ -193,7 +193,7 @@ func (d *download) fetch(ctx context.Context, p plan, todo []int64) error {
 		return err
 	}
 	lock := &sync.Mutex{}
-	sink := &rangeSink{f: d.f, size: d.rf.Size, chunk: p.chunk, lock: lock, taps: map[int64]*digest.BlockWriter{}}
+	sink := &rangeSink{f: d.f, size: d.rf.Size, chunk: p.chunk, lock: lock}
 	g, gctx := errgroup.WithContext(ctx)
 	clean := make([]bool, active)
 	for i, conn := range conns {
@@ -244,7 +244,7 @@ func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p plan, ids
 		_, n := span(off / p.chunk)
 		var sums []digest.Sum
 		if r.sunk(2) { // the sink checked the length, wrote it and hashed it
-			sums = sink.sums(off)
+			sums = sink.taps.Take(off)
 			if len(sums) != int((n+digest.BlockSize-1)/digest.BlockSize) {
 				return 0, fmt.Errorf("%w: range at %d was not hashed on its way in", ErrProtocol, off)
 			}
@@ -341,21 +341,7 @@ type rangeSink struct {
 	size, chunk int64
 	lock        sync.Locker
 
-	mu   sync.Mutex
-	taps map[int64]*digest.BlockWriter // by offset, until the reply is handled
-}
-
-// sums returns the block hashes of the range at off, which the sink put
-// into the file.
-func (s *rangeSink) sums(off int64) []digest.Sum {
-	s.mu.Lock()
-	w := s.taps[off]
-	delete(s.taps, off)
-	s.mu.Unlock()
-	if w == nil {
-		return nil
-	}
-	return w.Sums()
+	taps digest.Taps // by offset, until the reply is handled
 }
 
 func (s *rangeSink) Place(frames [][]byte, n int64) (zmtp.Target, error) {
@@ -366,9 +352,5 @@ func (s *rangeSink) Place(frames [][]byte, n int64) (zmtp.Target, error) {
 	if err != nil || off < 0 || off >= s.size || off%s.chunk != 0 || n != min(s.chunk, s.size-off) {
 		return zmtp.Target{}, nil
 	}
-	w := digest.NewBlockWriter()
-	s.mu.Lock()
-	s.taps[off] = w
-	s.mu.Unlock()
-	return zmtp.Target{File: s.f, Offset: off, Lock: s.lock, Tap: w}, nil
+	return zmtp.Target{File: s.f, Offset: off, Lock: s.lock, Tap: s.taps.New(off)}, nil
 }

@@ -372,39 +372,14 @@ func refuse(plan *SyncPlan, o *SyncOptions, srcName string) error {
 // Keys are remote + "/" + the path below dir with "/" separators.
 func (c *Client) Push(ctx context.Context, dir, remote string, o *SyncOptions) (*SyncResult, error) {
 	start := time.Now()
-	if o == nil {
-		o = &SyncOptions{}
-	}
-	remote, err := cleanRemote(remote)
-	if err != nil {
-		return nil, err
-	}
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return nil, fmt.Errorf("flaxfile: %s is not a directory", dir)
 	}
-	var lerr, rerr error
-	var cache *tree.Cache
-	if !o.NoCache {
-		cache = tree.OpenCache(dir, o.CacheDir)
-		defer cache.Save()
+	o, remote, files, p, err := c.plan(ctx, dir, remote, o, true)
+	if files != nil {
+		defer files.close()
 	}
-	files, err := newSpool(o.DryRun)
 	if err != nil {
-		return nil, err
-	}
-	defer files.close()
-	p := &planner{files: files, force: o.Force, mtime: c.v2}
-	var dst iter.Seq[syncplan.Entry] = func(func(syncplan.Entry) bool) {}
-	if !o.Force || o.Delete {
-		dst = c.remoteSeq(ctx, remote, &rerr)
-	}
-	if err := syncplan.Merge(syncplan.Prefetch(localSeq(dir, o, &lerr), 8192), syncplan.Prefetch(dst, 8192), p.add); err != nil {
-		return nil, err
-	}
-	if err := errors.Join(lerr, rerr); err != nil {
-		return nil, err
-	}
-	if err := c.resolveChecks(ctx, p, remote, dir, true, cache); err != nil {
 		return nil, err
 	}
 	res := &SyncResult{Plan: p.plan}
@@ -439,6 +414,55 @@ func (c *Client) Push(ctx context.Context, dir, remote string, o *SyncOptions) (
 	}
 	res.Duration = time.Since(start)
 	return res, ctx.Err()
+}
+
+// plan is what Push and Pull share: it merges the local tree at dir and
+// the server's directory remote, the local side being the source when
+// push is set, decides the undecided by hashes, and returns the options
+// in force, the clean remote name, the spooled files and the planner
+// (whose plan's Local and Remote count each side).
+func (c *Client) plan(ctx context.Context, dir, remote string, o *SyncOptions, push bool) (*SyncOptions, string, *spool, *planner, error) {
+	if o == nil {
+		o = &SyncOptions{}
+	}
+	remote, err := cleanRemote(remote)
+	if err != nil {
+		return o, "", nil, nil, err
+	}
+	var cache *tree.Cache
+	if !o.NoCache {
+		cache = tree.OpenCache(dir, o.CacheDir)
+		defer cache.Save()
+	}
+	files, err := newSpool(o.DryRun)
+	if err != nil {
+		return o, remote, nil, nil, err
+	}
+	p := &planner{files: files, force: o.Force, mtime: c.v2}
+	var lerr, rerr error
+	empty := func(func(syncplan.Entry) bool) {}
+	var local, rem iter.Seq[syncplan.Entry] = localSeq(dir, o, &lerr), c.remoteSeq(ctx, remote, &rerr)
+	// With --force the receiving side is listed only for --delete.
+	src, dst := local, rem
+	if !push {
+		src, dst = rem, local
+	}
+	if o.Force && !o.Delete {
+		dst = empty
+	}
+	if err := syncplan.Merge(syncplan.Prefetch(src, 8192), syncplan.Prefetch(dst, 8192), p.add); err != nil {
+		return o, remote, files, nil, err
+	}
+	if err := errors.Join(lerr, rerr); err != nil {
+		return o, remote, files, nil, err
+	}
+	if err := c.resolveChecks(ctx, p, remote, dir, push, cache); err != nil {
+		return o, remote, files, nil, err
+	}
+	if !push { // the planner counted the source (remote) as Local
+		p.plan.Local, p.plan.Remote = p.plan.Remote, p.plan.Local
+	}
+	return o, remote, files, p, nil
 }
 
 // sortedFiles puts a dry run's files in path order (checked files were
@@ -494,41 +518,13 @@ func (r *SyncResult) note(f SyncFile, err error, o *SyncOptions) {
 // touched.
 func (c *Client) Pull(ctx context.Context, remote, dir string, o *SyncOptions) (*SyncResult, error) {
 	start := time.Now()
-	if o == nil {
-		o = &SyncOptions{}
+	o, remote, files, p, err := c.plan(ctx, dir, remote, o, false)
+	if files != nil {
+		defer files.close()
 	}
-	remote, err := cleanRemote(remote)
 	if err != nil {
 		return nil, err
 	}
-	var lerr, rerr error
-	var cache *tree.Cache
-	if !o.NoCache {
-		cache = tree.OpenCache(dir, o.CacheDir)
-		defer cache.Save()
-	}
-	files, err := newSpool(o.DryRun)
-	if err != nil {
-		return nil, err
-	}
-	defer files.close()
-	p := &planner{files: files, force: o.Force, mtime: c.v2}
-	var local iter.Seq[syncplan.Entry] = func(func(syncplan.Entry) bool) {}
-	if !o.Force || o.Delete {
-		local = localSeq(dir, o, &lerr)
-	}
-	// The remote side is the source: its files count as "Local" in the
-	// planner, and are swapped back below.
-	if err := syncplan.Merge(syncplan.Prefetch(c.remoteSeq(ctx, remote, &rerr), 8192), syncplan.Prefetch(local, 8192), p.add); err != nil {
-		return nil, err
-	}
-	if err := errors.Join(lerr, rerr); err != nil {
-		return nil, err
-	}
-	if err := c.resolveChecks(ctx, p, remote, dir, false, cache); err != nil {
-		return nil, err
-	}
-	p.plan.Local, p.plan.Remote = p.plan.Remote, p.plan.Local
 	res := &SyncResult{Plan: p.plan}
 	if o.Delete && p.plan.Delete > 0 && p.plan.Remote == 0 && !o.AllowDeleteAll {
 		return res, fmt.Errorf("%w: %s is empty or missing on the server; deleting all %d local files needs --allow-delete-all", ErrRefused, remote, p.plan.Delete)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/zeebo/xxh3"
 )
@@ -133,4 +134,36 @@ func Small(data []byte) Sum {
 		blocks = append(blocks, Block(data[lo:min(lo+BlockSize, n)]))
 	}
 	return File(n, blocks)
+}
+
+// Taps holds the BlockWriters of bodies being received, by offset, from
+// when a sink places a body until its message is handled.
+type Taps struct {
+	mu sync.Mutex
+	m  map[int64]*BlockWriter
+}
+
+// New returns the BlockWriter for the body at off.
+func (t *Taps) New(off int64) *BlockWriter {
+	w := NewBlockWriter()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[int64]*BlockWriter{}
+	}
+	t.m[off] = w
+	return w
+}
+
+// Take returns the block hashes of the body at off and forgets it; nil if
+// none was tapped there.
+func (t *Taps) Take(off int64) []Sum {
+	t.mu.Lock()
+	w := t.m[off]
+	delete(t.m, off)
+	t.mu.Unlock()
+	if w == nil {
+		return nil
+	}
+	return w.Sums()
 }

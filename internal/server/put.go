@@ -43,32 +43,7 @@ type putSession struct {
 	refs     int
 	last     time.Time
 	done     bool
-	taps     map[int64]*digest.BlockWriter // chunks being sunk, by offset
-}
-
-// tap returns a hasher for the chunk at off, which a sink is about to
-// put into the file.
-func (s *putSession) tap(off int64) *digest.BlockWriter {
-	w := digest.NewBlockWriter()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.taps == nil {
-		s.taps = map[int64]*digest.BlockWriter{}
-	}
-	s.taps[off] = w
-	return w
-}
-
-// tapped returns the block hashes of the chunk a sink put at off.
-func (s *putSession) tapped(off int64) []digest.Sum {
-	s.mu.Lock()
-	w := s.taps[off]
-	delete(s.taps, off)
-	s.mu.Unlock()
-	if w == nil {
-		return nil
-	}
-	return w.Sums()
+	taps     digest.Taps // chunks being sunk, by offset
 }
 
 // putTable holds the uploads open in memory; their files and journals

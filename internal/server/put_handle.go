@@ -57,16 +57,26 @@ func (s *Server) put(r *request) {
 	r.ok([]byte(id), sess.haveFrame())
 }
 
-// putChunk writes one chunk: [id, offset, data, hashes]. Its data may
-// already be in the file, put there by the connection's sink.
-func (s *Server) putChunk(r *request, sunk bool) {
-	if len(r.args) < 4 {
+// session checks that the request has n arguments, the first naming an
+// open upload, and takes a reference to it; it answers the error itself
+// and returns nil when not.
+func (s *Server) session(r *request, n int) *putSession {
+	if len(r.args) < n {
 		r.fail(wire.ErrMissingArguments)
-		return
+		return nil
 	}
 	sess := s.puts.get(string(r.args[0]))
 	if sess == nil {
 		r.fail(wire.ErrSessionNotFound)
+	}
+	return sess
+}
+
+// putChunk writes one chunk: [id, offset, data, hashes]. Its data may
+// already be in the file, put there by the connection's sink.
+func (s *Server) putChunk(r *request, sunk bool) {
+	sess := s.session(r, 4)
+	if sess == nil {
 		return
 	}
 	defer sess.release()
@@ -88,7 +98,7 @@ func (s *Server) putChunk(r *request, sunk bool) {
 	var got []digest.Sum
 	if sunk {
 		// Hashed by the sink on its way into the file.
-		got = sess.tapped(off)
+		got = sess.taps.Take(off)
 	} else {
 		sess.forget(off, n)
 		data := r.args[2]
@@ -114,21 +124,16 @@ func (s *Server) putChunk(r *request, sunk bool) {
 
 // putEnd publishes an upload: [id, file hash].
 func (s *Server) putEnd(r *request) {
-	if len(r.args) < 2 {
-		r.fail(wire.ErrMissingArguments)
+	sess := s.session(r, 2)
+	if sess == nil {
 		return
 	}
+	defer sess.release()
 	want, err := digest.Parse(string(r.args[1]))
 	if err != nil {
 		r.fail(err.Error())
 		return
 	}
-	sess := s.puts.get(string(r.args[0]))
-	if sess == nil {
-		r.fail(wire.ErrSessionNotFound)
-		return
-	}
-	defer sess.release()
 	res, err := s.puts.finish(sess, want, s.cfg.NoSync)
 	if err != nil {
 		r.log.Warn("upload not published", "key", sess.hdr.Key, "err", err)
@@ -160,5 +165,5 @@ func (p putSink) Place(frames [][]byte, n int64) (zmtp.Target, error) {
 		return zmtp.Target{}, nil
 	}
 	sess.forget(off, n)
-	return zmtp.Target{File: sess.part.File(), Offset: off, Lock: &sess.wmu, Tap: sess.tap(off)}, nil
+	return zmtp.Target{File: sess.part.File(), Offset: off, Lock: &sess.wmu, Tap: sess.taps.New(off)}, nil
 }
