@@ -351,18 +351,36 @@ func cleanRemote(remote string) (string, error) {
 	return r, nil
 }
 
-// refuse applies the deletion safety rules to a finished plan.
-func refuse(plan *SyncPlan, o *SyncOptions, srcName string) error {
+// refuse applies the deletion safety rules to a finished plan; srcFiles
+// is how many files the sending side has, srcName what it is.
+func refuse(plan *SyncPlan, o *SyncOptions, srcFiles int, srcName string) error {
 	if !o.Delete || plan.Delete == 0 {
 		return nil
 	}
-	if plan.Local == 0 && !o.AllowDeleteAll {
+	if srcFiles == 0 && !o.AllowDeleteAll {
 		return fmt.Errorf("%w: %s is empty or missing; deleting all %d files on the other side needs --allow-delete-all", ErrRefused, srcName, plan.Delete)
 	}
 	if o.LimitDelete && plan.Delete > o.MaxDelete {
 		return fmt.Errorf("%w: %d files would be deleted, more than --max-delete %d", ErrRefused, plan.Delete, o.MaxDelete)
 	}
 	return nil
+}
+
+// planned checks and announces a plan; it reports true when the sync
+// ends there (refused, or a dry run), res then complete.
+func planned(res *SyncResult, o *SyncOptions, files *spool, start time.Time, srcFiles int, srcName string) (bool, error) {
+	if err := refuse(&res.Plan, o, srcFiles, srcName); err != nil {
+		return true, err
+	}
+	if o.Planned != nil {
+		o.Planned(res.Plan)
+	}
+	if o.DryRun {
+		res.Plan.Files = sortedFiles(files.list)
+		res.Duration = time.Since(start)
+		return true, nil
+	}
+	return false, nil
 }
 
 // Push makes the directory remote on the server match the local
@@ -383,16 +401,8 @@ func (c *Client) Push(ctx context.Context, dir, remote string, o *SyncOptions) (
 		return nil, err
 	}
 	res := &SyncResult{Plan: p.plan}
-	if err := refuse(&res.Plan, o, dir); err != nil {
+	if done, err := planned(res, o, files, start, p.plan.Local, dir); done {
 		return res, err
-	}
-	if o.Planned != nil {
-		o.Planned(res.Plan)
-	}
-	if o.DryRun {
-		res.Plan.Files = sortedFiles(files.list)
-		res.Duration = time.Since(start)
-		return res, nil
 	}
 	prefix := remote + "/"
 	seq := func(yield func(FileSpec) bool) {
@@ -526,19 +536,8 @@ func (c *Client) Pull(ctx context.Context, remote, dir string, o *SyncOptions) (
 		return nil, err
 	}
 	res := &SyncResult{Plan: p.plan}
-	if o.Delete && p.plan.Delete > 0 && p.plan.Remote == 0 && !o.AllowDeleteAll {
-		return res, fmt.Errorf("%w: %s is empty or missing on the server; deleting all %d local files needs --allow-delete-all", ErrRefused, remote, p.plan.Delete)
-	}
-	if o.Delete && o.LimitDelete && p.plan.Delete > o.MaxDelete {
-		return res, fmt.Errorf("%w: %d files would be deleted, more than --max-delete %d", ErrRefused, p.plan.Delete, o.MaxDelete)
-	}
-	if o.Planned != nil {
-		o.Planned(res.Plan)
-	}
-	if o.DryRun {
-		res.Plan.Files = sortedFiles(files.list)
-		res.Duration = time.Since(start)
-		return res, nil
+	if done, err := planned(res, o, files, start, p.plan.Remote, remote+" on the server"); done {
+		return res, err
 	}
 	prefix := remote + "/"
 	var mu sync.Mutex
