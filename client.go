@@ -38,6 +38,11 @@ type Options struct {
 	// ServerKey, when not zero, is the server's public key; it takes
 	// precedence over Password.
 	ServerKey Key
+	// ClientKey, when not zero, is this client's secret key (key-file
+	// mode, see GenerateKey): the server knows the client by its public
+	// key and gives it the rights its authorized-keys file names. Zero
+	// means a fresh key pair per connection, as 1.2.
+	ClientKey Key
 	// Connections per file; zero follows 1.2's table by file size.
 	Connections int
 	// Window is the chunks in flight per connection; zero follows 1.2's
@@ -130,10 +135,19 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 			return nil, err
 		}
 	}
-	if serverKey != (Key{}) {
+	switch {
+	case serverKey != (Key{}) && o.ClientKey != (Key{}):
+		pub, err := curve.PublicKey(curve.Key(o.ClientKey))
+		if err != nil {
+			return nil, err
+		}
+		c.mech = func() zmtp.Mechanism {
+			return &curve.Client{ServerKey: curve.Key(serverKey), PublicKey: pub, SecretKey: curve.Key(o.ClientKey)}
+		}
+	case serverKey != (Key{}):
 		// A fresh client key pair per connection, as 1.2.
 		c.mech = func() zmtp.Mechanism { return &curve.Client{ServerKey: curve.Key(serverKey)} }
-	} else {
+	default:
 		c.mech = func() zmtp.Mechanism { return zmtp.Null{} }
 	}
 	switch o.Protocol {
@@ -255,6 +269,8 @@ func (c *Client) dialError(ctx context.Context, mech zmtp.Mechanism, err error) 
 		return fmt.Errorf("%w: the server at %s requires encryption; give its password", ErrEncryptionMismatch, c.addr)
 	case ctx.Err() != nil:
 		return fmt.Errorf("%w: connecting to %s: %v", ErrTimeout, c.addr, err)
+	case errors.As(err, &he) && mech.Name() == "CURVE" && c.opts.ClientKey != (Key{}) && errors.As(err, new(*zmtp.PeerError)):
+		return fmt.Errorf("%w: the server at %s refused this client key: %v", ErrNotAuthorized, c.addr, err)
 	case errors.As(err, &he) && mech.Name() == "CURVE":
 		return fmt.Errorf("%w: %v", ErrWrongPassword, err)
 	case errors.As(err, &he) && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):

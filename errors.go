@@ -19,6 +19,9 @@ var (
 	// ErrWrongPassword: the encrypted handshake failed, because the
 	// password (or server key) is not the server's.
 	ErrWrongPassword = errors.New("flaxfile: wrong password or server key")
+	// ErrNotAuthorized: the server does not know this client's key, or
+	// the operation is beyond the rights its authorized-keys file gives.
+	ErrNotAuthorized = errors.New("flaxfile: not authorized")
 	// ErrEncryptionMismatch: one side uses encryption and the other does
 	// not.
 	ErrEncryptionMismatch = errors.New("flaxfile: encryption mismatch")
@@ -55,6 +58,8 @@ func (e *ServerError) Is(target error) bool {
 		return e.Message == wire.ErrInvalidFilePath
 	case ErrNotAFile:
 		return e.Message == "Not a file" || strings.Contains(e.Message, "Is a directory")
+	case ErrNotAuthorized:
+		return strings.HasPrefix(e.Message, "Permission denied")
 	}
 	return false
 }

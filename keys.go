@@ -31,6 +31,18 @@ func ParseKey(s string) (Key, error) {
 	return Key(k), err
 }
 
+// GenerateKey returns a new random key pair for key-file mode.
+func GenerateKey() (public, secret Key, err error) {
+	pub, sec, err := curve.GenerateKeyPair()
+	return Key(pub), Key(sec), err
+}
+
+// PublicKeyOf returns the public key of a secret key.
+func PublicKeyOf(secret Key) (Key, error) {
+	pub, err := curve.PublicKey(curve.Key(secret))
+	return Key(pub), err
+}
+
 // ServerKeysFromPassword derives a server's CURVE key pair from a password
 // as FlaxFile 1.2 does: the secret key is PBKDF2-HMAC-SHA256(password,
 // PasswordSalt, PasswordIterations, 32 octets), used as an X25519 scalar as

@@ -6,6 +6,10 @@ import "fmt"
 // locales, in FlaxFile 1.2's wording.
 var messages = map[string][2]string{
 	"error":           {"error", "错误"},
+	"keygenDone":      {"✓ Wrote the secret key to %s and the public key to %s:", "✓ 已写入私钥 %s 和公钥 %s:"},
+	"keyMode":         {"🔒 Key-file mode: server public key %s", "🔒 密钥文件模式: 服务器公钥 %s"},
+	"keyModeClients":  {"   %d authorized client keys (%s)", "   %d 个授权客户端公钥 (%s)"},
+	"keyModeAny":      {"   ⚠️  No --authorized-keys: any client that knows the server key may connect", "   ⚠️  未指定 --authorized-keys: 任何知道服务器公钥的客户端都可连接"},
 	"syncPlan":        {"Plan: %d new, %d modified, %d unchanged, %d to delete; %s to send", "计划: %d 个新增, %d 个修改, %d 个跳过, %d 个待删除; 需传输 %s"},
 	"syncSkip":        {"⚠️  skipped %s: %s", "⚠️  跳过 %s: %s"},
 	"syncPushDone":    {"✓ Push complete", "✓ 同步上传完成"},

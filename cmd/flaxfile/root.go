@@ -22,6 +22,8 @@ type globals struct {
 	passSet    bool
 	cpuProfile string
 	protocol   string
+	keyFile    string
+	serverKey  string
 	tune       tuning
 }
 
@@ -80,6 +82,8 @@ func newRootCmd(e *env) *cobra.Command {
 	pf.StringVar(&g.configPath, "config", "", "config file (default: search ./flaxfile.toml, ~/flaxfile.toml, the XDG config dir)")
 	pf.BoolVar(&g.json, "json", false, "print results as JSON, one object per line")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print nothing but errors")
+	pf.StringVar(&g.keyFile, "key", "", "key-file mode: this side's secret key file (see 'flaxfile keygen')")
+	pf.StringVar(&g.serverKey, "server-key", "", "key-file mode: the server's public key (Z85)")
 	pf.StringVar(&g.protocol, "protocol", "", "protocol: 2 or 1.2 (default: FlaxFile 2 when the server speaks it, else 1.2)")
 	pf.StringVar(&g.cpuProfile, "cpu-profile", "", "write a CPU profile to this file (for development)")
 	_ = pf.MarkHidden("cpu-profile")
@@ -93,6 +97,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newPullCmd(e, g),
 		newConfigCmd(e, g),
 		newVersionCmd(e),
+		newKeygenCmd(e),
 	)
 	return root
 }
@@ -164,9 +169,15 @@ func (g *globals) connect(ctx context.Context, e *env, progress flaxfile.Progres
 	if err != nil {
 		return nil, err
 	}
-	pw, err := g.clientPassword(e)
+	var pw string
+	ck, sk, keyMode, err := g.clientKeys(cfg.Keys(g.server))
 	if err != nil {
 		return nil, err
+	}
+	if !keyMode {
+		if pw, err = g.clientPassword(e); err != nil {
+			return nil, err
+		}
 	}
 	if p := g.protocol; p != "" && p != "2" && p != "1.2" {
 		return nil, usageError{fmt.Errorf("--protocol %q: want 2 or 1.2", p)}
@@ -176,6 +187,8 @@ func (g *globals) connect(ctx context.Context, e *env, progress flaxfile.Progres
 	}
 	return flaxfile.Dial(ctx, addr, &flaxfile.Options{
 		Password:    pw,
+		ServerKey:   sk,
+		ClientKey:   ck,
 		Progress:    progress,
 		Protocol:    g.protocol,
 		Connections: g.tune.connections,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/access"
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
@@ -24,6 +26,7 @@ type serveOptions struct {
 	sessionTimeout, partialExpiry time.Duration
 	memoryMiB                     int64
 	noSync                        bool
+	authorizedKeys                string
 }
 
 func newServeCmd(e *env, g *globals) *cobra.Command {
@@ -43,6 +46,7 @@ func newServeCmd(e *env, g *globals) *cobra.Command {
 	f.StringVar(&o.storageDir, "storage-dir", "", "where files are kept (config [server] storage_dir, default ./zmq_streaming_storage)")
 	f.DurationVar(&o.sessionTimeout, "session-timeout", 0, "how long an unfinished upload may sit idle (config [server] session_timeout, default 300s)")
 	f.DurationVar(&o.partialExpiry, "partial-expiry", 0, "how long an interrupted upload is kept for a resume (config [server] partial_expiry_hours, default 24h)")
+	f.StringVar(&o.authorizedKeys, "authorized-keys", "", "key-file mode (with --key): a file of '<client public key> <ro|rw> [prefix]' lines, reread when it changes")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.Int64Var(&o.memoryMiB, "memory-limit", server.DefaultMemoryLimit>>20, "MiB of received chunk data held at once")
 	f.BoolVar(&o.noSync, "no-fsync", false, "publish uploads without fsync (faster; a crash may lose them)")
@@ -83,8 +87,16 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 		return usageError{fmt.Errorf("--log-format must be text or json, not %q", o.logFormat)}
 	}
 	log := slog.New(h)
-	password, err := serverPassword(e, g)
-	if err != nil {
+	if o.authorizedKeys != "" && g.keyFile == "" {
+		return usageError{errors.New("--authorized-keys needs --key (the server's own key file)")}
+	}
+	var password string
+	var keyMode *keyModeServer
+	if g.keyFile != "" {
+		if keyMode, err = loadKeyMode(g.keyFile, o.authorizedKeys); err != nil {
+			return err
+		}
+	} else if password, err = serverPassword(e, g); err != nil {
 		return err
 	}
 	st, err := store.OpenDisk(dir)
@@ -94,6 +106,9 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	defer st.Close()
 	scfg := server.Config{Store: st, Logger: log, SessionTimeout: timeout, PartialExpiry: expiry, MemoryLimit: o.memoryMiB << 20, NoSync: o.noSync}
 	var fingerprint string
+	if keyMode != nil {
+		scfg.Mechanism, scfg.Access = keyMode.mech, keyMode.list
+	}
 	if password != "" {
 		pub, sec, err := flaxfile.ServerKeysFromPassword(password)
 		if err != nil {
@@ -117,7 +132,7 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	banner(e.stderr, e, st.Dir(), ln.Addr().String(), host, fingerprint)
+	banner(e.stderr, e, st.Dir(), ln.Addr().String(), host, fingerprint, keyMode)
 	if err := srv.Serve(ctx, ln); err != nil {
 		return err
 	}
@@ -126,22 +141,59 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	return nil
 }
 
-func banner(w io.Writer, e *env, dir, addr, host, fingerprint string) {
+func banner(w io.Writer, e *env, dir, addr, host, fingerprint string, km *keyModeServer) {
 	fmt.Fprintln(w, e.msg("banner"))
 	fmt.Fprintln(w, e.msg("storageDir", dir))
 	fmt.Fprintln(w, e.msg("serviceAddr", addr))
 	if host == "0.0.0.0" || host == "" || host == "::" {
 		fmt.Fprintln(w, e.msg("anyAddr"))
 	}
-	if fingerprint != "" {
+	switch {
+	case km != nil:
+		fmt.Fprintln(w, e.msg("keyMode", km.public))
+		if km.list != nil {
+			fmt.Fprintln(w, e.msg("keyModeClients", km.list.Len(), km.listPath))
+		} else {
+			fmt.Fprintln(w, e.msg("keyModeAny"))
+		}
+	case fingerprint != "":
 		fmt.Fprintln(w, e.msg("encOn"))
 		fmt.Fprintln(w, e.msg("fingerprint", fingerprint))
 		fmt.Fprintln(w, e.msg("fixedSalt"))
-	} else {
+	default:
 		fmt.Fprintln(w, e.msg("encOff"))
 		fmt.Fprintln(w, e.msg("encOffHint"))
 	}
 	fmt.Fprintln(w, e.msg("started", addr))
+}
+
+// keyModeServer is a server in key-file mode: its own key pair, and the
+// authorized client keys if a file names them.
+type keyModeServer struct {
+	mech     *curve.Server
+	list     *access.List
+	listPath string
+	public   string
+}
+
+func loadKeyMode(keyFile, authorized string) (*keyModeServer, error) {
+	sec, err := readSecretKey(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	km := &keyModeServer{listPath: authorized}
+	var authorize func(curve.Key) error
+	if authorized != "" {
+		if km.list, err = access.Load(authorized); err != nil {
+			return nil, err
+		}
+		authorize = func(k curve.Key) error { _, err := km.list.Lookup(k); return err }
+	}
+	if km.mech, err = curve.NewServer(curve.Key(sec), authorize); err != nil {
+		return nil, err
+	}
+	km.public = km.mech.PublicKeyOf().String()
+	return km, nil
 }
 
 // serverPassword applies 1.2's server rules: --password; FLAXFILE_PASSWORD

@@ -48,6 +48,8 @@ type Server struct {
 type Remote struct {
 	Host         string `toml:"host"`
 	Port         int    `toml:"port"`
+	KeyFile      string `toml:"key_file,omitempty"`
+	ServerKey    string `toml:"server_key,omitempty"`
 	DownloadPort int    `toml:"download_port,omitempty"`
 	ControlPort  int    `toml:"control_port,omitempty"`
 }
@@ -174,6 +176,16 @@ func (c *Config) Resolve(server string) (string, error) {
 	return "", fmt.Errorf("%w %q", ErrUnknownServer, server)
 }
 
+// Keys returns the key-file settings of a server named in the config
+// (the default one for ""), or empty strings.
+func (c *Config) Keys(server string) (keyFile, serverKey string) {
+	if server == "" {
+		server = c.Client.DefaultServer
+	}
+	s := c.Servers[server]
+	return s.KeyFile, s.ServerKey
+}
+
 // Names returns the server names, sorted.
 func (c *Config) Names() []string {
 	names := make([]string, 0, len(c.Servers))
@@ -221,4 +233,6 @@ port = 25555
 # [servers.prod]
 # host = "192.168.1.100"
 # port = 25555
+# key_file = "~/.config/flaxfile/client.key"   # key-file mode (flaxfile keygen)
+# server_key = "<the server's public key, Z85>"
 `

@@ -48,6 +48,11 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 		return
 	}
 	r := &request{ctx: ctx, c: c, log: log, args: frames[2:], m: m}
+	if msg := s.authorize(r, string(frames[1])); msg != "" {
+		log.Warn("request refused", "command", string(frames[1]), "reason", msg)
+		r.fail(msg)
+		return
+	}
 	switch string(frames[1]) {
 	case wire.CmdPing:
 		r.reply([]byte(wire.ReplyPong))

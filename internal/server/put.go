@@ -132,6 +132,16 @@ func (s *putSession) load() bool {
 	return true
 }
 
+// keyOf returns the key of open session id.
+func (t *putTable) keyOf(id string) (string, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s := t.byID[id]; s != nil {
+		return s.hdr.Key, true
+	}
+	return "", false
+}
+
 // get takes a reference to an open session.
 func (t *putTable) get(id string) *putSession {
 	t.mu.Lock()

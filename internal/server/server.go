@@ -30,6 +30,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/flaxfile/flaxfile/internal/access"
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
@@ -52,6 +53,10 @@ type Config struct {
 	// Mechanism secures connections: nil for NULL (plaintext), a
 	// curve.Server for CURVE.
 	Mechanism zmtp.Mechanism
+	// Access, when not nil, gives each client key its rights (key-file
+	// mode); Mechanism must then be a curve.Server whose Authorize
+	// consults the same list, so that unknown keys cannot connect.
+	Access *access.List
 	// Logger gets one line per event; nil discards.
 	Logger *slog.Logger
 	// SessionTimeout is how long an upload session may sit idle before it
