@@ -71,3 +71,23 @@ func TestParseAndReload(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse: any authorized-keys text parses or fails cleanly; every
+// right it yields has a clean prefix.
+func FuzzParse(f *testing.F) {
+	k, _, _ := curve.GenerateKeyPair()
+	f.Add(k.String() + " rw team/x # c\n# comment\n\n")
+	f.Add("garbage")
+	f.Add(k.String() + " ro ../../etc")
+	f.Fuzz(func(t *testing.T, text string) {
+		keys, err := Parse(text)
+		if err != nil {
+			return
+		}
+		for _, r := range keys {
+			if strings.HasPrefix(r.Prefix, "/") || r.Prefix == ".." || strings.HasPrefix(r.Prefix, "../") || strings.Contains(r.Prefix, "/../") || strings.HasSuffix(r.Prefix, "/..") {
+				t.Fatalf("prefix %q escapes", r.Prefix)
+			}
+		}
+	})
+}

@@ -38,6 +38,9 @@ func Parse(data []byte, n int64) (header []byte, blocks map[int64]digest.Sum, ok
 		return nil, nil, false
 	}
 	blocks = map[int64]digest.Sum{}
+	if n <= 0 {
+		return header, blocks, true
+	}
 	for ; len(rest) >= RecordSize; rest = rest[RecordSize:] {
 		r := rest[:RecordSize]
 		if binary.BigEndian.Uint64(r[24:]) != xxh3.Hash(r[:24]) {

@@ -60,7 +60,7 @@ func (d *dealer) req(frames ...string) []string {
 	return out
 }
 
-func startWith(t *testing.T, cfg server.Config) (string, *store.Disk) {
+func startWith(t testing.TB, cfg server.Config) (string, *store.Disk) {
 	return servertest.Start(t, cfg, nil)
 }
 
