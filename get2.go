@@ -245,6 +245,9 @@ func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p plan, ids
 		var sums []digest.Sum
 		if r.sunk(2) { // the sink checked the length, wrote it and hashed it
 			sums = sink.taps.Take(off)
+			if werr := r.m.SunkErr(3); werr != nil {
+				return 0, fmt.Errorf("flaxfile: writing %s: %w", d.f.Name(), werr)
+			}
 			if len(sums) != int((n+digest.BlockSize-1)/digest.BlockSize) {
 				return 0, fmt.Errorf("%w: range at %d was not hashed on its way in", ErrProtocol, off)
 			}

@@ -273,6 +273,18 @@ func (t *putTable) finish(s *putSession, want digest.Sum, noSync bool) (wire.Put
 	return wire.PutResult{Key: s.hdr.Key, Size: s.hdr.Size, Hash: sum.String(), BytesReceived: received}, nil
 }
 
+// abort ends s and removes its partial file.
+func (t *putTable) abort(s *putSession) {
+	s.mu.Lock()
+	was := s.done
+	s.done = true
+	s.mu.Unlock()
+	t.drop(s)
+	if !was {
+		_ = s.part.Abort()
+	}
+}
+
 // drop removes s from memory.
 func (t *putTable) drop(s *putSession) {
 	t.mu.Lock()

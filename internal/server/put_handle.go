@@ -2,7 +2,9 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"syscall"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/wire"
@@ -97,6 +99,11 @@ func (s *Server) putChunk(r *request, sunk bool) {
 	}
 	var got []digest.Sum
 	if sunk {
+		if werr := r.m.SunkErr(4); werr != nil {
+			sess.taps.Take(off)
+			s.writeFailed(r, sess, werr)
+			return
+		}
 		// Hashed by the sink on its way into the file.
 		got = sess.taps.Take(off)
 	} else {
@@ -109,8 +116,7 @@ func (s *Server) putChunk(r *request, sunk bool) {
 		_, err := sess.part.WriteAt(data, off)
 		sess.wmu.Unlock()
 		if err != nil {
-			r.log.Error("writing upload", "key", sess.hdr.Key, "err", err)
-			r.fail(err.Error())
+			s.writeFailed(r, sess, err)
 			return
 		}
 	}
@@ -120,6 +126,17 @@ func (s *Server) putChunk(r *request, sunk bool) {
 	}
 	s.bytesUp.Add(n)
 	r.reply([]byte(wire.ReplyAck), r.args[1])
+}
+
+// writeFailed answers a chunk that could not be written. A full disk (or
+// quota) ends the upload and removes its partial file, which would
+// otherwise hold the space it ran out of; other errors fail the chunk.
+func (s *Server) writeFailed(r *request, sess *putSession, err error) {
+	r.log.Error("writing upload", "key", sess.hdr.Key, "err", err)
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		s.puts.abort(sess)
+	}
+	r.fail("write failed: " + err.Error())
 }
 
 // putEnd publishes an upload: [id, file hash].

@@ -414,3 +414,53 @@ func TestSinkSplicesBodies(t *testing.T) {
 		t.Fatalf("file differs (%v)", err)
 	}
 }
+
+// TestSinkWriteFailure: when the sink's file refuses the write, the body
+// is read and dropped, the message says why, and the connection goes on.
+func TestSinkWriteFailure(t *testing.T) {
+	ctx := testCtx(t)
+	r, err := Listen("127.0.0.1:0", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	c, err := Dial(ctx, r.Addr().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sc, err := r.Accept(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "ro")
+	os.WriteFile(p, nil, 0o644)
+	ro, err := os.Open(p) // read-only: every write fails
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	sc.SetSink(&fileSink{f: ro})
+	body := randFrames(t, 3<<20)[0]
+	for i := range 2 {
+		if err := c.Send(ctx, []byte("SINK"), []byte("0"), body); err != nil {
+			t.Fatal(err)
+		}
+		m, err := sc.Recv(ctx)
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if !m.Sunk(2) || m.SunkErr(2) == nil {
+			t.Fatalf("message %d: sunk %v, error %v", i, m.Sunk(2), m.SunkErr(2))
+		}
+		m.Release()
+	}
+	// The connection is still in step: a plain message comes through.
+	if err := c.Send(ctx, []byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	m, err := sc.Recv(ctx)
+	if err != nil || string(m.Frames[0]) != "after" {
+		t.Fatalf("after the failures: %v", err)
+	}
+}

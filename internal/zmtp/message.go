@@ -18,6 +18,7 @@ type Message struct {
 	held    int64   // octets of budget this message holds
 	sunk    []int   // indexes of frames a Sink put into files
 	sunkLen []int64 // and their lengths
+	sunkErr []error // and why writing them failed, if it did
 }
 
 // Release returns the message's buffers to their pool. It is safe to call

@@ -46,12 +46,13 @@ func (c *Conn) readLoop() {
 		}
 		// A body the sink takes goes to a file and needs no buffer, so
 		// the sink is asked before any budget is taken.
-		if taken, err := c.sinkBody(&sp, msg, h); err != nil {
+		if taken, writeErr, err := c.sinkBody(&sp, msg, h); err != nil {
 			c.endRead(msg, err)
 			return
 		} else if taken {
 			msg.sunk = append(msg.sunk, len(msg.Frames))
 			msg.sunkLen = append(msg.sunkLen, int64(h.Size))
+			msg.sunkErr = append(msg.sunkErr, writeErr)
 			if !c.addFrame(&msg, &total, h.Flags, nil, nil, int64(h.Size)) {
 				return
 			}
@@ -134,24 +135,22 @@ func (c *Conn) addFrame(msg **Message, total *int64, flags byte, payload, backin
 
 // sinkBody lets the Sink, if there is one, take a large message frame's
 // body straight from the socket. It reports whether it did.
-func (c *Conn) sinkBody(sp *splicer, msg *Message, h FrameHeader) (bool, error) {
+func (c *Conn) sinkBody(sp *splicer, msg *Message, h FrameHeader) (taken bool, writeErr, err error) {
 	sp2 := c.sink.Load()
 	if sp2 == nil || c.codec != nil || h.Command() || h.Size < minPooled {
-		return false, nil
+		return false, nil, nil
 	}
 	t, err := (*sp2).Place(msg.Frames, int64(h.Size))
 	if err != nil || t.File == nil {
-		return false, err
+		return false, nil, err
 	}
 	n := int64(h.Size)
 	// What the buffered reader already holds goes by pwrite; the rest
 	// from the socket by splice.
 	if b := min(int64(c.br.Buffered()), n); b > 0 {
 		p, _ := c.br.Peek(int(b))
-		if err := t.writeAt(p, t.Offset); err != nil {
-			return false, err
-		}
-		if t.Tap != nil {
+		writeErr = t.writeAt(p, t.Offset)
+		if t.Tap != nil && writeErr == nil {
 			_, _ = t.Tap.Write(p)
 		}
 		_, _ = c.br.Discard(int(b))
@@ -159,31 +158,43 @@ func (c *Conn) sinkBody(sp *splicer, msg *Message, h FrameHeader) (bool, error) 
 		n -= b
 	}
 	if n == 0 {
-		return true, nil
+		return true, writeErr, nil
 	}
 	if c.readTimeout() > 0 {
 		_ = c.nc.SetReadDeadline(time.Now().Add(c.readTimeout()))
 	}
-	err = sp.spliceTo(c.nc, t, n)
-	if err == errNoSplice {
-		buf := make([]byte, min(n, 1<<20))
-		for n > 0 {
-			k := min(n, int64(len(buf)))
-			if _, err := io.ReadFull(c.br, buf[:k]); err != nil {
-				return false, noEOF(err)
+	if writeErr == nil {
+		err = sp.spliceTo(c.nc, t, n)
+		var we *sinkWriteError
+		switch {
+		case errors.As(err, &we):
+			if _, err := io.CopyN(io.Discard, c.br, we.rest); err != nil {
+				return false, nil, noEOF(err)
 			}
-			if err := t.writeAt(buf[:k], t.Offset); err != nil {
-				return false, err
-			}
-			if t.Tap != nil {
+			return true, we.err, nil
+		case err != errNoSplice:
+			return err == nil, nil, err
+		}
+	}
+	// Without splice, or after a failed write: through a buffer; once a
+	// write has failed, the rest of the body is read and dropped so that
+	// the connection can go on and the handler can answer.
+	buf := make([]byte, min(n, 1<<20))
+	for n > 0 {
+		k := min(n, int64(len(buf)))
+		if _, err := io.ReadFull(c.br, buf[:k]); err != nil {
+			return false, nil, noEOF(err)
+		}
+		if writeErr == nil {
+			writeErr = t.writeAt(buf[:k], t.Offset)
+			if t.Tap != nil && writeErr == nil {
 				_, _ = t.Tap.Write(buf[:k])
 			}
-			t.Offset += k
-			n -= k
 		}
-		return true, nil
+		t.Offset += k
+		n -= k
 	}
-	return err == nil, err
+	return true, writeErr, nil
 }
 
 // endRead drops a half-assembled message and ends the connection.

@@ -88,6 +88,27 @@ func (m *Message) SunkLen(i int) (int64, bool) {
 	return 0, false
 }
 
+// SunkErr returns why a Sink's file write of frame i of m failed, or nil.
+// Such a body was read off the connection and dropped, so the connection
+// goes on and the message's handler answers the failure.
+func (m *Message) SunkErr(i int) error {
+	for k, j := range m.sunk {
+		if j == i {
+			return m.sunkErr[k]
+		}
+	}
+	return nil
+}
+
+// sinkWriteError is a file write that failed during a splice; rest
+// octets of the body are still to be read (and dropped).
+type sinkWriteError struct {
+	err  error
+	rest int64
+}
+
+func (e *sinkWriteError) Error() string { return e.err.Error() }
+
 // writeAt writes p into the target file at off, holding its lock.
 func (t Target) writeAt(p []byte, off int64) error {
 	if t.Lock != nil {

@@ -91,21 +91,43 @@ func (s *splicer) spliceTo(nc net.Conn, t Target, n int64) error {
 		if t.Lock != nil {
 			t.Lock.Unlock()
 		}
-		if cerr != nil {
-			return cerr
-		}
-		if ferr != nil {
-			return os.NewSyscallError("splice", ferr)
+		if cerr != nil || ferr != nil {
+			werr := cerr
+			if werr == nil {
+				werr = os.NewSyscallError("splice", ferr)
+			}
+			// What the pipe still holds is dropped; the caller drops the
+			// rest of the body, and the connection goes on.
+			if err := s.drain(moved); err != nil {
+				return err
+			}
+			return &sinkWriteError{err: werr, rest: n}
 		}
 		if t.Tap != nil {
 			if s.tap == nil {
 				s.tap = make([]byte, tapBuffer)
 			}
 			if err := t.tap(s.tap, off, off-done); err != nil {
-				return err
+				return &sinkWriteError{err: err, rest: n}
 			}
 		}
 		done = off
+	}
+	return nil
+}
+
+// drain reads and drops n octets the pipe holds.
+func (s *splicer) drain(n int64) error {
+	var buf [64 << 10]byte
+	for n > 0 {
+		k, err := syscall.Read(s.r, buf[:min(n, int64(len(buf)))])
+		if err != nil {
+			return os.NewSyscallError("read", err)
+		}
+		if k == 0 {
+			return io.ErrUnexpectedEOF
+		}
+		n -= int64(k)
 	}
 	return nil
 }
