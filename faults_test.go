@@ -2,11 +2,11 @@ package flaxfile_test
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -94,10 +94,11 @@ func TestManyClientsOneKey(t *testing.T) {
 	}
 }
 
-// TestDiskFull: with the store on a 24 MiB file system, an upload that
-// does not fit fails with a clear error, publishes nothing, leaves the
-// previous version whole, and the server goes on serving; with the space
-// back, the same upload succeeds. Needs root to mount a tmpfs (CI runs as
+// TestDiskFull: with the store on a 24 MiB file system, an upload
+// declared larger than the free space is refused at once; uploads that
+// fill the disk together fail with a clear error, publish nothing
+// partial, remove their partial files and leave the previous version
+// whole; the server serves on. Needs root to mount a tmpfs (CI runs as
 // root).
 func TestDiskFull(t *testing.T) {
 	mnt := t.TempDir()
@@ -109,8 +110,12 @@ func TestDiskFull(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = syscall.Unmount(mnt, syscall.MNT_DETACH) })
 	ctx := ctxFor(t)
-	addr, _, stop := servertest.StartIn(t, filepath.Join(mnt, "store"), server.Config{}, nil)
+	storeDir := filepath.Join(mnt, "store")
+	addr, _, stop := servertest.StartIn(t, storeDir, server.Config{}, nil)
 	defer stop()
+	clear := func(err error) bool {
+		return err != nil && (strings.Contains(err.Error(), "no space left") || strings.Contains(err.Error(), "not enough space"))
+	}
 	for _, proto := range []string{"2", "1.2"} {
 		c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Protocol: proto})
 		if err != nil {
@@ -122,19 +127,47 @@ func TestDiskFull(t *testing.T) {
 			t.Fatal(err)
 		}
 		big, _ := randomFile(t, 40<<20)
-		_, err = c.SetFile(ctx, key, big)
-		if err == nil {
-			t.Fatalf("protocol %s: a 40 MiB upload fitted on a 24 MiB disk", proto)
+		if _, err := c.SetFile(ctx, key, big); !clear(err) || !strings.Contains(err.Error(), "not enough space") {
+			t.Fatalf("protocol %s: 40 MiB declared on a 24 MiB disk: %v", proto, err)
 		}
-		if !errors.Is(err, syscall.ENOSPC) && !bytes.Contains([]byte(err.Error()), []byte("no space left")) {
-			t.Errorf("protocol %s: unclear error: %v", proto, err)
+		// Two uploads that fit alone but not together.
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		datas := make([][]byte, 2)
+		for i := range 2 {
+			p, d := randomFile(t, 14<<20)
+			datas[i] = d
+			wg.Go(func() {
+				cc, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Protocol: proto})
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				defer cc.Close()
+				_, errs[i] = cc.SetFile(ctx, fmt.Sprintf("fill%s/%d", proto, i), p)
+			})
 		}
-		c.Close()
+		wg.Wait()
+		failed := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				if b, _ := os.ReadFile(filepath.Join(storeDir, fmt.Sprintf("fill%s/%d", proto, i))); !bytes.Equal(b, datas[i]) {
+					t.Fatalf("protocol %s: upload %d published wrong", proto, i)
+				}
+			case clear(err):
+				failed++
+				if _, err := os.Stat(filepath.Join(storeDir, fmt.Sprintf("fill%s/%d", proto, i))); !os.IsNotExist(err) {
+					t.Fatalf("protocol %s: a failed upload was published", proto)
+				}
+			default:
+				t.Errorf("protocol %s: unclear error: %v", proto, err)
+			}
+		}
+		if failed == 0 {
+			t.Fatalf("protocol %s: 28 MiB fitted on a 24 MiB disk", proto)
+		}
 		// The old version is whole; the server still serves.
-		c, err = flaxfile.Dial(ctx, addr, &flaxfile.Options{Protocol: proto})
-		if err != nil {
-			t.Fatal(err)
-		}
 		out := filepath.Join(t.TempDir(), "out")
 		if _, err := c.GetFile(ctx, key, out); err != nil {
 			t.Fatal(err)
@@ -143,5 +176,18 @@ func TestDiskFull(t *testing.T) {
 			t.Fatalf("protocol %s: the previous version changed", proto)
 		}
 		c.Close()
+		// Room again for the next round.
+		os.RemoveAll(filepath.Join(storeDir, "fill"+proto))
+	}
+	waitEmpty := func() int {
+		es, _ := os.ReadDir(filepath.Join(storeDir, ".flaxfile-partial"))
+		return len(es)
+	}
+	if n := waitEmpty(); n != 0 {
+		es, _ := os.ReadDir(filepath.Join(storeDir, ".flaxfile-partial"))
+		for _, e := range es {
+			t.Log(e.Name())
+		}
+		t.Errorf("%d partial files left on the full disk", n)
 	}
 }

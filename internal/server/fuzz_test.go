@@ -36,10 +36,7 @@ func FuzzRequest(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
-		frames := [][]byte{{}, []byte(cmds[int(which)%len(cmds)])}
-		for _, a := range bytes.Split(args, []byte{0}) {
-			frames = append(frames, a)
-		}
+		frames := append([][]byte{{}, []byte(cmds[int(which)%len(cmds)])}, bytes.Split(args, []byte{0})...)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := c.Send(ctx, frames...); err != nil {

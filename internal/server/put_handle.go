@@ -56,6 +56,16 @@ func (s *Server) put(r *request) {
 		return
 	}
 	defer sess.release()
+	sess.mu.Lock()
+	held := sess.haveN
+	sess.mu.Unlock()
+	if msg := s.noRoom(size - held*digest.BlockSize); msg != "" { // what is still to write
+		if held == 0 {
+			s.puts.abort(sess) // nothing worth keeping
+		}
+		r.fail(msg)
+		return
+	}
 	r.ok([]byte(id), sess.haveFrame())
 }
 

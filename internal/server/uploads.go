@@ -7,6 +7,7 @@ import (
 	"hash"
 	"log/slog"
 	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -471,12 +472,31 @@ func (s *Server) uploadStart(r *request) {
 		r.fail(msg)
 		return
 	}
+	if msg := s.noRoom(size); msg != "" {
+		r.fail(msg)
+		return
+	}
 	xxh := len(r.args) > 4 && string(r.args[4]) == wire.HashXXH3128
 	if err := s.uploads.join(r.c, sid, k, size, xxh); err != nil {
 		r.fail(pyError(k, err))
 		return
 	}
 	r.ok()
+}
+
+// noRoom refuses, with the error to answer, an upload of size octets that
+// the store has no room for; "" when it may start (or the store cannot
+// say).
+func (s *Server) noRoom(size int64) string {
+	sp, ok := s.cfg.Store.(store.Spacer)
+	if !ok || size == 0 {
+		return ""
+	}
+	free, err := sp.Free()
+	if err != nil || size <= free {
+		return ""
+	}
+	return fmt.Sprintf("not enough space on the server: %d octets declared, %d free", size, free)
 }
 
 // uploadChunk answers UPLOAD_CHUNK_CONCURRENT with an ACK once the chunk is
@@ -502,6 +522,14 @@ func (s *Server) uploadChunk(r *request) {
 		if errors.Is(err, errSessionGone) {
 			r.fail(wire.ErrSessionNotFound)
 			return
+		}
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+			// The upload cannot complete; its temporary file would only
+			// hold the space others need.
+			if u.abort() {
+				r.log.Warn("upload dropped: disk full", "key", u.key, "session", u.id)
+			}
+			s.uploads.forget(u)
 		}
 		r.fail(err.Error())
 		return

@@ -39,3 +39,17 @@ func (d *Disk) SyncAll() error {
 	defer f.Close()
 	return unix.Syncfs(int(f.Fd()))
 }
+
+// Free implements Spacer: the octets an unprivileged writer may still use.
+func (d *Disk) Free() (int64, error) {
+	f, err := d.root.Open(".")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(int(f.Fd()), &st); err != nil {
+		return 0, err
+	}
+	return int64(st.Bavail) * int64(st.Bsize), nil
+}

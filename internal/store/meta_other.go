@@ -18,3 +18,6 @@ func readMeta(*os.File) []byte { return nil }
 // SyncAll implements Syncer; without syncfs it flushes nothing itself,
 // and Commit's own fsync must be kept.
 func (d *Disk) SyncAll() error { return errNoSyncAll }
+
+// Free implements Spacer; here the space is not known.
+func (d *Disk) Free() (int64, error) { return 0, errNoSyncAll }

@@ -107,6 +107,12 @@ type Syncer interface {
 	SyncAll() error
 }
 
+// Spacer is implemented by stores that know their free space, so that an
+// upload that cannot fit is refused before it starts.
+type Spacer interface {
+	Free() (int64, error)
+}
+
 // MetaReader is implemented by stores that keep Meta: reading it for one
 // key costs far less than reading the file. WriteMeta replaces it, for
 // callers that learn something about a file after its commit (a hash).
