@@ -67,6 +67,7 @@ type upload struct {
 	held     int64            // octets in pending
 	got      []bool           // chunk ids written
 	received int64            // distinct octets written
+	failure  error            // why the session was aborted, for its members
 
 	// The hasher goroutine computes SHA-256 along the written prefix, on
 	// the other core, reading chunks back from the page cache.
@@ -194,6 +195,23 @@ func (u *upload) touch() {
 
 // abort discards the partial file; it reports whether the session was
 // still open.
+// failWith aborts the session for a reason its members are told: every
+// later chunk and UPLOAD_END of theirs gets it as the error.
+func (u *upload) failWith(err error) bool {
+	ok := u.abort()
+	u.mu.Lock()
+	u.failure = err
+	u.mu.Unlock()
+	return ok
+}
+
+// failed is the reason given to failWith, or nil.
+func (u *upload) failed() error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.failure
+}
+
 func (u *upload) abort() bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -520,16 +538,19 @@ func (s *Server) uploadChunk(r *request) {
 	}
 	if err := u.write(id, r.args[1]); err != nil {
 		if errors.Is(err, errSessionGone) {
+			if f := u.failed(); f != nil {
+				r.fail(f.Error())
+				return
+			}
 			r.fail(wire.ErrSessionNotFound)
 			return
 		}
 		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
 			// The upload cannot complete; its temporary file would only
-			// hold the space others need.
-			if u.abort() {
+			// hold the space others need. Its members are told why.
+			if u.failWith(err) {
 				r.log.Warn("upload dropped: disk full", "key", u.key, "session", u.id)
 			}
-			s.uploads.forget(u)
 		}
 		r.fail(err.Error())
 		return
@@ -543,6 +564,13 @@ func (s *Server) uploadEnd(r *request) {
 	u, last := s.uploads.end(r.c)
 	if u == nil {
 		r.fail(wire.ErrNoActiveUpload)
+		return
+	}
+	if f := u.failed(); f != nil {
+		if last {
+			s.uploads.forget(u)
+		}
+		r.fail(f.Error())
 		return
 	}
 	if !last {
