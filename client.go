@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/flaxfile/flaxfile/internal/wire"
@@ -95,8 +96,8 @@ type Client struct {
 	pool   zmtp.BufferPool
 	budget *zmtp.Budget
 
-	v2  bool          // the server speaks FlaxFile 2
-	rtt time.Duration // the first connection's first round trip
+	v2  bool         // the server speaks FlaxFile 2
+	rtt atomic.Int64 // the shortest PING round trip seen, in nanoseconds
 
 	mu     sync.Mutex
 	idle   []*zmtp.Conn
@@ -237,8 +238,14 @@ func (c *Client) dial(parent context.Context) (*zmtp.Conn, error) {
 	}
 	t0 := time.Now()
 	reply, err := c.call(ctx, conn, wire.CmdPing)
-	if c.rtt == 0 && err == nil {
-		c.rtt = time.Since(t0)
+	if err == nil {
+		d := int64(time.Since(t0))
+		for {
+			old := c.rtt.Load()
+			if old != 0 && old <= d || c.rtt.CompareAndSwap(old, d) {
+				break
+			}
+		}
 	}
 	if err != nil {
 		conn.Close()

@@ -52,7 +52,7 @@ func TestGetResumes(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
 			cctx, cancel := context.WithCancel(ctx)
 			stop := &cancelAfter{n: 2 << 22, cancel: cancel}
-			c, err = flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: password, Connections: 1, Window: 1, Progress: stop})
+			c, err = flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: password, Connections: 1, Window: 1, ChunkSize: 4 << 20, Progress: stop})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +73,9 @@ func TestGetResumes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Moved >= size || res.Moved < size-3<<22 {
+			// The first run fetched at least two blocks before its
+			// cancellation took hold (more on a loaded machine).
+			if res.Moved <= 0 || res.Moved > size-2<<22 {
 				t.Errorf("resumed get moved %d of %d octets", res.Moved, size)
 			}
 			got, _ := os.ReadFile(out)

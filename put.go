@@ -25,7 +25,9 @@ import (
 // part; a chunk is rounded up to whole blocks.
 func (c *Client) planFor2(size int64) plan {
 	p := plan{conns: 4, window: 4, chunk: digest.BlockSize}
-	if c.rtt > 2*time.Millisecond {
+	// The shortest round trip seen, so that a loaded machine does not
+	// pass for a long link.
+	if time.Duration(c.rtt.Load()) > 5*time.Millisecond {
 		p = plan{conns: 16, window: 4, chunk: wire.MaxChunk2}
 	}
 	if c.opts.Connections > 0 {

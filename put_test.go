@@ -44,7 +44,7 @@ func TestPutResumes(t *testing.T) {
 			defer func() { stop() }()
 			_, data := randomFile(t, 5<<22+777) // six blocks
 			size := int64(len(data))
-			opts := &flaxfile.Options{Password: password, Connections: 1, Window: 1}
+			opts := &flaxfile.Options{Password: password, Connections: 1, Window: 1, ChunkSize: 4 << 20}
 			c, err := flaxfile.Dial(ctx, addr, opts)
 			if err != nil {
 				t.Fatal(err)
@@ -91,7 +91,7 @@ func TestPutResumes(t *testing.T) {
 func TestPutResumeOtherSource(t *testing.T) {
 	ctx := ctxFor(t)
 	addr, dir := startServer(t, "")
-	c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Connections: 1, Window: 1})
+	c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Connections: 1, Window: 1, ChunkSize: 4 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

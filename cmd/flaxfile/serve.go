@@ -27,6 +27,9 @@ type serveOptions struct {
 	memoryMiB                     int64
 	noSync                        bool
 	authorizedKeys                string
+	maxConns, maxSessions         int
+	maxMessageMiB                 int64
+	handshakeTimeout              time.Duration
 }
 
 func newServeCmd(e *env, g *globals) *cobra.Command {
@@ -47,6 +50,10 @@ func newServeCmd(e *env, g *globals) *cobra.Command {
 	f.DurationVar(&o.sessionTimeout, "session-timeout", 0, "how long an unfinished upload may sit idle (config [server] session_timeout, default 300s)")
 	f.DurationVar(&o.partialExpiry, "partial-expiry", 0, "how long an interrupted upload is kept for a resume (config [server] partial_expiry_hours, default 24h)")
 	f.StringVar(&o.authorizedKeys, "authorized-keys", "", "key-file mode (with --key): a file of '<client public key> <ro|rw> [prefix]' lines, reread when it changes")
+	f.IntVar(&o.maxConns, "max-connections", server.DefaultMaxConns, "connections kept open at once; more are closed at once")
+	f.IntVar(&o.maxSessions, "max-uploads", server.DefaultMaxSessions, "uploads open at once; more are refused until one ends")
+	f.Int64Var(&o.maxMessageMiB, "max-message", server.DefaultMaxMessageSize>>20, "MiB one request may hold")
+	f.DurationVar(&o.handshakeTimeout, "handshake-timeout", 10*time.Second, "time a new connection has to finish its handshake")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.Int64Var(&o.memoryMiB, "memory-limit", server.DefaultMemoryLimit>>20, "MiB of received chunk data held at once")
 	f.BoolVar(&o.noSync, "no-fsync", false, "publish uploads without fsync (faster; a crash may lose them)")
@@ -104,7 +111,8 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 		return err
 	}
 	defer st.Close()
-	scfg := server.Config{Store: st, Logger: log, SessionTimeout: timeout, PartialExpiry: expiry, MemoryLimit: o.memoryMiB << 20, NoSync: o.noSync}
+	scfg := server.Config{Store: st, Logger: log, SessionTimeout: timeout, PartialExpiry: expiry, MemoryLimit: o.memoryMiB << 20, NoSync: o.noSync,
+		MaxConns: o.maxConns, MaxSessions: o.maxSessions, MaxMessageSize: o.maxMessageMiB<<20 + 64<<10, HandshakeTimeout: o.handshakeTimeout}
 	var fingerprint string
 	if keyMode != nil {
 		scfg.Mechanism, scfg.Access = keyMode.mech, keyMode.list

@@ -54,6 +54,8 @@ type putTable struct {
 
 	mu   sync.Mutex
 	byID map[string]*putSession
+
+	room func() error // may a new upload open? (set by the server)
 }
 
 func newPutTable(st store.Store, log *slog.Logger) *putTable {
@@ -78,6 +80,24 @@ func (t *putTable) open(id string, hdr putHeader) (*putSession, error) {
 		s.last = time.Now()
 		s.mu.Unlock()
 		return s, nil
+	}
+	if t.room != nil {
+		t.mu.Unlock()
+		err := t.room()
+		t.mu.Lock()
+		if err != nil {
+			return nil, err
+		}
+		if s := t.byID[id]; s != nil { // opened meanwhile
+			if s.hdr != hdr {
+				return nil, errors.New("upload id in use for another file")
+			}
+			s.mu.Lock()
+			s.refs++
+			s.last = time.Now()
+			s.mu.Unlock()
+			return s, nil
+		}
 	}
 	part, fresh, err := t.st.OpenPartial(hdr.Key, id)
 	if err != nil {

@@ -39,6 +39,8 @@ import (
 const (
 	DefaultSessionTimeout  = 300 * time.Second
 	DefaultPartialExpiry   = 24 * time.Hour
+	DefaultMaxConns        = 4096
+	DefaultMaxSessions     = 1024
 	DefaultMemoryLimit     = 64 << 20
 	DefaultHandlersPerConn = 16
 	// DefaultMaxMessageSize admits 1.2's largest chunk (32 MiB) with room
@@ -69,8 +71,11 @@ type Config struct {
 	MemoryLimit int64
 	// NoSync publishes uploads without fsync: faster, less safe.
 	NoSync bool
-	// MaxConns bounds open connections; zero means no bound.
+	// MaxConns bounds open connections; zero means DefaultMaxConns.
 	MaxConns int
+	// MaxSessions bounds the uploads open at once (1.2 sessions and
+	// FlaxFile 2 uploads together); zero means DefaultMaxSessions.
+	MaxSessions int
 	// HandshakeTimeout bounds each connection's handshake.
 	HandshakeTimeout time.Duration
 	// MaxMessageSize bounds one request.
@@ -114,6 +119,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.SessionTimeout <= 0 {
 		cfg.SessionTimeout = DefaultSessionTimeout
 	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
 	if cfg.PartialExpiry <= 0 {
 		cfg.PartialExpiry = DefaultPartialExpiry
 	}
@@ -133,10 +144,29 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, budget: zmtp.NewBudget(cfg.MemoryLimit), pool: zmtp.NewBufferPool()}
 	s.uploads = newUploadTable(cfg.Store, log)
 	s.puts = newPutTable(cfg.Store, log)
+	s.uploads.room = s.sessionRoom
+	s.puts.room = s.sessionRoom
 	s.gets = newGetTable()
 	s.listings = newListTable()
 	s.downloads = newDownloadTable(cfg.Store)
 	return s, nil
+}
+
+// errTooManySessions refuses a new upload when MaxSessions are open.
+var errTooManySessions = errors.New("too many uploads in progress; try again later")
+
+// sessionRoom reports errTooManySessions when no new upload may open.
+func (s *Server) sessionRoom() error {
+	s.uploads.mu.Lock()
+	n := len(s.uploads.byID)
+	s.uploads.mu.Unlock()
+	s.puts.mu.Lock()
+	n += len(s.puts.byID)
+	s.puts.mu.Unlock()
+	if n >= s.cfg.MaxSessions {
+		return errTooManySessions
+	}
+	return nil
 }
 
 // Stats returns the counters so far.

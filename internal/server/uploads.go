@@ -30,6 +30,8 @@ type uploadTable struct {
 	mu     sync.Mutex
 	byID   map[string]*upload
 	byConn map[*zmtp.Conn]*upload
+
+	room func() error // may a new session open? (set by the server)
 }
 
 func newUploadTable(st store.Store, log *slog.Logger) *uploadTable {
@@ -89,6 +91,15 @@ func (t *uploadTable) join(c *zmtp.Conn, id, key string, size int64, xxh bool) e
 		delete(t.byConn, c)
 	}
 	u := t.byID[id]
+	if u == nil && t.room != nil {
+		t.mu.Unlock()
+		err := t.room()
+		t.mu.Lock()
+		if err != nil {
+			return err
+		}
+		u = t.byID[id] // another member may have opened it meanwhile
+	}
 	if u == nil {
 		up, err := t.st.Create(key)
 		if err != nil {

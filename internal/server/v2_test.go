@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,5 +196,82 @@ func TestPartialExpires(t *testing.T) {
 			t.Fatal("the partial upload never expired")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestConnectionFlood: 400 connections that never send a byte take at most
+// the handshake slots (the rest are closed at once), are all closed when
+// the handshake time runs out, and a real client is served meanwhile.
+func TestConnectionFlood(t *testing.T) {
+	addr, _ := startWith(t, server.Config{HandshakeTimeout: 2 * time.Second})
+	var flood []net.Conn
+	for range 400 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		flood = append(flood, c)
+	}
+	d := dial(t, addr)
+	if r := d.req(wire.CmdPing); r[0] != wire.ReplyPong {
+		t.Fatalf("PING during the flood: %q", r)
+	}
+	closed := func(c net.Conn, wait time.Duration) bool {
+		c.SetReadDeadline(time.Now().Add(wait))
+		var b [64]byte
+		for {
+			_, err := c.Read(b[:])
+			if err != nil {
+				return !errors.Is(err, os.ErrDeadlineExceeded)
+			}
+		}
+	}
+	early := 0
+	for _, c := range flood {
+		if closed(c, 20*time.Millisecond) {
+			early++
+		}
+	}
+	if early < 400-256 {
+		t.Errorf("%d of 400 silent connections closed at once, want at least %d", early, 400-256)
+	}
+	for i, c := range flood {
+		if !closed(c, 10*time.Second) {
+			t.Fatalf("silent connection %d still open after the handshake time", i)
+		}
+	}
+	if r := d.req(wire.CmdPing); r[0] != wire.ReplyPong {
+		t.Fatalf("PING after the flood: %q", r)
+	}
+}
+
+// TestUploadLimit: uploads beyond MaxSessions are refused with a clear
+// error until one ends.
+func TestUploadLimit(t *testing.T) {
+	addr, _ := startWith(t, server.Config{MaxSessions: 2})
+	d := dial(t, addr)
+	ids := []string{strings.Repeat("a1", 16), strings.Repeat("b2", 16), strings.Repeat("c3", 16)}
+	for i, id := range ids {
+		r := d.req(wire.CmdPut, "k"+id[:2], "10", "4194304", "0", "420", id)
+		if (i < 2) != (r[0] == "OK") {
+			t.Fatalf("upload %d: %q", i, r)
+		}
+		if i == 2 && !strings.Contains(r[1], "too many uploads") {
+			t.Fatalf("third upload: %q", r)
+		}
+	}
+	if r := d.req("UPLOAD_START_CONCURRENT", "s1", "x", "5", "1"); r[0] != "ERROR" {
+		t.Fatalf("a 1.2 upload over the limit: %q", r)
+	}
+	// One ends: room again.
+	data := []byte("0123456789")
+	sum := digest.Block(data)
+	d.req(wire.CmdPutChunk, ids[0], "0", string(data), string(sum[:]))
+	if r := d.req(wire.CmdPutEnd, ids[0], digest.Small(data).String()); r[0] != "OK" {
+		t.Fatalf("end: %q", r)
+	}
+	if r := d.req(wire.CmdPut, "kc3", "10", "4194304", "0", "420", ids[2]); r[0] != "OK" {
+		t.Fatalf("after one ended: %q", r)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 )
 
 // Router is the server side: it accepts DEALER connections on one
@@ -22,6 +23,8 @@ type Router struct {
 	log      *slog.Logger
 	accepted chan *Conn
 	slots    chan struct{} // one per handshake in progress
+	pmu      sync.Mutex
+	pending  []net.Conn    // handshakes in progress, oldest first
 	conns    chan struct{} // one per open connection, when MaxConns > 0
 
 	mu     sync.Mutex
@@ -146,9 +149,20 @@ func (r *Router) acceptLoop() {
 		select {
 		case r.slots <- struct{}{}:
 		default:
-			r.log.Warn("refused connection: too many handshakes in progress", "remote", nc.RemoteAddr().String())
-			_ = nc.Close()
-			continue
+			// Every slot is taken: the oldest handshake in progress gives
+			// way, so that connections that never finish theirs cannot
+			// keep real clients out for the whole handshake time.
+			if old := r.oldestPending(); old != nil {
+				r.log.Warn("closed the oldest unfinished handshake: too many in progress", "remote", old.RemoteAddr().String())
+				_ = old.Close()
+			}
+			select {
+			case r.slots <- struct{}{}:
+			case <-time.After(time.Second):
+				r.log.Warn("refused connection: too many handshakes in progress", "remote", nc.RemoteAddr().String())
+				_ = nc.Close()
+				continue
+			}
 		}
 		if r.conns != nil {
 			select {
@@ -164,10 +178,33 @@ func (r *Router) acceptLoop() {
 	}
 }
 
+// oldestPending takes the oldest handshake in progress off the list.
+func (r *Router) oldestPending() net.Conn {
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	if len(r.pending) == 0 {
+		return nil
+	}
+	old := r.pending[0]
+	r.pending = r.pending[1:]
+	return old
+}
+
 // handshake runs one connection's handshake and hands it to Accept.
 func (r *Router) handshake(nc net.Conn) {
 	stop := context.AfterFunc(r.base, func() { _ = nc.Close() })
+	r.pmu.Lock()
+	r.pending = append(r.pending, nc)
+	r.pmu.Unlock()
 	br, codec, hs, err := handshake(nc, &r.opts, TypeRouter)
+	r.pmu.Lock()
+	for i, p := range r.pending {
+		if p == nc {
+			r.pending = append(r.pending[:i], r.pending[i+1:]...)
+			break
+		}
+	}
+	r.pmu.Unlock()
 	<-r.slots
 	if !stop() && err == nil {
 		err = ErrClosed
