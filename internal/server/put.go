@@ -72,14 +72,7 @@ func (t *putTable) open(id string, hdr putHeader) (*putSession, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if s := t.byID[id]; s != nil {
-		if s.hdr != hdr {
-			return nil, errors.New("upload id in use for another file")
-		}
-		s.mu.Lock()
-		s.refs++
-		s.last = time.Now()
-		s.mu.Unlock()
-		return s, nil
+		return s.join(hdr)
 	}
 	if t.room != nil {
 		t.mu.Unlock()
@@ -89,14 +82,7 @@ func (t *putTable) open(id string, hdr putHeader) (*putSession, error) {
 			return nil, err
 		}
 		if s := t.byID[id]; s != nil { // opened meanwhile
-			if s.hdr != hdr {
-				return nil, errors.New("upload id in use for another file")
-			}
-			s.mu.Lock()
-			s.refs++
-			s.last = time.Now()
-			s.mu.Unlock()
-			return s, nil
+			return s.join(hdr)
 		}
 	}
 	part, fresh, err := t.st.OpenPartial(hdr.Key, id)
@@ -124,6 +110,18 @@ func (t *putTable) open(id string, hdr putHeader) (*putSession, error) {
 	}
 	t.byID[id] = s
 	t.log.Info("upload opened", "key", hdr.Key, "size", hdr.Size, "upload", id, "resumed_blocks", s.haveN)
+	return s, nil
+}
+
+// join takes a reference to an open session for a PUT describing hdr.
+func (s *putSession) join(hdr putHeader) (*putSession, error) {
+	if s.hdr != hdr {
+		return nil, errors.New("upload id in use for another file")
+	}
+	s.mu.Lock()
+	s.refs++
+	s.last = time.Now()
+	s.mu.Unlock()
 	return s, nil
 }
 

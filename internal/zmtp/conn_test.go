@@ -352,25 +352,33 @@ func (s *fileSink) Place(frames [][]byte, n int64) (Target, error) {
 	return t, nil
 }
 
+// connectedPair returns a DEALER connected to a Router with server
+// options o, and the Router's side of it; the test's cleanup closes all.
+func connectedPair(t *testing.T, o *Options) (client, server *Conn) {
+	ctx := testCtx(t)
+	r, err := Listen("127.0.0.1:0", o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	c, err := Dial(ctx, r.Addr().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	sc, err := r.Accept(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, sc
+}
+
 // TestSinkSplicesBodies: bodies a Sink places go into the file at their
 // offsets (spliced), in any order, and other frames are untouched.
 func TestSinkSplicesBodies(t *testing.T) {
 	ctx := testCtx(t)
 	budget := NewBudget(4 << 20)
-	r, err := Listen("127.0.0.1:0", &Options{Budget: budget}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	c, err := Dial(ctx, r.Addr().String(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	sc, err := r.Accept(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, sc := connectedPair(t, &Options{Budget: budget})
 	out, err := os.Create(filepath.Join(t.TempDir(), "out"))
 	if err != nil {
 		t.Fatal(err)
@@ -419,20 +427,7 @@ func TestSinkSplicesBodies(t *testing.T) {
 // is read and dropped, the message says why, and the connection goes on.
 func TestSinkWriteFailure(t *testing.T) {
 	ctx := testCtx(t)
-	r, err := Listen("127.0.0.1:0", nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	c, err := Dial(ctx, r.Addr().String(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	sc, err := r.Accept(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, sc := connectedPair(t, nil)
 	p := filepath.Join(t.TempDir(), "ro")
 	os.WriteFile(p, nil, 0o644)
 	ro, err := os.Open(p) // read-only: every write fails
