@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -89,6 +90,15 @@ func TestFaultsSlowLink(t *testing.T) {
 	}
 }
 
+// onFirstChunk calls fn once, when the first chunk has been acknowledged.
+type onFirstChunk struct {
+	once sync.Once
+	fn   func()
+}
+
+func (o *onFirstChunk) Start(string, int64)           {}
+func (o *onFirstChunk) Transferred(_ string, n int64) { o.once.Do(o.fn) }
+
 // TestFaultsResetAndStall: a connection cut after 9 MiB, and a connection
 // that stops passing data, make a transfer fail clearly (within the reply
 // timeout for the stall); with the fault gone, the rerun resumes and the
@@ -103,21 +113,18 @@ func TestFaultsResetAndStall(t *testing.T) {
 		{"stall", "timeout", `{"timeout":0}`},
 	} {
 		p := faultProxy(t, addr)
-		o := &flaxfile.Options{Connections: 1, Window: 2, ReplyTimeout: 2 * time.Second}
+		o := &flaxfile.Options{Connections: 1, Window: 2, ChunkSize: 4 << 20, ReplyTimeout: 2 * time.Second}
+		if fault.typ == "timeout" {
+			// Stall once the first chunk is in.
+			o.Progress = &onFirstChunk{fn: func() { addToxic(t, p, fault.name, fault.typ, "upstream", fault.attrs) }}
+		} else {
+			addToxic(t, p, fault.name, fault.typ, "upstream", fault.attrs)
+		}
 		c, err := flaxfile.Dial(ctx, p.Listen, o)
 		if err != nil {
 			t.Fatal(err)
 		}
 		key := "f-" + fault.name
-		if fault.typ == "timeout" {
-			// Stall once the upload is under way.
-			go func() {
-				time.Sleep(50 * time.Millisecond)
-				addToxic(t, p, fault.name, fault.typ, "upstream", fault.attrs)
-			}()
-		} else {
-			addToxic(t, p, fault.name, fault.typ, "upstream", fault.attrs)
-		}
 		start := time.Now()
 		_, err = c.SetFile(ctx, key, src)
 		c.Close()
@@ -154,7 +161,7 @@ func TestFaultsResetAndStall(t *testing.T) {
 	// A download cut part way resumes too.
 	p := faultProxy(t, addr)
 	addToxic(t, p, "cut", "limit_data", "downstream", `{"bytes":5242880}`)
-	c, err := flaxfile.Dial(ctx, p.Listen, &flaxfile.Options{Connections: 1, Window: 1})
+	c, err := flaxfile.Dial(ctx, p.Listen, &flaxfile.Options{Connections: 1, Window: 1, ChunkSize: 4 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
