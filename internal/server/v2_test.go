@@ -69,9 +69,13 @@ func TestList2Pages(t *testing.T) {
 	}
 	// The hashes are recorded: the next listing reads no file. Prove it
 	// by the metadata now on a file stored by 1.2's commands.
-	raw, err := st.ReadMeta("b")
-	if err != nil || !bytes.Contains(raw, []byte(want["b"])) {
-		t.Fatalf("metadata of b: %s (%v)", raw, err)
+	o, err := st.Open("b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if raw := o.Info().Meta; !bytes.Contains(raw, []byte(want["b"])) {
+		t.Fatalf("metadata of b: %s", raw)
 	}
 }
 

@@ -284,37 +284,6 @@ func (u *diskUpload) Abort() error {
 	return nil
 }
 
-// ReadMeta implements MetaReader.
-func (d *Disk) ReadMeta(key string) ([]byte, error) {
-	k, err := fileKey(key)
-	if err != nil {
-		return nil, err
-	}
-	f, err := d.openRead(k)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer f.Close()
-	return readMeta(f), nil
-}
-
-// WriteMeta implements MetaReader.
-func (d *Disk) WriteMeta(key string, meta []byte) error {
-	k, err := fileKey(key)
-	if err != nil {
-		return err
-	}
-	if len(meta) > MaxMeta {
-		return fmt.Errorf("store: %d octets of metadata, at most %d", len(meta), MaxMeta)
-	}
-	f, err := d.openRead(k)
-	if err != nil {
-		return mapErr(err)
-	}
-	defer f.Close()
-	return writeMeta(f, meta)
-}
-
 // Delete implements Store.
 func (d *Disk) Delete(key string) error {
 	k, err := fileKey(key)

@@ -7,7 +7,8 @@ import (
 	"os"
 )
 
-var errNoSyncAll = errors.New("store: no syncfs here")
+// errUnsupported: this system offers no way to do it.
+var errUnsupported = errors.New("store: not supported on this system")
 
 // writeMeta keeps nothing where extended attributes are not used.
 func writeMeta(*os.File, []byte) error { return nil }
@@ -17,7 +18,7 @@ func readMeta(*os.File) []byte { return nil }
 
 // SyncAll implements Syncer; without syncfs it flushes nothing itself,
 // and Commit's own fsync must be kept.
-func (d *Disk) SyncAll() error { return errNoSyncAll }
+func (d *Disk) SyncAll() error { return errUnsupported }
 
 // Free implements Spacer; here the space is not known.
-func (d *Disk) Free() (int64, error) { return 0, errNoSyncAll }
+func (d *Disk) Free() (int64, error) { return 0, errUnsupported }

@@ -113,14 +113,6 @@ type Spacer interface {
 	Free() (int64, error)
 }
 
-// MetaReader is implemented by stores that keep Meta: reading it for one
-// key costs far less than reading the file. WriteMeta replaces it, for
-// callers that learn something about a file after its commit (a hash).
-type MetaReader interface {
-	ReadMeta(key string) ([]byte, error)
-	WriteMeta(key string, meta []byte) error
-}
-
 // SetObjectMeta records meta with the very version o is open on, where
 // the store keeps Meta; elsewhere it does nothing.
 func SetObjectMeta(o Object, meta []byte) error {
