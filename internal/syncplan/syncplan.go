@@ -152,6 +152,13 @@ func Prefetch(seq iter.Seq[Entry], n int) iter.Seq[Entry] {
 			defer close(ch)
 			buf := make([]Entry, 0, batch)
 			send := func() bool {
+				// A stopped consumer wins over the drain that may be
+				// receiving: the producer goes no further.
+				select {
+				case <-done:
+					return false
+				default:
+				}
 				select {
 				case ch <- buf:
 					buf = make([]Entry, 0, batch)
