@@ -51,39 +51,40 @@ files inside the tree are sent as those files; links leading out of the
 tree, to directories, or broken are skipped with a warning.`
 
 func newPushCmd(e *env, g *globals) *cobra.Command {
-	s := &syncFlags{}
-	cmd := &cobra.Command{
-		Use:   "push DIR [REMOTE]",
-		Short: "Make the server's REMOTE (default: DIR's name) match the local DIR",
-		Long:  "Make the server's directory REMOTE (default: the base name of DIR) match DIR." + syncHelp + exitCodesHelp,
-		Args:  args(cobra.RangeArgs(1, 2)),
-		RunE: func(cmd *cobra.Command, a []string) error {
-			dir := a[0]
-			remote := filepath.Base(filepath.Clean(dir))
-			if len(a) > 1 {
-				remote = a[1]
-			}
-			return runSync(cmd.Context(), e, g, s, true, dir, remote)
-		},
-	}
-	addSyncFlags(cmd, s)
-	return cmd
+	return newSyncCmd(e, g, true, "push DIR [REMOTE]",
+		"Make the server's REMOTE (default: DIR's name) match the local DIR",
+		"Make the server's directory REMOTE (default: the base name of DIR) match DIR.")
 }
 
 func newPullCmd(e *env, g *globals) *cobra.Command {
+	return newSyncCmd(e, g, false, "pull REMOTE [DIR]",
+		"Make the local DIR (default: ./REMOTE) match the server's REMOTE",
+		"Make the local directory DIR (default: ./REMOTE) match the server's directory REMOTE.")
+}
+
+// newSyncCmd makes push (DIR first, REMOTE defaulting to DIR's base name)
+// or pull (REMOTE first, DIR defaulting to ./REMOTE).
+func newSyncCmd(e *env, g *globals, push bool, use, short, long string) *cobra.Command {
 	s := &syncFlags{}
 	cmd := &cobra.Command{
-		Use:   "pull REMOTE [DIR]",
-		Short: "Make the local DIR (default: ./REMOTE) match the server's REMOTE",
-		Long:  "Make the local directory DIR (default: ./REMOTE) match the server's directory REMOTE." + syncHelp + exitCodesHelp,
+		Use:   use,
+		Short: short,
+		Long:  long + syncHelp + exitCodesHelp,
 		Args:  args(cobra.RangeArgs(1, 2)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			remote := a[0]
-			dir := "./" + strings.Trim(remote, "/")
-			if len(a) > 1 {
-				dir = a[1]
+			var dir, remote string
+			if push {
+				dir, remote = a[0], filepath.Base(filepath.Clean(a[0]))
+				if len(a) > 1 {
+					remote = a[1]
+				}
+			} else {
+				remote, dir = a[0], "./"+strings.Trim(a[0], "/")
+				if len(a) > 1 {
+					dir = a[1]
+				}
 			}
-			return runSync(cmd.Context(), e, g, s, false, dir, remote)
+			return runSync(cmd.Context(), e, g, s, push, dir, remote)
 		},
 	}
 	addSyncFlags(cmd, s)
