@@ -426,6 +426,12 @@ func TestSinkSplicesBodies(t *testing.T) {
 // TestSinkWriteFailure: when the sink's file refuses the write, the body
 // is read and dropped, the message says why, and the connection goes on.
 func TestSinkWriteFailure(t *testing.T) {
+	t.Run("plain", func(t *testing.T) { testSinkWriteFailure(t, nil) })
+	// With a tap, what was duplicated for it is dropped too.
+	t.Run("tapped", func(t *testing.T) { testSinkWriteFailure(t, &lockedBuffer{}) })
+}
+
+func testSinkWriteFailure(t *testing.T, tap *lockedBuffer) {
 	ctx := testCtx(t)
 	c, sc := connectedPair(t, nil)
 	p := filepath.Join(t.TempDir(), "ro")
@@ -435,7 +441,7 @@ func TestSinkWriteFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ro.Close()
-	sc.SetSink(&fileSink{f: ro})
+	sc.SetSink(&fileSink{f: ro, tap: tap})
 	body := randFrames(t, 3<<20)[0]
 	for i := range 2 {
 		if err := c.Send(ctx, []byte("SINK"), []byte("0"), body); err != nil {
@@ -449,6 +455,11 @@ func TestSinkWriteFailure(t *testing.T) {
 			t.Fatalf("message %d: sunk %v, error %v", i, m.Sunk(2), m.SunkErr(2))
 		}
 		m.Release()
+	}
+	if tap != nil {
+		if got := tap.take(); len(got) != 0 {
+			t.Fatalf("the tap was given %d octets that were never written", len(got))
+		}
 	}
 	// The connection is still in step: a plain message comes through.
 	if err := c.Send(ctx, []byte("after")); err != nil {
