@@ -233,6 +233,10 @@ func (u *diskUpload) Commit(opts CommitOptions) error {
 			return fail(err)
 		}
 	}
+	retire := false
+	if fi, err := u.f.Stat(); err == nil && fi.Size() >= retireLateMin {
+		retire = true
+	}
 	if err := u.f.Close(); err != nil {
 		return fail(err)
 	}
@@ -257,6 +261,18 @@ func (u *diskUpload) Commit(opts CommitOptions) error {
 		}
 		return u.d.root.Rename(u.tmp, u.key)
 	}
+	// The version replaced is held open across the rename, so that the
+	// kernel frees its pages when we let go of it, after the reply, and
+	// not inside the rename.
+	var old *os.File
+	if retire {
+		old = u.d.openOld(u.key)
+	}
+	defer func() {
+		if old != nil {
+			go old.Close()
+		}
+	}()
 	// Renaming onto a directory fails with EISDIR: no need to look first.
 	err := rename()
 	if errors.Is(err, fs.ErrNotExist) {
@@ -270,6 +286,23 @@ func (u *diskUpload) Commit(opts CommitOptions) error {
 	}
 	u.done = true
 	return nil
+}
+
+// retireLateMin is the size of upload from which Commit frees the version
+// it replaces in the background: freeing a large file's pages takes
+// milliseconds, an extra open per commit does not matter beside it.
+const retireLateMin = 32 << 20
+
+// openOld opens the file at key for reading, without following a final
+// symbolic link or blocking on a FIFO where it can, or returns nil.
+func (d *Disk) openOld(key string) *os.File {
+	flags := os.O_RDONLY | openOldFlags
+	if d.fast != nil {
+		f, _ := d.fast.open(key, flags, 0)
+		return f
+	}
+	f, _ := d.root.OpenFile(key, flags, 0)
+	return f
 }
 
 func (u *diskUpload) Abort() error {

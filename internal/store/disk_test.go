@@ -84,3 +84,67 @@ func TestDiskClearsStalePartials(t *testing.T) {
 		t.Fatalf("%d stale partial files kept", len(ents))
 	}
 }
+
+// TestDiskReplacesLargeFiles: a large upload replaces what the key held
+// (a file, a FIFO, a link), never blocks on it, never writes through a
+// link, and a reader of the old file keeps reading the old octets.
+func TestDiskReplacesLargeFiles(t *testing.T) {
+	base := t.TempDir()
+	d, err := store.OpenDisk(filepath.Join(base, "storage"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	big := make([]byte, 40<<20) // above the size whose old version is freed late
+	put := func(key string, fill byte) {
+		t.Helper()
+		for i := range big {
+			big[i] = fill
+		}
+		u, err := d.Create(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := u.WriteAt(big, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := u.Commit(store.CommitOptions{NoSync: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(key string, fill byte) {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(base, "storage", key))
+		if err != nil || len(b) != len(big) || b[0] != fill || b[len(b)-1] != fill {
+			t.Fatalf("%s: %d octets, %v", key, len(b), err)
+		}
+	}
+	put("f", 1)
+	old, err := d.Open("f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	put("f", 2)
+	check("f", 2)
+	var p [1]byte
+	if _, err := old.ReadAt(p[:], int64(len(big)-1)); err != nil || p[0] != 1 {
+		t.Fatalf("the old version's reader got %v, %v", p[0], err)
+	}
+	if err := syscallMkfifo(filepath.Join(base, "storage", "fifo")); err == nil {
+		put("fifo", 3) // must not block opening the FIFO
+		check("fifo", 3)
+	}
+	outside := filepath.Join(base, "outside")
+	if err := os.WriteFile(outside, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(base, "storage", "link")); err != nil {
+		t.Fatal(err)
+	}
+	put("link", 4)
+	check("link", 4)
+	if b, _ := os.ReadFile(outside); string(b) != "keep" {
+		t.Fatal("replacing a link wrote through it")
+	}
+}

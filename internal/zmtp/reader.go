@@ -22,7 +22,7 @@ func (c *Conn) readLoop() {
 	var hdrBuf [MaxHeaderSize]byte
 	msg := &Message{pool: c.pool, budget: c.budget}
 	var total int64
-	sp := splicer{r: -1, w: -1, tr: -1, tw: -1}
+	sp := newSplicer()
 	defer sp.close()
 	overhead := uint64(0)
 	if c.codec != nil {

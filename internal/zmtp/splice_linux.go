@@ -25,6 +25,9 @@ type splicer struct {
 	tap    []byte // buffer for Target.Tap, allocated when first needed
 }
 
+// newSplicer returns a splicer with no pipe yet.
+func newSplicer() splicer { return splicer{r: -1, w: -1, tr: -1, tw: -1} }
+
 func (s *splicer) close() {
 	for _, fd := range []*int{&s.r, &s.w, &s.tr, &s.tw} {
 		if *fd >= 0 {

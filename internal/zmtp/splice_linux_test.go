@@ -41,7 +41,7 @@ func TestSpliceTapFallsBack(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			s := splicer{r: -1, w: -1, tr: -1, tw: -1}
+			s := newSplicer()
 			defer s.close()
 			if name == "read back" {
 				if s.tr, s.tw, err = newPipe(); err != nil {

@@ -1,0 +1,9 @@
+//go:build unix
+
+package store
+
+import "syscall"
+
+// openOldFlags keep openOld from following a final symbolic link or
+// blocking on a FIFO.
+const openOldFlags = syscall.O_NONBLOCK | syscall.O_NOFOLLOW
