@@ -81,12 +81,10 @@ func testSetGetRoundTrip(t *testing.T, proto, password string) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				sum := xxh3.Hash128(data).Bytes()
-				want := "xxh3-128:" + hex.EncodeToString(sum[:])
-				if proto == "2" {
-					fileSum, _, _ := digest.Reader(bytes.NewReader(data), int64(size), nil)
-					want = "xxh3-128-blocks:" + fileSum.String()
-				}
+				// Both protocols check FlaxFile 2's file hash (the 1.2
+				// commands do with our server when chunks are whole blocks).
+				fileSum, _, _ := digest.Reader(bytes.NewReader(data), int64(size), nil)
+				want := "xxh3-128-blocks:" + fileSum.String()
 				if c.Protocol() != proto || res.Protocol != proto || res.Moved != int64(size) {
 					t.Fatalf("protocol %s, result says %s, moved %d", c.Protocol(), res.Protocol, res.Moved)
 				}
@@ -208,8 +206,38 @@ func TestSmallServerBudgetEncrypted(t *testing.T) {
 	}
 }
 
-// orderedHash must give the XXH3-128 of the whole file whatever order the
-// chunks are sent in and whichever way (inline or read back).
+// With the 1.2 commands and chunks that are whole blocks, the client and
+// the server agree on the file hash whatever order the chunks go in, by
+// buffer (encrypted) or by sendfile (plaintext).
+func TestSetBlockHashAnyOrder(t *testing.T) {
+	for _, password := range []string{"", "pw"} {
+		t.Run(map[bool]string{true: "CURVE", false: "NULL"}[password != ""], func(t *testing.T) {
+			ctx := ctxFor(t)
+			addr, dir := startServer(t, password)
+			c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: password, ChunkSize: 8 << 20, Connections: 5, Window: 2, Protocol: "1.2"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			src, data := randomFile(t, 70<<20+12345)
+			res, err := c.SetFile(ctx, "mix", src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _, _ := digest.Reader(bytes.NewReader(data), int64(len(data)), nil)
+			if res.Checksum != "xxh3-128-blocks:"+want.String() {
+				t.Fatalf("checksum %s, want %s", res.Checksum, want)
+			}
+			if got, _ := os.ReadFile(filepath.Join(dir, "mix")); !bytes.Equal(got, data) {
+				t.Fatal("stored file differs")
+			}
+		})
+	}
+}
+
+// With chunks that are not whole blocks, orderedHash must give the
+// XXH3-128 of the whole file whatever order the chunks are sent in and
+// whichever way (inline or read back).
 func TestSetChecksumAnyOrder(t *testing.T) {
 	ctx := ctxFor(t)
 	addr, dir := startServer(t, "pw")

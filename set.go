@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/wire"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 	"golang.org/x/sync/errgroup"
@@ -24,10 +25,11 @@ type Result struct {
 	Duration time.Duration
 	// Connections and Window used.
 	Connections, Window int
-	// Checksum of what the server stored, as "xxh3-128:HEX" when the
-	// server verified it against ours (FlaxFile for Go servers), or
-	// "sha256:HEX" as a 1.2 server reports it; with FlaxFile 2,
-	// "xxh3-128-blocks:HEX", the file hash both ends computed.
+	// Checksum of what the server stored: "xxh3-128-blocks:HEX", the file
+	// hash both ends computed (FlaxFile 2, and the 1.2 commands with a
+	// FlaxFile for Go server when chunks are whole 4 MiB blocks), else
+	// "xxh3-128:HEX" when a FlaxFile for Go server verified it against
+	// ours, or "sha256:HEX" as a 1.2 server reports it.
 	Checksum string
 	// Moved is the payload octets that travelled in this call: less than
 	// Size when a transfer resumed.
@@ -78,9 +80,23 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 	if c.opts.Progress != nil {
 		c.opts.Progress.Start(key, size)
 	}
-	// Our own XXH3-128 of the file, computed while it is sent, goes with
-	// UPLOAD_END so that the server publishes only what we read.
-	oh := newOrderedHash(src, size, p.chunk, file != nil && !conns[0].Encrypted())
+	// Our own hash of the file, computed while it is sent, goes with
+	// UPLOAD_END so that the server publishes only what we read: by
+	// blocks, from the buffers sent, when chunks are whole blocks; else
+	// XXH3-128 in file order, reading back what was sent out of turn.
+	sendfile := file != nil && !conns[0].Encrypted()
+	var oh uploadHash
+	hashName := wire.HashXXH3128
+	if p.chunk%digest.BlockSize == 0 || size <= p.chunk {
+		hashName = wire.HashBlocks
+		var f *os.File
+		if sendfile {
+			f = file
+		}
+		oh = newBlockHash(size, p.chunk, f)
+	} else {
+		oh = newOrderedHash(src, size, p.chunk, sendfile)
+	}
 	defer oh.close()
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -92,7 +108,7 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 	clean := make([]bool, active)
 	for i, conn := range conns {
 		g.Go(func() error {
-			r, err := c.call(gctx, conn, wire.CmdUploadStart, []byte(sid), []byte(key), wire.Itoa(size), wire.Itoa(int64(p.window)), []byte(wire.HashXXH3128))
+			r, err := c.call(gctx, conn, wire.CmdUploadStart, []byte(sid), []byte(key), wire.Itoa(size), wire.Itoa(int64(p.window)), []byte(hashName))
 			if err != nil {
 				return err
 			}
@@ -164,6 +180,11 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 		return nil, err
 	}
 	switch {
+	case final.Blocks != "":
+		if final.Blocks != localSum {
+			return nil, fmt.Errorf("%w: %s: the server stored %s %s, we sent %s", ErrChecksum, key, wire.HashBlocks, final.Blocks, localSum)
+		}
+		res.Checksum = "xxh3-128-blocks:" + final.Blocks
 	case final.XXH3128 != "":
 		if final.XXH3128 != localSum {
 			return nil, fmt.Errorf("%w: %s: the server stored XXH3-128 %s, we sent %s", ErrChecksum, key, final.XXH3128, localSum)
@@ -181,7 +202,7 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 // reading it, eagerly); otherwise each chunk is read straight into the
 // buffer it is sent or sealed from and hashed there when its turn has
 // come.
-func (c *Client) sendChunks(ctx context.Context, conn *zmtp.Conn, key string, src io.ReaderAt, file *os.File, size int64, p plan, ids []int64, oh *orderedHash) error {
+func (c *Client) sendChunks(ctx context.Context, conn *zmtp.Conn, key string, src io.ReaderAt, file *os.File, size int64, p plan, ids []int64, oh uploadHash) error {
 	chunkLen := func(id int64) int64 { return min(p.chunk, size-id*p.chunk) }
 	cmd := []byte(wire.CmdUploadChunk)
 	send := func(id int64) error {

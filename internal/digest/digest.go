@@ -44,6 +44,18 @@ func Parse(s string) (Sum, error) {
 	return out, nil
 }
 
+// Chunk hashes data that starts on a block boundary, block by block (the
+// last block possibly short).
+func Chunk(data []byte) []Sum {
+	sums := make([]Sum, 0, Blocks(int64(len(data))))
+	for len(data) > 0 {
+		n := min(len(data), BlockSize)
+		sums = append(sums, Block(data[:n]))
+		data = data[n:]
+	}
+	return sums
+}
+
 // Blocks is the number of blocks of a file of size octets.
 func Blocks(size int64) int64 { return (size + BlockSize - 1) / BlockSize }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/wire"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
@@ -79,11 +80,17 @@ type upload struct {
 	sum      []byte        // set before hashDone closes, nil on failure
 	hashErr  error
 	xxh      bool // hashing with XXH3-128 instead of SHA-256
+
+	// In block mode (wire.HashBlocks) there is no hasher goroutine: each
+	// chunk's 4 MiB blocks are hashed from its buffer by the handler that
+	// writes it, into blocks, under wmu with the write itself.
+	blockMode bool
+	blocks    []digest.Sum // allocated with the chunk size
 }
 
 // join adds c to session id, creating it (and its partial file) if needed.
 // A connection in another session leaves that one first.
-func (t *uploadTable) join(c *zmtp.Conn, id, key string, size int64, xxh bool) error {
+func (t *uploadTable) join(c *zmtp.Conn, id, key string, size int64, hashName string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if old := t.byConn[c]; old != nil && old.id != id {
@@ -108,9 +115,15 @@ func (t *uploadTable) join(c *zmtp.Conn, id, key string, size int64, xxh bool) e
 		now := time.Now()
 		u = &upload{id: id, key: key, size: size, up: up, start: now, last: now,
 			members: map[*zmtp.Conn]struct{}{}, hashWake: make(chan struct{}, 1),
-			quit: make(chan struct{}), hashDone: make(chan struct{}), xxh: xxh}
-		if size == 0 {
-			u.sum = newHash(xxh).Sum(nil)
+			quit: make(chan struct{}), hashDone: make(chan struct{}),
+			xxh: hashName == wire.HashXXH3128, blockMode: hashName == wire.HashBlocks}
+		switch {
+		case size == 0 && u.blockMode:
+			s := digest.File(0, nil)
+			u.sum = s[:]
+			close(u.hashDone)
+		case size == 0:
+			u.sum = newHash(u.xxh).Sum(nil)
 			close(u.hashDone)
 		}
 		t.byID[id] = u
@@ -262,15 +275,12 @@ func (u *upload) write(id int64, data []byte) error {
 	if err != nil {
 		return err
 	}
-	// Writers of one file queue here rather than contend for the
-	// inode's lock inside the kernel, which costs far more CPU.
-	u.wmu.Lock()
-	_, err = u.up.WriteAt(data, off)
-	u.wmu.Unlock()
-	if err != nil {
+	if err := u.writeAt(data, off, u.blockSums(data)); err != nil {
 		return err
 	}
-	u.hashInline(id, data)
+	if !u.blockMode {
+		u.hashInline(id, data)
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.state != stateOpen {
@@ -315,8 +325,16 @@ func (u *upload) learnChunkSize(id int64, data []byte) error {
 		}
 	}
 	u.got = make([]bool, (u.size+u.chunk-1)/u.chunk)
-	u.hasher = newHash(u.xxh)
-	go u.hashLoop()
+	if u.blockMode {
+		if u.chunk%digest.BlockSize != 0 && u.chunk < u.size {
+			return fmt.Errorf("chunks of %d octets cannot be hashed in blocks of %d", u.chunk, digest.BlockSize)
+		}
+		u.blocks = make([]digest.Sum, digest.Blocks(u.size))
+		close(u.hashDone)
+	} else {
+		u.hasher = newHash(u.xxh)
+		go u.hashLoop()
+	}
 	pending := u.pending
 	u.pending, u.held = nil, 0
 	if pending == nil {
@@ -326,7 +344,7 @@ func (u *upload) learnChunkSize(id int64, data []byte) error {
 	for pid, p := range pending {
 		off, err := u.place(pid, len(p))
 		if err == nil {
-			_, err = u.up.WriteAt(p, off)
+			err = u.writeAt(p, off, u.blockSums(p))
 		}
 		if err == nil {
 			err = u.record(pid, p)
@@ -335,6 +353,30 @@ func (u *upload) learnChunkSize(id int64, data []byte) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// blockSums hashes a chunk's blocks in block mode; nil otherwise. The
+// chunk starts on a block boundary (checked with the chunk size).
+func (u *upload) blockSums(data []byte) []digest.Sum {
+	if !u.blockMode {
+		return nil
+	}
+	return digest.Chunk(data)
+}
+
+// writeAt writes a chunk at off and, in block mode, records its blocks'
+// sums with it, so that the sums always describe what the file holds even
+// if one chunk comes twice. Writers of one file queue here rather than
+// contend for the inode's lock inside the kernel, which costs far more
+// CPU.
+func (u *upload) writeAt(data []byte, off int64, sums []digest.Sum) error {
+	u.wmu.Lock()
+	defer u.wmu.Unlock()
+	if _, err := u.up.WriteAt(data, off); err != nil {
+		return err
+	}
+	copy(u.blocks[off/digest.BlockSize:], sums)
 	return nil
 }
 
@@ -421,6 +463,17 @@ func (u *upload) hashInline(id int64, data []byte) {
 	u.hmu.Unlock()
 }
 
+// hashName names the session's hash in messages.
+func (u *upload) hashName() string {
+	switch {
+	case u.blockMode:
+		return wire.HashBlocks
+	case u.xxh:
+		return "XXH3-128"
+	}
+	return "SHA-256"
+}
+
 // finish publishes a complete session and returns what UPLOAD_END reports;
 // an incomplete one stays open for late members.
 func (u *upload) finish(sync bool, want string) (sum string, err error) {
@@ -438,15 +491,23 @@ func (u *upload) finish(sync bool, want string) (sum string, err error) {
 	if u.state != stateOpen {
 		return "", errSessionGone
 	}
+	if u.blockMode && u.size > 0 {
+		// Every chunk is recorded, so every block's sum is in (wmu is
+		// taken before each record).
+		u.wmu.Lock()
+		s := digest.File(u.size, u.blocks)
+		u.wmu.Unlock()
+		u.sum = s[:]
+	}
 	if u.sum == nil {
 		u.state = stateAborted
 		_ = u.up.Abort()
 		return "", fmt.Errorf("checksum: %w", u.hashErr)
 	}
-	if got := hex.EncodeToString(u.sum); u.xxh && want != "" && want != got {
+	if got := hex.EncodeToString(u.sum); (u.xxh || u.blockMode) && want != "" && want != got {
 		u.state = stateAborted
 		_ = u.up.Abort()
-		return "", fmt.Errorf("checksum mismatch for %s: the client sent XXH3-128 %s, the server received %s; nothing published", u.key, want, got)
+		return "", fmt.Errorf("checksum mismatch for %s: the client sent %s %s, the server received %s; nothing published", u.key, u.hashName(), want, got)
 	}
 	if err := u.up.Commit(store.CommitOptions{NoSync: !sync}); err != nil {
 		u.state = stateAborted
@@ -505,8 +566,11 @@ func (s *Server) uploadStart(r *request) {
 		r.fail(msg)
 		return
 	}
-	xxh := len(r.args) > 4 && string(r.args[4]) == wire.HashXXH3128
-	if err := s.uploads.join(r.c, sid, k, size, xxh); err != nil {
+	hashName := ""
+	if len(r.args) > 4 {
+		hashName = string(r.args[4])
+	}
+	if err := s.uploads.join(r.c, sid, k, size, hashName); err != nil {
 		r.fail(pyError(k, err))
 		return
 	}
@@ -611,9 +675,12 @@ func (s *Server) uploadEnd(r *request) {
 	s.uploadsDone.Add(1)
 	s.bytesUp.Add(u.size)
 	r.log.Info("upload complete", "key", u.key, "size", u.size, "seconds", secs)
-	if u.xxh {
-		r.ok(wire.UploadEndJSON(u.key, u.size, secs, mibps, "", sum))
-		return
+	switch {
+	case u.xxh:
+		r.ok(wire.UploadEndJSON(u.key, u.size, secs, mibps, "", "xxh3_128", sum))
+	case u.blockMode:
+		r.ok(wire.UploadEndJSON(u.key, u.size, secs, mibps, "", "xxh3_128_blocks", sum))
+	default:
+		r.ok(wire.UploadEndJSON(u.key, u.size, secs, mibps, sum, "", ""))
 	}
-	r.ok(wire.UploadEndJSON(u.key, u.size, secs, mibps, sum, ""))
 }

@@ -67,6 +67,12 @@ func ServerChunkSize(size int64) int64 {
 //     it as "xxh3_128" in the UPLOAD_END JSON, "sha256" being empty;
 //   - UPLOAD_END's first frame then carries the client's own XXH3-128 of
 //     the file in hex; the server publishes only if they match.
+//   - HashBlocks instead asks for FlaxFile 2's file hash (XXH3-128 of the
+//     size and of each 4 MiB block's XXH3-128, internal/digest), reported
+//     as "xxh3_128_blocks": each side hashes every chunk from the buffer
+//     it is sent or received in, in any order, never reading the file
+//     back. Chunks must then be a multiple of 4 MiB (but the last), or
+//     the file a single chunk.
 //   - DOWNLOAD_START's third frame ExactChunks, after a requested chunk
 //     size, asks the server to cut every CHUNK at that size (1.2 answers
 //     with the requested size but cuts at its own default); a server that
@@ -74,6 +80,7 @@ func ServerChunkSize(size int64) int64 {
 //     gets no such frame asks again without a size.
 const (
 	HashXXH3128 = "xxh3-128"
+	HashBlocks  = "xxh3-128-blocks"
 	ExactChunks = "exact-chunks"
 )
 

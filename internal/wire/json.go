@@ -53,6 +53,9 @@ type UploadResult struct {
 	// XXH3128 is set instead of SHA256 when the client asked for
 	// HashXXH3128.
 	XXH3128 string `json:"xxh3_128,omitempty"`
+	// Blocks is set instead of SHA256 when the client asked for
+	// HashBlocks.
+	Blocks string `json:"xxh3_128_blocks,omitempty"`
 	// Message is set instead of the rest when other sockets of the
 	// session are still sending, or the session had already gone.
 	Message string `json:"message,omitempty"`
@@ -64,9 +67,10 @@ const (
 	MsgUploadEnded      = "Upload ended"
 )
 
-// UploadEndJSON is the UPLOAD_END reply for a finished session. xxh3hex
-// is empty except for sessions that asked for HashXXH3128.
-func UploadEndJSON(key string, size int64, seconds, mibps float64, sha256hex, xxh3hex string) []byte {
+// UploadEndJSON is the UPLOAD_END reply for a finished session. extField
+// and extHex are empty except for sessions that asked for another hash
+// than SHA-256: they name it ("xxh3_128", "xxh3_128_blocks") and give it.
+func UploadEndJSON(key string, size int64, seconds, mibps float64, sha256hex, extField, extHex string) []byte {
 	var b strings.Builder
 	b.WriteString(`{"status": "ok", "file_key": `)
 	b.WriteString(PyJSONString(key))
@@ -78,9 +82,11 @@ func UploadEndJSON(key string, size int64, seconds, mibps float64, sha256hex, xx
 	b.WriteString(PyFloat(mibps))
 	b.WriteString(`, "sha256": `)
 	b.WriteString(PyJSONString(sha256hex))
-	if xxh3hex != "" {
-		b.WriteString(`, "xxh3_128": `)
-		b.WriteString(PyJSONString(xxh3hex))
+	if extField != "" {
+		b.WriteString(`, `)
+		b.WriteString(PyJSONString(extField))
+		b.WriteString(`: `)
+		b.WriteString(PyJSONString(extHex))
 	}
 	b.WriteString(`}`)
 	return []byte(b.String())

@@ -54,7 +54,7 @@ func TestJSONLikePython(t *testing.T) {
 	if got := string(ListJSON(nil)); got != "[]" {
 		t.Errorf("empty list %s", got)
 	}
-	end := string(UploadEndJSON("k", 5, 0.25, 20, strings.Repeat("a", 64), ""))
+	end := string(UploadEndJSON("k", 5, 0.25, 20, strings.Repeat("a", 64), "", ""))
 	if end != `{"status": "ok", "file_key": "k", "size": 5, "time": 0.25, "throughput": 20.0, "sha256": "`+strings.Repeat("a", 64)+`"}` {
 		t.Errorf("upload end %s", end)
 	}

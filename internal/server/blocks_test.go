@@ -1,0 +1,64 @@
+package server_test
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flaxfile/flaxfile/internal/digest"
+	"github.com/flaxfile/flaxfile/internal/server"
+	"github.com/flaxfile/flaxfile/internal/server/servertest"
+	"github.com/flaxfile/flaxfile/internal/wire"
+)
+
+// TestUploadBlockHash: with wire.HashBlocks the 1.2 upload commands are
+// checked against FlaxFile 2's file hash, chunks arriving in any order
+// (and one twice); a wrong hash publishes nothing, and chunks that are
+// not whole blocks are refused.
+func TestUploadBlockHash(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "storage")
+	addr, _, _ := servertest.StartIn(t, dir, server.Config{}, nil)
+	const chunk = digest.BlockSize
+	data := make([]byte, 3*chunk+12345)
+	rand.Read(data)
+	want, _, _ := digest.Reader(strings.NewReader(string(data)), int64(len(data)), nil)
+	upload := func(key, sum string, order []int) []string {
+		d := dial(t, addr)
+		if r := d.req("UPLOAD_START_CONCURRENT", "s-"+key, key, itoa(len(data)), "1", wire.HashBlocks); r[0] != "OK" {
+			t.Fatalf("start: %v", r)
+		}
+		for _, i := range order {
+			part := data[i*chunk : min((i+1)*chunk, len(data))]
+			if r := d.req("UPLOAD_CHUNK_CONCURRENT", itoa(i), string(part)); r[0] != "ACK" {
+				t.Fatalf("chunk %d: %v", i, r)
+			}
+		}
+		return d.req("UPLOAD_END", sum)
+	}
+	r := upload("good", want.String(), []int{2, 3, 0, 2, 1})
+	var res wire.UploadResult
+	if r[0] != "OK" || json.Unmarshal([]byte(r[1]), &res) != nil || res.Blocks != want.String() || res.SHA256 != "" {
+		t.Fatalf("end: %v", r)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "good")); err != nil || string(got) != string(data) {
+		t.Fatalf("stored file differs (%v)", err)
+	}
+	r = upload("bad", strings.Repeat("0", 32), []int{0, 1, 2, 3})
+	if r[0] != "ERROR" || !strings.Contains(r[1], "checksum mismatch") || !strings.Contains(r[1], want.String()) {
+		t.Fatalf("end with a wrong hash: %v", r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad")); !os.IsNotExist(err) {
+		t.Fatalf("published despite the mismatch (%v)", err)
+	}
+	// Chunks of 1 MiB are not whole blocks.
+	d := dial(t, addr)
+	if r := d.req("UPLOAD_START_CONCURRENT", "s-odd", "odd", itoa(len(data)), "1", wire.HashBlocks); r[0] != "OK" {
+		t.Fatalf("start: %v", r)
+	}
+	if r := d.req("UPLOAD_CHUNK_CONCURRENT", "0", string(data[:1<<20])); r[0] != "ERROR" || !strings.Contains(r[1], "blocks") {
+		t.Fatalf("a 1 MiB chunk in block mode: %v", r)
+	}
+}
