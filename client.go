@@ -375,6 +375,9 @@ func (r *reply) cmd() string {
 // file through a zmtp.Sink.
 func (r *reply) sunk(i int) bool { return r.m.Sunk(i + 1) }
 
+// sunkErr is why a sink failed to write frame i into its file, or nil.
+func (r *reply) sunkErr(i int) error { return r.m.SunkErr(i + 1) }
+
 // Release returns the reply's buffers.
 func (r *reply) Release() { r.m.Release() }
 

@@ -261,3 +261,36 @@ func TestSetChecksumAnyOrder(t *testing.T) {
 		t.Fatal("stored file differs")
 	}
 }
+
+// A download whose writes fail is an error, never a success with holes:
+// the 1.2 commands splice plaintext chunks into the file and must look at
+// what the splice reported; FlaxFile 2 writes from the buffer.
+func TestGetWriteFailure(t *testing.T) {
+	for _, proto := range []string{"1.2", "2"} {
+		t.Run(proto, func(t *testing.T) {
+			ctx := ctxFor(t)
+			addr, _ := startServer(t, "")
+			c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Protocol: proto})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			src, _ := randomFile(t, 9<<20)
+			if _, err := c.SetFile(ctx, "f", src); err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(t.TempDir(), "ro")
+			if err := os.WriteFile(p, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ro, err := os.Open(p) // read-only: every write fails
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ro.Close()
+			if _, err := c.Get(ctx, "f", ro); err == nil {
+				t.Fatal("a download whose writes all failed succeeded")
+			}
+		})
+	}
+}

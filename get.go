@@ -206,6 +206,9 @@ func (c *Client) fetchChunks(ctx context.Context, conn *zmtp.Conn, key string, d
 		off := id * chunk
 		want := min(chunk, size-off)
 		if r.sunk(2) { // the sink checked the length and wrote it
+			if err := r.sunkErr(2); err != nil {
+				return 0, fmt.Errorf("flaxfile: writing %s at %d: %w", key, off, err)
+			}
 			if c.opts.Progress != nil {
 				c.opts.Progress.Transferred(key, want)
 			}

@@ -193,19 +193,15 @@ func (d *download) fetch(ctx context.Context, p plan, todo []int64) error {
 		return err
 	}
 	lock := &sync.Mutex{}
-	sink := &rangeSink{f: d.f, size: d.rf.Size, chunk: p.chunk, lock: lock}
 	g, gctx := errgroup.WithContext(ctx)
 	clean := make([]bool, active)
 	for i, conn := range conns {
-		if !conn.Encrypted() {
-			conn.SetSink(sink)
-		}
 		var mine []int64
 		for k := i; k < len(todo); k += active {
 			mine = append(mine, todo[k])
 		}
 		g.Go(func() error {
-			err := d.fetchChunks(gctx, conn, p, mine, lock, sink)
+			err := d.fetchChunks(gctx, conn, p, mine, lock)
 			clean[i] = err == nil
 			return err
 		})
@@ -222,7 +218,7 @@ func (d *download) fetch(ctx context.Context, p plan, todo []int64) error {
 	return err
 }
 
-func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p plan, ids []int64, lock *sync.Mutex, sink *rangeSink) error {
+func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p plan, ids []int64, lock *sync.Mutex) error {
 	c, size := d.c, d.rf.Size
 	cmd, hf := []byte(wire.CmdGetRange), []byte(d.rf.handle)
 	span := func(j int64) (int64, int64) { return j * p.chunk, min(p.chunk, size-j*p.chunk) }
@@ -242,29 +238,19 @@ func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p plan, ids
 			return 0, fmt.Errorf("%w: DATA at offset %q", ErrProtocol, r.frames[1])
 		}
 		_, n := span(off / p.chunk)
-		var sums []digest.Sum
-		if r.sunk(2) { // the sink checked the length, wrote it and hashed it
-			sums = sink.taps.Take(off)
-			if werr := r.m.SunkErr(3); werr != nil {
-				return 0, fmt.Errorf("flaxfile: writing %s: %w", d.f.Name(), werr)
-			}
-			if len(sums) != int((n+digest.BlockSize-1)/digest.BlockSize) {
-				return 0, fmt.Errorf("%w: range at %d was not hashed on its way in", ErrProtocol, off)
-			}
-		} else {
-			data := r.frames[2]
-			if int64(len(data)) != n {
-				return 0, fmt.Errorf("%w: range at %d has %d octets, want %d", ErrIncomplete, off, len(data), n)
-			}
-			for lo := int64(0); lo < n; lo += digest.BlockSize {
-				sums = append(sums, digest.Block(data[lo:min(lo+digest.BlockSize, n)]))
-			}
-			lock.Lock()
-			_, err := d.f.WriteAt(data, off)
-			lock.Unlock()
-			if err != nil {
-				return 0, err
-			}
+		// Hashed from the buffer it arrived in, then written: the data
+		// must be read to be hashed, so splicing it into the file would
+		// save nothing (measured: it costs more).
+		data := r.frames[2]
+		if int64(len(data)) != n {
+			return 0, fmt.Errorf("%w: range at %d has %d octets, want %d", ErrIncomplete, off, len(data), n)
+		}
+		sums := digest.Chunk(data)
+		lock.Lock()
+		_, err = d.f.WriteAt(data, off)
+		lock.Unlock()
+		if err != nil {
+			return 0, err
 		}
 		if err := d.record(off/digest.BlockSize, sums); err != nil {
 			return 0, err
@@ -334,26 +320,4 @@ func (d *download) publish(path string) error {
 		return err
 	}
 	return nil
-}
-
-// rangeSink places the data of DATA replies straight into the partial
-// file when its offset and length are the expected ones, hashing it on the
-// way.
-type rangeSink struct {
-	f           *os.File
-	size, chunk int64
-	lock        sync.Locker
-
-	taps digest.Taps // by offset, until the reply is handled
-}
-
-func (s *rangeSink) Place(frames [][]byte, n int64) (zmtp.Target, error) {
-	if len(frames) != 3 || len(frames[0]) != 0 || string(frames[1]) != wire.ReplyData {
-		return zmtp.Target{}, nil
-	}
-	off, err := wire.ParseInt(frames[2])
-	if err != nil || off < 0 || off >= s.size || off%s.chunk != 0 || n != min(s.chunk, s.size-off) {
-		return zmtp.Target{}, nil
-	}
-	return zmtp.Target{File: s.f, Offset: off, Lock: s.lock, Tap: s.taps.New(off)}, nil
 }

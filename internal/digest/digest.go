@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/zeebo/xxh3"
 )
@@ -99,83 +98,5 @@ func Reader(r io.ReaderAt, size int64, buf []byte) (Sum, []Sum, error) {
 	return File(size, blocks), blocks, nil
 }
 
-// BlockWriter hashes a stream that starts on a block boundary into block
-// hashes, as it is written.
-type BlockWriter struct {
-	h    *xxh3.Hasher
-	n    int64 // octets of the current block so far
-	sums []Sum
-}
-
-// NewBlockWriter returns an empty BlockWriter.
-func NewBlockWriter() *BlockWriter { return &BlockWriter{h: xxh3.New()} }
-
-// Write implements io.Writer; it never fails.
-func (w *BlockWriter) Write(p []byte) (int, error) {
-	total := len(p)
-	for len(p) > 0 {
-		k := min(int64(len(p)), BlockSize-w.n)
-		_, _ = w.h.Write(p[:k])
-		w.n += k
-		p = p[k:]
-		if w.n == BlockSize {
-			w.sums = append(w.sums, Sum(w.h.Sum128().Bytes()))
-			w.h.Reset()
-			w.n = 0
-		}
-	}
-	return total, nil
-}
-
-// Sums returns the hashes of the blocks written, the last one possibly
-// short.
-func (w *BlockWriter) Sums() []Sum {
-	if w.n > 0 {
-		w.sums = append(w.sums, Sum(w.h.Sum128().Bytes()))
-		w.h.Reset()
-		w.n = 0
-	}
-	return w.sums
-}
-
 // Small is the file hash of data held whole in memory.
-func Small(data []byte) Sum {
-	n := int64(len(data))
-	blocks := make([]Sum, 0, Blocks(n))
-	for lo := int64(0); lo < n; lo += BlockSize {
-		blocks = append(blocks, Block(data[lo:min(lo+BlockSize, n)]))
-	}
-	return File(n, blocks)
-}
-
-// Taps holds the BlockWriters of bodies being received, by offset, from
-// when a sink places a body until its message is handled.
-type Taps struct {
-	mu sync.Mutex
-	m  map[int64]*BlockWriter
-}
-
-// New returns the BlockWriter for the body at off.
-func (t *Taps) New(off int64) *BlockWriter {
-	w := NewBlockWriter()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.m == nil {
-		t.m = map[int64]*BlockWriter{}
-	}
-	t.m[off] = w
-	return w
-}
-
-// Take returns the block hashes of the body at off and forgets it; nil if
-// none was tapped there.
-func (t *Taps) Take(off int64) []Sum {
-	t.mu.Lock()
-	w := t.m[off]
-	delete(t.m, off)
-	t.mu.Unlock()
-	if w == nil {
-		return nil
-	}
-	return w.Sums()
-}
+func Small(data []byte) Sum { return File(int64(len(data)), Chunk(data)) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/zeebo/xxh3"
@@ -32,6 +33,17 @@ func TestReaderMatchesBlocks(t *testing.T) {
 	}
 	if File(int64(len(data)), blocks) != sum {
 		t.Error("File of the blocks differs from Reader's sum")
+	}
+	// Chunk gives the same block hashes from a buffer, whole or from a
+	// block boundary on.
+	if got := Chunk(data); !slices.Equal(got, blocks) {
+		t.Errorf("Chunk: %v, want %v", got, blocks)
+	}
+	if got := Chunk(data[BlockSize:]); !slices.Equal(got, blocks[1:]) {
+		t.Errorf("Chunk from block 1: %v, want %v", got, blocks[1:])
+	}
+	if len(Chunk(nil)) != 0 {
+		t.Error("Chunk of nothing has blocks")
 	}
 	// One changed octet changes the file hash and only its block's hash.
 	data[BlockSize+7] ^= 1
@@ -100,25 +112,6 @@ func TestFileBlocks(t *testing.T) {
 	// Past the end: an error, never a crash.
 	if _, err := FileBlocks(f, 2*BlockSize, BlockSize); err == nil {
 		t.Error("range past the end hashed")
-	}
-}
-
-func TestBlockWriter(t *testing.T) {
-	data := make([]byte, 2*BlockSize+5)
-	for i := range data {
-		data[i] = byte(i * 13)
-	}
-	_, want, _ := Reader(bytes.NewReader(data), int64(len(data)), nil)
-	w := NewBlockWriter()
-	// Odd piece sizes straddle block boundaries.
-	for p := data; len(p) > 0; {
-		k := min(len(p), 1<<20+3)
-		w.Write(p[:k])
-		p = p[k:]
-	}
-	got := w.Sums()
-	if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
-		t.Fatalf("BlockWriter sums %v, want %v", got, want)
 	}
 }
 

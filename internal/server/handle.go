@@ -75,7 +75,7 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 	case wire.CmdPut:
 		s.put(r)
 	case wire.CmdPutChunk:
-		s.putChunk(r, m.Sunk(4))
+		s.putChunk(r)
 	case wire.CmdPutEnd:
 		s.putEnd(r)
 	case wire.CmdGet:

@@ -43,7 +43,6 @@ type putSession struct {
 	refs     int
 	last     time.Time
 	done     bool
-	taps     digest.Taps // chunks being sunk, by offset
 }
 
 // putTable holds the uploads open in memory; their files and journals

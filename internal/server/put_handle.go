@@ -8,7 +8,6 @@ import (
 
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/wire"
-	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
 
 // hello answers FlaxFile 2's first request with the version spoken.
@@ -84,9 +83,13 @@ func (s *Server) session(r *request, n int) *putSession {
 	return sess
 }
 
-// putChunk writes one chunk: [id, offset, data, hashes]. Its data may
-// already be in the file, put there by the connection's sink.
-func (s *Server) putChunk(r *request, sunk bool) {
+// putChunk writes one chunk: [id, offset, data, hashes]. The data is
+// hashed from the buffer it arrived in, then written at its offset. (A
+// plaintext chunk could be spliced into the file instead, but it must be
+// read to be hashed all the same; measured here, splice and a tee of it
+// cost more than the read, and kept a connection's reading and writing
+// from overlapping.)
+func (s *Server) putChunk(r *request) {
 	sess := s.session(r, 4)
 	if sess == nil {
 		return
@@ -97,38 +100,20 @@ func (s *Server) putChunk(r *request, sunk bool) {
 		r.fail("invalid offset")
 		return
 	}
-	var n int64
-	if sunk {
-		n, _ = r.m.SunkLen(4)
-	} else {
-		n = int64(len(r.args[2]))
-	}
+	data := r.args[2]
+	n := int64(len(data))
 	if err := sess.span(off, n); err != nil {
 		r.fail(err.Error())
 		return
 	}
-	var got []digest.Sum
-	if sunk {
-		if werr := r.m.SunkErr(4); werr != nil {
-			sess.taps.Take(off)
-			s.writeFailed(r, sess, werr)
-			return
-		}
-		// Hashed by the sink on its way into the file.
-		got = sess.taps.Take(off)
-	} else {
-		sess.forget(off, n)
-		data := r.args[2]
-		for lo := int64(0); lo < n; lo += digest.BlockSize {
-			got = append(got, digest.Block(data[lo:min(lo+digest.BlockSize, n)]))
-		}
-		sess.wmu.Lock()
-		_, err := sess.part.WriteAt(data, off)
-		sess.wmu.Unlock()
-		if err != nil {
-			s.writeFailed(r, sess, err)
-			return
-		}
+	sess.forget(off, n)
+	got := digest.Chunk(data)
+	sess.wmu.Lock()
+	_, err := sess.part.WriteAt(data, off)
+	sess.wmu.Unlock()
+	if err != nil {
+		s.writeFailed(r, sess, err)
+		return
 	}
 	if err := sess.accept(off, n, got, r.args[3]); err != nil {
 		r.fail(err.Error())
@@ -171,26 +156,4 @@ func (s *Server) putEnd(r *request) {
 	r.log.Info("upload published", "key", res.Key, "size", res.Size, "received", res.BytesReceived)
 	out, _ := json.Marshal(res)
 	r.ok(out)
-}
-
-// putSink puts the data of plaintext PUT_CHUNK messages straight into the
-// upload's file, at its offset, when it is well formed; anything else is
-// read into a buffer and checked by the handler as usual.
-type putSink struct{ puts *putTable }
-
-func (p putSink) Place(frames [][]byte, n int64) (zmtp.Target, error) {
-	if len(frames) != 4 || string(frames[1]) != wire.CmdPutChunk {
-		return zmtp.Target{}, nil
-	}
-	sess := p.puts.get(string(frames[2]))
-	if sess == nil {
-		return zmtp.Target{}, nil
-	}
-	defer sess.release()
-	off, ok := num(frames[3])
-	if !ok || sess.span(off, n) != nil {
-		return zmtp.Target{}, nil
-	}
-	sess.forget(off, n)
-	return zmtp.Target{File: sess.part.File(), Offset: off, Lock: &sess.wmu, Tap: sess.taps.New(off)}, nil
 }

@@ -237,9 +237,6 @@ func (s *Server) sweep(ctx context.Context) {
 func (s *Server) serveConn(ctx context.Context, c *zmtp.Conn) {
 	log := s.log.With("peer", c.RemoteAddr().String())
 	log.Debug("connected")
-	if !c.Encrypted() {
-		c.SetSink(putSink{s.puts})
-	}
 	sem := make(chan struct{}, s.cfg.HandlersPerConn)
 	var wg sync.WaitGroup
 	defer func() {

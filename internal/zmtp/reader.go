@@ -150,9 +150,6 @@ func (c *Conn) sinkBody(sp *splicer, msg *Message, h FrameHeader) (taken bool, w
 	if b := min(int64(c.br.Buffered()), n); b > 0 {
 		p, _ := c.br.Peek(int(b))
 		writeErr = t.writeAt(p, t.Offset)
-		if t.Tap != nil && writeErr == nil {
-			_, _ = t.Tap.Write(p)
-		}
 		_, _ = c.br.Discard(int(b))
 		t.Offset += b
 		n -= b
@@ -187,9 +184,6 @@ func (c *Conn) sinkBody(sp *splicer, msg *Message, h FrameHeader) (taken bool, w
 		}
 		if writeErr == nil {
 			writeErr = t.writeAt(buf[:k], t.Offset)
-			if t.Tap != nil && writeErr == nil {
-				_, _ = t.Tap.Write(buf[:k])
-			}
 		}
 		t.Offset += k
 		n -= k

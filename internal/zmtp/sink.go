@@ -1,7 +1,6 @@
 package zmtp
 
 import (
-	"io"
 	"os"
 	"sync"
 )
@@ -9,7 +8,9 @@ import (
 // Sink places the bodies of large message frames straight into files,
 // without passing them through user space where the kernel allows it
 // (splice on Linux). It is consulted only on plaintext connections, for
-// message frames of at least 32 KiB.
+// message frames of at least 32 KiB. It pays when nothing needs to read
+// the data: data that is to be hashed costs less read into a buffer,
+// hashed there and written.
 type Sink interface {
 	// Place is called with the frames of the message received so far and
 	// the size of the next frame. It returns where that frame's body
@@ -27,32 +28,6 @@ type Target struct {
 	// writers of one file queue in user space instead of contending for
 	// its lock in the kernel.
 	Lock sync.Locker
-	// Tap, if not nil, is given every octet of the body, in order, once
-	// it is in File (a hash, typically). Spliced octets are read back in
-	// pieces right after each is written, while the CPU's cache still
-	// holds them, which costs far less than reading the file afterwards.
-	Tap io.Writer
-}
-
-// tapBuffer is the size of the buffer tapped octets are read back into.
-const tapBuffer = 256 << 10
-
-// tap gives Tap the n octets of File that end at end, reading them back
-// through buf.
-func (t Target) tap(buf []byte, end, n int64) error {
-	for off := end - n; off < end; {
-		k := min(int64(len(buf)), end-off)
-		m, err := t.File.ReadAt(buf[:k], off)
-		if int64(m) < k {
-			if err == nil || err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
-		}
-		_, _ = t.Tap.Write(buf[:k])
-		off += k
-	}
-	return nil
 }
 
 // SetSink makes s the connection's sink until it is replaced; nil

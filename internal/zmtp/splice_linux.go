@@ -15,37 +15,20 @@ const fSetPipeSize = 1031
 const pipeSize = 1 << 20
 
 // splicer moves octets from a socket to files through a pipe it keeps,
-// owned by the connection's reader goroutine. For a Target with a Tap, a
-// second pipe receives a tee(2) of the first (the same pages, not a copy)
-// and the Tap reads from it: reading a pipe costs a copy, where reading
-// the file back would also look every page up in the page cache.
+// owned by the connection's reader goroutine.
 type splicer struct {
-	r, w   int    // pipe ends; -1 until first used
-	tr, tw int    // the tee pipe's ends; -1 until first used
-	tap    []byte // buffer for Target.Tap, allocated when first needed
+	r, w int // pipe ends; -1 until first used
 }
 
 // newSplicer returns a splicer with no pipe yet.
-func newSplicer() splicer { return splicer{r: -1, w: -1, tr: -1, tw: -1} }
+func newSplicer() splicer { return splicer{r: -1, w: -1} }
 
 func (s *splicer) close() {
-	for _, fd := range []*int{&s.r, &s.w, &s.tr, &s.tw} {
-		if *fd >= 0 {
-			syscall.Close(*fd)
-			*fd = -1
-		}
+	if s.r >= 0 {
+		syscall.Close(s.r)
+		syscall.Close(s.w)
+		s.r, s.w = -1, -1
 	}
-}
-
-// newPipe returns the ends of a pipe of pipeSize octets (or what the
-// kernel grants).
-func newPipe() (r, w int, err error) {
-	var p [2]int
-	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
-		return -1, -1, err
-	}
-	_, _, _ = syscall.Syscall(syscall.SYS_FCNTL, uintptr(p[1]), fSetPipeSize, pipeSize)
-	return p[0], p[1], nil
 }
 
 // spliceTo moves n octets from nc to t with splice(2): socket to pipe,
@@ -65,15 +48,12 @@ func (s *splicer) spliceTo(nc net.Conn, t Target, n int64) error {
 		return errNoSplice
 	}
 	if s.r < 0 {
-		if s.r, s.w, err = newPipe(); err != nil {
+		var p [2]int
+		if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
 			return errNoSplice
 		}
-	}
-	if t.Tap != nil && s.tr < 0 {
-		if s.tr, s.tw, err = newPipe(); err != nil {
-			return errNoSplice
-		}
-		s.tap = make([]byte, tapBuffer)
+		s.r, s.w = p[0], p[1]
+		_, _, _ = syscall.Syscall(syscall.SYS_FCNTL, uintptr(s.w), fSetPipeSize, pipeSize)
 	}
 	off := t.Offset
 	for n > 0 {
@@ -94,20 +74,6 @@ func (s *splicer) spliceTo(nc net.Conn, t Target, n int64) error {
 			return io.ErrUnexpectedEOF
 		}
 		n -= moved
-		teed := int64(0)
-		if t.Tap != nil {
-			ok, err := s.tee(moved)
-			if err != nil {
-				if err := s.drain(s.r, moved); err != nil {
-					return err
-				}
-				return &sinkWriteError{err: err, rest: n}
-			}
-			if ok {
-				teed = moved
-			}
-		}
-		start := off
 		// Pipe to file, at the body's offset.
 		if t.Lock != nil {
 			t.Lock.Lock()
@@ -131,54 +97,22 @@ func (s *splicer) spliceTo(nc net.Conn, t Target, n int64) error {
 			if werr == nil {
 				werr = os.NewSyscallError("splice", ferr)
 			}
-			// What the pipes still hold is dropped; the caller drops the
+			// What the pipe still holds is dropped; the caller drops the
 			// rest of the body, and the connection goes on.
-			if err := s.drain(s.r, moved); err != nil {
-				return err
-			}
-			if err := s.drain(s.tr, teed); err != nil {
+			if err := s.drain(moved); err != nil {
 				return err
 			}
 			return &sinkWriteError{err: werr, rest: n}
-		}
-		if t.Tap != nil && teed == 0 {
-			if err := t.tap(s.tap, off, off-start); err != nil {
-				return &sinkWriteError{err: err, rest: n}
-			}
-		}
-		// The tee pipe holds what was just written: to the Tap.
-		for teed > 0 {
-			k, err := syscall.Read(s.tr, s.tap[:min(teed, int64(len(s.tap)))])
-			if err != nil || k == 0 {
-				return fmt.Errorf("zmtp: reading the tee pipe: %v", err)
-			}
-			_, _ = t.Tap.Write(s.tap[:k])
-			teed -= int64(k)
 		}
 	}
 	return nil
 }
 
-// tee duplicates the n octets the pipe holds into the tee pipe, which is
-// empty and has as many slots, and reports whether it did. When it cannot
-// (the kernel granted the pipes different sizes), it leaves the tee pipe
-// empty and the caller reads the file back instead.
-func (s *splicer) tee(n int64) (bool, error) {
-	k, err := syscall.Tee(s.r, s.tw, int(n), 0)
-	if err != nil {
-		return false, os.NewSyscallError("tee", err)
-	}
-	if k < n {
-		return false, s.drain(s.tr, k)
-	}
-	return true, nil
-}
-
-// drain reads and drops n octets the pipe whose read end is fd holds.
-func (s *splicer) drain(fd int, n int64) error {
+// drain reads and drops n octets the pipe holds.
+func (s *splicer) drain(n int64) error {
 	var buf [64 << 10]byte
 	for n > 0 {
-		k, err := syscall.Read(fd, buf[:min(n, int64(len(buf)))])
+		k, err := syscall.Read(s.r, buf[:min(n, int64(len(buf)))])
 		if err != nil {
 			return os.NewSyscallError("read", err)
 		}
