@@ -294,3 +294,36 @@ func TestGetWriteFailure(t *testing.T) {
 		})
 	}
 }
+
+// On a short round trip FlaxFile 2 sizes transfers for two busy cores:
+// four connections of 4 MiB chunks, uploads with twice the window of
+// downloads; Options override each part.
+func TestPlanOnLoopback(t *testing.T) {
+	ctx := ctxFor(t)
+	addr, _ := startServer(t, "")
+	for _, o := range []struct {
+		opts             flaxfile.Options
+		conns, up, down int
+	}{
+		{flaxfile.Options{}, 4, 8, 4},
+		{flaxfile.Options{Connections: 2, Window: 3}, 2, 3, 3},
+	} {
+		c, err := flaxfile.Dial(ctx, addr, &o.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, _ := randomFile(t, 40<<20)
+		up, err := c.SetFile(ctx, "plan", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		down, err := c.GetFile(ctx, "plan", filepath.Join(t.TempDir(), "out"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		if up.Connections != o.conns || up.Window != o.up || down.Connections != o.conns || down.Window != o.down {
+			t.Errorf("options %+v: set %d×%d, get %d×%d; want %d×%d and %d×%d", o.opts, up.Connections, up.Window, down.Connections, down.Window, o.conns, o.up, o.conns, o.down)
+		}
+	}
+}

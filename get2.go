@@ -100,7 +100,7 @@ func (c *Client) download2(ctx context.Context, key, path string) (*Result, erro
 		return nil, err
 	}
 	defer d.close()
-	p := c.planFor2(rf.Size)
+	p := c.planFor2(rf.Size, false)
 	per := p.chunk / digest.BlockSize
 	var todo []int64
 	for j := int64(0); j*p.chunk < rf.Size; j++ {

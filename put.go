@@ -21,10 +21,16 @@ import (
 // planFor2 sizes a FlaxFile 2 transfer from the measured round trip: on a
 // short one a few connections with 4 MiB chunks keep both cores busy; on a
 // long one more connections and larger chunks keep the link full, each
-// TCP connection holding only so much in flight. Options override each
-// part; a chunk is rounded up to whole blocks.
-func (c *Client) planFor2(size int64) plan {
+// TCP connection holding only so much in flight. An upload keeps twice
+// the window on a short link: its ACKs wait for the server to hash and
+// write each chunk (measured on loopback: 8 against 4 gives about a tenth
+// more; downloads gain nothing). Options override each part; a chunk is
+// rounded up to whole blocks.
+func (c *Client) planFor2(size int64, upload bool) plan {
 	p := plan{conns: 4, window: 4, chunk: digest.BlockSize}
+	if upload {
+		p.window = 8
+	}
 	// The shortest round trip seen, so that a loaded machine does not
 	// pass for a long link.
 	if time.Duration(c.rtt.Load()) > 5*time.Millisecond {
@@ -62,7 +68,7 @@ func uploadID(key string, size int64, mtime time.Time, mode os.FileMode) string 
 // only if the file hash of all blocks is ours.
 func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file *os.File, size int64, mtime time.Time, mode os.FileMode) (*Result, error) {
 	start := time.Now()
-	p := c.planFor2(size)
+	p := c.planFor2(size, true)
 	id := uploadID(key, size, mtime, mode)
 	conn, err := c.get(ctx)
 	if err != nil {
