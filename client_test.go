@@ -302,7 +302,7 @@ func TestPlanOnLoopback(t *testing.T) {
 	ctx := ctxFor(t)
 	addr, _ := startServer(t, "")
 	for _, o := range []struct {
-		opts             flaxfile.Options
+		opts            flaxfile.Options
 		conns, up, down int
 	}{
 		{flaxfile.Options{}, 4, 8, 4},
