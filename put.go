@@ -19,13 +19,16 @@ import (
 )
 
 // planFor2 sizes a FlaxFile 2 transfer from the measured round trip: on a
-// short one a few connections with 4 MiB chunks keep both cores busy; on a
-// long one more connections and larger chunks keep the link full, each
-// TCP connection holding only so much in flight. An upload keeps twice
-// the window on a short link: its ACKs wait for the server to hash and
-// write each chunk (measured on loopback: 8 against 4 gives about a tenth
-// more; downloads gain nothing). Options override each part; a chunk is
-// rounded up to whole blocks.
+// short one a few connections keep both cores busy; on a long one more
+// connections keep the link full, each TCP connection holding only so
+// much in flight. Chunks stay at 4 MiB either way: each is read whole into
+// memory whose total is bounded (Options.MemoryLimit, the server's
+// --memory-limit), so larger ones would leave fewer connections moving
+// (measured through bench/linkproxy: 16 MiB chunks gave 0.7 of what 4 MiB
+// ones give). An upload keeps twice the window of a download: its ACKs
+// wait for the server to hash and write each chunk (measured on loopback:
+// 8 against 4 gives about a tenth more; downloads gain nothing). Options
+// override each part; a chunk is rounded up to whole blocks.
 func (c *Client) planFor2(size int64, upload bool) plan {
 	p := plan{conns: 4, window: 4, chunk: digest.BlockSize}
 	if upload {
@@ -34,7 +37,7 @@ func (c *Client) planFor2(size int64, upload bool) plan {
 	// The shortest round trip seen, so that a loaded machine does not
 	// pass for a long link.
 	if time.Duration(c.rtt.Load()) > 5*time.Millisecond {
-		p = plan{conns: 16, window: 4, chunk: wire.MaxChunk2}
+		p.conns = 16
 	}
 	if c.opts.Connections > 0 {
 		p.conns = c.opts.Connections
