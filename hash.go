@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/zeebo/xxh3"
 )
@@ -21,13 +20,10 @@ type orderedHash struct {
 	chunk int64
 	total int64
 
-	mu   sync.Mutex
-	cond *sync.Cond
+	hashGate
 	h    *xxh3.Hasher
 	next int64  // next chunk to hash
 	sent []bool // chunks sent but not hashed on the way
-	err  error
-	done bool // stop: finished or abandoned
 
 	eager bool // hash everything by reading, without waiting for sends
 }
@@ -38,7 +34,7 @@ type orderedHash struct {
 func newOrderedHash(src io.ReaderAt, size, chunk int64, eager bool) *orderedHash {
 	total := (size + chunk - 1) / chunk
 	o := &orderedHash{src: src, size: size, chunk: chunk, total: total, h: xxh3.New(), sent: make([]bool, total), eager: eager}
-	o.cond = sync.NewCond(&o.mu)
+	o.init()
 	go o.catchUp()
 	return o
 }
@@ -87,32 +83,8 @@ func (o *orderedHash) catchUp() {
 // (big-endian). Every chunk must have been sent. It may be called any
 // number of times, from any goroutine.
 func (o *orderedHash) sum(ctx context.Context) (string, error) {
-	stop := context.AfterFunc(ctx, func() {
-		o.mu.Lock()
-		o.done = true
-		o.cond.Broadcast()
-		o.mu.Unlock()
+	return o.await(ctx, func() bool { return o.next < o.total }, func() string {
+		s := o.h.Sum128().Bytes()
+		return hex.EncodeToString(s[:])
 	})
-	defer stop()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	for o.next < o.total && o.err == nil && !o.done {
-		o.cond.Wait()
-	}
-	switch {
-	case o.err != nil:
-		return "", o.err
-	case o.next < o.total:
-		return "", ctx.Err()
-	}
-	s := o.h.Sum128().Bytes()
-	return hex.EncodeToString(s[:]), nil
-}
-
-// close stops the catch-up goroutine of an abandoned transfer.
-func (o *orderedHash) close() {
-	o.mu.Lock()
-	o.done = true
-	o.cond.Broadcast()
-	o.mu.Unlock()
 }

@@ -20,6 +20,55 @@ type uploadHash interface {
 	close()
 }
 
+// hashGate is what the two uploadHash kinds share: a lock, a condition
+// for whoever waits on their progress, the error that stopped them, and
+// whether the transfer was abandoned. Its mutex guards the hasher's own
+// state too.
+type hashGate struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	err  error
+	done bool // abandoned
+}
+
+func (g *hashGate) init() { g.cond = sync.NewCond(&g.mu) }
+
+// await waits until pending reports false, the hash failed, or ctx ends;
+// then it returns result, all under the lock. pending and result are
+// called with the lock held.
+func (g *hashGate) await(ctx context.Context, pending func() bool, result func() string) (string, error) {
+	stop := context.AfterFunc(ctx, g.close)
+	defer stop()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for pending() && g.err == nil && !g.done {
+		g.cond.Wait()
+	}
+	switch {
+	case g.err != nil:
+		return "", g.err
+	case pending():
+		return "", ctx.Err()
+	}
+	return result(), nil
+}
+
+// fail records why the hash cannot be had and wakes the waiters.
+func (g *hashGate) fail(err error) {
+	g.mu.Lock()
+	g.err = err
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+// close marks the transfer abandoned and wakes everyone.
+func (g *hashGate) close() {
+	g.mu.Lock()
+	g.done = true
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
 // blockHash is FlaxFile 2's file hash (wire.HashBlocks) of a file sent in
 // chunks that are whole blocks: each chunk is hashed from the buffer it is
 // sent from, in any order, so that nothing is read twice. A file sent by
@@ -27,13 +76,10 @@ type uploadHash interface {
 type blockHash struct {
 	size, chunk int64
 
-	mu   sync.Mutex
-	cond *sync.Cond
+	hashGate
 	sums []digest.Sum
 	seen []bool // chunks hashed
 	left int64  // chunks not hashed yet
-	err  error
-	done bool // abandoned
 }
 
 // newBlockHash starts the hash of a file of size octets in chunks of
@@ -43,7 +89,7 @@ type blockHash struct {
 func newBlockHash(size, chunk int64, file *os.File) *blockHash {
 	chunks := (size + chunk - 1) / chunk
 	b := &blockHash{size: size, chunk: chunk, sums: make([]digest.Sum, digest.Blocks(size)), seen: make([]bool, chunks), left: chunks}
-	b.cond = sync.NewCond(&b.mu)
+	b.init()
 	if file != nil {
 		go b.read(file)
 	}
@@ -62,10 +108,7 @@ func (b *blockHash) read(f *os.File) {
 		off := id * b.chunk
 		sums, err := digest.FileBlocks(f, off, min(b.chunk, b.size-off))
 		if err != nil {
-			b.mu.Lock()
-			b.err = fmt.Errorf("flaxfile: reading at %d to hash: %w", off, err)
-			b.cond.Broadcast()
-			b.mu.Unlock()
+			b.fail(fmt.Errorf("flaxfile: reading at %d to hash: %w", off, err))
 			return
 		}
 		b.record(id, sums)
@@ -87,30 +130,5 @@ func (b *blockHash) record(id int64, sums []digest.Sum) {
 }
 
 func (b *blockHash) sum(ctx context.Context) (string, error) {
-	stop := context.AfterFunc(ctx, func() {
-		b.mu.Lock()
-		b.done = true
-		b.cond.Broadcast()
-		b.mu.Unlock()
-	})
-	defer stop()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for b.left > 0 && b.err == nil && !b.done {
-		b.cond.Wait()
-	}
-	switch {
-	case b.err != nil:
-		return "", b.err
-	case b.left > 0:
-		return "", ctx.Err()
-	}
-	return digest.File(b.size, b.sums).String(), nil
-}
-
-func (b *blockHash) close() {
-	b.mu.Lock()
-	b.done = true
-	b.cond.Broadcast()
-	b.mu.Unlock()
+	return b.await(ctx, func() bool { return b.left > 0 }, func() string { return digest.File(b.size, b.sums).String() })
 }
