@@ -64,12 +64,20 @@ func serve(in *net.TCPConn, target string, delay time.Duration, window int64) {
 // segment is data read at one time, due for delivery at due.
 type segment struct {
 	data []byte
+	buf  *[]byte // to give back to bufs once data is written
 	due  time.Time
 }
 
+// piece is the most the proxy reads at once.
+const piece = 256 << 10
+
+// bufs recycles read buffers, so that the proxy, which stands for a link
+// and should take as little of the machine as it can, does not spend its
+// time collecting garbage.
+var bufs = sync.Pool{New: func() any { b := make([]byte, piece); return &b }}
+
 // forward copies src to dst through the delay line, then half-closes dst.
 func forward(src, dst *net.TCPConn, delay time.Duration, window int64) {
-	const piece = 64 << 10
 	var mu sync.Mutex
 	cond := sync.NewCond(&mu)
 	var inflight int64
@@ -83,13 +91,15 @@ func forward(src, dst *net.TCPConn, delay time.Duration, window int64) {
 			}
 			room := min(window-inflight, piece)
 			mu.Unlock()
-			buf := make([]byte, room)
-			n, err := src.Read(buf)
+			bp := bufs.Get().(*[]byte)
+			n, err := src.Read((*bp)[:room])
 			if n > 0 {
 				mu.Lock()
 				inflight += int64(n)
 				mu.Unlock()
-				queue <- segment{data: buf[:n], due: time.Now().Add(delay)}
+				queue <- segment{data: (*bp)[:n], buf: bp, due: time.Now().Add(delay)}
+			} else {
+				bufs.Put(bp)
 			}
 			if err != nil {
 				return
@@ -106,6 +116,7 @@ func forward(src, dst *net.TCPConn, delay time.Duration, window int64) {
 			}
 		}
 		n := int64(len(s.data))
+		bufs.Put(s.buf)
 		time.AfterFunc(delay, func() {
 			mu.Lock()
 			inflight -= n
