@@ -62,3 +62,37 @@ func TestUploadBlockHash(t *testing.T) {
 		t.Fatalf("a 1 MiB chunk in block mode: %v", r)
 	}
 }
+
+// TestUploadLargeOtherHashes: uploads hashed as 1.2 does (SHA-256) or by
+// XXH3-128 in file order take chunks anywhere in a file of several blocks,
+// in any order.
+func TestUploadLargeOtherHashes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "storage")
+	addr, _, _ := servertest.StartIn(t, dir, server.Config{}, nil)
+	const chunk = 1 << 20
+	data := make([]byte, 9*chunk+777)
+	rand.Read(data)
+	for _, hashName := range []string{"", wire.HashXXH3128} {
+		d := dial(t, addr)
+		key := "big" + hashName
+		start := []string{"UPLOAD_START_CONCURRENT", "s-" + key, key, itoa(len(data)), "1"}
+		if hashName != "" {
+			start = append(start, hashName)
+		}
+		if r := d.req(start...); r[0] != "OK" {
+			t.Fatalf("start: %v", r)
+		}
+		for _, i := range []int{0, 9, 5, 1, 2, 3, 4, 8, 7, 6} {
+			part := data[i*chunk : min((i+1)*chunk, len(data))]
+			if r := d.req("UPLOAD_CHUNK_CONCURRENT", itoa(i), string(part)); r[0] != "ACK" {
+				t.Fatalf("%q: chunk %d: %v", hashName, i, r)
+			}
+		}
+		if r := d.req("UPLOAD_END"); r[0] != "OK" {
+			t.Fatalf("%q: end: %v", hashName, r)
+		}
+		if got, err := os.ReadFile(filepath.Join(dir, key)); err != nil || string(got) != string(data) {
+			t.Fatalf("%q: stored file differs (%v)", hashName, err)
+		}
+	}
+}

@@ -376,7 +376,9 @@ func (u *upload) writeAt(data []byte, off int64, sums []digest.Sum) error {
 	if _, err := u.up.WriteAt(data, off); err != nil {
 		return err
 	}
-	copy(u.blocks[off/digest.BlockSize:], sums)
+	if u.blockMode {
+		copy(u.blocks[off/digest.BlockSize:], sums)
+	}
 	return nil
 }
 
