@@ -108,6 +108,17 @@ for key, body in (("conf/empty", b""), ("conf/abc", b"abc")):
         req(s, E, "UPLOAD_CHUNK_CONCURRENT", "0", body)
     check("end " + key, json.loads(req(s, E, "UPLOAD_END")[2])["size"], len(body))
 
+# A file of several 4 MiB chunks, as 1.2's client cuts it, out of order.
+big = bytes(range(256)) * (10 * 4096 + 1)
+sid6 = str(uuid.uuid4())
+req(s, E, "UPLOAD_START_CONCURRENT", sid6, "big/x.bin", str(len(big)), "3")
+mib4 = 4 * 1024 * 1024
+for i in (2, 0, 1):
+    check("big chunk %d" % i, req(s, E, "UPLOAD_CHUNK_CONCURRENT", str(i), big[i * mib4:(i + 1) * mib4])[1], b"ACK")
+r = req(s, E, "UPLOAD_END")
+check("big end", json.loads(r[2])["sha256"], hashlib.sha256(big).hexdigest())
+req(s, E, "DELETE", "big/x.bin")
+
 # The Go extension: a fifth UPLOAD_START frame asks for XXH3-128, and
 # UPLOAD_END carries the client's own; a mismatch publishes nothing.
 empty_xxh = "99aa06d3014798d86001c324468d497f"  # XXH3-128 of no octets
