@@ -23,9 +23,11 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -232,6 +234,17 @@ func (s *Server) sweep(ctx context.Context) {
 	}
 }
 
+// contain stops a panic in a request's handler from taking the server,
+// and every other client's transfers, down with it: it logs the panic and
+// its stack as an error and closes that one connection, whose client sees
+// the connection end. (A panic is a bug of ours; this only limits the harm.)
+func (s *Server) contain(c *zmtp.Conn, log *slog.Logger) {
+	if v := recover(); v != nil {
+		log.Error("request handler panicked; connection closed", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		c.Close()
+	}
+}
+
 // serveConn reads one connection's requests and runs each in its own
 // goroutine, at most HandlersPerConn at once.
 func (s *Server) serveConn(ctx context.Context, c *zmtp.Conn) {
@@ -262,6 +275,7 @@ func (s *Server) serveConn(ctx context.Context, c *zmtp.Conn) {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			defer m.Release()
+			defer s.contain(c, log)
 			s.handle(ctx, c, log, m)
 		})
 	}
