@@ -61,6 +61,16 @@ func TestUploadBlockHash(t *testing.T) {
 	if r := d.req("UPLOAD_CHUNK_CONCURRENT", "0", string(data[:1<<20])); r[0] != "ERROR" || !strings.Contains(r[1], "blocks") {
 		t.Fatalf("a 1 MiB chunk in block mode: %v", r)
 	}
+	// The session has ended: later chunks, anywhere, and END say why.
+	if r := d.req("UPLOAD_CHUNK_CONCURRENT", "9", string(data[9<<20:10<<20])); r[0] != "ERROR" || !strings.Contains(r[1], "blocks") {
+		t.Fatalf("a later chunk: %v", r)
+	}
+	if r := d.req("UPLOAD_END"); r[0] != "ERROR" || !strings.Contains(r[1], "blocks") {
+		t.Fatalf("end: %v", r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "odd")); !os.IsNotExist(err) {
+		t.Fatalf("published (%v)", err)
+	}
 }
 
 // TestUploadLargeOtherHashes: uploads hashed as 1.2 does (SHA-256) or by

@@ -327,7 +327,15 @@ func (u *upload) learnChunkSize(id int64, data []byte) error {
 	u.got = make([]bool, (u.size+u.chunk-1)/u.chunk)
 	if u.blockMode {
 		if u.chunk%digest.BlockSize != 0 && u.chunk < u.size {
-			return fmt.Errorf("chunks of %d octets cannot be hashed in blocks of %d", u.chunk, digest.BlockSize)
+			// The session cannot go on: it ends here, and its members'
+			// later chunks and END are told why.
+			err := fmt.Errorf("chunks of %d octets cannot be hashed in blocks of %d", u.chunk, digest.BlockSize)
+			u.failure = err
+			u.state = stateAborted
+			close(u.quit)
+			_ = u.up.Abort()
+			u.pending = nil
+			return err
 		}
 		u.blocks = make([]digest.Sum, digest.Blocks(u.size))
 		close(u.hashDone)
@@ -376,7 +384,7 @@ func (u *upload) writeAt(data []byte, off int64, sums []digest.Sum) error {
 	if _, err := u.up.WriteAt(data, off); err != nil {
 		return err
 	}
-	if u.blockMode {
+	if u.blocks != nil {
 		copy(u.blocks[off/digest.BlockSize:], sums)
 	}
 	return nil
