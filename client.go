@@ -89,12 +89,13 @@ type Progress interface {
 // Client talks to one FlaxFile server over a small pool of connections.
 // Its methods are safe for concurrent use.
 type Client struct {
-	addr   string
-	opts   Options
-	local  bool
-	mech   func() zmtp.Mechanism
-	pool   zmtp.BufferPool
-	budget *zmtp.Budget
+	addr      string
+	opts      Options
+	local     bool
+	mech      func() zmtp.Mechanism
+	encrypted bool // CURVE, with a key or a password
+	pool      zmtp.BufferPool
+	budget    *zmtp.Budget
 
 	v2  bool         // the server speaks FlaxFile 2
 	rtt atomic.Int64 // the shortest PING round trip seen, in nanoseconds
@@ -136,6 +137,7 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 			return nil, err
 		}
 	}
+	c.encrypted = serverKey != (Key{})
 	switch {
 	case serverKey != (Key{}) && o.ClientKey != (Key{}):
 		pub, err := curve.PublicKey(curve.Key(o.ClientKey))

@@ -295,21 +295,25 @@ func TestGetWriteFailure(t *testing.T) {
 	}
 }
 
-// FlaxFile 2 sizes transfers by the measured round trip: four connections
-// of 4 MiB chunks on a short one (sixteen on a long one, which a loaded
-// machine can pass for once), uploads with twice the window of downloads;
-// Options override each part.
+// FlaxFile 2 sizes transfers by the measured round trip: on a short one,
+// 16 connections for a plaintext upload and 4 for a download, 4 MiB
+// chunks (16 connections on a long round trip, which a loaded machine can
+// pass for once), uploads with twice the window of downloads; Options
+// override each part.
 func TestPlanOnLoopback(t *testing.T) {
 	ctx := ctxFor(t)
-	addr, _ := startServer(t, "")
+	plain, _ := startServer(t, "")
+	encrypted, _ := startServer(t, "pw")
 	for _, o := range []struct {
-		opts            flaxfile.Options
-		conns, up, down int
+		addr                         string
+		opts                         flaxfile.Options
+		upConns, downConns, up, down int
 	}{
-		{flaxfile.Options{}, 4, 8, 4},
-		{flaxfile.Options{Connections: 2, Window: 3}, 2, 3, 3},
+		{plain, flaxfile.Options{}, 16, 4, 8, 4},
+		{encrypted, flaxfile.Options{Password: "pw"}, 4, 4, 8, 4},
+		{plain, flaxfile.Options{Connections: 2, Window: 3}, 2, 2, 3, 3},
 	} {
-		c, err := flaxfile.Dial(ctx, addr, &o.opts)
+		c, err := flaxfile.Dial(ctx, o.addr, &o.opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -323,9 +327,9 @@ func TestPlanOnLoopback(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.Close()
-		conns := func(n int) bool { return n == o.conns || o.opts.Connections == 0 && n == 16 }
-		if !conns(up.Connections) || !conns(down.Connections) || up.Window != o.up || down.Window != o.down {
-			t.Errorf("options %+v: set %d×%d, get %d×%d; want %d×%d and %d×%d", o.opts, up.Connections, up.Window, down.Connections, down.Window, o.conns, o.up, o.conns, o.down)
+		conns := func(n, want int) bool { return n == want || o.opts.Connections == 0 && n == 16 }
+		if !conns(up.Connections, o.upConns) || !conns(down.Connections, o.downConns) || up.Window != o.up || down.Window != o.down {
+			t.Errorf("options %+v: set %d×%d, get %d×%d; want %d×%d and %d×%d", o.opts, up.Connections, up.Window, down.Connections, down.Window, o.upConns, o.up, o.downConns, o.down)
 		}
 	}
 }
