@@ -238,7 +238,7 @@ func (s *Server) sweep(ctx context.Context) {
 // and every other client's transfers, down with it: it logs the panic and
 // its stack as an error and closes that one connection, whose client sees
 // the connection end. (A panic is a bug of ours; this only limits the harm.)
-func (s *Server) contain(c *zmtp.Conn, log *slog.Logger) {
+func (s *Server) contain(c io.Closer, log *slog.Logger) {
 	if v := recover(); v != nil {
 		log.Error("request handler panicked; connection closed", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		c.Close()
