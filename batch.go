@@ -3,11 +3,9 @@ package flaxfile
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"iter"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -326,41 +324,16 @@ func writeSmall(f FileSpec, fr [][]byte) (*Result, error) {
 	if mode == 0 {
 		mode = 0o644
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(f.Path), "."+filepath.Base(f.Path)+".flaxfile-*")
-	if errors.Is(err, os.ErrNotExist) {
-		if err = os.MkdirAll(filepath.Dir(f.Path), 0o755); err == nil {
-			tmp, err = os.CreateTemp(filepath.Dir(f.Path), "."+filepath.Base(f.Path)+".flaxfile-*")
-		}
+	var t time.Time
+	if mtime > 0 {
+		t = time.Unix(0, mtime)
 	}
+	err := writeAside(f.Path, mode, t, func(tmp *os.File) error {
+		_, err := tmp.Write(data)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		return nil, err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return nil, err
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, err
-	}
-	if mtime > 0 {
-		t := time.Unix(0, mtime)
-		if err := os.Chtimes(tmp.Name(), t, t); err != nil {
-			return nil, err
-		}
-	}
-	// Renaming onto a directory fails (EISDIR): no need to look first.
-	if err := os.Rename(tmp.Name(), f.Path); err != nil {
-		return nil, err
-	}
-	ok = true
 	return &Result{Key: f.Key, Size: size, Connections: 1, Window: 1, Checksum: "xxh3-128-blocks:" + string(fr[4]), Moved: size, Protocol: wire.Version2}, nil
 }

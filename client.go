@@ -377,6 +377,24 @@ func (r *reply) cmd() string {
 // file through a zmtp.Sink.
 func (r *reply) sunk(i int) bool { return r.m.Sunk(i + 1) }
 
+// chunkReply checks r, the answer to a chunk request req of a windowed
+// transfer: ERROR becomes the server's error, anything but want with at
+// least frames frames a protocol error. It returns r's first argument (the
+// chunk's id or offset) once ok accepts it.
+func chunkReply(r *reply, req, want string, frames int, ok func(int64) bool) (int64, error) {
+	switch {
+	case r.cmd() == wire.ReplyError:
+		return 0, serverError(req, r.frames)
+	case r.cmd() != want || len(r.frames) < frames:
+		return 0, fmt.Errorf("%w: %s answered with %q", ErrProtocol, req, r.cmd())
+	}
+	n, err := wire.ParseInt(r.frames[1])
+	if err != nil || !ok(n) {
+		return 0, fmt.Errorf("%w: %s answered %s %q", ErrProtocol, req, want, r.frames[1])
+	}
+	return n, nil
+}
+
 // sunkErr is why a sink failed to write frame i into its file, or nil.
 func (r *reply) sunkErr(i int) error { return r.m.SunkErr(i + 1) }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -21,38 +20,17 @@ func (c *Client) GetFile(ctx context.Context, key, path string) (*Result, error)
 	if c.v2 {
 		return c.download2(ctx, key, path)
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".flaxfile-*")
-	if err != nil {
-		return nil, err
-	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
+	var res *Result
+	err := writeAside(path, 0o644, time.Time{}, func(tmp *os.File) error {
+		var err error
+		if res, err = c.Get(ctx, key, tmp); err != nil {
+			return err
 		}
-	}()
-	res, err := c.Get(ctx, key, tmp)
+		return tmp.Truncate(res.Size)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := tmp.Truncate(res.Size); err != nil {
-		return nil, err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return nil, err
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return nil, err
-	}
-	done = true
 	return res, nil
 }
 
@@ -193,15 +171,9 @@ func (c *Client) fetchChunks(ctx context.Context, conn *zmtp.Conn, key string, d
 		return conn.Send(ctx, wire.Delimiter, cmd, keyFrame, wire.Itoa(id))
 	}
 	handle := func(r *reply) (int64, error) {
-		switch {
-		case r.cmd() == wire.ReplyError:
-			return 0, serverError(wire.CmdDownloadChunk, r.frames)
-		case r.cmd() != wire.ReplyChunk || len(r.frames) < 3:
-			return 0, fmt.Errorf("%w: chunk request answered with %q", ErrProtocol, r.cmd())
-		}
-		id, err := wire.ParseInt(r.frames[1])
-		if err != nil || id < 0 || id*chunk >= size {
-			return 0, fmt.Errorf("%w: CHUNK id %q", ErrProtocol, r.frames[1])
+		id, err := chunkReply(r, wire.CmdDownloadChunk, wire.ReplyChunk, 3, func(id int64) bool { return id >= 0 && id*chunk < size })
+		if err != nil {
+			return 0, err
 		}
 		off := id * chunk
 		want := min(chunk, size-off)

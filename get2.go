@@ -227,15 +227,9 @@ func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p plan, ids
 		return conn.Send(ctx, wire.Delimiter, cmd, hf, wire.Itoa(off), wire.Itoa(n))
 	}
 	handle := func(r *reply) (int64, error) {
-		switch {
-		case r.cmd() == wire.ReplyError:
-			return 0, serverError(wire.CmdGetRange, r.frames)
-		case r.cmd() != wire.ReplyData || len(r.frames) < 3:
-			return 0, fmt.Errorf("%w: range answered with %q", ErrProtocol, r.cmd())
-		}
-		off, err := wire.ParseInt(r.frames[1])
-		if err != nil || off < 0 || off >= size || off%p.chunk != 0 {
-			return 0, fmt.Errorf("%w: DATA at offset %q", ErrProtocol, r.frames[1])
+		off, err := chunkReply(r, wire.CmdGetRange, wire.ReplyData, 3, onGrid(size, p.chunk))
+		if err != nil {
+			return 0, err
 		}
 		_, n := span(off / p.chunk)
 		// Hashed from the buffer it arrived in, then written: the data

@@ -60,6 +60,11 @@ func (c *Client) planFor2(size int64, upload bool) plan {
 	return p
 }
 
+// onGrid accepts the offsets of chunks of a file of size octets.
+func onGrid(size, chunk int64) func(int64) bool {
+	return func(off int64) bool { return off >= 0 && off < size && off%chunk == 0 }
+}
+
 // uploadID names an upload so that running it again finds its partial
 // file: the same key, size, time and mode give the same id (not the chunk
 // size, which follows the link and may differ from run to run).
@@ -265,25 +270,16 @@ func (c *Client) putChunks(ctx context.Context, conn *zmtp.Conn, key, id string,
 				if m, err := src.ReadAt(b, off); int64(m) < n {
 					return fmt.Errorf("flaxfile: reading %s at %d: %w", key, off, err)
 				}
-				for k := range sums {
-					lo := int64(k) * digest.BlockSize
-					sums[k] = digest.Block(b[lo:min(lo+digest.BlockSize, n)])
-				}
+				copy(sums, digest.Chunk(b))
 				return nil
 			}}
 		}
 		return conn.SendParts(ctx, []zmtp.Part{{Data: wire.Delimiter}, {Data: cmd}, {Data: idf}, {Data: wire.Itoa(off)}, data, hashes})
 	}
 	handle := func(r *reply) (int64, error) {
-		switch {
-		case r.cmd() == wire.ReplyError:
-			return 0, serverError(wire.CmdPutChunk, r.frames)
-		case r.cmd() != wire.ReplyAck || len(r.frames) < 2:
-			return 0, fmt.Errorf("%w: chunk answered with %q", ErrProtocol, r.cmd())
-		}
-		off, err := wire.ParseInt(r.frames[1])
-		if err != nil || off < 0 || off >= size || off%p.chunk != 0 {
-			return 0, fmt.Errorf("%w: ACK for offset %q", ErrProtocol, r.frames[1])
+		off, err := chunkReply(r, wire.CmdPutChunk, wire.ReplyAck, 2, onGrid(size, p.chunk))
+		if err != nil {
+			return 0, err
 		}
 		_, n := span(off / p.chunk)
 		sent.Add(n)

@@ -223,15 +223,10 @@ func (c *Client) sendChunks(ctx context.Context, conn *zmtp.Conn, key string, sr
 		return nil
 	}
 	handle := func(r *reply) (int64, error) {
-		switch {
-		case r.cmd() == wire.ReplyError:
-			return 0, serverError(wire.CmdUploadChunk, r.frames)
-		case r.cmd() != wire.ReplyAck || len(r.frames) < 2:
-			return 0, fmt.Errorf("%w: chunk answered with %q", ErrProtocol, r.cmd())
-		}
-		id, err := wire.ParseInt(r.frames[1])
+		// Any id is passed on: the window knows which it is waiting for.
+		id, err := chunkReply(r, wire.CmdUploadChunk, wire.ReplyAck, 2, func(int64) bool { return true })
 		if err != nil {
-			return 0, fmt.Errorf("%w: ACK id: %v", ErrProtocol, err)
+			return 0, err
 		}
 		if id >= 0 && id*p.chunk < size && c.opts.Progress != nil {
 			c.opts.Progress.Transferred(key, chunkLen(id))
