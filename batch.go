@@ -142,12 +142,7 @@ func (c *Client) putBatch(ctx context.Context, batch []FileSpec, report func(Fil
 	if len(sent) == 0 {
 		return nil
 	}
-	conn, err := c.get(ctx)
-	if err != nil {
-		return err
-	}
-	r, err := c.call(ctx, conn, wire.CmdPutSmall, frames...)
-	c.release(conn, err)
+	r, err := c.request(ctx, wire.CmdPutSmall, frames...)
 	if err != nil {
 		return err
 	}
@@ -259,12 +254,7 @@ func (c *Client) getBatch(ctx context.Context, batch []FileSpec, report func(Fil
 	for i, f := range batch {
 		keys[i] = []byte(f.Key)
 	}
-	conn, err := c.get(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	r, err := c.call(ctx, conn, wire.CmdGetSmall, keys...)
-	c.release(conn, err)
+	r, err := c.request(ctx, wire.CmdGetSmall, keys...)
 	if err != nil {
 		return nil, nil, err
 	}

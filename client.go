@@ -377,6 +377,18 @@ func (r *reply) cmd() string {
 // file through a zmtp.Sink.
 func (r *reply) sunk(i int) bool { return r.m.Sunk(i + 1) }
 
+// request sends one request on a pooled connection and returns its reply;
+// the connection goes back to the pool unless the exchange broke it.
+func (c *Client) request(ctx context.Context, cmd string, frames ...[]byte) (*reply, error) {
+	conn, err := c.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.call(ctx, conn, cmd, frames...)
+	c.release(conn, err)
+	return r, err
+}
+
 // chunkReply checks r, the answer to a chunk request req of a windowed
 // transfer: ERROR becomes the server's error, anything but want with at
 // least frames frames a protocol error. It returns r's first argument (the

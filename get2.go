@@ -73,18 +73,12 @@ type download struct {
 // into place only when the hash of all its blocks is the server's.
 func (c *Client) download2(ctx context.Context, key, path string) (*Result, error) {
 	start := time.Now()
-	conn, err := c.get(ctx)
+	r, err := c.request(ctx, wire.CmdGet, []byte(key))
 	if err != nil {
-		return nil, err
-	}
-	r, err := c.call(ctx, conn, wire.CmdGet, []byte(key))
-	if err != nil {
-		c.release(conn, err)
 		return nil, err
 	}
 	rf, err := parseGet(r, key)
 	r.Release()
-	c.put(conn)
 	if err != nil {
 		return nil, err
 	}
@@ -128,15 +122,9 @@ func (c *Client) download2(ctx context.Context, key, path string) (*Result, erro
 func (c *Client) endGet(handle string) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.ConnectTimeout)
 	defer cancel()
-	conn, err := c.get(ctx)
-	if err != nil {
-		return
-	}
-	r, err := c.call(ctx, conn, wire.CmdGetEnd, []byte(handle))
-	if err == nil {
+	if r, err := c.request(ctx, wire.CmdGetEnd, []byte(handle)); err == nil {
 		r.Release()
 	}
-	c.release(conn, err)
 }
 
 // openDownload opens the partial file, keeping the blocks its journal

@@ -30,16 +30,11 @@ type Entry struct {
 // lists dir/…, never a file named dir. withHash asks the server for each
 // file's XXH3-64.
 func (c *Client) List(ctx context.Context, prefix string, withHash bool) ([]Entry, error) {
-	conn, err := c.get(ctx)
-	if err != nil {
-		return nil, err
-	}
 	flag := "false"
 	if withHash {
 		flag = "true"
 	}
-	r, err := c.call(ctx, conn, wire.CmdList, []byte(prefix), []byte(flag))
-	c.release(conn, err)
+	r, err := c.request(ctx, wire.CmdList, []byte(prefix), []byte(flag))
 	if err != nil {
 		return nil, err
 	}
@@ -61,12 +56,7 @@ func (c *Client) List(ctx context.Context, prefix string, withHash bool) ([]Entr
 
 // Delete removes the file or directory under key.
 func (c *Client) Delete(ctx context.Context, key string) error {
-	conn, err := c.get(ctx)
-	if err != nil {
-		return err
-	}
-	r, err := c.call(ctx, conn, wire.CmdDelete, []byte(key))
-	c.release(conn, err)
+	r, err := c.request(ctx, wire.CmdDelete, []byte(key))
 	if err != nil {
 		return err
 	}
@@ -157,12 +147,7 @@ func (c *Client) Hashes(ctx context.Context, keys []string) ([]string, error) {
 		for i, k := range keys[:n] {
 			frames[i] = []byte(k)
 		}
-		conn, err := c.get(ctx)
-		if err != nil {
-			return nil, err
-		}
-		r, err := c.call(ctx, conn, wire.CmdHashes, frames...)
-		c.release(conn, err)
+		r, err := c.request(ctx, wire.CmdHashes, frames...)
 		if err != nil {
 			return nil, err
 		}

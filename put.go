@@ -85,23 +85,17 @@ func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file 
 	start := time.Now()
 	p := c.planFor2(size, true)
 	id := uploadID(key, size, mtime, mode)
-	conn, err := c.get(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var ns int64 // zero: the source has no time, the server takes its own
 	if !mtime.IsZero() && mtime.UnixNano() > 0 {
 		ns = mtime.UnixNano()
 	}
-	r, err := c.call(ctx, conn, wire.CmdPut, []byte(key), wire.Itoa(size), wire.Itoa(p.chunk),
+	r, err := c.request(ctx, wire.CmdPut, []byte(key), wire.Itoa(size), wire.Itoa(p.chunk),
 		wire.Itoa(ns), wire.Itoa(int64(mode.Perm())), []byte(id))
 	if err != nil {
-		c.release(conn, err)
 		return nil, err
 	}
 	have, err := parseHave(r, size)
 	r.Release()
-	c.put(conn)
 	if err != nil {
 		return nil, err
 	}
@@ -119,13 +113,8 @@ func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file 
 			return nil, err
 		}
 	}
-	conn, err = c.get(ctx)
-	if err != nil {
-		return nil, err
-	}
 	sum := digest.File(size, blocks)
-	r, err = c.call(ctx, conn, wire.CmdPutEnd, []byte(id), []byte(sum.String()))
-	c.release(conn, err)
+	r, err = c.request(ctx, wire.CmdPutEnd, []byte(id), []byte(sum.String()))
 	if err != nil {
 		return nil, fmt.Errorf("flaxfile: %s: %w", key, err)
 	}
