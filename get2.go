@@ -15,7 +15,6 @@ import (
 	"github.com/flaxfile/flaxfile/internal/journal"
 	"github.com/flaxfile/flaxfile/internal/wire"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
-	"golang.org/x/sync/errgroup"
 )
 
 // PartialSuffix names the file a download is written to before it is
@@ -172,38 +171,12 @@ func (d *download) close() {
 }
 
 // fetch requests the chunks todo over p.conns connections with a window
-// each; plaintext data goes from the socket to the file by splice.
+// each; each chunk is hashed from the buffer it arrives in and written.
 func (d *download) fetch(ctx context.Context, p plan, todo []int64) error {
-	c := d.c
-	active := min(p.conns, len(todo))
-	conns, err := c.getN(ctx, active)
-	if err != nil {
-		return err
-	}
 	lock := &sync.Mutex{}
-	g, gctx := errgroup.WithContext(ctx)
-	clean := make([]bool, active)
-	for i, conn := range conns {
-		var mine []int64
-		for k := i; k < len(todo); k += active {
-			mine = append(mine, todo[k])
-		}
-		g.Go(func() error {
-			err := d.fetchChunks(gctx, conn, p, mine, lock)
-			clean[i] = err == nil
-			return err
-		})
-	}
-	err = g.Wait()
-	for i, conn := range conns {
-		conn.SetSink(nil)
-		if clean[i] {
-			c.put(conn)
-		} else {
-			conn.Close()
-		}
-	}
-	return err
+	return d.c.spread(ctx, p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, ids []int64) error {
+		return d.fetchChunks(ctx, conn, p, ids, lock)
+	})
 }
 
 func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p plan, ids []int64, lock *sync.Mutex) error {

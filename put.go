@@ -15,7 +15,6 @@ import (
 	"github.com/flaxfile/flaxfile/internal/wire"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 	"github.com/zeebo/xxh3"
-	"golang.org/x/sync/errgroup"
 )
 
 // planFor2 sizes a FlaxFile 2 transfer from the measured round trip: on a
@@ -199,39 +198,15 @@ func (c *Client) missingChunks(key string, src io.ReaderAt, file *os.File, size,
 // sendPut sends the chunks todo over p.conns connections, each with a
 // window, hashing each chunk's blocks as it goes.
 func (c *Client) sendPut(ctx context.Context, key, id string, src io.ReaderAt, file *os.File, size int64, p plan, todo []int64, blocks []digest.Sum, sent *atomic.Int64) error {
-	active := min(p.conns, len(todo))
-	conns, err := c.getN(ctx, active)
-	if err != nil {
-		return err
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	clean := make([]bool, active)
-	for i, conn := range conns {
-		var mine []int64
-		for k := i; k < len(todo); k += active {
-			mine = append(mine, todo[k])
-		}
-		g.Go(func() error {
-			err := c.putChunks(gctx, conn, key, id, src, file, size, p, mine, blocks, sent)
-			clean[i] = err == nil
-			return err
-		})
-	}
-	err = g.Wait()
-	for i, conn := range conns {
-		if clean[i] {
-			c.put(conn)
-		} else {
-			conn.Close()
-		}
-	}
-	return err
+	return c.spread(ctx, p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, ids []int64) error {
+		return c.putChunks(ctx, conn, key, id, src, file, size, p, ids, blocks, sent)
+	})
 }
 
 // putChunks sends one connection's chunks with a window and waits for
-// their ACKs. A plaintext file goes by sendfile, its blocks hashed through
-// a mapping; otherwise each chunk is read into the buffer it is sent or
-// sealed from and hashed there.
+// their ACKs. A plaintext file goes by sendfile, its blocks hashed by
+// reading them just before (digest.FileBlocks); otherwise each chunk is
+// read into the buffer it is sent or sealed from and hashed there.
 func (c *Client) putChunks(ctx context.Context, conn *zmtp.Conn, key, id string, src io.ReaderAt, file *os.File, size int64, p plan, ids []int64, blocks []digest.Sum, sent *atomic.Int64) error {
 	cmd, idf := []byte(wire.CmdPutChunk), []byte(id)
 	span := func(j int64) (int64, int64) { return j * p.chunk, min(p.chunk, size-j*p.chunk) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/flaxfile/flaxfile/internal/zmtp"
+	"golang.org/x/sync/errgroup"
 )
 
 // stripe returns the chunk ids connection i of n owns: i, i+n, i+2n, …
@@ -73,4 +74,38 @@ func (c *Client) windowed(ctx context.Context, conn *zmtp.Conn, ids []int64, win
 		}
 	}
 	return <-recvErr
+}
+
+// spread runs the chunks todo over up to conns pooled connections, each
+// taking every conns-th one, and returns the first error. A connection
+// whose share ended cleanly goes back to the pool; the others, which may
+// still have replies on their way, are closed.
+func (c *Client) spread(ctx context.Context, conns int, todo []int64, share func(ctx context.Context, conn *zmtp.Conn, ids []int64) error) error {
+	active := min(conns, len(todo))
+	cs, err := c.getN(ctx, active)
+	if err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	clean := make([]bool, active)
+	for i, conn := range cs {
+		var mine []int64
+		for k := i; k < len(todo); k += active {
+			mine = append(mine, todo[k])
+		}
+		g.Go(func() error {
+			err := share(gctx, conn, mine)
+			clean[i] = err == nil
+			return err
+		})
+	}
+	err = g.Wait()
+	for i, conn := range cs {
+		if clean[i] {
+			c.put(conn)
+		} else {
+			conn.Close()
+		}
+	}
+	return err
 }
