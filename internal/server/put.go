@@ -43,6 +43,7 @@ type putSession struct {
 	refs     int
 	last     time.Time
 	done     bool
+	failure  error // why it was ended, if a write ended it
 }
 
 // putTable holds the uploads open in memory; their files and journals
@@ -180,6 +181,14 @@ func (s *putSession) release() {
 	s.mu.Unlock()
 }
 
+// ended returns, once s has ended, why: a chunk whose write failed after
+// that failed because the upload ended, not for its own sake.
+func (s *putSession) ended() (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.done, s.failure
+}
+
 // haveFrame lists the blocks held, as PUT's reply carries them.
 func (s *putSession) haveFrame() []byte {
 	s.mu.Lock()
@@ -290,11 +299,15 @@ func (t *putTable) finish(s *putSession, want digest.Sum, noSync bool) (wire.Put
 	return wire.PutResult{Key: s.hdr.Key, Size: s.hdr.Size, Hash: sum.String(), BytesReceived: received}, nil
 }
 
-// abort ends s and removes its partial file.
-func (t *putTable) abort(s *putSession) {
+// abort ends s, for reason why (which may be nil), and removes its
+// partial file.
+func (t *putTable) abort(s *putSession, why error) {
 	s.mu.Lock()
 	was := s.done
 	s.done = true
+	if !was {
+		s.failure = why
+	}
 	s.mu.Unlock()
 	t.drop(s)
 	if !was {

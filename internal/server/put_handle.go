@@ -60,7 +60,7 @@ func (s *Server) put(r *request) {
 	sess.mu.Unlock()
 	if msg := s.noRoom(size - held*digest.BlockSize); msg != "" { // what is still to write
 		if held == 0 {
-			s.puts.abort(sess) // nothing worth keeping
+			s.puts.abort(sess, nil) // nothing worth keeping
 		}
 		r.fail(msg)
 		return
@@ -127,9 +127,17 @@ func (s *Server) putChunk(r *request) {
 // quota) ends the upload and removes its partial file, which would
 // otherwise hold the space it ran out of; other errors fail the chunk.
 func (s *Server) writeFailed(r *request, sess *putSession, err error) {
+	if done, why := sess.ended(); done {
+		// Another chunk's failure ended the upload and closed its file.
+		if why == nil {
+			why = errors.New("the upload has ended")
+		}
+		r.fail("write failed: " + why.Error())
+		return
+	}
 	r.log.Error("writing upload", "key", sess.hdr.Key, "err", err)
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-		s.puts.abort(sess)
+		s.puts.abort(sess, err)
 	}
 	r.fail("write failed: " + err.Error())
 }

@@ -222,11 +222,13 @@ func (u *upload) touch() {
 // failWith aborts the session for a reason its members are told: every
 // later chunk and UPLOAD_END of theirs gets it as the error.
 func (u *upload) failWith(err error) bool {
-	ok := u.abort()
 	u.mu.Lock()
-	u.failure = err
-	u.mu.Unlock()
-	return ok
+	defer u.mu.Unlock()
+	if u.state != stateOpen {
+		return false
+	}
+	u.failure = err // before the file closes under the session's writers
+	return u.abortLocked()
 }
 
 // failed is the reason given to failWith, or nil.
@@ -239,6 +241,10 @@ func (u *upload) failed() error {
 func (u *upload) abort() bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	return u.abortLocked()
+}
+
+func (u *upload) abortLocked() bool {
 	if u.state != stateOpen {
 		return false
 	}
@@ -276,6 +282,11 @@ func (u *upload) write(id int64, data []byte) error {
 		return err
 	}
 	if err := u.writeAt(data, off, u.blockSums(data)); err != nil {
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		if u.state != stateOpen { // ended meanwhile, its file closed
+			return errSessionGone
+		}
 		return err
 	}
 	if !u.blockMode {
