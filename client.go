@@ -94,7 +94,7 @@ type Client struct {
 	local     bool
 	mech      func() zmtp.Mechanism
 	encrypted bool // CURVE, with a key or a password
-	pool      zmtp.BufferPool
+	pool      *zmtp.Pool
 	budget    *zmtp.Budget
 
 	v2  bool         // the server speaks FlaxFile 2
@@ -130,7 +130,7 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 		host = addr
 		addr = net.JoinHostPort(addr, fmt.Sprint(DefaultPort))
 	}
-	c := &Client{addr: addr, opts: o, pool: zmtp.NewBufferPool(), budget: zmtp.NewBudget(o.MemoryLimit), local: isLocal(host)}
+	c := &Client{addr: addr, opts: o, pool: zmtp.NewBufferPool(o.MemoryLimit), budget: zmtp.NewBudget(o.MemoryLimit), local: isLocal(host)}
 	serverKey := o.ServerKey
 	if serverKey == (Key{}) && o.Password != "" {
 		if serverKey, _, err = ServerKeysFromPassword(o.Password); err != nil {
@@ -217,6 +217,7 @@ func (c *Client) Close() error {
 	for _, conn := range idle {
 		conn.Close()
 	}
+	c.pool.Drain()
 	return nil
 }
 

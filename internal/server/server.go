@@ -101,7 +101,7 @@ type Server struct {
 	cfg       Config
 	log       *slog.Logger
 	budget    *zmtp.Budget
-	pool      zmtp.BufferPool
+	pool      *zmtp.Pool
 	uploads   *uploadTable
 	puts      *putTable
 	gets      *getTable
@@ -143,7 +143,7 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log, budget: zmtp.NewBudget(cfg.MemoryLimit), pool: zmtp.NewBufferPool()}
+	s := &Server{cfg: cfg, log: log, budget: zmtp.NewBudget(cfg.MemoryLimit), pool: zmtp.NewBufferPool(cfg.MemoryLimit)}
 	s.uploads = newUploadTable(cfg.Store, log)
 	s.puts = newPutTable(cfg.Store, log)
 	s.uploads.room = s.sessionRoom
@@ -212,6 +212,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.gets.closeAll()
 	s.listings.closeAll()
 	s.downloads.closeAll()
+	s.pool.Drain()
 	return nil
 }
 

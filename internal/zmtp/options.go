@@ -81,7 +81,7 @@ func (o *Options) withDefaults() Options {
 		r.HeartbeatTimeout = 3 * r.HeartbeatInterval
 	}
 	if r.Buffers == nil {
-		r.Buffers = NewBufferPool()
+		r.Buffers = NewBufferPool(DefaultPoolRetain)
 	}
 	if r.RecvQueue <= 0 {
 		r.RecvQueue = DefaultRecvQueue

@@ -3,6 +3,7 @@ package zmtp
 import (
 	"math/bits"
 	"sync"
+	"time"
 )
 
 // BufferPool supplies the buffers that frame bodies are read into and that
@@ -14,55 +15,136 @@ type BufferPool interface {
 }
 
 // Pool sizes: bodies below minPooled are plain allocations; above, buffers
-// come in classes of 2^k and 1.5*2^k octets so that a buffer wastes at most a
-// third of its size.
+// come in classes of 2^k and 1.5*2^k octets, plus classSlack, so that a
+// buffer wastes at most a third of its size and a power of two plus a
+// frame's few octets of envelope (a CURVE box of a 4 MiB chunk) fits the
+// class of the power of two.
 const (
 	minPooled   = 32 << 10
 	maxPooledLg = 30 // 1 GiB
+	classSlack  = 4 << 10
 )
 
-// classPool is the default BufferPool: one sync.Pool per size class.
-type classPool struct {
-	pools [2 * (maxPooledLg + 1)]sync.Pool
+// DefaultPoolRetain is what a Pool made for Options that name none keeps.
+const DefaultPoolRetain = 32 << 20
+
+// DefaultPoolIdle is how long a Pool keeps free buffers nobody asks for.
+const DefaultPoolIdle = 30 * time.Second
+
+// Pool is the default BufferPool. It keeps the buffers put back, by size
+// class, up to a bound in octets, and hands out the most recently put back
+// first, so a transfer cycles through a few buffers whose pages are already
+// mapped. New buffers are mapped in with one system call where the system
+// allows (page faults are dear in some virtual machines). Unlike a
+// sync.Pool, a collection does not empty it, so a server in steady use does
+// not return memory to the system only to fault it back in; instead, free
+// buffers are dropped once none has been asked for in DefaultPoolIdle, and by
+// Drain.
+type Pool struct {
+	mu     sync.Mutex
+	free   [2 * (maxPooledLg + 1)][][]byte // stacks, newest last
+	held   int64                           // octets in free
+	retain int64
+	wait   time.Duration // how long free buffers may sit unasked for
+	used   time.Time     // last Get or Put
+	timer  *time.Timer
 }
 
-// NewBufferPool returns a BufferPool that recycles buffers by size class.
-func NewBufferPool() BufferPool { return new(classPool) }
+// NewBufferPool returns a Pool that keeps at most retain octets of free
+// buffers.
+func NewBufferPool(retain int64) *Pool {
+	return &Pool{retain: retain, wait: DefaultPoolIdle}
+}
 
-// class returns the index and capacity of the smallest class that holds n.
+// class returns the index and capacity of the smallest class that holds n
+// (n >= minPooled).
 func class(n int) (int, int) {
-	lg := bits.Len(uint(n - 1)) // 2^lg >= n
+	m := n - classSlack
+	lg := bits.Len(uint(m - 1)) // 2^lg >= m
 	if lg > 0 {
-		if mid := 3 << (lg - 2); lg >= 2 && mid >= n {
-			return 2*(lg-1) + 1, mid
+		if mid := 3 << (lg - 2); lg >= 2 && mid >= m {
+			return 2*(lg-1) + 1, mid + classSlack
 		}
 	}
-	return 2 * lg, 1 << lg
+	return 2 * lg, 1<<lg + classSlack
 }
 
-func (p *classPool) Get(n int) []byte {
+// Get returns a buffer of length n.
+func (p *Pool) Get(n int) []byte {
 	if n < minPooled {
 		return make([]byte, n)
 	}
 	i, size := class(n)
-	if i >= len(p.pools) {
+	if i >= len(p.free) {
 		return make([]byte, n)
 	}
-	if b, ok := p.pools[i].Get().(*[]byte); ok {
-		return (*b)[:n]
+	p.mu.Lock()
+	p.used = time.Now()
+	if s := p.free[i]; len(s) > 0 {
+		b := s[len(s)-1]
+		s[len(s)-1] = nil
+		p.free[i] = s[:len(s)-1]
+		p.held -= int64(size)
+		p.mu.Unlock()
+		return b[:n]
 	}
-	return make([]byte, n, size)
+	p.mu.Unlock()
+	b := make([]byte, size)
+	prefault(b)
+	return b[:n]
 }
 
-func (p *classPool) Put(b []byte) {
+// Put takes back a buffer that Get returned; one of a size Get never
+// returns, or beyond the bound, is left to the garbage collector.
+func (p *Pool) Put(b []byte) {
 	c := cap(b)
 	if c < minPooled {
 		return
 	}
 	i, size := class(c)
-	if size != c || i >= len(p.pools) {
+	if size != c || i >= len(p.free) {
 		return
 	}
-	b = b[:c]
-	p.pools[i].Put(&b)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.held+int64(c) > p.retain {
+		return
+	}
+	p.free[i] = append(p.free[i], b[:c])
+	p.held += int64(c)
+	p.used = time.Now()
+	if p.timer == nil {
+		p.timer = time.AfterFunc(p.wait, p.idle)
+	}
+}
+
+// idle drops the free buffers if none was asked for in p.wait, else looks
+// again when that much time has passed since the last use.
+func (p *Pool) idle() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.timer == nil { // drained meanwhile
+		return
+	}
+	if wait := p.wait - time.Since(p.used); wait > 0 {
+		p.timer.Reset(wait)
+		return
+	}
+	p.dropLocked()
+}
+
+// Drain drops the free buffers now (a client or server that is done).
+func (p *Pool) Drain() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.dropLocked()
+}
+
+func (p *Pool) dropLocked() {
+	p.free = [len(p.free)][][]byte{}
+	p.held = 0
+	if p.timer != nil {
+		p.timer.Stop()
+		p.timer = nil
+	}
 }

@@ -190,7 +190,7 @@ func TestAuthorizeHook(t *testing.T) {
 func pair(t *testing.T) (client, server *codec) {
 	var key [32]byte
 	_, _ = rand.Read(key[:])
-	pool := zmtp.NewBufferPool()
+	pool := zmtp.NewBufferPool(zmtp.DefaultPoolRetain)
 	client = &codec{key: key, pool: pool, sendPrefix: prefixMsgC, recvPrefix: prefixMsgS, sendNonce: 2, recvNonce: 1}
 	server = &codec{key: key, pool: pool, sendPrefix: prefixMsgS, recvPrefix: prefixMsgC, sendNonce: 1, recvNonce: 2}
 	return client, server

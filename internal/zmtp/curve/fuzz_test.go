@@ -42,7 +42,7 @@ func FuzzCommands(f *testing.F) {
 // codec: only boxes sealed with the session key may open.
 func FuzzMessage(f *testing.F) {
 	var key [32]byte
-	pool := zmtp.NewBufferPool()
+	pool := zmtp.NewBufferPool(zmtp.DefaultPoolRetain)
 	sender := &codec{key: key, pool: pool, sendPrefix: prefixMsgC}
 	wire, _ := sender.Seal(nil, zmtp.FlagMore, []byte("payload"))
 	f.Add(wire[2:])

@@ -1,0 +1,95 @@
+package zmtp
+
+import (
+	"runtime"
+	"testing"
+	"time"
+)
+
+func TestPoolClasses(t *testing.T) {
+	prev := 0
+	for _, n := range []int{minPooled, minPooled + 1, 48 << 10, 1 << 20, 4 << 20, 4<<20 + 33, 4<<20 + classSlack, 4<<20 + classSlack + 1, 6 << 20, 1 << 30} {
+		i, size := class(n)
+		if size < n {
+			t.Fatalf("class(%d) = %d octets, too small", n, size)
+		}
+		if waste := size - n; waste > (n-classSlack)/2+classSlack {
+			t.Errorf("class(%d) = %d octets, wastes %d", n, size, waste)
+		}
+		if j, again := class(size); j != i || again != size {
+			t.Errorf("class(%d) = %d, %d; class of its capacity = %d, %d", n, i, size, j, again)
+		}
+		if size < prev {
+			t.Errorf("class(%d) = %d octets, smaller than the class before it", n, size)
+		}
+		prev = size
+	}
+	// A 4 MiB chunk in a CURVE box fits the 4 MiB class.
+	if _, a := class(4 << 20); a != 4<<20+classSlack {
+		t.Errorf("4 MiB class holds %d octets", a)
+	}
+	if _, a := class(4<<20 + 33); a != 4<<20+classSlack {
+		t.Errorf("a boxed 4 MiB chunk takes a %d-octet buffer", a)
+	}
+}
+
+func TestPoolReusesNewestAndBounds(t *testing.T) {
+	p := NewBufferPool(10 << 20)
+	defer p.Drain()
+	a, b := p.Get(4<<20), p.Get(4<<20)
+	if len(a) != 4<<20 || &a[:cap(a)][cap(a)-1] == &b[:cap(b)][cap(b)-1] {
+		t.Fatal("Get returned a short or shared buffer")
+	}
+	p.Put(a)
+	p.Put(b)
+	if c := p.Get(100 << 10); cap(c) >= 4<<20 {
+		t.Fatal("a small request took a large buffer")
+	}
+	if c := p.Get(3 << 20); &c[0] == &b[0] {
+		t.Fatal("a 3 MiB request took a buffer of the 4 MiB class")
+	}
+	if c := p.Get(4 << 20); &c[0] != &b[0] {
+		t.Fatal("Get did not return the buffer put back last")
+	}
+	// The bound: three 4 MiB buffers do not fit in 10 MiB, and a
+	// capacity Get never returns is not kept.
+	p.Put(b)
+	p.Put(make([]byte, 4<<20+classSlack))
+	p.Put(make([]byte, 4<<20+classSlack))
+	p.Put(make([]byte, 5<<20))
+	if held := poolHeld(p); held != 2*(4<<20+classSlack) {
+		t.Fatalf("pool holds %d octets, want two 4 MiB buffers", held)
+	}
+	p.Drain()
+	if held := poolHeld(p); held != 0 {
+		t.Fatalf("pool holds %d octets after Drain", held)
+	}
+}
+
+func TestPoolDropsIdleBuffers(t *testing.T) {
+	p := NewBufferPool(10 << 20)
+	p.wait = 20 * time.Millisecond
+	p.Put(p.Get(1 << 20))
+	if poolHeld(p) == 0 {
+		t.Fatal("pool kept nothing")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for poolHeld(p) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("idle buffers still held after 10 s")
+		}
+		runtime.Gosched()
+	}
+	// And it keeps buffers again afterwards.
+	p.Put(p.Get(1 << 20))
+	if poolHeld(p) == 0 {
+		t.Fatal("pool kept nothing after an idle drop")
+	}
+	p.Drain()
+}
+
+func poolHeld(p *Pool) int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.held
+}
