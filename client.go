@@ -98,10 +98,12 @@ type Client struct {
 	budget    *zmtp.Budget
 
 	v2  bool         // the server speaks FlaxFile 2
-	rtt atomic.Int64 // the shortest PING round trip seen, in nanoseconds
+	rtt atomic.Int64 // the shortest round trip seen (PING, HELLO), in nanoseconds
 
 	mu     sync.Mutex
 	idle   []*zmtp.Conn
+	dials  dialing                 // under way in the background
+	lent   map[*zmtp.Conn]struct{} // awaiting answers nobody waits for
 	closed bool
 }
 
@@ -162,11 +164,15 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Protocol != "1.2" {
-		if err := c.negotiate(ctx, conn); err != nil {
-			conn.Close()
-			return nil, err
-		}
+	// The first request shows that the server answers: HELLO, or for a
+	// forced 1.2 a PING.
+	check := c.negotiate
+	if o.Protocol == "1.2" {
+		check = c.ping
+	}
+	if err := check(ctx, conn); err != nil {
+		conn.Close()
+		return nil, err
 	}
 	c.put(conn)
 	return c, nil
@@ -174,15 +180,21 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 
 // negotiate asks the server for FlaxFile 2; a 1.2 server does not know
 // the command, and the client then speaks 1.2.
-func (c *Client) negotiate(ctx context.Context, conn *zmtp.Conn) error {
-	ctx, cancel := context.WithTimeout(ctx, c.opts.ConnectTimeout)
+func (c *Client) negotiate(parent context.Context, conn *zmtp.Conn) error {
+	ctx, cancel := context.WithTimeout(parent, c.opts.ConnectTimeout)
 	defer cancel()
+	t0 := time.Now()
 	r, err := c.call(ctx, conn, wire.CmdHello, []byte(wire.Version2))
 	var se *ServerError
+	if err == nil || errors.As(err, &se) {
+		c.noteRTT(time.Since(t0))
+	}
 	switch {
 	case errors.As(err, &se) && se.Message == wire.ErrUnknownCommand && c.opts.Protocol == "":
 		c.opts.Logger.Debug("server speaks FlaxFile 1.2 only", "addr", c.addr)
 		return nil
+	case err != nil && !errors.As(err, &se):
+		return c.firstReplyError(parent, "answer to "+wire.CmdHello, err)
 	case err != nil:
 		return fmt.Errorf("flaxfile: asking %s for FlaxFile 2: %w", c.addr, err)
 	}
@@ -212,60 +224,16 @@ func isLocal(host string) bool {
 func (c *Client) Close() error {
 	c.mu.Lock()
 	idle := c.idle
-	c.idle, c.closed = nil, true
+	for conn := range c.lent {
+		idle = append(idle, conn)
+	}
+	c.idle, c.lent, c.closed = nil, nil, true
 	c.mu.Unlock()
 	for _, conn := range idle {
 		conn.Close()
 	}
 	c.pool.Drain()
 	return nil
-}
-
-// dial opens a connection and checks it with a PING.
-func (c *Client) dial(parent context.Context) (*zmtp.Conn, error) {
-	ctx, cancel := context.WithTimeout(parent, c.opts.ConnectTimeout)
-	defer cancel()
-	mech := c.mech()
-	conn, err := zmtp.Dial(ctx, c.addr, &zmtp.Options{
-		Mechanism:        mech,
-		Buffers:          c.pool,
-		Budget:           c.budget,
-		HandshakeTimeout: c.opts.ConnectTimeout,
-		MaxMessageSize:   64<<20 + 64<<10,
-	})
-	if err != nil {
-		if parent.Err() != nil { // cancelled by the caller: not a timeout
-			return nil, fmt.Errorf("flaxfile: connecting to %s: %w", c.addr, parent.Err())
-		}
-		return nil, c.dialError(ctx, mech, err)
-	}
-	t0 := time.Now()
-	reply, err := c.call(ctx, conn, wire.CmdPing)
-	if err == nil {
-		d := int64(time.Since(t0))
-		for {
-			old := c.rtt.Load()
-			if old != 0 && old <= d || c.rtt.CompareAndSwap(old, d) {
-				break
-			}
-		}
-	}
-	if err != nil {
-		conn.Close()
-		if parent.Err() != nil {
-			return nil, fmt.Errorf("flaxfile: connecting to %s: %w", c.addr, parent.Err())
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("%w: no PONG from %s within %v", ErrTimeout, c.addr, c.opts.ConnectTimeout)
-		}
-		return nil, err
-	}
-	defer reply.Release()
-	if reply.cmd() != wire.ReplyPong {
-		conn.Close()
-		return nil, fmt.Errorf("%w: PING answered with %q", ErrProtocol, reply.cmd())
-	}
-	return conn, nil
 }
 
 // dialError explains a failed connection in the user's terms.
@@ -289,76 +257,6 @@ func (c *Client) dialError(ctx context.Context, mech zmtp.Mechanism, err error) 
 		return fmt.Errorf("%w: the server at %s closed the connection during the handshake; it probably requires encryption: give its password", ErrEncryptionMismatch, c.addr)
 	}
 	return fmt.Errorf("flaxfile: connecting to %s: %w", c.addr, err)
-}
-
-// get takes an idle connection or dials a new one.
-func (c *Client) get(ctx context.Context) (*zmtp.Conn, error) {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return nil, errors.New("flaxfile: client closed")
-	}
-	for len(c.idle) > 0 {
-		conn := c.idle[len(c.idle)-1]
-		c.idle = c.idle[:len(c.idle)-1]
-		if conn.Err() == nil {
-			c.mu.Unlock()
-			return conn, nil
-		}
-	}
-	c.mu.Unlock()
-	return c.dial(ctx)
-}
-
-// getN takes n connections, dialling the missing ones in parallel.
-func (c *Client) getN(ctx context.Context, n int) ([]*zmtp.Conn, error) {
-	conns := make([]*zmtp.Conn, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() { conns[i], errs[i] = c.get(ctx) })
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		for _, conn := range conns {
-			if conn != nil {
-				c.put(conn)
-			}
-		}
-		return nil, errs[firstErr(errs)]
-	}
-	return conns, nil
-}
-
-func firstErr(errs []error) int {
-	for i, e := range errs {
-		if e != nil {
-			return i
-		}
-	}
-	return 0
-}
-
-// put returns a connection with no request outstanding to the pool.
-func (c *Client) put(conn *zmtp.Conn) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed || conn.Err() != nil {
-		conn.Close()
-		return
-	}
-	c.idle = append(c.idle, conn)
-}
-
-// release returns conn to the pool after a request that ended with err,
-// or closes it when a reply may still be on its way.
-func (c *Client) release(conn *zmtp.Conn, err error) {
-	var se *ServerError
-	if err == nil || errors.As(err, &se) {
-		c.put(conn)
-		return
-	}
-	conn.Close()
 }
 
 // reply is a received reply: frames after the delimiter.

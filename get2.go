@@ -72,6 +72,11 @@ type download struct {
 // into place only when the hash of all its blocks is the server's.
 func (c *Client) download2(ctx context.Context, key, path string) (*Result, error) {
 	start := time.Now()
+	if time.Duration(c.rtt.Load()) > 5*time.Millisecond {
+		// On a long link, handshakes during GET's round trip: as many
+		// connections as a large file takes (the size is not known yet).
+		c.predial(ctx, c.planFor2(1<<40, false).conns)
+	}
 	r, err := c.request(ctx, wire.CmdGet, []byte(key))
 	if err != nil {
 		return nil, err
@@ -116,14 +121,35 @@ func (c *Client) download2(ctx context.Context, key, path string) (*Result, erro
 		Checksum: "xxh3-128-blocks:" + rf.Hash, Moved: d.moved.Load(), Protocol: wire.Version2}, nil
 }
 
-// endGet tells the server the handle is no longer needed; a failure only
-// leaves it to expire.
+// endGet tells the server the handle is no longer needed, without waiting
+// for the answer (a round trip, on a long link a large part of a small
+// download): the connection goes back to the pool once the answer is in,
+// and Close closes it if that has not happened by then. A failure only
+// leaves the handle to expire.
 func (c *Client) endGet(handle string) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.ConnectTimeout)
 	defer cancel()
-	if r, err := c.request(ctx, wire.CmdGetEnd, []byte(handle)); err == nil {
-		r.Release()
+	conn, err := c.get(ctx)
+	if err != nil {
+		return
 	}
+	if err := conn.Send(ctx, wire.Delimiter, []byte(wire.CmdGetEnd), []byte(handle)); err != nil {
+		conn.Close()
+		return
+	}
+	if !c.lend(conn) {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), c.opts.ConnectTimeout)
+		defer cancel()
+		r, err := c.recv(ctx, conn)
+		if err == nil {
+			r.Release()
+		}
+		c.unlend(conn)
+		c.release(conn, err)
+	}()
 }
 
 // openDownload opens the partial file, keeping the blocks its journal

@@ -83,6 +83,7 @@ func uploadID(key string, size int64, mtime time.Time, mode os.FileMode) string 
 func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file *os.File, size int64, mtime time.Time, mode os.FileMode) (*Result, error) {
 	start := time.Now()
 	p := c.planFor2(size, true)
+	c.predial(ctx, p.conns) // handshakes during PUT's round trip
 	id := uploadID(key, size, mtime, mode)
 	var ns int64 // zero: the source has no time, the server takes its own
 	if !mtime.IsZero() && mtime.UnixNano() > 0 {

@@ -40,6 +40,13 @@ func (t *getTable) add(obj store.Object) string {
 	return id
 }
 
+// open counts the handles not yet ended.
+func (t *getTable) open() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return int64(len(t.byID))
+}
+
 func (t *getTable) acquire(id string) *getHandle {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -94,6 +94,9 @@ type Stats struct {
 	Downloads, BytesDownloaded int64
 	Lists, Deletes             int64
 	Connections                int64
+	// OpenHandles counts the FlaxFile 2 download handles open now (GET
+	// until GET_END, or until they expire).
+	OpenHandles int64
 }
 
 // Server serves FlaxFile clients.
@@ -177,6 +180,7 @@ func (s *Server) Stats() Stats {
 		Uploads: s.uploadsDone.Load(), BytesUploaded: s.bytesUp.Load(),
 		Downloads: s.downloadsDone.Load(), BytesDownloaded: s.bytesDown.Load(),
 		Lists: s.lists.Load(), Deletes: s.deletes.Load(), Connections: s.connsTotal.Load(),
+		OpenHandles: s.gets.open(),
 	}
 }
 

@@ -30,6 +30,20 @@ func Start(t testing.TB, cfg server.Config, mech zmtp.Mechanism) (string, *store
 // safe to call twice), so that another can start over the same dir.
 func StartIn(t testing.TB, dir string, cfg server.Config, mech zmtp.Mechanism) (addr string, st *store.Disk, stop func()) {
 	t.Helper()
+	addr, _, st, stop = startServer(t, dir, cfg, mech)
+	return addr, st, stop
+}
+
+// StartServer is Start that also returns the server, for its Stats.
+func StartServer(t testing.TB, cfg server.Config, mech zmtp.Mechanism) (string, *server.Server) {
+	t.Helper()
+	addr, srv, _, stop := startServer(t, filepath.Join(t.TempDir(), "storage"), cfg, mech)
+	t.Cleanup(stop)
+	return addr, srv
+}
+
+func startServer(t testing.TB, dir string, cfg server.Config, mech zmtp.Mechanism) (addr string, srv *server.Server, st *store.Disk, stop func()) {
+	t.Helper()
 	st, err := store.OpenDisk(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +51,7 @@ func StartIn(t testing.TB, dir string, cfg server.Config, mech zmtp.Mechanism) (
 	cfg.Store = st
 	cfg.NoSync = true
 	cfg.Mechanism = mech
-	srv, err := server.New(cfg)
+	srv, err = server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +64,7 @@ func StartIn(t testing.TB, dir string, cfg server.Config, mech zmtp.Mechanism) (
 	go func() { _ = srv.Serve(ctx, ln); close(done) }()
 	var once sync.Once
 	stop = func() { once.Do(func() { cancel(); <-done; st.Close() }) }
-	return ln.Addr().String(), st, stop
+	return ln.Addr().String(), srv, st, stop
 }
 
 // Password returns the CURVE server mechanism for a FlaxFile 1.2 password.

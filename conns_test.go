@@ -1,0 +1,88 @@
+package flaxfile_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/server"
+	"github.com/flaxfile/flaxfile/internal/server/servertest"
+)
+
+// A download ends its server handle without waiting for the answer: the
+// handle is gone soon after, and Close with that answer still on its way
+// neither hangs nor leaves the handle open.
+func TestGetEndsHandleWithoutWaiting(t *testing.T) {
+	ctx := ctxFor(t)
+	addr, srv := servertest.StartServer(t, server.Config{}, nil)
+	c, err := flaxfile.Dial(ctx, addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, data := randomFile(t, 9<<20)
+	if _, err := c.SetFile(ctx, "k", src); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	for round := range 3 {
+		if _, err := c.GetFile(ctx, "k", out); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(out); !bytes.Equal(got, data) {
+			t.Fatalf("round %d: downloaded file differs", round)
+		}
+		if round == 2 {
+			if err := c.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitFor(t, "the download handle to close", func() bool { return srv.Stats().OpenHandles == 0 })
+	}
+	if _, err := c.GetFile(ctx, "k", out); err == nil {
+		t.Fatal("GetFile on a closed client succeeded")
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10 s for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// The connections dialled during PUT's round trip are the ones the upload
+// uses: no more are dialled than it runs over, and later transfers reuse
+// them.
+func TestPredialledConnectionsAreUsed(t *testing.T) {
+	ctx := ctxFor(t)
+	addr, srv := servertest.StartServer(t, server.Config{}, nil)
+	c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Connections: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	src, data := randomFile(t, 16<<20+1) // five chunks
+	for round := range 3 {
+		if _, err := c.SetFile(ctx, "k", src); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(t.TempDir(), "out")
+		if _, err := c.GetFile(ctx, "k", out); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(out); !bytes.Equal(got, data) {
+			t.Fatalf("round %d: downloaded file differs", round)
+		}
+		if n := srv.Stats().Connections; n != 4 {
+			t.Fatalf("round %d: the server saw %d connections, want 4", round, n)
+		}
+	}
+}
