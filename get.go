@@ -198,5 +198,5 @@ func (c *Client) fetchChunks(ctx context.Context, conn *zmtp.Conn, key string, d
 		}
 		return id, nil
 	}
-	return c.windowed(ctx, conn, ids, window, send, handle)
+	return c.windowed(ctx, conn, fixedQueue(ids), window, send, handle)
 }

@@ -200,12 +200,12 @@ func (d *download) close() {
 // each; each chunk is hashed from the buffer it arrives in and written.
 func (d *download) fetch(ctx context.Context, p plan, todo []int64) error {
 	lock := &sync.Mutex{}
-	return d.c.spread(ctx, p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, ids []int64) error {
-		return d.fetchChunks(ctx, conn, p, ids, lock)
+	return d.c.spread(ctx, p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, q queue) error {
+		return d.fetchChunks(ctx, conn, p, q, lock)
 	})
 }
 
-func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p plan, ids []int64, lock *sync.Mutex) error {
+func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p plan, q queue, lock *sync.Mutex) error {
 	c, size := d.c, d.rf.Size
 	cmd, hf := []byte(wire.CmdGetRange), []byte(d.rf.handle)
 	span := func(j int64) (int64, int64) { return j * p.chunk, min(p.chunk, size-j*p.chunk) }
@@ -242,7 +242,7 @@ func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p plan, ids
 		}
 		return off / p.chunk, nil
 	}
-	return c.windowed(ctx, conn, ids, p.window, send, handle)
+	return c.windowed(ctx, conn, q, p.window, send, handle)
 }
 
 // record keeps the hashes of blocks first… and journals them.

@@ -199,8 +199,8 @@ func (c *Client) missingChunks(key string, src io.ReaderAt, file *os.File, size,
 // sendPut sends the chunks todo over p.conns connections, each with a
 // window, hashing each chunk's blocks as it goes.
 func (c *Client) sendPut(ctx context.Context, key, id string, src io.ReaderAt, file *os.File, size int64, p plan, todo []int64, blocks []digest.Sum, sent *atomic.Int64) error {
-	return c.spread(ctx, p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, ids []int64) error {
-		return c.putChunks(ctx, conn, key, id, src, file, size, p, ids, blocks, sent)
+	return c.spread(ctx, p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, q queue) error {
+		return c.putChunks(ctx, conn, key, id, src, file, size, p, q, blocks, sent)
 	})
 }
 
@@ -208,7 +208,7 @@ func (c *Client) sendPut(ctx context.Context, key, id string, src io.ReaderAt, f
 // their ACKs. A plaintext file goes by sendfile, its blocks hashed by
 // reading them just before (digest.FileBlocks); otherwise each chunk is
 // read into the buffer it is sent or sealed from and hashed there.
-func (c *Client) putChunks(ctx context.Context, conn *zmtp.Conn, key, id string, src io.ReaderAt, file *os.File, size int64, p plan, ids []int64, blocks []digest.Sum, sent *atomic.Int64) error {
+func (c *Client) putChunks(ctx context.Context, conn *zmtp.Conn, key, id string, src io.ReaderAt, file *os.File, size int64, p plan, q queue, blocks []digest.Sum, sent *atomic.Int64) error {
 	cmd, idf := []byte(wire.CmdPutChunk), []byte(id)
 	span := func(j int64) (int64, int64) { return j * p.chunk, min(p.chunk, size-j*p.chunk) }
 	send := func(j int64) error {
@@ -253,5 +253,5 @@ func (c *Client) putChunks(ctx context.Context, conn *zmtp.Conn, key, id string,
 		}
 		return off / p.chunk, nil
 	}
-	return c.windowed(ctx, conn, ids, p.window, send, handle)
+	return c.windowed(ctx, conn, q, p.window, send, handle)
 }

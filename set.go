@@ -233,7 +233,7 @@ func (c *Client) sendChunks(ctx context.Context, conn *zmtp.Conn, key string, sr
 		}
 		return id, nil
 	}
-	return c.windowed(ctx, conn, ids, p.window, send, handle)
+	return c.windowed(ctx, conn, fixedQueue(ids), p.window, send, handle)
 }
 
 // newSessionID returns a random UUID in text form, as 1.2's uuid4.

@@ -2,7 +2,10 @@ package flaxfile
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 	"golang.org/x/sync/errgroup"
@@ -18,28 +21,50 @@ func stripe(i, n int, total int64) []int64 {
 	return ids
 }
 
-// windowed runs one connection's share of a transfer: send(id) for each of
-// ids with at most window requests unanswered, while a receiver hands each
-// reply to handle, which returns the chunk id it answers. Replies may come
-// in any order; an id that was not asked for, or is answered twice, is a
-// protocol error, and any error stops the connection's share.
-func (c *Client) windowed(ctx context.Context, conn *zmtp.Conn, ids []int64, window int,
+// queue hands out chunk ids, each once; false means none is left.
+type queue func() (int64, bool)
+
+// fixedQueue hands out ids in order.
+func fixedQueue(ids []int64) queue {
+	i := 0
+	return func() (int64, bool) {
+		if i == len(ids) {
+			return 0, false
+		}
+		i++
+		return ids[i-1], true
+	}
+}
+
+// sharedQueue hands out ids in order to any number of connections at once.
+func sharedQueue(ids []int64) queue {
+	var next atomic.Int64
+	return func() (int64, bool) {
+		i := next.Add(1) - 1
+		if i >= int64(len(ids)) {
+			return 0, false
+		}
+		return ids[i], true
+	}
+}
+
+// windowed runs one connection's share of a transfer: send(id) for each id
+// it takes from q, taking the next whenever fewer than window requests are
+// unanswered, while a receiver hands each reply to handle, which returns
+// the chunk id it answers. Replies may come in any order; an id that was
+// not asked for, or is answered twice, is a protocol error, and any error
+// stops the connection's share.
+func (c *Client) windowed(ctx context.Context, conn *zmtp.Conn, q queue, window int,
 	send func(id int64) error, handle func(r *reply) (int64, error)) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	index := make(map[int64]int, len(ids))
-	for i, id := range ids {
-		index[id] = i
-	}
+	var mu sync.Mutex
+	asked := make(map[int64]bool) // sent and not yet answered
 	slots := make(chan struct{}, window)
 	recvErr := make(chan error, 1)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
 	go func() {
-		answered := make([]bool, len(ids))
-		for n := 0; n < len(ids); n++ {
-			r, err := c.recv(ctx, conn)
+		for {
+			r, err := c.recv(rctx, conn)
 			if err != nil {
 				recvErr <- err
 				return
@@ -50,37 +75,63 @@ func (c *Client) windowed(ctx context.Context, conn *zmtp.Conn, ids []int64, win
 				recvErr <- err
 				return
 			}
-			i, ok := index[id]
-			if !ok || answered[i] {
+			mu.Lock()
+			ok := asked[id]
+			delete(asked, id)
+			mu.Unlock()
+			if !ok {
 				recvErr <- fmt.Errorf("%w: unexpected reply for chunk %d", ErrProtocol, id)
 				return
 			}
-			answered[i] = true
 			<-slots
 		}
-		recvErr <- nil
 	}()
-	for _, id := range ids {
+	take := func() error { // a slot in the window
 		select {
 		case slots <- struct{}{}:
+			return nil
 		case err := <-recvErr:
-			if err == nil {
-				err = fmt.Errorf("%w: replies ended early", ErrProtocol)
-			}
 			return err
 		}
+	}
+	for {
+		if err := take(); err != nil {
+			return err
+		}
+		id, ok := q()
+		if !ok {
+			<-slots
+			break
+		}
+		mu.Lock()
+		asked[id] = true
+		mu.Unlock()
 		if err := send(id); err != nil {
 			return err
 		}
 	}
-	return <-recvErr
+	// Every slot free again: every request answered and handled.
+	for range window {
+		if err := take(); err != nil {
+			return err
+		}
+	}
+	stop()
+	// The receiver, stopped waiting for more; anything else it met (a
+	// reply nobody asked for) is an error.
+	if err := <-recvErr; !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
 }
 
 // spread runs the chunks todo over up to conns pooled connections, each
-// taking every conns-th one, and returns the first error. A connection
+// taking the next chunk whenever its window has room (so a connection that
+// runs faster carries more, and all finish together), and returns the
+// first error. A connection
 // whose share ended cleanly goes back to the pool; the others, which may
 // still have replies on their way, are closed.
-func (c *Client) spread(ctx context.Context, conns int, todo []int64, share func(ctx context.Context, conn *zmtp.Conn, ids []int64) error) error {
+func (c *Client) spread(ctx context.Context, conns int, todo []int64, share func(ctx context.Context, conn *zmtp.Conn, q queue) error) error {
 	active := min(conns, len(todo))
 	cs, err := c.getN(ctx, active)
 	if err != nil {
@@ -88,13 +139,10 @@ func (c *Client) spread(ctx context.Context, conns int, todo []int64, share func
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	clean := make([]bool, active)
+	q := sharedQueue(todo)
 	for i, conn := range cs {
-		var mine []int64
-		for k := i; k < len(todo); k += active {
-			mine = append(mine, todo[k])
-		}
 		g.Go(func() error {
-			err := share(gctx, conn, mine)
+			err := share(gctx, conn, q)
 			clean[i] = err == nil
 			return err
 		})
