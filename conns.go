@@ -89,7 +89,7 @@ type dialing struct {
 // for the transfer's own dial to meet and report.
 func (c *Client) predial(ctx context.Context, n int) {
 	c.mu.Lock()
-	k := n - len(c.idle) - c.dials.n
+	k := n - len(c.idle) - c.dials.n - len(c.lent)
 	if c.closed || k <= 0 {
 		c.mu.Unlock()
 		return
@@ -115,7 +115,7 @@ func (c *Client) predial(ctx context.Context, n int) {
 }
 
 // get takes an idle connection, waits for one being dialled in the
-// background, or dials a new one.
+// background or lent (soon back), or dials a new one.
 func (c *Client) get(ctx context.Context) (*zmtp.Conn, error) {
 	c.mu.Lock()
 	for {
@@ -131,7 +131,7 @@ func (c *Client) get(ctx context.Context) (*zmtp.Conn, error) {
 				return conn, nil
 			}
 		}
-		if c.dials.n == 0 {
+		if c.dials.n == 0 && len(c.lent) == 0 {
 			break
 		}
 		if c.dials.changed == nil {
@@ -196,11 +196,22 @@ func (c *Client) lend(conn *zmtp.Conn) bool {
 	return true
 }
 
-// unlend ends what lend recorded.
-func (c *Client) unlend(conn *zmtp.Conn) {
+// unlend ends what lend recorded: conn goes back to the pool after a
+// request that ended with err, or is closed.
+func (c *Client) unlend(conn *zmtp.Conn, err error) {
+	var se *ServerError
+	keep := err == nil || errors.As(err, &se)
 	c.mu.Lock()
 	delete(c.lent, conn)
+	keep = keep && !c.closed && conn.Err() == nil
+	if keep {
+		c.idle = append(c.idle, conn) // before waiters wake
+	}
+	c.poolChangedLocked()
 	c.mu.Unlock()
+	if !keep {
+		conn.Close()
+	}
 }
 
 // put returns a connection with no request outstanding to the pool.

@@ -147,8 +147,7 @@ func (c *Client) endGet(handle string) {
 		if err == nil {
 			r.Release()
 		}
-		c.unlend(conn)
-		c.release(conn, err)
+		c.unlend(conn, err)
 	}()
 }
 

@@ -34,8 +34,7 @@ const DefaultPoolIdle = 30 * time.Second
 // Pool is the default BufferPool. It keeps the buffers put back, by size
 // class, up to a bound in octets, and hands out the most recently put back
 // first, so a transfer cycles through a few buffers whose pages are already
-// mapped. New buffers are mapped in with one system call where the system
-// allows (page faults are dear in some virtual machines). Unlike a
+// mapped; new ones come mapped in (newBuffer). Unlike a
 // sync.Pool, a collection does not empty it, so a server in steady use does
 // not return memory to the system only to fault it back in; instead, free
 // buffers are dropped once none has been asked for in DefaultPoolIdle, and by
@@ -89,9 +88,7 @@ func (p *Pool) Get(n int) []byte {
 		return b[:n]
 	}
 	p.mu.Unlock()
-	b := make([]byte, size)
-	prefault(b)
-	return b[:n]
+	return newBuffer(size)[:n]
 }
 
 // Put takes back a buffer that Get returned; one of a size Get never

@@ -93,3 +93,18 @@ func poolHeld(p *Pool) int64 {
 	defer p.mu.Unlock()
 	return p.held
 }
+
+func TestNewBufferIsZeroedAndWholeSize(t *testing.T) {
+	for _, size := range []int{minPooled + classSlack, 1<<20 + classSlack, 4<<20 + classSlack, 6<<20 + classSlack} {
+		b := newBuffer(size)
+		if len(b) != size || cap(b) != size {
+			t.Fatalf("newBuffer(%d): len %d cap %d", size, len(b), cap(b))
+		}
+		for i := 0; i < size; i += 997 {
+			if b[i] != 0 {
+				t.Fatalf("newBuffer(%d): octet %d is %d", size, i, b[i])
+			}
+		}
+		b[0], b[size-1] = 1, 1 // writable to both ends
+	}
+}
