@@ -45,6 +45,20 @@ type counter struct{ n atomic.Int64 }
 func (c *counter) Start(string, int64)           {}
 func (c *counter) Transferred(_ string, n int64) { c.n.Add(n) }
 
+// mustGet downloads key into a temporary file, fails the test unless it
+// holds want, and returns its path.
+func mustGet(ctx context.Context, t *testing.T, c *flaxfile.Client, key string, want []byte) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := c.GetFile(ctx, key, out); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+		t.Fatalf("%s: downloaded file differs", key)
+	}
+	return out
+}
+
 func randomFile(t *testing.T, n int) (string, []byte) {
 	data := make([]byte, n)
 	_, _ = rand.Read(data)
@@ -197,13 +211,7 @@ func TestSmallServerBudgetEncrypted(t *testing.T) {
 	if _, err := c.SetFile(ctx, "k", src); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), "out")
-	if _, err := c.GetFile(ctx, "k", out); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := os.ReadFile(out); !bytes.Equal(got, data) {
-		t.Fatal("downloaded file differs")
-	}
+	mustGet(ctx, t, c, "k", data)
 }
 
 // With the 1.2 commands and chunks that are whole blocks, the client and

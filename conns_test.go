@@ -1,9 +1,6 @@
 package flaxfile_test
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -26,23 +23,17 @@ func TestGetEndsHandleWithoutWaiting(t *testing.T) {
 	if _, err := c.SetFile(ctx, "k", src); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(t.TempDir(), "out")
 	for round := range 3 {
-		if _, err := c.GetFile(ctx, "k", out); err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := os.ReadFile(out); !bytes.Equal(got, data) {
-			t.Fatalf("round %d: downloaded file differs", round)
-		}
+		out := mustGet(ctx, t, c, "k", data)
 		if round == 2 {
 			if err := c.Close(); err != nil {
 				t.Fatal(err)
 			}
+			if _, err := c.GetFile(ctx, "k", out); err == nil {
+				t.Fatal("GetFile on a closed client succeeded")
+			}
 		}
 		waitFor(t, "the download handle to close", func() bool { return srv.Stats().OpenHandles == 0 })
-	}
-	if _, err := c.GetFile(ctx, "k", out); err == nil {
-		t.Fatal("GetFile on a closed client succeeded")
 	}
 }
 
@@ -74,13 +65,7 @@ func TestPredialledConnectionsAreUsed(t *testing.T) {
 		if _, err := c.SetFile(ctx, "k", src); err != nil {
 			t.Fatal(err)
 		}
-		out := filepath.Join(t.TempDir(), "out")
-		if _, err := c.GetFile(ctx, "k", out); err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := os.ReadFile(out); !bytes.Equal(got, data) {
-			t.Fatalf("round %d: downloaded file differs", round)
-		}
+		mustGet(ctx, t, c, "k", data)
 		if n := srv.Stats().Connections; n != 4 {
 			t.Fatalf("round %d: the server saw %d connections, want 4", round, n)
 		}
