@@ -147,6 +147,7 @@ func New(cfg Config) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, log: log, budget: zmtp.NewBudget(cfg.MemoryLimit), pool: zmtp.NewBufferPool(cfg.MemoryLimit)}
+	s.pool.AfterIdle = debug.FreeOSMemory // an idle server goes back to its base
 	s.uploads = newUploadTable(cfg.Store, log)
 	s.puts = newPutTable(cfg.Store, log)
 	s.uploads.room = s.sessionRoom

@@ -47,6 +47,12 @@ type Pool struct {
 	wait   time.Duration // how long free buffers may sit unasked for
 	used   time.Time     // last Get or Put
 	timer  *time.Timer
+
+	// AfterIdle, if set before the pool is used, is called after free
+	// buffers were dropped for want of use; a server gives the memory
+	// back to the system there (debug.FreeOSMemory), which the Go runtime
+	// otherwise does slowly, or, for memory in huge pages, not at all.
+	AfterIdle func()
 }
 
 // NewBufferPool returns a Pool that keeps at most retain octets of free
@@ -119,15 +125,21 @@ func (p *Pool) Put(b []byte) {
 // again when that much time has passed since the last use.
 func (p *Pool) idle() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.timer == nil { // drained meanwhile
+		p.mu.Unlock()
 		return
 	}
 	if wait := p.wait - time.Since(p.used); wait > 0 {
 		p.timer.Reset(wait)
+		p.mu.Unlock()
 		return
 	}
 	p.dropLocked()
+	after := p.AfterIdle
+	p.mu.Unlock()
+	if after != nil {
+		after()
+	}
 }
 
 // Drain drops the free buffers now (a client or server that is done).

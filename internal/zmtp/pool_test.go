@@ -2,6 +2,7 @@ package zmtp
 
 import (
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -69,6 +70,8 @@ func TestPoolReusesNewestAndBounds(t *testing.T) {
 func TestPoolDropsIdleBuffers(t *testing.T) {
 	p := NewBufferPool(10 << 20)
 	p.wait = 20 * time.Millisecond
+	var after atomic.Int32
+	p.AfterIdle = func() { after.Add(1) }
 	p.Put(p.Get(1 << 20))
 	if poolHeld(p) == 0 {
 		t.Fatal("pool kept nothing")
@@ -77,6 +80,12 @@ func TestPoolDropsIdleBuffers(t *testing.T) {
 	for poolHeld(p) != 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("idle buffers still held after 10 s")
+		}
+		runtime.Gosched()
+	}
+	for after.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("AfterIdle not called after the idle drop")
 		}
 		runtime.Gosched()
 	}
