@@ -75,8 +75,9 @@ func (c *Client) noteRTT(d time.Duration) {
 	}
 }
 
-// pool state beyond the idle connections: dials under way in the
-// background, and a channel closed (and replaced) whenever one ends.
+// dialing is the connection pool's state beyond its idle connections:
+// dials under way in the background, and a channel closed (and replaced)
+// whenever one ends or a connection comes back.
 type dialing struct {
 	n       int
 	changed chan struct{}
@@ -142,7 +143,7 @@ func (c *Client) get(ctx context.Context) (*zmtp.Conn, error) {
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, fmt.Errorf("flaxfile: connecting to %s: %w", c.addr, ctx.Err())
 		}
 		c.mu.Lock()
 	}
