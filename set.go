@@ -52,10 +52,35 @@ func (c *Client) SetFile(ctx context.Context, key, path string) (*Result, error)
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("flaxfile: %s is not a regular file", path)
 	}
-	if c.v2 {
+	switch {
+	case c.v2 && fi.Size() <= wire.MaxSmallFile:
+		return c.setSmall(ctx, key, path, fi.Size())
+	case c.v2:
 		return c.upload2(ctx, key, f, f, fi.Size(), fi.ModTime(), fi.Mode())
 	}
 	return c.Set(ctx, key, f, fi.Size())
+}
+
+// setSmall uploads a file of at most wire.MaxSmallFile octets with one
+// PUT_SMALL: checked by hash and published in one round trip, where PUT,
+// PUT_CHUNK and PUT_END take three (on a long link most of the time a
+// small file takes).
+func (c *Client) setSmall(ctx context.Context, key, path string, size int64) (*Result, error) {
+	if c.opts.Progress != nil {
+		c.opts.Progress.Start(key, size)
+	}
+	var res *Result
+	var rerr error
+	err := c.putBatch(ctx, []FileSpec{{Key: key, Path: path}}, func(_ FileSpec, r *Result, err error) { res, rerr = r, err })
+	switch {
+	case err != nil:
+		return nil, err
+	case rerr != nil:
+		return nil, fmt.Errorf("flaxfile: %s: %w", key, rerr)
+	case res == nil:
+		return nil, fmt.Errorf("%w: no result for %s", ErrProtocol, key)
+	}
+	return res, nil
 }
 
 // Set uploads size octets from src under key. The server publishes the
