@@ -1,6 +1,9 @@
 package flaxfile_test
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -68,6 +71,55 @@ func TestPredialledConnectionsAreUsed(t *testing.T) {
 		mustGet(ctx, t, c, "k", data)
 		if n := srv.Stats().Connections; n != 4 {
 			t.Fatalf("round %d: the server saw %d connections, want 4", round, n)
+		}
+	}
+}
+
+// A small file comes in GET's reply: no handle is opened, its time and
+// mode are kept, and a partial file left by an earlier, larger version is
+// cleared away.
+func TestGetSmallFileInOneReply(t *testing.T) {
+	ctx := ctxFor(t)
+	addr, srv := servertest.StartServer(t, server.Config{}, nil)
+	c, err := flaxfile.Dial(ctx, addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	src, data := randomFile(t, 300<<10)
+	mtime := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
+	if err := os.Chmod(src, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(src, mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SetFile(ctx, "k", src); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	for _, stale := range []string{out + flaxfile.PartialSuffix, out + flaxfile.PartialSuffix + ".journal"} {
+		if err := os.WriteFile(stale, []byte("left by a larger version"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := c.GetFile(ctx, "k", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, data) || res.Size != int64(len(data)) || res.Moved != res.Size {
+		t.Fatalf("downloaded %d octets (result %+v), want %d", len(got), res, len(data))
+	}
+	fi, err := os.Stat(out)
+	if err != nil || fi.Mode().Perm() != 0o640 || !fi.ModTime().Equal(mtime) {
+		t.Fatalf("downloaded file: %v %v %v, want mode 0640 and %v", fi.Mode(), fi.ModTime(), err, mtime)
+	}
+	if n := srv.Stats().OpenHandles; n != 0 {
+		t.Fatalf("%d download handles opened for a small file", n)
+	}
+	for _, stale := range []string{out + flaxfile.PartialSuffix, out + flaxfile.PartialSuffix + ".journal"} {
+		if _, err := os.Stat(stale); !os.IsNotExist(err) {
+			t.Fatalf("%s left behind", filepath.Base(stale))
 		}
 	}
 }

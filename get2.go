@@ -77,22 +77,45 @@ func (c *Client) download2(ctx context.Context, key, path string) (*Result, erro
 		// connections as a large file takes (the size is not known yet).
 		c.predial(ctx, c.planFor2(1<<40, false).conns)
 	}
-	r, err := c.request(ctx, wire.CmdGet, []byte(key))
+	// A file of up to MaxSmallFile may come in GET's reply (a server that
+	// does not know the offer ignores it, and then nothing comes).
+	r, err := c.request(ctx, wire.CmdGet, []byte(key), wire.Itoa(wire.MaxSmallFile))
 	if err != nil {
 		return nil, err
 	}
 	rf, err := parseGet(r, key)
-	r.Release()
 	if err != nil {
+		r.Release()
 		return nil, err
 	}
-	defer c.endGet(rf.handle)
 	if c.opts.Progress != nil {
 		c.opts.Progress.Start(key, rf.Size)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		r.Release()
 		return nil, err
 	}
+	if rf.handle == "" { // the file is in the reply
+		defer r.Release()
+		if len(r.frames) < 7 {
+			return nil, fmt.Errorf("%w: %s answered without a handle or the file", ErrProtocol, wire.CmdGet)
+		}
+		res, err := writeSmall(FileSpec{Key: key, Path: path}, r.frames[1:7])
+		if err != nil {
+			return nil, err
+		}
+		// A partial file left by an earlier download of a larger version
+		// has nothing more to give.
+		_ = os.Remove(path + PartialSuffix)
+		_ = os.Remove(path + PartialSuffix + ".journal")
+		if c.opts.Progress != nil {
+			c.opts.Progress.Transferred(key, res.Size)
+		}
+		res.Duration = time.Since(start)
+		return res, nil
+	}
+	r.Release()
+	defer c.endGet(rf.handle)
 	d, err := c.openDownload(path+PartialSuffix, rf)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/server"
+	"github.com/flaxfile/flaxfile/internal/server/servertest"
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/wire"
 )
@@ -277,5 +278,44 @@ func TestUploadLimit(t *testing.T) {
 	}
 	if r := d.req(wire.CmdPut, "kc3", "10", "4194304", "0", "420", ids[2]); r[0] != "OK" {
 		t.Fatalf("after one ended: %q", r)
+	}
+}
+
+// GET with an offer of n octets answers a file that small with the file
+// itself and no handle; a larger file, or a GET without the offer, gets a
+// handle as before.
+func TestGetInlinesSmallFiles(t *testing.T) {
+	addr, srv := servertest.StartServer(t, server.Config{}, nil)
+	d := dial(t, addr)
+	small := "small file data"
+	put(t, d, "s", small)
+	big := strings.Repeat("x", wire.MaxSmallFile+1)
+	put(t, d, "b", big)
+	r := d.req(wire.CmdGet, "s", itoa(wire.MaxSmallFile))
+	if len(r) != 7 || r[0] != "OK" || r[1] != "" || r[2] != itoa(len(small)) || r[6] != small {
+		t.Fatalf("small file offered inline: %q", r)
+	}
+	if r[5] != digest.Small([]byte(small)).String() {
+		t.Fatalf("inline reply hash %s, want the file's", r[5])
+	}
+	for _, c := range []struct {
+		key   string
+		offer []string
+	}{
+		{"s", nil},                                   // no offer
+		{"s", []string{itoa(len(small) - 1)}},        // too small an offer
+		{"b", []string{itoa(4 * wire.MaxSmallFile)}}, // over MaxSmallFile
+		{"s", []string{"-1"}},                        // not a size
+	} {
+		r := d.req(append([]string{wire.CmdGet, c.key}, c.offer...)...)
+		if len(r) != 6 || r[0] != "OK" || r[1] == "" {
+			t.Fatalf("GET %s %q: %q, want a handle and no data", c.key, c.offer, r)
+		}
+		if e := d.req(wire.CmdGetEnd, r[1]); e[0] != "OK" {
+			t.Fatalf("GET_END: %q", e)
+		}
+	}
+	if n := srv.Stats().OpenHandles; n != 0 {
+		t.Fatalf("%d handles open after inline and ended GETs", n)
 	}
 }
