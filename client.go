@@ -313,11 +313,14 @@ func (r *reply) sunkErr(i int) error { return r.m.SunkErr(i + 1) }
 func (r *reply) Release() { r.m.Release() }
 
 // recv waits for the next reply on conn within the reply timeout.
-func (c *Client) recv(ctx context.Context, conn *zmtp.Conn) (*reply, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.opts.ReplyTimeout)
+func (c *Client) recv(parent context.Context, conn *zmtp.Conn) (*reply, error) {
+	ctx, cancel := context.WithTimeout(parent, c.opts.ReplyTimeout)
 	defer cancel()
 	m, err := conn.Recv(ctx)
 	if err != nil {
+		if parent.Err() != nil { // the caller's deadline or cancel, not ours
+			return nil, parent.Err()
+		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("%w: no reply within %v", ErrTimeout, c.opts.ReplyTimeout)
 		}

@@ -2,14 +2,18 @@ package flaxfile_test
 
 import (
 	"bytes"
+	"errors"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/flaxfile/flaxfile"
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/server/servertest"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
 
 // A download ends its server handle without waiting for the answer: the
@@ -120,6 +124,37 @@ func TestGetSmallFileInOneReply(t *testing.T) {
 	for _, stale := range []string{out + flaxfile.PartialSuffix, out + flaxfile.PartialSuffix + ".journal"} {
 		if _, err := os.Stat(stale); !os.IsNotExist(err) {
 			t.Fatalf("%s left behind", filepath.Base(stale))
+		}
+	}
+}
+
+// A server whose handshake completes but which never answers: Dial fails
+// within the connect timeout, saying what went unanswered, for both
+// protocols' first request (HELLO, or PING when 1.2 is forced).
+func TestDialToSilentServerTimesOut(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := zmtp.Serve(ln, nil, nil)
+	defer r.Close()
+	go func() {
+		for {
+			c, err := r.Accept(t.Context())
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	for proto, what := range map[string]string{"": "FLAXFILE_HELLO", "1.2": "PONG"} {
+		start := time.Now()
+		_, err := flaxfile.Dial(ctxFor(t), ln.Addr().String(), &flaxfile.Options{Protocol: proto, ConnectTimeout: 300 * time.Millisecond})
+		if !errors.Is(err, flaxfile.ErrTimeout) || !strings.Contains(err.Error(), what) {
+			t.Fatalf("protocol %q: %v, want a timeout naming %s", proto, err, what)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("protocol %q: gave up after %v", proto, d)
 		}
 	}
 }
