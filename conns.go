@@ -235,6 +235,19 @@ func (c *Client) poolChangedLocked() {
 	}
 }
 
+// putBack returns to the pool the connections of a transfer whose share
+// ended cleanly (clean[i]) and closes the others, whose replies may still
+// be on their way.
+func (c *Client) putBack(conns []*zmtp.Conn, clean []bool) {
+	for i, conn := range conns {
+		if clean[i] {
+			c.put(conn)
+		} else {
+			conn.Close()
+		}
+	}
+}
+
 // release returns conn to the pool after a request that ended with err,
 // or closes it when a reply may still be on its way.
 func (c *Client) release(conn *zmtp.Conn, err error) {

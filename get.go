@@ -98,14 +98,10 @@ func (c *Client) Get(ctx context.Context, key string, dst io.WriterAt) (*Result,
 		})
 	}
 	err = g.Wait()
-	for i, conn := range conns {
+	for _, conn := range conns {
 		conn.SetSink(nil) // before another transfer can take the connection
-		if clean[i] {
-			c.put(conn)
-		} else {
-			conn.Close()
-		}
 	}
+	c.putBack(conns, clean)
 	if err != nil {
 		return nil, err
 	}
@@ -198,5 +194,5 @@ func (c *Client) fetchChunks(ctx context.Context, conn *zmtp.Conn, key string, d
 		}
 		return id, nil
 	}
-	return c.windowed(ctx, conn, fixedQueue(ids), window, send, handle)
+	return c.windowed(ctx, conn, newQueue(ids), window, send, handle)
 }

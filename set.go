@@ -177,13 +177,7 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 		})
 	}
 	err = g.Wait()
-	for i, conn := range conns {
-		if clean[i] {
-			c.put(conn)
-		} else {
-			conn.Close() // replies may still be on their way
-		}
-	}
+	c.putBack(conns, clean)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +252,7 @@ func (c *Client) sendChunks(ctx context.Context, conn *zmtp.Conn, key string, sr
 		}
 		return id, nil
 	}
-	return c.windowed(ctx, conn, fixedQueue(ids), p.window, send, handle)
+	return c.windowed(ctx, conn, newQueue(ids), p.window, send, handle)
 }
 
 // newSessionID returns a random UUID in text form, as 1.2's uuid4.

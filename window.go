@@ -24,20 +24,9 @@ func stripe(i, n int, total int64) []int64 {
 // queue hands out chunk ids, each once; false means none is left.
 type queue func() (int64, bool)
 
-// fixedQueue hands out ids in order.
-func fixedQueue(ids []int64) queue {
-	i := 0
-	return func() (int64, bool) {
-		if i == len(ids) {
-			return 0, false
-		}
-		i++
-		return ids[i-1], true
-	}
-}
-
-// sharedQueue hands out ids in order to any number of connections at once.
-func sharedQueue(ids []int64) queue {
+// newQueue hands out ids in order, to one connection or to any number at
+// once.
+func newQueue(ids []int64) queue {
 	var next atomic.Int64
 	return func() (int64, bool) {
 		i := next.Add(1) - 1
@@ -128,9 +117,8 @@ func (c *Client) windowed(ctx context.Context, conn *zmtp.Conn, q queue, window 
 // spread runs the chunks todo over up to conns pooled connections, each
 // taking the next chunk whenever its window has room (so a connection that
 // runs faster carries more, and all finish together), and returns the
-// first error. A connection
-// whose share ended cleanly goes back to the pool; the others, which may
-// still have replies on their way, are closed.
+// first error. A connection whose share ended cleanly goes back to the
+// pool; the others, which may still have replies on their way, are closed.
 func (c *Client) spread(ctx context.Context, conns int, todo []int64, share func(ctx context.Context, conn *zmtp.Conn, q queue) error) error {
 	active := min(conns, len(todo))
 	cs, err := c.getN(ctx, active)
@@ -139,7 +127,7 @@ func (c *Client) spread(ctx context.Context, conns int, todo []int64, share func
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	clean := make([]bool, active)
-	q := sharedQueue(todo)
+	q := newQueue(todo)
 	for i, conn := range cs {
 		g.Go(func() error {
 			err := share(gctx, conn, q)
@@ -148,12 +136,6 @@ func (c *Client) spread(ctx context.Context, conns int, todo []int64, share func
 		})
 	}
 	err = g.Wait()
-	for i, conn := range cs {
-		if clean[i] {
-			c.put(conn)
-		} else {
-			conn.Close()
-		}
-	}
+	c.putBack(cs, clean)
 	return err
 }

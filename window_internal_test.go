@@ -5,14 +5,14 @@ import (
 	"testing"
 )
 
-// A shared queue hands each id out once, in order, however many
+// A queue hands each id out once, in order, however many
 // connections take from it at once.
-func TestSharedQueueHandsOutEachOnce(t *testing.T) {
+func TestQueueHandsOutEachOnce(t *testing.T) {
 	ids := make([]int64, 10000)
 	for i := range ids {
 		ids[i] = int64(i) * 3
 	}
-	q := sharedQueue(ids)
+	q := newQueue(ids)
 	got := make([][]int64, 8)
 	var wg sync.WaitGroup
 	for w := range got {
