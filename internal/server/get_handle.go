@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
@@ -24,8 +25,9 @@ type getHandle struct {
 }
 
 type getTable struct {
-	mu   sync.Mutex
-	byID map[string]*getHandle
+	mu     sync.Mutex
+	byID   map[string]*getHandle
+	opened atomic.Int64 // handles ever added
 }
 
 func newGetTable() *getTable { return &getTable{byID: map[string]*getHandle{}} }
@@ -37,6 +39,7 @@ func (t *getTable) add(obj store.Object) string {
 	t.mu.Lock()
 	t.byID[id] = &getHandle{obj: obj, last: time.Now()}
 	t.mu.Unlock()
+	t.opened.Add(1)
 	return id
 }
 
@@ -152,14 +155,10 @@ func (s *Server) get(r *request) {
 	if len(r.args) > 1 {
 		if most, ok := num(r.args[1]); ok && in.Size <= min(most, wire.MaxSmallFile) {
 			defer obj.Close() // the reply is written before replyParts returns
-			data := zmtp.Part{Len: in.Size, Fill: func(b []byte) error {
-				if m, err := obj.ReadAt(b, 0); int64(m) < in.Size {
-					return fmt.Errorf("read error: %v", err)
-				}
-				return nil
-			}}
-			if f := obj.File(); f != nil {
-				data = zmtp.Part{File: f, Offset: 0, Len: in.Size}
+			data, err := wholeFile(obj, in.Size)
+			if err != nil {
+				r.fail(err.Error())
+				return
 			}
 			s.downloadsDone.Add(1)
 			s.bytesDown.Add(in.Size)

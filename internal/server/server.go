@@ -95,8 +95,8 @@ type Stats struct {
 	Lists, Deletes             int64
 	Connections                int64
 	// OpenHandles counts the FlaxFile 2 download handles open now (GET
-	// until GET_END, or until they expire).
-	OpenHandles int64
+	// until GET_END, or until they expire); HandlesOpened all there were.
+	OpenHandles, HandlesOpened int64
 }
 
 // Server serves FlaxFile clients.
@@ -181,7 +181,7 @@ func (s *Server) Stats() Stats {
 		Uploads: s.uploadsDone.Load(), BytesUploaded: s.bytesUp.Load(),
 		Downloads: s.downloadsDone.Load(), BytesDownloaded: s.bytesDown.Load(),
 		Lists: s.lists.Load(), Deletes: s.deletes.Load(), Connections: s.connsTotal.Load(),
-		OpenHandles: s.gets.open(),
+		OpenHandles: s.gets.open(), HandlesOpened: s.gets.opened.Load(),
 	}
 }
 

@@ -136,16 +136,10 @@ func (s *Server) getSmall(r *request) {
 			fail(fmt.Sprintf("read error: %v", err))
 			continue
 		}
-		data := zmtp.Part{Data: nil}
-		if f := obj.File(); f != nil {
-			data = zmtp.Part{File: f, Offset: 0, Len: in.Size}
-		} else {
-			buf := make([]byte, in.Size)
-			if m, err := obj.ReadAt(buf, 0); int64(m) < in.Size {
-				fail(fmt.Sprintf("read error: %v", err))
-				continue
-			}
-			data.Data = buf
+		data, err := wholeFile(obj, in.Size)
+		if err != nil {
+			fail(err.Error())
+			continue
 		}
 		parts = append(parts, zmtp.Part{}, zmtp.Part{Data: wire.Itoa(in.Size)}, zmtp.Part{Data: wire.Itoa(in.ModTime.UnixNano())},
 			zmtp.Part{Data: wire.Itoa(int64(in.Mode.Perm()))}, zmtp.Part{Data: []byte(sum.String())}, data)
@@ -153,4 +147,18 @@ func (s *Server) getSmall(r *request) {
 		s.bytesDown.Add(in.Size)
 	}
 	r.replyParts(parts...)
+}
+
+// wholeFile is a small file's content as a reply frame: sent from the
+// file (sendfile, on a plaintext connection) when the store has one, else
+// read now, so that a read error can still be answered cleanly.
+func wholeFile(obj store.Object, size int64) (zmtp.Part, error) {
+	if f := obj.File(); f != nil {
+		return zmtp.Part{File: f, Offset: 0, Len: size}, nil
+	}
+	buf := make([]byte, size)
+	if m, err := obj.ReadAt(buf, 0); int64(m) < size {
+		return zmtp.Part{}, fmt.Errorf("read error: %v", err)
+	}
+	return zmtp.Part{Data: buf}, nil
 }

@@ -342,10 +342,7 @@ func (u *upload) learnChunkSize(id int64, data []byte) error {
 			// later chunks and END are told why.
 			err := fmt.Errorf("chunks of %d octets cannot be hashed in blocks of %d", u.chunk, digest.BlockSize)
 			u.failure = err
-			u.state = stateAborted
-			close(u.quit)
-			_ = u.up.Abort()
-			u.pending = nil
+			u.abortLocked()
 			return err
 		}
 		u.blocks = make([]digest.Sum, digest.Blocks(u.size))
