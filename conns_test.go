@@ -2,6 +2,7 @@ package flaxfile_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net"
 	"os"
@@ -20,12 +21,7 @@ import (
 // handle is gone soon after, and Close with that answer still on its way
 // neither hangs nor leaves the handle open.
 func TestGetEndsHandleWithoutWaiting(t *testing.T) {
-	ctx := ctxFor(t)
-	addr, srv := servertest.StartServer(t, server.Config{}, nil)
-	c, err := flaxfile.Dial(ctx, addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, srv, c := serverAndClient(t, nil)
 	src, data := randomFile(t, 9<<20)
 	if _, err := c.SetFile(ctx, "k", src); err != nil {
 		t.Fatal(err)
@@ -44,6 +40,20 @@ func TestGetEndsHandleWithoutWaiting(t *testing.T) {
 	}
 }
 
+// serverAndClient starts a plaintext server and dials it with opts; the
+// client is closed when the test ends (closing it sooner is fine).
+func serverAndClient(t *testing.T, opts *flaxfile.Options) (context.Context, *server.Server, *flaxfile.Client) {
+	t.Helper()
+	ctx := ctxFor(t)
+	addr, srv := servertest.StartServer(t, server.Config{}, nil)
+	c, err := flaxfile.Dial(ctx, addr, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return ctx, srv, c
+}
+
 // waitFor polls cond until it holds, failing the test after 10 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -60,13 +70,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // uses: no more are dialled than it runs over, and later transfers reuse
 // them.
 func TestPredialledConnectionsAreUsed(t *testing.T) {
-	ctx := ctxFor(t)
-	addr, srv := servertest.StartServer(t, server.Config{}, nil)
-	c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Connections: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	ctx, srv, c := serverAndClient(t, &flaxfile.Options{Connections: 4})
 	src, data := randomFile(t, 16<<20+1) // five chunks
 	for round := range 3 {
 		if _, err := c.SetFile(ctx, "k", src); err != nil {
@@ -83,13 +87,7 @@ func TestPredialledConnectionsAreUsed(t *testing.T) {
 // mode are kept, and a partial file left by an earlier, larger version is
 // cleared away.
 func TestGetSmallFileInOneReply(t *testing.T) {
-	ctx := ctxFor(t)
-	addr, srv := servertest.StartServer(t, server.Config{}, nil)
-	c, err := flaxfile.Dial(ctx, addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	ctx, srv, c := serverAndClient(t, nil)
 	src, data := randomFile(t, 300<<10)
 	mtime := time.Date(2021, 3, 4, 5, 6, 7, 0, time.UTC)
 	if err := os.Chmod(src, 0o640); err != nil {
@@ -118,7 +116,7 @@ func TestGetSmallFileInOneReply(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o640 || !fi.ModTime().Equal(mtime) {
 		t.Fatalf("downloaded file: %v %v %v, want mode 0640 and %v", fi.Mode(), fi.ModTime(), err, mtime)
 	}
-	if n := srv.Stats().OpenHandles; n != 0 {
+	if n := srv.Stats().HandlesOpened; n != 0 {
 		t.Fatalf("%d download handles opened for a small file", n)
 	}
 	for _, stale := range []string{out + flaxfile.PartialSuffix, out + flaxfile.PartialSuffix + ".journal"} {

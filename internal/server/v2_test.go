@@ -315,7 +315,7 @@ func TestGetInlinesSmallFiles(t *testing.T) {
 			t.Fatalf("GET_END: %q", e)
 		}
 	}
-	if n := srv.Stats().OpenHandles; n != 0 {
-		t.Fatalf("%d handles open after inline and ended GETs", n)
+	if st := srv.Stats(); st.OpenHandles != 0 || st.HandlesOpened != 4 {
+		t.Fatalf("%d handles open, %d opened after one inline and four ended GETs, want 0 and 4", st.OpenHandles, st.HandlesOpened)
 	}
 }
