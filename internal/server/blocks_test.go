@@ -19,8 +19,8 @@ import (
 // (and one twice); a wrong hash publishes nothing, and chunks that are
 // not whole blocks are refused.
 func TestUploadBlockHash(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "storage")
-	addr, _, _ := servertest.StartIn(t, dir, server.Config{}, nil)
+	addr, st := servertest.Start(t, server.Config{}, nil) // stopped at cleanup
+	dir := st.Dir()
 	const chunk = digest.BlockSize
 	data := make([]byte, 3*chunk+12345)
 	rand.Read(data)
@@ -77,8 +77,8 @@ func TestUploadBlockHash(t *testing.T) {
 // XXH3-128 in file order take chunks anywhere in a file of several blocks,
 // in any order.
 func TestUploadLargeOtherHashes(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "storage")
-	addr, _, _ := servertest.StartIn(t, dir, server.Config{}, nil)
+	addr, st := servertest.Start(t, server.Config{}, nil) // stopped at cleanup
+	dir := st.Dir()
 	const chunk = 1 << 20
 	data := make([]byte, 9*chunk+777)
 	rand.Read(data)
