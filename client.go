@@ -64,8 +64,9 @@ type Options struct {
 	// in kernel socket buffers.
 	MemoryLimit int64
 	// Protocol chooses the protocol: "" asks the server for FlaxFile 2 and
-	// falls back to 1.2 when it does not know it; "1.2" speaks 1.2 only;
-	// "2" requires FlaxFile 2.
+	// falls back to 1.2 when it does not know it; "1.2" speaks 1.2 only,
+	// and encrypted keeps to CurveZMQ's own cipher as 1.2 does; "2"
+	// requires FlaxFile 2.
 	Protocol string
 	// NoSync skips flushing a download to stable storage before it is
 	// renamed into place (FlaxFile 2): faster, but a crash soon after
@@ -93,7 +94,8 @@ type Client struct {
 	opts      Options
 	local     bool
 	mech      func() zmtp.Mechanism
-	encrypted bool // CURVE, with a key or a password
+	encrypted bool   // CURVE, with a key or a password
+	cipher    string // what seals the frames: the first connection's
 	pool      *zmtp.Pool
 	budget    *zmtp.Budget
 
@@ -140,6 +142,9 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 		}
 	}
 	c.encrypted = serverKey != (Key{})
+	// A forced 1.2 keeps 1.2's wire to the octet: RFC 26's cipher, no
+	// offer of another.
+	classic := o.Protocol == "1.2"
 	switch {
 	case serverKey != (Key{}) && o.ClientKey != (Key{}):
 		pub, err := curve.PublicKey(curve.Key(o.ClientKey))
@@ -147,11 +152,11 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 			return nil, err
 		}
 		c.mech = func() zmtp.Mechanism {
-			return &curve.Client{ServerKey: curve.Key(serverKey), PublicKey: pub, SecretKey: curve.Key(o.ClientKey)}
+			return &curve.Client{ServerKey: curve.Key(serverKey), PublicKey: pub, SecretKey: curve.Key(o.ClientKey), Classic: classic}
 		}
 	case serverKey != (Key{}):
 		// A fresh client key pair per connection, as 1.2.
-		c.mech = func() zmtp.Mechanism { return &curve.Client{ServerKey: curve.Key(serverKey)} }
+		c.mech = func() zmtp.Mechanism { return &curve.Client{ServerKey: curve.Key(serverKey), Classic: classic} }
 	default:
 		c.mech = func() zmtp.Mechanism { return zmtp.Null{} }
 	}
@@ -174,6 +179,7 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 		conn.Close()
 		return nil, err
 	}
+	c.cipher = conn.Cipher()
 	c.put(conn)
 	return c, nil
 }
@@ -214,6 +220,12 @@ func (c *Client) Protocol() string {
 	}
 	return "1.2"
 }
+
+// Cipher names the cipher that seals the client's traffic: "" in the
+// clear; with a password "xsalsa20-poly1305" (CurveZMQ's own) with a 1.2
+// server or when 1.2 is forced, else the faster one a FlaxFile 2 server
+// agreed on.
+func (c *Client) Cipher() string { return c.cipher }
 
 // isLocal is 1.2's test for a loopback server: the exact host strings.
 func isLocal(host string) bool {

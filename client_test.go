@@ -8,7 +8,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -185,6 +187,33 @@ func TestEncryptionErrors(t *testing.T) {
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("password %q: took %v", tc.password, d)
 		}
+	}
+}
+
+// TestEncryptedCipher: two Go peers seal with a faster cipher than
+// CurveZMQ's, a forced 1.2 keeps CurveZMQ's, and files cross whole both
+// ways with either.
+func TestEncryptedCipher(t *testing.T) {
+	ctx := ctxFor(t)
+	addr, _ := startServer(t, "pw")
+	for _, tc := range []struct{ protocol, want string }{
+		{"", "aes-256-gcm|chacha20-poly1305"},
+		{"1.2", curve.CipherXSalsa20},
+	} {
+		c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: "pw", Protocol: tc.protocol})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if !slices.Contains(strings.Split(tc.want, "|"), c.Cipher()) {
+			t.Errorf("protocol %q: cipher %q, want %s", tc.protocol, c.Cipher(), tc.want)
+		}
+		src, data := randomFile(t, 9<<20+7)
+		key := "cipher-" + tc.protocol + "x"
+		if _, err := c.SetFile(ctx, key, src); err != nil {
+			t.Fatal(err)
+		}
+		mustGet(ctx, t, c, key, data)
 	}
 }
 

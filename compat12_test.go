@@ -36,6 +36,9 @@ func TestAgainstPython12Server(t *testing.T) {
 			if c.Protocol() != "1.2" {
 				t.Fatalf("protocol %s with a 1.2 server", c.Protocol())
 			}
+			if want := map[bool]string{true: "xsalsa20-poly1305"}[password != ""]; c.Cipher() != want {
+				t.Fatalf("cipher %q with a 1.2 server, want %q", c.Cipher(), want)
+			}
 			if _, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: password, Protocol: "2"}); err == nil {
 				t.Fatal("Protocol 2 accepted by a 1.2 server")
 			}

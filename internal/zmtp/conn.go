@@ -101,6 +101,15 @@ func (c *Conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
 // Encrypted reports whether frames pass through a codec (CURVE).
 func (c *Conn) Encrypted() bool { return c.codec != nil }
 
+// Cipher names the cipher that seals the connection's frames, or "" when
+// they travel in the clear.
+func (c *Conn) Cipher() string {
+	if c.codec == nil {
+		return ""
+	}
+	return c.codec.Cipher()
+}
+
 // Done is closed when the connection has failed or been closed.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 

@@ -49,6 +49,9 @@ func TestInteropDealerToLibzmqRouter(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
+			if want := map[bool]string{true: curve.CipherXSalsa20}[encrypted]; c.Cipher() != want {
+				t.Errorf("cipher %q with libzmq, want %q (it ignores our offer)", c.Cipher(), want)
+			}
 			want := make([][]byte, len(interopSizes))
 			for i, n := range interopSizes {
 				want[i] = make([]byte, n)
@@ -115,6 +118,9 @@ func TestInteropLibzmqDealerToRouter(t *testing.T) {
 			}
 			if id := c.ID(); len(id) != 5 || id[0] != 0 {
 				t.Errorf("identity %x", id)
+			}
+			if want := map[bool]string{true: curve.CipherXSalsa20}[encrypted]; c.Cipher() != want {
+				t.Errorf("cipher %q with libzmq, want %q", c.Cipher(), want)
 			}
 			if st, _ := c.PeerMetadata().Get(zmtp.PropSocketType); string(st) != "DEALER" {
 				t.Errorf("peer socket type %q", st)

@@ -26,6 +26,8 @@ type Mechanism interface {
 // its reader goroutine, so a codec may keep per-direction state (nonces)
 // without locks.
 type Codec interface {
+	// Cipher names the cipher that seals the frames.
+	Cipher() string
 	// Overhead is how many octets a frame body carries beyond its payload.
 	Overhead() int
 	// Seal appends to dst the complete wire form (header included) of one
@@ -43,6 +45,15 @@ type FillSealer interface {
 	// SealFill is Seal of n octets that fill writes into the slice it is
 	// given.
 	SealFill(dst []byte, flags byte, n int, fill func(p []byte) error) ([]byte, error)
+}
+
+// InPlaceCodec is a FillSealer that needs no buffer beside the frame's
+// own: SealFill writes the payload into dst's storage and encrypts it
+// there, and OpenInPlace decrypts a body where it lies.
+type InPlaceCodec interface {
+	FillSealer
+	// OpenInPlace is Open with the payload decoded inside body.
+	OpenInPlace(hdr FrameHeader, body []byte) (flags byte, payload []byte, err error)
 }
 
 // maxHandshakeCommand bounds any command read during a handshake.

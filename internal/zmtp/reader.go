@@ -59,9 +59,10 @@ func (c *Conn) readLoop() {
 			continue
 		}
 		if c.budget != nil && h.Size >= minPooled {
-			// A CURVE frame needs its ciphertext and its plaintext.
+			// A CURVE frame needs its ciphertext and its plaintext,
+			// unless it is opened in place.
 			need := int64(h.Size)
-			if c.codec != nil {
+			if _, inPlace := c.codec.(InPlaceCodec); c.codec != nil && !inPlace {
 				need *= 2
 			}
 			if msg.held == 0 {
@@ -87,9 +88,13 @@ func (c *Conn) readLoop() {
 				c.endRead(msg, fmt.Errorf("%w: MORE set outside the box on an encrypted connection", ErrProtocol))
 				return
 			}
-			backing = c.pool.Get(len(raw))
-			flags, payload, err = c.codec.Open(backing, h, raw)
-			c.pool.Put(raw)
+			if ip, ok := c.codec.(InPlaceCodec); ok {
+				flags, payload, err = ip.OpenInPlace(h, raw)
+			} else {
+				backing = c.pool.Get(len(raw))
+				flags, payload, err = c.codec.Open(backing, h, raw)
+				c.pool.Put(raw)
+			}
 			if err != nil {
 				c.pool.Put(backing)
 				c.endRead(msg, err)

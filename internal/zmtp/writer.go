@@ -129,6 +129,9 @@ func (w *frameWriter) writeMessage(parts []Part) error {
 func (w *frameWriter) sealPart(flags byte, p Part) error {
 	if w.c.budget != nil && p.size() >= minPooled {
 		need := 2 * p.size()
+		if _, inPlace := w.c.codec.(InPlaceCodec); inPlace {
+			need = p.size()
+		}
 		if !w.c.budget.Acquire(w.c.done, need) {
 			return w.c.err
 		}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 	"golang.org/x/crypto/nacl/box"
@@ -19,6 +21,11 @@ type Client struct {
 	// both are zero each connection makes a fresh random pair, as FlaxFile
 	// 1.2 does.
 	PublicKey, SecretKey Key
+	// Classic keeps RFC 26's XSalsa20-Poly1305 boxes and offers no other
+	// cipher: the wire exactly as libzmq and FlaxFile 1.2 send it. Without
+	// it the client offers faster ciphers, which a Go server accepts and
+	// libzmq ignores.
+	Classic bool
 }
 
 // Name implements zmtp.Mechanism.
@@ -83,7 +90,11 @@ func (m *Client) Handshake(hs *zmtp.Handshake) (zmtp.Codec, error) {
 	longSec := [32]byte(sec)
 	vouch := bytes.Clone(vNonce[:])
 	vouch = box.Seal(vouch, append(tPub[:], server[:]...), longNonce(prefixVouch, vNonce[:]), &serverT, &longSec)
-	inner := append(append(pub[:], vouch...), hs.Local.Append(nil)...)
+	meta := hs.Local
+	if !m.Classic {
+		meta = append(slices.Clone(meta), zmtp.Property{Name: propCiphers, Value: []byte(strings.Join(offeredCiphers(), " "))})
+	}
+	inner := append(append(pub[:], vouch...), meta.Append(nil)...)
 	nonce++
 	initBox := box.SealAfterPrecomputation(nil, inner, shortNonce(prefixInitiate, nonce), &shared)
 	body := appendInitiate(nil, initiate{cookie: cookie, nonce: nonce, box: initBox})
@@ -113,10 +124,17 @@ func (m *Client) Handshake(hs *zmtp.Handshake) (zmtp.Codec, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: READY", ErrBox)
 	}
-	meta, err := zmtp.ParseMetadata(plain)
+	peer, err := zmtp.ParseMetadata(plain)
 	if err != nil {
 		return nil, err
 	}
-	hs.SetPeer(meta, bytes.Clone(server[:]))
+	hs.SetPeer(peer, bytes.Clone(server[:]))
+	if chosen, ok := peer.Get(propCipher); ok {
+		name := string(chosen)
+		if m.Classic || !slices.Contains(offeredCiphers(), name) {
+			return nil, fmt.Errorf("%w: the server chose cipher %q, which we did not offer", errMalformed, name)
+		}
+		return newAEADCodec(name, &shared, tPub, &serverT, true, nonce, r.nonce)
+	}
 	return &codec{key: shared, pool: hs.Buffers, sendPrefix: prefixMsgC, sendNonce: nonce, recvPrefix: prefixMsgS, recvNonce: r.nonce}, nil
 }

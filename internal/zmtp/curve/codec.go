@@ -28,6 +28,9 @@ type codec struct {
 	recvNonce  uint64 // last short nonce received
 }
 
+// Cipher implements zmtp.Codec.
+func (c *codec) Cipher() string { return CipherXSalsa20 }
+
 // Overhead implements zmtp.Codec.
 func (c *codec) Overhead() int { return messageOverhead }
 
@@ -45,16 +48,9 @@ func (c *codec) SealFill(dst []byte, flags byte, n int, fill func(p []byte) erro
 	if c.sendNonce == ^uint64(0) {
 		return nil, fmt.Errorf("curve: short nonces exhausted")
 	}
-	var inner byte
-	if flags&zmtp.FlagMore != 0 {
-		inner |= boxMore
-	}
-	if flags&zmtp.FlagCommand != 0 {
-		inner |= boxCommand
-	}
 	plain := c.pool.Get(1 + n)
 	defer c.pool.Put(plain)
-	plain[0] = inner
+	plain[0] = boxFlags(flags)
 	if err := fill(plain[1:]); err != nil {
 		return nil, err
 	}
@@ -68,7 +64,28 @@ func (c *codec) SealFill(dst []byte, flags byte, n int, fill func(p []byte) erro
 }
 
 // Open implements zmtp.Codec.
-func (c *codec) Open(dst []byte, hdr zmtp.FrameHeader, body []byte) (byte, []byte, error) {
+func (c *codec) Open(dst []byte, _ zmtp.FrameHeader, body []byte) (byte, []byte, error) {
+	nonce, sealed, err := openMessage(body, c.recvNonce)
+	if err != nil {
+		return 0, nil, err
+	}
+	plain, ok := box.OpenAfterPrecomputation(dst[:0], sealed, shortNonce(c.recvPrefix, nonce), &c.key)
+	if !ok {
+		return 0, nil, fmt.Errorf("%w: MESSAGE %d", ErrBox, nonce)
+	}
+	c.recvNonce = nonce
+	flags, err := frameFlags(plain[0])
+	if err != nil {
+		return 0, nil, err
+	}
+	return flags, plain[1:], nil
+}
+
+// openMessage checks a received frame body before its box is opened: an
+// ERROR command from the peer ends the connection with its reason, and a
+// MESSAGE must be well formed with a nonce above last. It returns the
+// MESSAGE's nonce and box.
+func openMessage(body []byte, last uint64) (nonce uint64, sealed []byte, err error) {
 	if len(body) > 0 && int(body[0])+1 <= len(body) && string(body[1:1+int(body[0])]) == zmtp.CmdError {
 		cmd, err := zmtp.ParseCommand(body)
 		if err != nil {
@@ -76,21 +93,32 @@ func (c *codec) Open(dst []byte, hdr zmtp.FrameHeader, body []byte) (byte, []byt
 		}
 		return 0, nil, zmtp.PeerErrorOrUnexpected(cmd, "MESSAGE")
 	}
-	nonce, sealed, err := parseMessage(body)
+	nonce, sealed, err = parseMessage(body)
 	if err != nil {
 		return 0, nil, err
 	}
-	if nonce <= c.recvNonce {
-		return 0, nil, fmt.Errorf("%w: got %d after %d", ErrReplay, nonce, c.recvNonce)
+	if nonce <= last {
+		return 0, nil, fmt.Errorf("%w: got %d after %d", ErrReplay, nonce, last)
 	}
-	plain, ok := box.OpenAfterPrecomputation(dst[:0], sealed, shortNonce(c.recvPrefix, nonce), &c.key)
-	if !ok {
-		return 0, nil, fmt.Errorf("%w: MESSAGE %d", ErrBox, nonce)
+	return nonce, sealed, nil
+}
+
+// boxFlags turns a frame's flags into the flags octet inside its box.
+func boxFlags(flags byte) byte {
+	var inner byte
+	if flags&zmtp.FlagMore != 0 {
+		inner |= boxMore
 	}
-	c.recvNonce = nonce
-	inner := plain[0]
+	if flags&zmtp.FlagCommand != 0 {
+		inner |= boxCommand
+	}
+	return inner
+}
+
+// frameFlags turns the flags octet inside a box back into frame flags.
+func frameFlags(inner byte) (byte, error) {
 	if inner&^(boxMore|boxCommand) != 0 {
-		return 0, nil, fmt.Errorf("%w: MESSAGE flags %#x", errMalformed, inner)
+		return 0, fmt.Errorf("%w: MESSAGE flags %#x", errMalformed, inner)
 	}
 	var flags byte
 	if inner&boxMore != 0 {
@@ -99,5 +127,5 @@ func (c *codec) Open(dst []byte, hdr zmtp.FrameHeader, body []byte) (byte, []byt
 	if inner&boxCommand != 0 {
 		flags |= zmtp.FlagCommand
 	}
-	return flags, plain[1:], nil
+	return flags, nil
 }

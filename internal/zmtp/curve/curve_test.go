@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -64,6 +65,12 @@ func echoServer(t testing.TB, authorize func(Key) error) (*zmtp.Router, Key) {
 	if mech.PublicKeyOf() != pub {
 		t.Fatal("server public key differs from the generated one")
 	}
+	return echo(t, mech), pub
+}
+
+// echo runs a Router with mech that echoes every message.
+func echo(t testing.TB, mech *Server) *zmtp.Router {
+	t.Helper()
 	r, err := zmtp.Listen("127.0.0.1:0", &zmtp.Options{Mechanism: mech, HandshakeTimeout: 2 * time.Second}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -90,20 +97,47 @@ func echoServer(t testing.TB, authorize func(Key) error) (*zmtp.Router, Key) {
 			}()
 		}
 	}()
-	return r, pub
+	return r
 }
 
+// TestGoToGoCurve: two Go peers agree on the client's first cipher unless
+// either keeps RFC 26's boxes, and every size of message crosses whole.
 func TestGoToGoCurve(t *testing.T) {
-	ctx := testCtx(t)
-	r, pub := echoServer(t, nil)
-	c, err := zmtp.Dial(ctx, r.Addr().String(), &zmtp.Options{Mechanism: &Client{ServerKey: pub}})
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		client, server bool // Classic
+		want           string
+	}{
+		{false, false, offeredCiphers()[0]},
+		{true, false, CipherXSalsa20},
+		{false, true, CipherXSalsa20},
+		{true, true, CipherXSalsa20},
+	} {
+		t.Run(fmt.Sprintf("classic client %v server %v", tc.client, tc.server), func(t *testing.T) {
+			ctx := testCtx(t)
+			pub, sec, _ := GenerateKeyPair()
+			mech, err := NewServer(sec, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mech.Classic = tc.server
+			r := echo(t, mech)
+			c, err := zmtp.Dial(ctx, r.Addr().String(), &zmtp.Options{Mechanism: &Client{ServerKey: pub, Classic: tc.client}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if c.Cipher() != tc.want {
+				t.Fatalf("cipher %q, want %q", c.Cipher(), tc.want)
+			}
+			echoCheck(ctx, t, c)
+		})
 	}
-	defer c.Close()
-	if !c.Encrypted() {
-		t.Fatal("CURVE connection reports no codec")
-	}
+}
+
+// echoCheck sends messages of many sizes over c twice and checks that
+// each comes back whole.
+func echoCheck(ctx context.Context, t *testing.T, c *zmtp.Conn) {
+	t.Helper()
 	sizes := []int{0, 1, 255, 256, 4 << 20, 32 << 20}
 	want := make([][]byte, len(sizes))
 	for i, n := range sizes {

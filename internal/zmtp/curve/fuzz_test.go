@@ -59,6 +59,26 @@ func FuzzMessage(f *testing.F) {
 	})
 }
 
+// FuzzAEADMessage is FuzzMessage for a negotiated cipher, opened in place.
+func FuzzAEADMessage(f *testing.F) {
+	var shared, ct, st [32]byte
+	sender, _ := newAEADCodec(CipherAESGCM, &shared, &ct, &st, true, 0, 0)
+	wire, _ := sender.Seal(nil, zmtp.FlagMore, []byte("payload"))
+	f.Add(bytes.Clone(wire[2:]))
+	f.Add([]byte("\x05ERROR\x02no"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		c, _ := newAEADCodec(CipherAESGCM, &shared, &ct, &st, false, 0, 0)
+		orig := bytes.Clone(body)
+		flags, payload, err := c.OpenInPlace(zmtp.FrameHeader{Size: uint64(len(body))}, body)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(orig, wire[2:]) {
+			t.Fatalf("a forged box opened: flags %x payload %q", flags, payload)
+		}
+	})
+}
+
 func FuzzZ85(f *testing.F) {
 	f.Add("HelloWorld")
 	f.Fuzz(func(t *testing.T, s string) {

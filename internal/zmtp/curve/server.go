@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
+	"slices"
 
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 	"golang.org/x/crypto/nacl/box"
@@ -20,6 +21,9 @@ type Server struct {
 	// client, as FlaxFile 1.2 does. A non-nil error refuses the client,
 	// which gets an ERROR with the error's text.
 	Authorize func(clientKey Key) error
+	// Classic ignores a client's offer of faster ciphers and keeps RFC
+	// 26's XSalsa20-Poly1305 boxes, as libzmq does.
+	Classic bool
 
 	public Key
 }
@@ -134,10 +138,19 @@ func (m *Server) Handshake(hs *zmtp.Handshake) (zmtp.Codec, error) {
 
 	// READY: Box[metadata](S'->C').
 	var nonce uint64 = 1
-	rbox := box.SealAfterPrecomputation(nil, hs.Local.Append(nil), shortNonce(prefixReady, nonce), &shared)
+	local, chosen := hs.Local, ""
+	if offer, ok := meta.Get(propCiphers); ok && !m.Classic {
+		if chosen = chooseCipher(offer); chosen != "" {
+			local = append(slices.Clone(local), zmtp.Property{Name: propCipher, Value: []byte(chosen)})
+		}
+	}
+	rbox := box.SealAfterPrecomputation(nil, local.Append(nil), shortNonce(prefixReady, nonce), &shared)
 	if err := hs.WriteCommand("READY", appendReady(nil, ready{nonce: nonce, box: rbox})); err != nil {
 		return nil, err
 	}
 	hs.SetPeer(meta, bytes.Clone(clientLong[:]))
+	if chosen != "" {
+		return newAEADCodec(chosen, &shared, &clientT, tPub, false, nonce, in.nonce)
+	}
 	return &codec{key: shared, pool: hs.Buffers, sendPrefix: prefixMsgS, sendNonce: nonce, recvPrefix: prefixMsgC, recvNonce: in.nonce}, nil
 }

@@ -64,7 +64,7 @@ func tamperProxy(t *testing.T, server string, change func(n int, frame []byte) [
 
 // serverSideErr dials through the proxy, sends two messages and returns the
 // error that ends the server's side of the connection.
-func serverSideErr(t *testing.T, change func(n int, frame []byte) [][]byte) error {
+func serverSideErr(t *testing.T, classic bool, change func(n int, frame []byte) [][]byte) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	pub, sec, _ := GenerateKeyPair()
@@ -75,7 +75,7 @@ func serverSideErr(t *testing.T, change func(n int, frame []byte) [][]byte) erro
 	}
 	defer r.Close()
 	addr := tamperProxy(t, r.Addr().String(), change)
-	c, err := zmtp.Dial(ctx, addr, &zmtp.Options{Mechanism: &Client{ServerKey: pub}})
+	c, err := zmtp.Dial(ctx, addr, &zmtp.Options{Mechanism: &Client{ServerKey: pub, Classic: classic}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,20 +99,26 @@ func serverSideErr(t *testing.T, change func(n int, frame []byte) [][]byte) erro
 }
 
 func TestReplayedMessageEndsConnection(t *testing.T) {
-	err := serverSideErr(t, func(n int, frame []byte) [][]byte {
-		return [][]byte{frame, frame} // every MESSAGE twice
-	})
-	if !errors.Is(err, ErrReplay) {
-		t.Fatalf("got %v, want ErrReplay", err)
+	for _, classic := range []bool{false, true} {
+		err := serverSideErr(t, classic, func(n int, frame []byte) [][]byte {
+			return [][]byte{frame, frame} // every MESSAGE twice
+		})
+		if !errors.Is(err, ErrReplay) {
+			t.Fatalf("classic %v: got %v, want ErrReplay", classic, err)
+		}
 	}
 }
 
 func TestTamperedMessageEndsConnection(t *testing.T) {
-	err := serverSideErr(t, func(n int, frame []byte) [][]byte {
-		frame[len(frame)-1] ^= 0x40
-		return [][]byte{frame}
-	})
-	if !errors.Is(err, ErrBox) {
-		t.Fatalf("got %v, want ErrBox", err)
+	for _, classic := range []bool{false, true} {
+		for _, at := range []int{20, -1} { // the ciphertext (flags octet), the tag's end
+			err := serverSideErr(t, classic, func(n int, frame []byte) [][]byte {
+				frame[(at+len(frame))%len(frame)] ^= 0x40
+				return [][]byte{frame}
+			})
+			if !errors.Is(err, ErrBox) {
+				t.Fatalf("classic %v, octet %d: got %v, want ErrBox", classic, at, err)
+			}
+		}
 	}
 }
