@@ -13,7 +13,10 @@
 #
 # GETTIME=1 prints the resource use of each get (GNU time).
 # PROTOCOL=1.2 or PROTOCOL=2 chooses the protocol (default 2: what two Go
-# peers negotiate).
+# peers negotiate). Encrypted, two Go peers agree on AES-256-GCM (or
+# ChaCha20-Poly1305) for the frames; PROTOCOL=1.2 keeps CurveZMQ's
+# XSalsa20-Poly1305, as 1.2 peers do. The baseline is XSalsa20-Poly1305
+# either way, as the targets name it.
 #
 # Targets, 1.2 protocol (issue 3): set and get >= 0.60 of the raw copy,
 # plaintext; >= 0.50 of the seal rate encrypted. FlaxFile 2 (issue 4):
@@ -121,7 +124,7 @@ echo "protocol $proto; file: $size_mib MiB, $rounds interleaved rounds, medians;
 echo "raw TCP copy (sendfile->splice): $raw_rate MB/s (runs:$raws)"
 echo "seal, one core (XSalsa20-Poly1305): $seal MB/s (runs:$seals)"
 echo "plain set runs:$p_sets  get runs:$p_gets  (over that round's raw copy:$ps_r |$pg_r)"
-echo "CURVE set runs:$c_sets  get runs:$c_gets  (over that round's seal:$cs_r |$cg_r)"
+echo "CURVE ($([ "$proto" = 1.2 ] && echo "XSalsa20-Poly1305" || echo "the cipher Go peers agree on")) set runs:$c_sets  get runs:$c_gets  (over that round's seal:$cs_r |$cg_r)"
 pt=0.90 ct=0.70
 [ "$proto" = 1.2 ] && pt=0.60 ct=0.50
 # The ratios are medians of each round's ratio to its own baseline, which
