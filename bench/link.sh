@@ -24,6 +24,8 @@ go build -o "$work/rawcopy" ./bench/rawcopy
 go build -o "$work/linkproxy" ./bench/linkproxy
 head -c $((size_mib << 20)) /dev/urandom >"$work/src.bin"
 bytes=$((size_mib << 20))
+. bench/warm.sh
+warm() { warm_memory "$work" $((size_mib * 5 / 4 + 64)); }
 now() { date +%s.%N; }
 rate() { echo "$1 $2 $3" | awk '{ printf "%.0f", $1 / ($3 - $2) / 1e6 }'; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -43,6 +45,7 @@ raw16() { # -> sets raw_rate
 	"$work/rawcopy" recv "$work/raw.out" 16 >"$work/raw.addr" &
 	local rpid=$! t0 t1
 	start_proxy "$(wait_line "$work/raw.addr")"
+	warm
 	t0=$(now)
 	"$work/rawcopy" send "$work/src.bin" "$proxy_addr" 16
 	wait $rpid
@@ -65,12 +68,14 @@ paddr=$proxy_addr
 measure() {
 	local t0 t1
 	echo 5 >"/proc/$spid/clear_refs"
+	warm
 	t0=$(now)
 	"$work/flaxfile" --server "$paddr" --protocol "$proto" --quiet set "$work/src.bin" big.bin
 	t1=$(now)
 	set_rate=$(rate $bytes "$t0" "$t1")
 	hwm=$(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$spid/status")
 	cmp -s "$work/src.bin" "$work/store/big.bin" || { echo "stored file differs" >&2; exit 1; }
+	warm
 	t0=$(now)
 	"$work/flaxfile" --server "$paddr" --protocol "$proto" --quiet get big.bin "$work/get.out"
 	t1=$(now)

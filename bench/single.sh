@@ -33,6 +33,8 @@ go build -o "$work/flaxfile" ./cmd/flaxfile
 go build -o "$work/rawcopy" ./bench/rawcopy
 head -c $((size_mib << 20)) /dev/urandom >"$work/src.bin"
 bytes=$((size_mib << 20))
+. bench/warm.sh
+warm() { warm_memory "$work" $((size_mib * 5 / 4 + 64)); }
 
 now() { date +%s.%N; }
 rate() { echo "$1 $2 $3" | awk '{ printf "%.0f", $1 / ($3 - $2) / 1e6 }'; } # MB/s
@@ -44,6 +46,7 @@ raw() {
 	local rpid=$!
 	while [ ! -s "$work/raw.addr" ]; do sleep 0.01; done
 	local t0 t1
+	warm
 	t0=$(now)
 	"$work/rawcopy" send "$work/src.bin" "$(cat "$work/raw.addr")"
 	wait $rpid
@@ -71,12 +74,14 @@ measure() { # NAME PASSWORD -> sets set_rate get_rate set_hwm
 	local addr pid t0 t1
 	eval "addr=\$$1_addr pid=\$$1_pid"
 	reset_hwm "$pid"
+	warm
 	t0=$(now)
 	FLAXFILE_PASSWORD=$2 "$work/flaxfile" --server "$addr" --protocol "$proto" --quiet set "$work/src.bin" big.bin
 	t1=$(now)
 	set_hwm=$(hwm_mib "$pid")
 	set_rate=$(rate $bytes "$t0" "$t1")
 	cmp -s "$work/src.bin" "$work/store-$1/big.bin" || { echo "stored file differs" >&2; exit 1; }
+	warm
 	t0=$(now)
 	FLAXFILE_PASSWORD=$2 ${GETTIME:+/usr/bin/time -f "get: %e s wall %U user %S sys %R minfl %c ctxsw"} "$work/flaxfile" --server "$addr" --protocol "$proto" --quiet get big.bin "$work/get.out"
 	t1=$(now)
