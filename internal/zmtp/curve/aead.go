@@ -123,21 +123,16 @@ func (c *aeadCodec) Overhead() int { return messageOverhead }
 
 // Seal implements zmtp.Codec.
 func (c *aeadCodec) Seal(dst []byte, flags byte, payload []byte) ([]byte, error) {
-	return c.SealFill(dst, flags, len(payload), func(p []byte) error {
-		copy(p, payload)
-		return nil
-	})
+	return sealCopy(c, dst, flags, payload)
 }
 
 // SealFill implements zmtp.FillSealer: fill writes the payload into dst's
 // own storage, which is then encrypted where it lies.
 func (c *aeadCodec) SealFill(dst []byte, flags byte, n int, fill func(p []byte) error) ([]byte, error) {
 	if c.sendNonce == ^uint64(0) {
-		return nil, fmt.Errorf("curve: short nonces exhausted")
+		return nil, errNoncesExhausted
 	}
-	dst = zmtp.AppendFrameHeader(dst, 0, uint64(messageOverhead+n))
-	dst = append(dst, "\x07MESSAGE"...)
-	dst = binary.BigEndian.AppendUint64(dst, c.sendNonce+1)
+	dst = appendMessageHead(dst, n, c.sendNonce+1)
 	start := len(dst)
 	dst = slices.Grow(dst, 1+n+c.send.Overhead())[:start+1+n]
 	dst[start] = boxFlags(flags)
@@ -160,21 +155,11 @@ func (c *aeadCodec) OpenInPlace(_ zmtp.FrameHeader, body []byte) (byte, []byte, 
 
 // open decrypts body's box into dst, or where it lies when dst is nil.
 func (c *aeadCodec) open(dst, body []byte) (byte, []byte, error) {
-	nonce, sealed, err := openMessage(body, c.recvNonce)
-	if err != nil {
-		return 0, nil, err
-	}
-	if dst == nil {
-		dst = sealed[:0]
-	}
-	plain, err := c.recv.Open(dst, aeadNonce(nonce), sealed, nil)
-	if err != nil {
-		return 0, nil, fmt.Errorf("%w: MESSAGE %d", ErrBox, nonce)
-	}
-	c.recvNonce = nonce
-	flags, err := frameFlags(plain[0])
-	if err != nil {
-		return 0, nil, err
-	}
-	return flags, plain[1:], nil
+	return openMessage(body, &c.recvNonce, func(nonce uint64, sealed []byte) ([]byte, bool) {
+		if dst == nil {
+			dst = sealed[:0]
+		}
+		plain, err := c.recv.Open(dst, aeadNonce(nonce), sealed, nil)
+		return plain, err == nil
+	})
 }

@@ -2,6 +2,7 @@ package curve
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/flaxfile/flaxfile/internal/zmtp"
@@ -36,17 +37,35 @@ func (c *codec) Overhead() int { return messageOverhead }
 
 // Seal implements zmtp.Codec.
 func (c *codec) Seal(dst []byte, flags byte, payload []byte) ([]byte, error) {
-	return c.SealFill(dst, flags, len(payload), func(p []byte) error {
+	return sealCopy(c, dst, flags, payload)
+}
+
+// sealCopy is Seal by way of SealFill.
+func sealCopy(s zmtp.FillSealer, dst []byte, flags byte, payload []byte) ([]byte, error) {
+	return s.SealFill(dst, flags, len(payload), func(p []byte) error {
 		copy(p, payload)
 		return nil
 	})
+}
+
+// errNoncesExhausted ends a connection that has sent 2^64-1 frames.
+var errNoncesExhausted = errors.New("curve: short nonces exhausted")
+
+// appendMessageHead appends what precedes the box of a MESSAGE carrying n
+// octets of payload: the frame header (flags 0: libzmq sends MESSAGE in
+// a plain message frame, the real flags being inside the box, and so do
+// we), the name and the short nonce.
+func appendMessageHead(dst []byte, n int, nonce uint64) []byte {
+	dst = zmtp.AppendFrameHeader(dst, 0, uint64(messageOverhead+n))
+	dst = append(dst, "\x07MESSAGE"...)
+	return binary.BigEndian.AppendUint64(dst, nonce)
 }
 
 // SealFill implements zmtp.FillSealer: the payload is written by fill
 // straight into the plaintext buffer after the flags octet.
 func (c *codec) SealFill(dst []byte, flags byte, n int, fill func(p []byte) error) ([]byte, error) {
 	if c.sendNonce == ^uint64(0) {
-		return nil, fmt.Errorf("curve: short nonces exhausted")
+		return nil, errNoncesExhausted
 	}
 	plain := c.pool.Get(1 + n)
 	defer c.pool.Put(plain)
@@ -55,37 +74,22 @@ func (c *codec) SealFill(dst []byte, flags byte, n int, fill func(p []byte) erro
 		return nil, err
 	}
 	c.sendNonce++
-	// libzmq sends MESSAGE in a plain message frame, the real flags being
-	// inside the box; so do we.
-	dst = zmtp.AppendFrameHeader(dst, 0, uint64(messageOverhead+n))
-	dst = append(dst, "\x07MESSAGE"...)
-	dst = binary.BigEndian.AppendUint64(dst, c.sendNonce)
+	dst = appendMessageHead(dst, n, c.sendNonce)
 	return box.SealAfterPrecomputation(dst, plain, shortNonce(c.sendPrefix, c.sendNonce), &c.key), nil
 }
 
 // Open implements zmtp.Codec.
 func (c *codec) Open(dst []byte, _ zmtp.FrameHeader, body []byte) (byte, []byte, error) {
-	nonce, sealed, err := openMessage(body, c.recvNonce)
-	if err != nil {
-		return 0, nil, err
-	}
-	plain, ok := box.OpenAfterPrecomputation(dst[:0], sealed, shortNonce(c.recvPrefix, nonce), &c.key)
-	if !ok {
-		return 0, nil, fmt.Errorf("%w: MESSAGE %d", ErrBox, nonce)
-	}
-	c.recvNonce = nonce
-	flags, err := frameFlags(plain[0])
-	if err != nil {
-		return 0, nil, err
-	}
-	return flags, plain[1:], nil
+	return openMessage(body, &c.recvNonce, func(nonce uint64, sealed []byte) ([]byte, bool) {
+		return box.OpenAfterPrecomputation(dst[:0], sealed, shortNonce(c.recvPrefix, nonce), &c.key)
+	})
 }
 
-// openMessage checks a received frame body before its box is opened: an
-// ERROR command from the peer ends the connection with its reason, and a
-// MESSAGE must be well formed with a nonce above last. It returns the
-// MESSAGE's nonce and box.
-func openMessage(body []byte, last uint64) (nonce uint64, sealed []byte, err error) {
+// openMessage decodes a received frame body. An ERROR command from the
+// peer ends the connection with its reason. A MESSAGE must be well formed,
+// its nonce above *last and its box must open with open; *last then moves
+// up to its nonce. It returns the flags and payload inside the box.
+func openMessage(body []byte, last *uint64, open func(nonce uint64, sealed []byte) ([]byte, bool)) (byte, []byte, error) {
 	if len(body) > 0 && int(body[0])+1 <= len(body) && string(body[1:1+int(body[0])]) == zmtp.CmdError {
 		cmd, err := zmtp.ParseCommand(body)
 		if err != nil {
@@ -93,14 +97,23 @@ func openMessage(body []byte, last uint64) (nonce uint64, sealed []byte, err err
 		}
 		return 0, nil, zmtp.PeerErrorOrUnexpected(cmd, "MESSAGE")
 	}
-	nonce, sealed, err = parseMessage(body)
+	nonce, sealed, err := parseMessage(body)
 	if err != nil {
 		return 0, nil, err
 	}
-	if nonce <= last {
-		return 0, nil, fmt.Errorf("%w: got %d after %d", ErrReplay, nonce, last)
+	if nonce <= *last {
+		return 0, nil, fmt.Errorf("%w: got %d after %d", ErrReplay, nonce, *last)
 	}
-	return nonce, sealed, nil
+	plain, ok := open(nonce, sealed)
+	if !ok {
+		return 0, nil, fmt.Errorf("%w: MESSAGE %d", ErrBox, nonce)
+	}
+	*last = nonce
+	flags, err := frameFlags(plain[0])
+	if err != nil {
+		return 0, nil, err
+	}
+	return flags, plain[1:], nil
 }
 
 // boxFlags turns a frame's flags into the flags octet inside its box.
