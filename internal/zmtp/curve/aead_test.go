@@ -103,3 +103,45 @@ func openAEADWire(c *aeadCodec, wire []byte) (byte, []byte, error) {
 	}
 	return c.OpenInPlace(h, wire[len(wire)-int(h.Size):])
 }
+
+// namingServer is a Server that names a cipher in READY whatever the
+// client offered.
+type namingServer struct {
+	*Server
+	cipher string
+}
+
+func (m namingServer) Handshake(hs *zmtp.Handshake) (zmtp.Codec, error) {
+	hs.Local = append(hs.Local, zmtp.Property{Name: propCipher, Value: []byte(m.cipher)})
+	return m.Server.Handshake(hs)
+}
+
+// TestClientRefusesCipherItDidNotOffer: a READY naming a cipher the client
+// did not offer ends the handshake instead of being obeyed.
+func TestClientRefusesCipherItDidNotOffer(t *testing.T) {
+	ctx := testCtx(t)
+	pub, sec, _ := GenerateKeyPair()
+	mech, err := NewServer(sec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		cipher  string
+		classic bool
+	}{{"rot13", false}, {CipherAESGCM, true}} {
+		r, err := zmtp.Listen("127.0.0.1:0", &zmtp.Options{Mechanism: namingServer{mech, tc.cipher}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		go func() {
+			if c, err := r.Accept(ctx); err == nil {
+				c.Close()
+			}
+		}()
+		_, err = zmtp.Dial(ctx, r.Addr().String(), &zmtp.Options{Mechanism: &Client{ServerKey: pub, Classic: tc.classic}})
+		if !errors.Is(err, zmtp.ErrProtocol) {
+			t.Errorf("server naming %q to a client (classic %v): got %v, want a protocol error", tc.cipher, tc.classic, err)
+		}
+	}
+}
