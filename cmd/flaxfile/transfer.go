@@ -25,6 +25,8 @@ type transferResult struct {
 	BytesSent     *int64 `json:"bytes_sent,omitempty"`
 	BytesReceived *int64 `json:"bytes_received,omitempty"`
 	Protocol      string `json:"protocol"`
+	// Cipher is what sealed the traffic; absent in the clear.
+	Cipher string `json:"cipher,omitempty"`
 }
 
 // bars reports progress on a terminal, and nowhere else.
@@ -95,7 +97,7 @@ func runSet(ctx context.Context, e *env, g *globals, path, key string) error {
 	total := time.Since(start)
 	return report(e, g, "uploadDone", transferResult{Key: key, Size: res.Size, Seconds: res.Duration.Seconds(),
 		BytesPerSecond: float64(res.Size) / res.Duration.Seconds(), Checksum: res.Checksum,
-		BytesSent: &res.Moved, Protocol: res.Protocol}, total, "")
+		BytesSent: &res.Moved, Protocol: res.Protocol, Cipher: c.Cipher()}, total, "")
 }
 
 func newGetCmd(e *env, g *globals) *cobra.Command {
@@ -130,7 +132,7 @@ func runGet(ctx context.Context, e *env, g *globals, key, out string) error {
 	}
 	return report(e, g, "downloadDone", transferResult{Key: key, Size: res.Size, Seconds: res.Duration.Seconds(),
 		BytesPerSecond: float64(res.Size) / res.Duration.Seconds(), Output: out,
-		BytesReceived: &res.Moved, Protocol: res.Protocol}, time.Since(start), out)
+		BytesReceived: &res.Moved, Protocol: res.Protocol, Cipher: c.Cipher()}, time.Since(start), out)
 }
 
 // report prints a finished transfer: JSON, the compact table, or nothing.
