@@ -90,14 +90,13 @@ type Progress interface {
 // Client talks to one FlaxFile server over a small pool of connections.
 // Its methods are safe for concurrent use.
 type Client struct {
-	addr      string
-	opts      Options
-	local     bool
-	mech      func() zmtp.Mechanism
-	encrypted bool   // CURVE, with a key or a password
-	cipher    string // what seals the frames: the first connection's
-	pool      *zmtp.Pool
-	budget    *zmtp.Budget
+	addr   string
+	opts   Options
+	local  bool
+	mech   func() zmtp.Mechanism
+	cipher string // what seals the frames ("" in the clear): the first connection's
+	pool   *zmtp.Pool
+	budget *zmtp.Budget
 
 	v2  bool         // the server speaks FlaxFile 2
 	rtt atomic.Int64 // the shortest round trip seen (PING, HELLO), in nanoseconds
@@ -141,7 +140,6 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 			return nil, err
 		}
 	}
-	c.encrypted = serverKey != (Key{})
 	// A forced 1.2 keeps 1.2's wire to the octet: RFC 26's cipher, no
 	// offer of another.
 	classic := o.Protocol == "1.2"

@@ -160,24 +160,18 @@ func (c *Client) getN(ctx context.Context, n int) ([]*zmtp.Conn, error) {
 		wg.Go(func() { conns[i], errs[i] = c.get(ctx) })
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
 		for _, conn := range conns {
 			if conn != nil {
 				c.put(conn)
 			}
 		}
-		return nil, errs[firstErr(errs)]
+		return nil, err
 	}
 	return conns, nil
-}
-
-func firstErr(errs []error) int {
-	for i, e := range errs {
-		if e != nil {
-			return i
-		}
-	}
-	return 0
 }
 
 // lend records conn as busy with an answer nobody waits for, so that
@@ -200,11 +194,9 @@ func (c *Client) lend(conn *zmtp.Conn) bool {
 // unlend ends what lend recorded: conn goes back to the pool after a
 // request that ended with err, or is closed.
 func (c *Client) unlend(conn *zmtp.Conn, err error) {
-	var se *ServerError
-	keep := err == nil || errors.As(err, &se)
 	c.mu.Lock()
 	delete(c.lent, conn)
-	keep = keep && !c.closed && conn.Err() == nil
+	keep := reusable(err) && !c.closed && conn.Err() == nil
 	if keep {
 		c.idle = append(c.idle, conn) // before waiters wake
 	}
@@ -251,10 +243,16 @@ func (c *Client) putBack(conns []*zmtp.Conn, clean []bool) {
 // release returns conn to the pool after a request that ended with err,
 // or closes it when a reply may still be on its way.
 func (c *Client) release(conn *zmtp.Conn, err error) {
-	var se *ServerError
-	if err == nil || errors.As(err, &se) {
+	if reusable(err) {
 		c.put(conn)
 		return
 	}
 	conn.Close()
+}
+
+// reusable reports whether a connection whose request ended with err has
+// nothing more on its way: it succeeded, or the server answered ERROR.
+func reusable(err error) bool {
+	var se *ServerError
+	return err == nil || errors.As(err, &se)
 }

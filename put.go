@@ -36,7 +36,7 @@ func (c *Client) planFor2(size int64, upload bool) plan {
 	p := plan{conns: 4, window: 4, chunk: digest.BlockSize}
 	if upload {
 		p.window = 8
-		if !c.encrypted {
+		if c.cipher == "" { // plaintext
 			p.conns = 16
 		}
 	}
