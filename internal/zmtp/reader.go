@@ -28,6 +28,7 @@ func (c *Conn) readLoop() {
 	if c.codec != nil {
 		overhead = uint64(c.codec.Overhead())
 	}
+	inPlace, _ := c.codec.(InPlaceCodec) // opens a body where it lies
 	for {
 		if r == io.Reader(c.br) && c.peerTTL.Load() > 0 {
 			r = &deadlineReader{r: c.br, c: c}
@@ -62,7 +63,7 @@ func (c *Conn) readLoop() {
 			// A CURVE frame needs its ciphertext and its plaintext,
 			// unless it is opened in place.
 			need := int64(h.Size)
-			if _, inPlace := c.codec.(InPlaceCodec); c.codec != nil && !inPlace {
+			if c.codec != nil && inPlace == nil {
 				need *= 2
 			}
 			if msg.held == 0 {
@@ -88,8 +89,8 @@ func (c *Conn) readLoop() {
 				c.endRead(msg, fmt.Errorf("%w: MORE set outside the box on an encrypted connection", ErrProtocol))
 				return
 			}
-			if ip, ok := c.codec.(InPlaceCodec); ok {
-				flags, payload, err = ip.OpenInPlace(h, raw)
+			if inPlace != nil {
+				flags, payload, err = inPlace.OpenInPlace(h, raw)
 			} else {
 				backing = c.pool.Get(len(raw))
 				flags, payload, err = c.codec.Open(backing, h, raw)
