@@ -12,9 +12,9 @@
 //
 // # Memory
 //
-// Received chunk data is bounded by Config.MemoryLimit (a zmtp.Budget
-// shared by every connection) plus at most one message per connection
-// that overdraws it; encrypted downloads take their file buffers from the
+// Received messages are bounded by Config.MemoryLimit (a zmtp.Budget
+// shared by every connection, counting every frame) plus one message that
+// overdraws it and a few KiB per connection; encrypted downloads take their file buffers from the
 // same budget. Chunks that arrive before their session's chunk size is
 // known are held up to 64 MiB per session. Everything else a client sends
 // waits in kernel socket buffers.

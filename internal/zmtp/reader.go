@@ -41,7 +41,7 @@ func (c *Conn) readLoop() {
 			c.endRead(msg, err)
 			return
 		}
-		if h.Size < overhead || h.Size-overhead > uint64(c.maxMsg-total) {
+		if room := c.maxMsg - total - FrameCost; h.Size < overhead || room < 0 || h.Size-overhead > uint64(room) {
 			c.endRead(msg, fmt.Errorf("%w: frame of %d octets after %d, limit %d", ErrMessageTooLarge, h.Size, total, c.maxMsg))
 			return
 		}
@@ -54,27 +54,20 @@ func (c *Conn) readLoop() {
 			msg.sunk = append(msg.sunk, len(msg.Frames))
 			msg.sunkLen = append(msg.sunkLen, int64(h.Size))
 			msg.sunkErr = append(msg.sunkErr, writeErr)
-			if !c.addFrame(&msg, &total, h.Flags, nil, nil, int64(h.Size)) {
+			if ok, _ := c.take(msg, FrameCost); !ok || !c.addFrame(&msg, &total, h.Flags, nil, nil, int64(h.Size)) {
 				return
 			}
 			continue
 		}
-		if c.budget != nil && h.Size >= minPooled {
-			// A CURVE frame needs its ciphertext and its plaintext,
-			// unless it is opened in place.
-			need := int64(h.Size)
-			if c.codec != nil && inPlace == nil {
-				need *= 2
-			}
-			if msg.held == 0 {
-				if !c.budget.Acquire(c.done, need) {
-					msg.Release()
-					return
-				}
-			} else {
-				c.budget.Overdraw(need)
-			}
-			msg.held += need
+		// Every frame counts, the empty ones too; a CURVE frame needs its
+		// ciphertext and its plaintext, unless it is opened in place.
+		need := int64(h.Size)
+		if c.codec != nil && inPlace == nil && h.Size >= minPooled {
+			need *= 2
+		}
+		ok, small := c.take(msg, need+FrameCost)
+		if !ok {
+			return
 		}
 		raw := c.pool.Get(int(h.Size))
 		if _, err := io.ReadFull(r, raw); err != nil {
@@ -105,6 +98,9 @@ func (c *Conn) readLoop() {
 		if flags&FlagCommand != 0 {
 			err := c.handleCommand(payload)
 			c.pool.Put(backing)
+			if c.budget != nil { // a command is not part of the message
+				c.budget.ungrow(msg, need+FrameCost, small)
+			}
 			if err != nil {
 				c.endRead(msg, err)
 				return
@@ -122,7 +118,7 @@ func (c *Conn) readLoop() {
 // It reports false when the connection ended meanwhile.
 func (c *Conn) addFrame(msg **Message, total *int64, flags byte, payload, backing []byte, n int64) bool {
 	m := *msg
-	*total += n
+	*total += n + FrameCost
 	m.Frames = append(m.Frames, payload)
 	m.backing = append(m.backing, backing)
 	if flags&FlagMore != 0 {
@@ -137,6 +133,20 @@ func (c *Conn) addFrame(msg **Message, total *int64, flags byte, payload, backin
 	*msg = &Message{pool: c.pool, budget: c.budget}
 	*total = 0
 	return true
+}
+
+// take counts n octets of msg against the budget, if there is one,
+// waiting for room; it reports false, having dropped msg, when the
+// connection ended meanwhile, and whether the octets were a small
+// message's (for give).
+func (c *Conn) take(msg *Message, n int64) (ok, small bool) {
+	if c.budget == nil {
+		return true, false
+	}
+	if ok, small = c.budget.grow(c.done, msg, n); !ok {
+		msg.Release()
+	}
+	return ok, small
 }
 
 // sinkBody lets the Sink, if there is one, take a large message frame's
