@@ -57,6 +57,10 @@ func (c *Client) Get(ctx context.Context, key string, dst io.WriterAt) (*Result,
 		return nil, err
 	}
 	size, total, chunk, err := parseDownloadStart(r.frames)
+	var handle []byte // names the transfer on our other connections
+	if len(r.frames) > 5 && len(r.frames[5]) <= 64 {
+		handle = append(handle, r.frames[5]...)
+	}
 	r.Release()
 	if err != nil {
 		first.Close()
@@ -92,7 +96,7 @@ func (c *Client) Get(ctx context.Context, key string, dst io.WriterAt) (*Result,
 			conn.SetSink(sink)
 		}
 		g.Go(func() error {
-			err := c.fetchChunks(gctx, conn, key, dst, size, chunk, p.window, stripe(i, active, total))
+			err := c.fetchChunks(gctx, conn, key, handle, dst, size, chunk, p.window, stripe(i, active, total))
 			clean[i] = err == nil
 			return err
 		})
@@ -161,9 +165,12 @@ func parseDownloadStart(frames [][]byte) (size, total, chunk int64, err error) {
 
 // fetchChunks requests one connection's chunks with a window and writes
 // each where it belongs. A CHUNK's length is checked, never trusted.
-func (c *Client) fetchChunks(ctx context.Context, conn *zmtp.Conn, key string, dst io.WriterAt, size, chunk int64, window int, ids []int64) error {
+func (c *Client) fetchChunks(ctx context.Context, conn *zmtp.Conn, key string, transfer []byte, dst io.WriterAt, size, chunk int64, window int, ids []int64) error {
 	cmd, keyFrame := []byte(wire.CmdDownloadChunk), []byte(key)
 	send := func(id int64) error {
+		if transfer != nil {
+			return conn.Send(ctx, wire.Delimiter, cmd, keyFrame, wire.Itoa(id), transfer)
+		}
 		return conn.Send(ctx, wire.Delimiter, cmd, keyFrame, wire.Itoa(id))
 	}
 	handle := func(r *reply) (int64, error) {

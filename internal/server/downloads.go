@@ -1,9 +1,10 @@
 package server
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"sync"
 	"time"
 
@@ -16,73 +17,121 @@ import (
 // for, so that a reply stays within the message limits of both sides.
 const maxDownloadChunk = 32 << 20
 
-// downloadTable remembers, per client host and key, the version that the
-// last DOWNLOAD_START opened and the chunk size it agreed. 1.2 clients send
-// DOWNLOAD_START on one socket and the chunk requests on several, with no
-// session id, so the client's host is what ties them together.
+// downloadTable remembers the version a DOWNLOAD_START opened and the
+// chunk size it agreed, for the chunk requests of that transfer: per
+// connection (the connection that sent the START, for a key) and, when the
+// client asked for exact chunks, under a handle that the reply names and
+// the client's chunk requests on its other connections repeat. Nothing is
+// tied to a client's address, which other clients may share. A chunk
+// request that names neither reads the current version in the server's
+// default chunk size, as 1.2 does, and a START without exact chunks
+// answers that size so that both agree.
 type downloadTable struct {
 	st store.Store
 
-	mu      sync.Mutex
-	entries map[dlKey]*download
+	mu       sync.Mutex
+	byConn   map[connKey]*download
+	byHandle map[string]*download
+	perConn  map[*zmtp.Conn]int // entries of each connection
 }
 
-type dlKey struct{ host, key string }
+type connKey struct {
+	c   *zmtp.Conn
+	key string
+}
+
+// maxDownloadsPerConn bounds the transfers one connection keeps open; the
+// oldest gives way.
+const maxDownloadsPerConn = 16
 
 // download is an open version shared by the chunk requests of one
-// transfer. refs and stale are guarded by downloadTable.mu.
+// transfer. refs, stale and last are guarded by downloadTable.mu.
 type download struct {
-	obj   store.Object
-	chunk int64
-	refs  int
-	stale bool // replaced by a newer START; closed when refs reaches 0
-	last  time.Time
+	obj    store.Object
+	chunk  int64
+	from   connKey
+	handle string // "" unless exact chunks were asked for
+	refs   int
+	stale  bool // forgotten; closed when refs reaches 0
+	last   time.Time
 }
 
 func newDownloadTable(st store.Store) *downloadTable {
-	return &downloadTable{st: st, entries: map[dlKey]*download{}}
+	return &downloadTable{st: st, byConn: map[connKey]*download{}, byHandle: map[string]*download{}, perConn: map[*zmtp.Conn]int{}}
 }
 
-func hostOf(c *zmtp.Conn) string {
-	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
-		return a.IP.String()
-	}
-	return c.RemoteAddr().String()
-}
-
-// start opens key for a new transfer and records it.
-func (t *downloadTable) start(host, key string, chunk int64) (*download, error) {
+// start opens key for a new transfer from c and records it, under a
+// handle too when exact is set.
+func (t *downloadTable) start(c *zmtp.Conn, key string, chunk int64, exact bool) (*download, error) {
 	obj, err := t.st.Open(key)
 	if err != nil {
 		return nil, err
 	}
-	if chunk <= 0 {
+	if chunk <= 0 || !exact {
 		chunk = wire.ServerChunkSize(obj.Info().Size)
 	}
-	d := &download{obj: obj, chunk: chunk, last: time.Now()}
+	k := connKey{c, key}
+	d := &download{obj: obj, chunk: chunk, from: k, last: time.Now()}
+	if exact {
+		var b [12]byte
+		_, _ = rand.Read(b[:])
+		d.handle = hex.EncodeToString(b[:])
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	k := dlKey{host, key}
-	if old := t.entries[k]; old != nil {
-		t.retire(old)
+	if old := t.byConn[k]; old != nil {
+		t.forget(old)
 	}
-	t.entries[k] = d
+	if t.perConn[c] >= maxDownloadsPerConn {
+		var oldest *download
+		for k2, o := range t.byConn {
+			if k2.c == c && (oldest == nil || o.last.Before(oldest.last)) {
+				oldest = o
+			}
+		}
+		t.forget(oldest)
+	}
+	t.byConn[k] = d
+	t.perConn[c]++
+	if d.handle != "" {
+		t.byHandle[d.handle] = d
+	}
 	return d, nil
 }
 
-// retire closes d once nobody reads from it. Called with t.mu held.
-func (t *downloadTable) retire(d *download) {
+// forget drops d from the table and closes it once nobody reads from it.
+// Called with t.mu held.
+func (t *downloadTable) forget(d *download) {
+	if t.byConn[d.from] == d {
+		delete(t.byConn, d.from)
+		if t.perConn[d.from.c]--; t.perConn[d.from.c] <= 0 {
+			delete(t.perConn, d.from.c)
+		}
+	}
+	if d.handle != "" {
+		delete(t.byHandle, d.handle)
+	}
 	d.stale = true
 	if d.refs == 0 {
 		d.obj.Close()
 	}
 }
 
-// acquire returns the transfer for host and key, or opens the current
-// version with the default chunk size, as a stateless 1.2 server would.
-func (t *downloadTable) acquire(host, key string) (*download, error) {
+// acquire returns the transfer that a chunk request of key on c belongs
+// to: the one named by handle (if not empty), else the one c started;
+// with neither, it opens the current version with the default chunk
+// size, as a stateless 1.2 server would.
+func (t *downloadTable) acquire(c *zmtp.Conn, key, handle string) (*download, error) {
 	t.mu.Lock()
-	if d := t.entries[dlKey{host, key}]; d != nil {
+	d := t.byConn[connKey{c, key}]
+	if handle != "" {
+		d = t.byHandle[handle]
+		if d == nil || d.from.key != key {
+			t.mu.Unlock()
+			return nil, errDownloadGone
+		}
+	}
+	if d != nil {
 		d.refs++
 		d.last = time.Now()
 		t.mu.Unlock()
@@ -96,6 +145,10 @@ func (t *downloadTable) acquire(host, key string) (*download, error) {
 	return &download{obj: obj, chunk: wire.ServerChunkSize(obj.Info().Size), refs: 1, stale: true}, nil
 }
 
+// errDownloadGone answers a chunk request whose handle has expired or
+// names another key.
+var errDownloadGone = errors.New("download not found: start it again")
+
 func (t *downloadTable) release(d *download) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -105,14 +158,35 @@ func (t *downloadTable) release(d *download) {
 	}
 }
 
+// leave forgets the transfers that c started but for their handles,
+// which other connections may still use until they expire.
+func (t *downloadTable) leave(c *zmtp.Conn) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k, d := range t.byConn {
+		if k.c == c {
+			if d.handle != "" {
+				delete(t.byConn, k) // kept under its handle
+				continue
+			}
+			t.forget(d)
+		}
+	}
+	delete(t.perConn, c)
+}
+
 // expire closes transfers unused for longer than idle.
 func (t *downloadTable) expire(now time.Time, idle time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for k, d := range t.entries {
+	for _, d := range t.byConn {
 		if now.Sub(d.last) > idle {
-			delete(t.entries, k)
-			t.retire(d)
+			t.forget(d)
+		}
+	}
+	for _, d := range t.byHandle {
+		if now.Sub(d.last) > idle {
+			t.forget(d)
 		}
 	}
 }
@@ -141,7 +215,8 @@ func (s *Server) downloadStart(r *request) {
 			chunk = min(n, maxDownloadChunk)
 		}
 	}
-	d, err := s.downloads.start(hostOf(r.c), key, chunk)
+	exact := chunk > 0 && len(r.args) > 2 && string(r.args[2]) == wire.ExactChunks
+	d, err := s.downloads.start(r.c, key, chunk, exact)
 	if err != nil {
 		r.fail(downloadError(key, err))
 		return
@@ -150,8 +225,8 @@ func (s *Server) downloadStart(r *request) {
 	total := (size + d.chunk - 1) / d.chunk
 	s.downloadsDone.Add(1)
 	r.log.Info("download started", "key", key, "size", size, "chunk", d.chunk)
-	if chunk > 0 && len(r.args) > 2 && string(r.args[2]) == wire.ExactChunks {
-		r.ok(wire.Itoa(size), wire.Itoa(total), wire.Itoa(d.chunk), []byte(wire.ExactChunks))
+	if exact {
+		r.ok(wire.Itoa(size), wire.Itoa(total), wire.Itoa(d.chunk), []byte(wire.ExactChunks), []byte(d.handle))
 		return
 	}
 	r.ok(wire.Itoa(size), wire.Itoa(total), wire.Itoa(d.chunk))
@@ -173,7 +248,11 @@ func (s *Server) downloadChunk(r *request) {
 		r.fail(err.Error())
 		return
 	}
-	d, err := s.downloads.acquire(hostOf(r.c), key)
+	var handle string
+	if len(r.args) > 2 {
+		handle = string(r.args[2])
+	}
+	d, err := s.downloads.acquire(r.c, key, handle)
 	if err != nil {
 		r.fail(downloadError(key, err))
 		return

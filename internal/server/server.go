@@ -14,10 +14,11 @@
 //
 // Received messages are bounded by Config.MemoryLimit (a zmtp.Budget
 // shared by every connection, counting every frame) plus one message that
-// overdraws it and a few KiB per connection; encrypted downloads take their file buffers from the
-// same budget. Chunks that arrive before their session's chunk size is
-// known are held up to 64 MiB per session. Everything else a client sends
-// waits in kernel socket buffers.
+// overdraws it and a few KiB per connection; encrypted downloads take
+// their file buffers from the same budget. Chunks that arrive before their
+// session's chunk size is known are held apart: at most two per session
+// and MemoryLimit in all. Everything else a client sends waits in kernel
+// socket buffers.
 package server
 
 import (
@@ -148,7 +149,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, budget: zmtp.NewBudget(cfg.MemoryLimit), pool: zmtp.NewBufferPool(cfg.MemoryLimit)}
 	s.pool.AfterIdle = debug.FreeOSMemory // an idle server goes back to its base
-	s.uploads = newUploadTable(cfg.Store, log)
+	s.uploads = newUploadTable(cfg.Store, log, zmtp.NewBudget(cfg.MemoryLimit))
 	s.puts = newPutTable(cfg.Store, log)
 	s.uploads.room = s.sessionRoom
 	s.puts.room = s.sessionRoom
@@ -261,6 +262,7 @@ func (s *Server) serveConn(ctx context.Context, c *zmtp.Conn) {
 	defer func() {
 		wg.Wait()
 		s.uploads.leave(c)
+		s.downloads.leave(c)
 		c.Close()
 		log.Debug("disconnected", "reason", c.Err())
 	}()

@@ -164,24 +164,54 @@ func TestIdleSessionExpires(t *testing.T) {
 }
 
 // A download reads the version its DOWNLOAD_START opened, in the chunk
-// size it agreed, even when the key is replaced meanwhile.
+// size it agreed, even when the key is replaced meanwhile: on the START's
+// connection, and on another one through the handle.
 func TestDownloadConsistentVersion(t *testing.T) {
 	addr, _ := startWith(t, server.Config{})
 	d := dial(t, addr)
 	put(t, d, "v", "1111122222")
-	if r := d.req("DOWNLOAD_START_CONCURRENT", "v", "5"); strings.Join(r, ",") != "OK,10,2,5" {
+	r := d.req("DOWNLOAD_START_CONCURRENT", "v", "5", "exact-chunks")
+	if len(r) != 6 || strings.Join(r[:5], ",") != "OK,10,2,5,exact-chunks" {
 		t.Fatalf("start: %v", r)
 	}
+	handle := r[5]
 	other := dial(t, addr)
 	put(t, other, "v", "AAAAABBBBBCCCCC")
 	r1 := d.req("DOWNLOAD_CHUNK_CONCURRENT", "v", "0")
-	r2 := d.req("DOWNLOAD_CHUNK_CONCURRENT", "v", "1")
+	r2 := other.req("DOWNLOAD_CHUNK_CONCURRENT", "v", "1", handle)
 	if r1[2]+r2[2] != "1111122222" {
 		t.Fatalf("got %q %q, want the version opened at START", r1[2], r2[2])
 	}
 	// A new START sees the new version.
 	if r := d.req("DOWNLOAD_START_CONCURRENT", "v"); r[1] != "15" {
 		t.Fatalf("second start: %v", r)
+	}
+}
+
+// TestDownloadStateNotShared: another connection from the same address
+// starting a download of the same key in 2-octet chunks does not change
+// what the first connection receives (the state was kept per address).
+func TestDownloadStateNotShared(t *testing.T) {
+	addr, _ := startWith(t, server.Config{})
+	victim := dial(t, addr)
+	put(t, victim, "k", "0123456789")
+	if r := victim.req("DOWNLOAD_START_CONCURRENT", "k", "5", "exact-chunks"); r[0] != "OK" || r[3] != "5" {
+		t.Fatalf("start: %v", r)
+	}
+	attacker := dial(t, addr)
+	for _, args := range [][]string{{"2", "exact-chunks"}, {"2"}} {
+		if r := attacker.req(append([]string{"DOWNLOAD_START_CONCURRENT", "k"}, args...)...); r[0] != "OK" {
+			t.Fatalf("attacker's start: %v", r)
+		}
+		if r := victim.req("DOWNLOAD_CHUNK_CONCURRENT", "k", "1"); r[2] != "56789" {
+			t.Fatalf("after another connection's START %v the victim got chunk 1 = %q, want 56789", args, r[2])
+		}
+	}
+	// A handle is no use for another key.
+	r := attacker.req("DOWNLOAD_START_CONCURRENT", "k", "2", "exact-chunks")
+	put(t, attacker, "other", "secret")
+	if r := attacker.req("DOWNLOAD_CHUNK_CONCURRENT", "other", "0", r[5]); r[0] != "ERROR" {
+		t.Fatalf("a handle read another key: %v", r)
 	}
 }
 

@@ -17,16 +17,22 @@ import (
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
 
-// maxPending bounds the chunks a session holds in memory before it knows
-// its chunk size (until chunk 0, or two chunks of equal length, arrive).
-const maxPending = 64 << 20
+// Chunks that arrive before their session knows its chunk size (until
+// chunk 0, or two chunks of equal length, arrive) are held in memory. A
+// 1.2 client's chunks all have one length but the last, so at most two
+// distinct lengths can be waiting per session; and their octets, all
+// sessions together, are bounded by Config.MemoryLimit (apart from the
+// budget that received messages take, since chunk 0 may need that to be
+// read): beyond it an early chunk is refused rather than awaited.
+const maxPendingChunks = 2
 
 // uploadTable maps session ids and connections to upload sessions. Its
 // mutex guards the two maps and each session's members; a session's own
 // state has its own mutex.
 type uploadTable struct {
-	st  store.Store
-	log *slog.Logger
+	st     store.Store
+	log    *slog.Logger
+	held   *zmtp.Budget // the memory of chunks held before chunk 0
 
 	mu     sync.Mutex
 	byID   map[string]*upload
@@ -35,8 +41,8 @@ type uploadTable struct {
 	room func() error // may a new session open? (set by the server)
 }
 
-func newUploadTable(st store.Store, log *slog.Logger) *uploadTable {
-	return &uploadTable{st: st, log: log, byID: map[string]*upload{}, byConn: map[*zmtp.Conn]*upload{}}
+func newUploadTable(st store.Store, log *slog.Logger, held *zmtp.Budget) *uploadTable {
+	return &uploadTable{st: st, log: log, held: held, byID: map[string]*upload{}, byConn: map[*zmtp.Conn]*upload{}}
 }
 
 // Session states.
@@ -67,7 +73,8 @@ type upload struct {
 	last     time.Time
 	chunk    int64            // chunk size; 0 until known
 	pending  map[int64][]byte // chunks held until the chunk size is known
-	held     int64            // octets in pending
+	held     int64            // octets in pending, taken from budget
+	budget   *zmtp.Budget     // uploadTable.held
 	got      []bool           // chunk ids written
 	received int64            // distinct octets written
 	failure  error            // why the session was aborted, for its members
@@ -113,7 +120,7 @@ func (t *uploadTable) join(c *zmtp.Conn, id, key string, size int64, hashName st
 			return err
 		}
 		now := time.Now()
-		u = &upload{id: id, key: key, size: size, up: up, start: now, last: now,
+		u = &upload{id: id, key: key, size: size, up: up, start: now, last: now, budget: t.held,
 			members: map[*zmtp.Conn]struct{}{}, hashWake: make(chan struct{}, 1),
 			quit: make(chan struct{}), hashDone: make(chan struct{}),
 			xxh: hashName == wire.HashXXH3128, blockMode: hashName == wire.HashBlocks}
@@ -251,7 +258,7 @@ func (u *upload) abortLocked() bool {
 	u.state = stateAborted
 	close(u.quit)
 	_ = u.up.Abort()
-	u.pending = nil
+	u.dropPending()
 	return true
 }
 
@@ -322,17 +329,7 @@ func (u *upload) learnChunkSize(id int64, data []byte) error {
 			}
 		}
 		if u.chunk == 0 {
-			if u.held+n > maxPending {
-				return fmt.Errorf("chunk %d arrived before chunk 0 and %d octets are already waiting", id, u.held)
-			}
-			if u.pending == nil {
-				u.pending = map[int64][]byte{}
-			}
-			if _, dup := u.pending[id]; !dup {
-				u.pending[id] = append([]byte(nil), data...)
-				u.held += n
-			}
-			return nil
+			return u.hold(id, data)
 		}
 	}
 	u.got = make([]bool, (u.size+u.chunk-1)/u.chunk)
@@ -352,6 +349,7 @@ func (u *upload) learnChunkSize(id int64, data []byte) error {
 		go u.hashLoop()
 	}
 	pending := u.pending
+	defer u.budget.Release(u.held) // once written
 	u.pending, u.held = nil, 0
 	if pending == nil {
 		pending = map[int64][]byte{}
@@ -370,6 +368,34 @@ func (u *upload) learnChunkSize(id int64, data []byte) error {
 		}
 	}
 	return nil
+}
+
+// hold keeps a copy of chunk id until the chunk size is known. Called with
+// u.mu held.
+func (u *upload) hold(id int64, data []byte) error {
+	n := int64(len(data))
+	if _, dup := u.pending[id]; dup {
+		return nil
+	}
+	if len(u.pending) >= maxPendingChunks {
+		return fmt.Errorf("chunk %d arrived before chunk 0 with a third chunk length", id)
+	}
+	if !u.budget.TryAcquire(n) {
+		return fmt.Errorf("chunk %d arrived before chunk 0 and the server holds too many such chunks already", id)
+	}
+	if u.pending == nil {
+		u.pending = map[int64][]byte{}
+	}
+	u.pending[id] = append([]byte(nil), data...)
+	u.held += n
+	return nil
+}
+
+// dropPending forgets held chunks and gives their memory back. Called
+// with u.mu held.
+func (u *upload) dropPending() {
+	u.budget.Release(u.held)
+	u.pending, u.held = nil, 0
 }
 
 // blockSums hashes a chunk's blocks in block mode; nil otherwise. The

@@ -76,8 +76,11 @@ func ServerChunkSize(size int64) int64 {
 //   - DOWNLOAD_START's third frame ExactChunks, after a requested chunk
 //     size, asks the server to cut every CHUNK at that size (1.2 answers
 //     with the requested size but cuts at its own default); a server that
-//     will answers with ExactChunks as a fifth frame, and a client that
-//     gets no such frame asks again without a size.
+//     will answers with ExactChunks as a fifth frame and a download
+//     handle as a sixth, which the client's DOWNLOAD_CHUNKs then carry as
+//     a fourth frame (on any of its connections); a client that gets no
+//     such frame asks again without a size. Without ExactChunks a Go
+//     server answers, and cuts at, its default chunk size.
 const (
 	HashXXH3128 = "xxh3-128"
 	HashBlocks  = "xxh3-128-blocks"

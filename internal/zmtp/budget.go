@@ -149,3 +149,15 @@ func (b *Budget) ungrow(m *Message, n int64, small bool) {
 	m.held -= n
 	b.freeLocked()
 }
+
+// TryAcquire takes n octets if there is room now, without waiting, and
+// reports whether it did.
+func (b *Budget) TryAcquire(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used+n > b.total {
+		return false
+	}
+	b.used += n
+	return true
+}

@@ -50,6 +50,7 @@ def err(msg):
 
 
 s = dealer()
+s2 = dealer()
 E = b""
 
 # PING, unknown commands, malformed messages.
@@ -155,12 +156,19 @@ check("dstart escape", req(s, E, "DOWNLOAD_START_CONCURRENT", "../etc/passwd"), 
 check("dstart not found", req(s, E, "DOWNLOAD_START_CONCURRENT", "conf/none"), err("File not found"))
 check("dstart default", req(s, E, "DOWNLOAD_START_CONCURRENT", "conf/a.bin"), [b"", b"OK", b"10", b"1", b"16777216"])
 check("dstart bad size", req(s, E, "DOWNLOAD_START_CONCURRENT", "conf/a.bin", "x"), [b"", b"OK", b"10", b"1", b"16777216"])
-check("dstart 4", req(s, E, "DOWNLOAD_START_CONCURRENT", "conf/a.bin", "4"), [b"", b"OK", b"10", b"3", b"4"])
-check("dstart exact", req(s, E, "DOWNLOAD_START_CONCURRENT", "conf/a.bin", "4", "exact-chunks"),
-      [b"", b"OK", b"10", b"3", b"4", b"exact-chunks"])
-# The chunk size DOWNLOAD_START agreed is what CHUNK uses.
+# Without exact-chunks the answer is the size every CHUNK is cut at: the
+# default (1.2 answered the requested size and cut at its default).
+check("dstart 4", req(s, E, "DOWNLOAD_START_CONCURRENT", "conf/a.bin", "4"), [b"", b"OK", b"10", b"1", b"16777216"])
+check("dchunk default", req(s, E, "DOWNLOAD_CHUNK_CONCURRENT", "conf/a.bin", "0"), [b"", b"CHUNK", b"0", b"0123456789"])
+exact = req(s, E, "DOWNLOAD_START_CONCURRENT", "conf/a.bin", "4", "exact-chunks")
+check("dstart exact", exact[:6], [b"", b"OK", b"10", b"3", b"4", b"exact-chunks"])
+check("dstart exact handle", len(exact) == 7 and len(exact[6]) == 24, True)
+# The chunk size DOWNLOAD_START agreed is what CHUNK uses, on its socket
+# and, with the handle, on another.
 check("dchunk 0", req(s, E, "DOWNLOAD_CHUNK_CONCURRENT", "conf/a.bin", "0"), [b"", b"CHUNK", b"0", b"0123"])
 check("dchunk 2", req(s, E, "DOWNLOAD_CHUNK_CONCURRENT", "conf/a.bin", "2"), [b"", b"CHUNK", b"2", b"89"])
+check("dchunk handle", req(s2, E, "DOWNLOAD_CHUNK_CONCURRENT", "conf/a.bin", "1", exact[6].decode()), [b"", b"CHUNK", b"1", b"4567"])
+check("dchunk other socket", req(s2, E, "DOWNLOAD_CHUNK_CONCURRENT", "conf/a.bin", "1"), [b"", b"CHUNK", b"1", b""])
 check("dchunk past end", req(s, E, "DOWNLOAD_CHUNK_CONCURRENT", "conf/a.bin", "9"), [b"", b"CHUNK", b"9", b""])
 check("dchunk negative", req(s, E, "DOWNLOAD_CHUNK_CONCURRENT", "conf/a.bin", "-1"), err("[Errno 22] Invalid argument"))
 check("dchunk missing args", req(s, E, "DOWNLOAD_CHUNK_CONCURRENT", "conf/a.bin"), err("Missing arguments"))

@@ -1,0 +1,75 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/flaxfile/flaxfile/internal/server"
+)
+
+// TestEarlyChunksBounded: 1.2 chunks that arrive before chunk 0 are held
+// in memory, at most two lengths per session and MemoryLimit across the
+// server; beyond that they are refused, and a session that then gets its
+// chunk 0 completes. (They were held up to 64 MiB per session, outside the
+// memory limit: 10 sessions × 61 chunks took a server from 77 to 706 MB.)
+func TestEarlyChunksBounded(t *testing.T) {
+	const limit = 1 << 20
+	addr, st := startWith(t, server.Config{MemoryLimit: limit})
+	d := dial(t, addr)
+	const chunk = 300 << 10
+	size := 9*chunk + 100
+	data := []byte(strings.Repeat("0123456789", size/10))
+	part := func(id int) string { return string(data[id*chunk : min((id+1)*chunk, size)]) }
+	if r := d.req("UPLOAD_START_CONCURRENT", "s1", "a", itoa(size), "1"); r[0] != "OK" {
+		t.Fatalf("start: %v", r)
+	}
+	// The last chunk and a whole one may come before chunk 0; a third
+	// length cannot be a 1.2 client's.
+	for _, id := range []int{9, 5} {
+		if r := d.req("UPLOAD_CHUNK_CONCURRENT", itoa(id), part(id)); r[0] != "ACK" {
+			t.Fatalf("early chunk %d: %v", id, r)
+		}
+	}
+	if r := d.req("UPLOAD_CHUNK_CONCURRENT", "7", strings.Repeat("x", chunk-2)); r[0] != "ERROR" {
+		t.Fatalf("a third length before chunk 0 was held: %v", r)
+	}
+	// Other sessions share the rest of the limit: two more such chunks.
+	refused := 0
+	for s := range 4 {
+		o := dial(t, addr)
+		if r := o.req("UPLOAD_START_CONCURRENT", "o"+itoa(s), "b"+itoa(s), itoa(size), "1"); r[0] != "OK" {
+			t.Fatalf("start: %v", r)
+		}
+		if r := o.req("UPLOAD_CHUNK_CONCURRENT", "3", strings.Repeat("y", chunk)); r[0] != "ACK" {
+			refused++
+			if !strings.Contains(r[1], "before chunk 0") {
+				t.Fatalf("refusal: %v", r)
+			}
+		}
+	}
+	if refused != 2 {
+		t.Fatalf("%d of 4 early chunks refused, want 2", refused)
+	}
+	// The first session completes once chunk 0 comes: the held chunks
+	// were kept and written where they belong.
+	for id := range 9 {
+		if id == 5 {
+			continue
+		}
+		if r := d.req("UPLOAD_CHUNK_CONCURRENT", itoa(id), part(id)); r[0] != "ACK" {
+			t.Fatalf("chunk %d: %v", id, r)
+		}
+	}
+	if r := d.req("UPLOAD_END"); r[0] != "OK" {
+		t.Fatalf("end: %v", r)
+	}
+	obj, err := st.Open("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obj.Close()
+	got := make([]byte, size)
+	if _, err := obj.ReadAt(got, 0); err != nil || string(got) != string(data) {
+		t.Fatalf("published file differs (%v)", err)
+	}
+}
