@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,15 +38,17 @@ type putSession struct {
 	wmu  sync.Mutex // queues writes to the file in user space
 
 	mu       sync.Mutex // guards what follows
-	blocks   []digest.Sum
-	have     []bool
-	haveN    int64
-	received int64 // payload octets received since the server opened it
+	blocks   map[int64]digest.Sum // the blocks held, by index: memory grows with what arrived, never with the size declared
+	received int64                // payload octets received since the server opened it
 	refs     int
 	last     time.Time
 	done     bool
-	failure  error // why it was ended, if a write ended it
+	failure  error         // why it was ended, if a write ended it
+	settled  chan struct{} // closed once done and its file published, kept or removed
 }
+
+// errEnding: the session is ending; wait for it to settle.
+var errEnding = errors.New("upload ending")
 
 // putTable holds the uploads open in memory; their files and journals
 // stay on disk when they leave it, to be resumed.
@@ -69,28 +73,56 @@ func (t *putTable) open(id string, hdr putHeader) (*putSession, error) {
 	if t.st == nil {
 		return nil, errors.New("this server's store cannot resume uploads")
 	}
+	for {
+		if s, err := t.joinOpen(id, hdr); s != nil || err != nil {
+			return s, err
+		}
+		if t.room != nil {
+			if err := t.room(); err != nil {
+				return nil, err
+			}
+		}
+		t.mu.Lock()
+		if t.byID[id] != nil { // opened meanwhile
+			t.mu.Unlock()
+			continue
+		}
+		s, err := t.create(id, hdr)
+		t.mu.Unlock()
+		return s, err
+	}
+}
+
+// joinOpen joins session id if it is open (nil, nil if not). A session
+// that is ending (being published, or closed) keeps its id until its file
+// is settled: a PUT arriving meanwhile waits for that, then opens afresh
+// what is left on disk.
+func (t *putTable) joinOpen(id string, hdr putHeader) (*putSession, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if s := t.byID[id]; s != nil {
-		return s.join(hdr)
-	}
-	if t.room != nil {
+	for {
+		s := t.byID[id]
+		if s == nil {
+			return nil, nil
+		}
+		sess, err := s.join(hdr)
+		if !errors.Is(err, errEnding) {
+			return sess, err
+		}
 		t.mu.Unlock()
-		err := t.room()
+		<-s.settled
 		t.mu.Lock()
-		if err != nil {
-			return nil, err
-		}
-		if s := t.byID[id]; s != nil { // opened meanwhile
-			return s.join(hdr)
-		}
 	}
+}
+
+// create opens session id from its partial on disk, or a new one. Called
+// with t.mu held.
+func (t *putTable) create(id string, hdr putHeader) (*putSession, error) {
 	part, fresh, err := t.st.OpenPartial(hdr.Key, id)
 	if err != nil {
 		return nil, err
 	}
-	n := digest.Blocks(hdr.Size)
-	s := &putSession{id: id, hdr: hdr, part: part, blocks: make([]digest.Sum, n), have: make([]bool, n), refs: 1, last: time.Now()}
+	s := &putSession{id: id, hdr: hdr, part: part, blocks: map[int64]digest.Sum{}, refs: 1, last: time.Now(), settled: make(chan struct{})}
 	if !fresh {
 		if ok := s.load(); !ok {
 			_ = part.Abort()
@@ -109,7 +141,7 @@ func (t *putTable) open(id string, hdr putHeader) (*putSession, error) {
 		}
 	}
 	t.byID[id] = s
-	t.log.Info("upload opened", "key", hdr.Key, "size", hdr.Size, "upload", id, "resumed_blocks", s.haveN)
+	t.log.Info("upload opened", "key", hdr.Key, "size", hdr.Size, "upload", id, "resumed_blocks", len(s.blocks))
 	return s, nil
 }
 
@@ -119,6 +151,10 @@ func (s *putSession) join(hdr putHeader) (*putSession, error) {
 		return nil, errors.New("upload id in use for another file")
 	}
 	s.mu.Lock()
+	if s.done {
+		s.mu.Unlock()
+		return nil, errEnding
+	}
 	s.refs++
 	s.last = time.Now()
 	s.mu.Unlock()
@@ -133,7 +169,7 @@ func (s *putSession) load() bool {
 	if err != nil {
 		return false
 	}
-	line, claimed, ok := journal.Parse(j, int64(len(s.blocks)))
+	line, claimed, ok := journal.Parse(j, digest.Blocks(s.hdr.Size))
 	var h putHeader
 	if !ok || json.Unmarshal(line, &h) != nil || h != s.hdr {
 		return false
@@ -143,8 +179,7 @@ func (s *putSession) load() bool {
 	for i, sum := range claimed {
 		got, err := digest.FileBlocks(f, i*digest.BlockSize, digest.BlockLen(s.hdr.Size, i))
 		if err == nil && len(got) == 1 && got[0] == sum {
-			s.blocks[i], s.have[i] = sum, true
-			s.haveN++
+			s.blocks[i] = sum
 		}
 	}
 	return true
@@ -193,12 +228,12 @@ func (s *putSession) ended() (bool, error) {
 func (s *putSession) haveFrame() []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b := make([]byte, 0, s.haveN*wire.HaveRecord)
-	for i, ok := range s.have {
-		if ok {
-			b = binary.BigEndian.AppendUint64(b, uint64(i))
-			b = append(b, s.blocks[i][:]...)
-		}
+	held := slices.Sorted(maps.Keys(s.blocks))
+	b := make([]byte, 0, len(held)*wire.HaveRecord)
+	for _, i := range held {
+		sum := s.blocks[i]
+		b = binary.BigEndian.AppendUint64(b, uint64(i))
+		b = append(b, sum[:]...)
 	}
 	return b
 }
@@ -218,15 +253,18 @@ func (s *putSession) span(off, n int64) error {
 	return nil
 }
 
-// forget marks the blocks of [off, off+n) as not held: they are about to
-// be overwritten.
-func (s *putSession) forget(off, n int64) {
+// forget marks the blocks of [off, off+n) as not held where they are
+// about to be overwritten with other data (got holds the new blocks'
+// hashes). A block rewritten with what it holds stays held: the file's
+// octets do not change, so a resumed upload that was told the block is
+// there is still right when a chunk of the interrupted one lands late.
+func (s *putSession) forget(off int64, got []digest.Sum) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := off / digest.BlockSize; i*digest.BlockSize < off+n; i++ {
-		if s.have[i] {
-			s.have[i] = false
-			s.haveN--
+	first := off / digest.BlockSize
+	for k, sum := range got {
+		if old, ok := s.blocks[first+int64(k)]; ok && old != sum {
+			delete(s.blocks, first+int64(k))
 		}
 	}
 }
@@ -254,12 +292,7 @@ func (s *putSession) accept(off, n int64, got []digest.Sum, sent []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k, sum := range got {
-		i := first + int64(k)
-		s.blocks[i] = sum
-		if !s.have[i] {
-			s.have[i] = true
-			s.haveN++
-		}
+		s.blocks[first+int64(k)] = sum
 	}
 	s.received += n
 	return nil
@@ -274,15 +307,22 @@ func (t *putTable) finish(s *putSession, want digest.Sum, noSync bool) (wire.Put
 		s.mu.Unlock()
 		return wire.PutResult{}, errors.New("upload already finished")
 	}
-	if missing := int64(len(s.have)) - s.haveN; missing > 0 {
+	n := digest.Blocks(s.hdr.Size)
+	if missing := n - int64(len(s.blocks)); missing > 0 {
 		s.mu.Unlock()
-		return wire.PutResult{}, fmt.Errorf("upload incomplete: %d of %d blocks missing", missing, len(s.have))
+		return wire.PutResult{}, fmt.Errorf("upload incomplete: %d of %d blocks missing", missing, n)
 	}
 	s.done = true
-	sum := digest.File(s.hdr.Size, s.blocks)
+	blocks := make([]digest.Sum, n)
+	for i, sum := range s.blocks {
+		blocks[i] = sum
+	}
+	sum := digest.File(s.hdr.Size, blocks)
 	received := s.received
 	s.mu.Unlock()
-	t.drop(s)
+	// The id stays taken until the file is published or removed, so that
+	// a PUT of the same upload meanwhile waits instead of reopening it.
+	defer t.drop(s)
 	if sum != want {
 		_ = s.part.Abort()
 		return wire.PutResult{}, fmt.Errorf("checksum mismatch: the blocks received make %s, the client read %s", sum, want)
@@ -309,18 +349,20 @@ func (t *putTable) abort(s *putSession, why error) {
 		s.failure = why
 	}
 	s.mu.Unlock()
-	t.drop(s)
-	if !was {
+	if !was { // else whoever ended it drops it
 		_ = s.part.Abort()
+		t.drop(s)
 	}
 }
 
-// drop removes s from memory.
+// drop removes s, which has ended, from memory and wakes whoever waits
+// for its id.
 func (t *putTable) drop(s *putSession) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.byID[s.id] == s {
 		delete(t.byID, s.id)
+		close(s.settled)
 	}
 }
 
@@ -338,6 +380,7 @@ func (t *putTable) expire(now time.Time, timeout, keep time.Duration) {
 		if idle {
 			delete(t.byID, id)
 			_ = s.part.Close()
+			close(s.settled)
 			t.log.Info("upload paused", "key", s.hdr.Key, "upload", id)
 		}
 	}
@@ -362,9 +405,14 @@ func (t *putTable) closeAll() {
 	defer t.mu.Unlock()
 	for id, s := range t.byID {
 		s.mu.Lock()
+		was := s.done
 		s.done = true
 		s.mu.Unlock()
+		if was { // ending: whoever ended it settles it
+			continue
+		}
 		_ = s.part.Close()
 		delete(t.byID, id)
+		close(s.settled)
 	}
 }

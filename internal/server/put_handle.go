@@ -56,7 +56,7 @@ func (s *Server) put(r *request) {
 	}
 	defer sess.release()
 	sess.mu.Lock()
-	held := sess.haveN
+	held := int64(len(sess.blocks))
 	sess.mu.Unlock()
 	if msg := s.noRoom(size - held*digest.BlockSize); msg != "" { // what is still to write
 		if held == 0 {
@@ -106,8 +106,8 @@ func (s *Server) putChunk(r *request) {
 		r.fail(err.Error())
 		return
 	}
-	sess.forget(off, n)
 	got := digest.Chunk(data)
+	sess.forget(off, got)
 	sess.wmu.Lock()
 	_, err := sess.part.WriteAt(data, off)
 	sess.wmu.Unlock()
