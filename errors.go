@@ -36,6 +36,11 @@ var (
 	ErrChecksum = errors.New("flaxfile: checksum mismatch")
 )
 
+// errUploadLost: a FlaxFile 2 upload's session ended, or lost blocks it
+// had reported, under the client (an interrupted run of the same upload
+// was still landing); a new PUT finds out what is held.
+var errUploadLost = errors.New("flaxfile: upload session lost")
+
 // ServerError is an ERROR reply: the server's own words.
 type ServerError struct {
 	// Command is the request that failed.
@@ -60,6 +65,8 @@ func (e *ServerError) Is(target error) bool {
 		return e.Message == "Not a file" || strings.Contains(e.Message, "Is a directory")
 	case ErrNotAuthorized:
 		return strings.HasPrefix(e.Message, "Permission denied")
+	case errUploadLost:
+		return e.Message == wire.ErrSessionNotFound || strings.HasPrefix(e.Message, "upload incomplete") || e.Message == "upload already finished"
 	}
 	return false
 }

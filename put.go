@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -89,6 +90,29 @@ func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file 
 	if !mtime.IsZero() && mtime.UnixNano() > 0 {
 		ns = mtime.UnixNano()
 	}
+	var sent atomic.Int64
+	// An interrupted run of the same upload may still have chunks landing,
+	// or its PUT_END publishing, when this one starts: the server may then
+	// lose blocks it said it held, or end the session under us. PUT again
+	// tells what it holds now; a few rounds settle it.
+	for round := 1; ; round++ {
+		res, err := c.put2Round(ctx, key, id, src, file, size, ns, mode, p, &sent)
+		if err == nil {
+			return &Result{Key: key, Size: size, Duration: time.Since(start), Connections: p.conns, Window: p.window,
+				Checksum: "xxh3-128-blocks:" + res.Hash, Moved: sent.Load(), Protocol: wire.Version2}, nil
+		}
+		if round == maxPutRounds || !errors.Is(err, errUploadLost) {
+			return nil, err
+		}
+		c.opts.Logger.Debug("upload lost blocks or its session; asking again", "key", key, "err", err)
+	}
+}
+
+// maxPutRounds bounds the PUTs of one upload2.
+const maxPutRounds = 3
+
+// put2Round is one PUT, the chunks the server lacks, and PUT_END.
+func (c *Client) put2Round(ctx context.Context, key, id string, src io.ReaderAt, file *os.File, size, ns int64, mode os.FileMode, p plan, sent *atomic.Int64) (*wire.PutResult, error) {
 	r, err := c.request(ctx, wire.CmdPut, []byte(key), wire.Itoa(size), wire.Itoa(p.chunk),
 		wire.Itoa(ns), wire.Itoa(int64(mode.Perm())), []byte(id))
 	if err != nil {
@@ -107,9 +131,8 @@ func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file 
 	if err != nil {
 		return nil, err
 	}
-	var sent atomic.Int64
 	if len(todo) > 0 {
-		if err := c.sendPut(ctx, key, id, src, file, size, p, todo, blocks, &sent); err != nil {
+		if err := c.sendPut(ctx, key, id, src, file, size, p, todo, blocks, sent); err != nil {
 			return nil, err
 		}
 	}
@@ -126,8 +149,7 @@ func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file 
 	if res.Hash != sum.String() || res.Size != size {
 		return nil, fmt.Errorf("%w: %s: the server stored %d octets hashing %s; we sent %d hashing %s", ErrChecksum, key, res.Size, res.Hash, size, sum)
 	}
-	return &Result{Key: key, Size: size, Duration: time.Since(start), Connections: p.conns, Window: p.window,
-		Checksum: "xxh3-128-blocks:" + res.Hash, Moved: sent.Load(), Protocol: wire.Version2}, nil
+	return &res, nil
 }
 
 // parseHave reads PUT's reply: the blocks the server holds already.

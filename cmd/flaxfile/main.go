@@ -49,7 +49,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command "):
 		fmt.Fprintf(stderr, "%s: %v\n%s\n", env.msg("error"), err, env.msg("seeHelp"))
 		return exitUsage
-	case ctx.Err() != nil && errors.Is(err, context.Canceled) || errors.Is(err, errInterrupted):
+	case ctx.Err() != nil || errors.Is(err, errInterrupted):
+		// Once a signal has come, whatever failed after it failed because
+		// of it (a connection closed under a write, say): the one report
+		// is that we were interrupted.
 		fmt.Fprintf(stderr, "\n%s\n", env.msg("interrupted"))
 		return exitInterrupted
 	}
