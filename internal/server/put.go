@@ -37,7 +37,7 @@ type putSession struct {
 	part store.Partial
 	wmu  sync.Mutex // queues writes to the file in user space
 
-	mu       sync.Mutex // guards what follows
+	mu       sync.Mutex           // guards what follows
 	blocks   map[int64]digest.Sum // the blocks held, by index: memory grows with what arrived, never with the size declared
 	received int64                // payload octets received since the server opened it
 	refs     int

@@ -30,9 +30,9 @@ const maxPendingChunks = 2
 // mutex guards the two maps and each session's members; a session's own
 // state has its own mutex.
 type uploadTable struct {
-	st     store.Store
-	log    *slog.Logger
-	held   *zmtp.Budget // the memory of chunks held before chunk 0
+	st   store.Store
+	log  *slog.Logger
+	held *zmtp.Budget // the memory of chunks held before chunk 0
 
 	mu     sync.Mutex
 	byID   map[string]*upload
