@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path"
 	"time"
@@ -86,10 +87,17 @@ func (b *beneath) rename(tmp, key string) error {
 	dir, base := path.Split(key)
 	parent := b.root
 	if dir != "" {
-		p, err := b.open(dir, unix.O_PATH|unix.O_DIRECTORY, 0)
+		// No symbolic link on the way, even one inside the store: it
+		// could lead into PartialDir.
+		fd, err := unix.Openat2(int(b.root.Fd()), dir, &unix.OpenHow{
+			Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS})
 		if err != nil {
-			return err
+			if errors.Is(err, unix.ELOOP) {
+				return fmt.Errorf("%w: a symbolic link in %s", ErrInvalidKey, dir)
+			}
+			return beneathErr("open", dir, err)
 		}
+		p := os.NewFile(uintptr(fd), dir)
 		defer p.Close()
 		parent = p
 	}

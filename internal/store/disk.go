@@ -31,10 +31,33 @@ func (d *Disk) mkdirs(dir string, again bool) error {
 	if _, ok := d.dirs.Load(dir); ok && !again {
 		return nil
 	}
+	if err := d.noLinks(dir); err != nil {
+		return err
+	}
 	if err := d.root.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	d.dirs.Store(dir, true)
+	return nil
+}
+
+// noLinks refuses a key directory reached through a symbolic link: even
+// one that stays inside the store could lead a commit into PartialDir or
+// another key's place, so files are only ever written along real
+// directories.
+func (d *Disk) noLinks(dir string) error {
+	for p := dir; p != "." && p != "/"; p = path.Dir(p) {
+		fi, err := d.root.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // made by MkdirAll, as a real directory
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("%w: %s is a symbolic link", ErrInvalidKey, p)
+		}
+	}
 	return nil
 }
 

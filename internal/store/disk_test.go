@@ -65,6 +65,40 @@ func TestDiskSymlinkOut(t *testing.T) {
 	}
 }
 
+// TestDiskSymlinkIntoPartials: a link inside the store that leads into its
+// partial area (made by an administrator, say) is never written through:
+// an upload there would publish among the uploads in progress.
+func TestDiskSymlinkIntoPartials(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "storage")
+	d, err := store.OpenDisk(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := os.Symlink(store.PartialDir, filepath.Join(dir, "inside")); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"inside/x", "inside/sub/y"} {
+		u, err := d.Create(key)
+		if err != nil {
+			continue
+		}
+		_, _ = u.WriteAt([]byte("data"), 0)
+		if err := u.Commit(store.CommitOptions{NoSync: true}); !errors.Is(err, store.ErrInvalidKey) {
+			t.Fatalf("commit of %s through a link into the partial area: %v, want ErrInvalidKey", key, err)
+		}
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, store.PartialDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() == "x" || e.Name() == "sub" {
+			t.Fatalf("%s landed in the partial area", e.Name())
+		}
+	}
+}
+
 func TestDiskClearsStalePartials(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "s")
 	d, err := store.OpenDisk(dir)
