@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -71,5 +73,35 @@ func TestEarlyChunksBounded(t *testing.T) {
 	got := make([]byte, size)
 	if _, err := obj.ReadAt(got, 0); err != nil || string(got) != string(data) {
 		t.Fatalf("published file differs (%v)", err)
+	}
+}
+
+// TestHugeDeclaredPut: PUTs declaring 10 TiB cost the server nothing
+// sized by that number: each used to allocate a 42 MB block table before
+// the free-space refusal (128 pipelined ones crashed it).
+func TestHugeDeclaredPut(t *testing.T) {
+	addr, _ := startWith(t, server.Config{})
+	d := dial(t, addr)
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const tib10 = 10 << 40
+	for i := range 16 {
+		id := fmt.Sprintf("%032x", i)
+		r := d.req("FLAXFILE_PUT", "huge"+itoa(i), itoa(tib10), itoa(4<<20), "0", "420", id)
+		if r[0] != "ERROR" || !strings.Contains(r[1], "not enough space") {
+			t.Fatalf("PUT of 10 TiB: %v", r)
+		}
+	}
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	// Everything allocated meanwhile, freed or not: what pipelined PUTs
+	// would hold at once.
+	if n := after.TotalAlloc - before.TotalAlloc; n > 32<<20 {
+		t.Fatalf("16 refused PUTs of 10 TiB allocated %d MiB", n>>20)
+	}
+	if r := d.req("PING"); r[0] != "PONG" {
+		t.Fatalf("ping after: %v", r)
 	}
 }
