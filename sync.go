@@ -455,7 +455,10 @@ func (c *Client) plan(ctx context.Context, dir, remote string, o *SyncOptions, p
 	// With --force the receiving side is listed only for --delete.
 	src, dst := local, rem
 	if !push {
-		src, dst = rem, local
+		// What the local ignore rules exclude is never written, whatever
+		// the server has there.
+		ig := tree.NewIgnorer(dir, tree.Options{NoIgnore: o.NoIgnore, Exclude: o.Exclude, Include: o.Include})
+		src, dst = notIgnored(rem, ig), local
 	}
 	if o.Force && !o.Delete {
 		dst = empty
@@ -473,6 +476,17 @@ func (c *Client) plan(ctx context.Context, dir, remote string, o *SyncOptions, p
 		p.plan.Local, p.plan.Remote = p.plan.Remote, p.plan.Local
 	}
 	return o, remote, files, p, nil
+}
+
+// notIgnored drops the entries that ig excludes.
+func notIgnored(seq iter.Seq[syncplan.Entry], ig *tree.Ignorer) iter.Seq[syncplan.Entry] {
+	return func(yield func(syncplan.Entry) bool) {
+		for e := range seq {
+			if !ig.Ignored(e.Rel) && !yield(e) {
+				return
+			}
+		}
+	}
 }
 
 // sortedFiles puts a dry run's files in path order (checked files were
@@ -583,6 +597,12 @@ func localTarget(dir, rel string) (string, error) {
 		return "", fmt.Errorf("%w: %q leaves the directory", ErrInvalidKey, rel)
 	}
 	parts := strings.Split(rel, "/")
+	for _, part := range parts {
+		// Whatever the flags: a file written there could be run by git.
+		if strings.EqualFold(part, ".git") {
+			return "", fmt.Errorf("%w: %s is inside a .git directory; not written", ErrInvalidKey, rel)
+		}
+	}
 	p := dir
 	for _, part := range parts[:len(parts)-1] {
 		p = filepath.Join(p, part)
