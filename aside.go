@@ -2,6 +2,7 @@ package flaxfile
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -39,7 +40,7 @@ func writeAside(path string, mode os.FileMode, mtime time.Time, fill func(*os.Fi
 		return err
 	}
 	if !mtime.IsZero() {
-		if err := os.Chtimes(tmp.Name(), mtime, mtime); err != nil {
+		if err := setTimesNoFollow(tmp.Name(), mtime); err != nil {
 			return err
 		}
 	}
@@ -49,4 +50,15 @@ func writeAside(path string, mode os.FileMode, mtime time.Time, fill func(*os.Fi
 	}
 	done = true
 	return nil
+}
+
+// readNoFollow reads a file of ours (a journal), refusing a symbolic link
+// in its place.
+func readNoFollow(path string) ([]byte, error) {
+	f, err := openNoFollow(path, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }

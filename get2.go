@@ -182,9 +182,9 @@ func (c *Client) openDownload(part string, rf remoteFile) (*download, error) {
 	d := &download{c: c, rf: rf, blocks: make([]digest.Sum, n), have: make([]bool, n)}
 	hdr, _ := json.Marshal(rf)
 	jpath := part + ".journal"
-	if raw, err := os.ReadFile(jpath); err == nil {
+	if raw, err := readNoFollow(jpath); err == nil {
 		if h, blocks, ok := journal.Parse(raw, n); ok && string(h) == string(hdr) {
-			if f, err := os.OpenFile(part, os.O_RDWR, 0); err == nil {
+			if f, err := openNoFollow(part, os.O_RDWR, 0); err == nil {
 				d.f = f
 				for i, sum := range blocks {
 					got, err := digest.FileBlocks(f, i*digest.BlockSize, digest.BlockLen(rf.Size, i))
@@ -197,12 +197,12 @@ func (c *Client) openDownload(part string, rf remoteFile) (*download, error) {
 	}
 	var err error
 	if d.f != nil {
-		d.j, err = os.OpenFile(jpath, os.O_WRONLY|os.O_APPEND, 0)
+		d.j, err = openNoFollow(jpath, os.O_WRONLY|os.O_APPEND, 0)
 	} else {
-		if d.f, err = os.OpenFile(part, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+		if d.f, err = openNoFollow(part, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
 			return nil, err
 		}
-		if d.j, err = os.OpenFile(jpath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600); err == nil {
+		if d.j, err = openNoFollow(jpath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600); err == nil {
 			_, err = d.j.Write(journal.Header(hdr))
 		}
 	}
@@ -309,7 +309,7 @@ func (d *download) publish(path string) error {
 	}
 	if d.rf.MTime > 0 {
 		t := time.Unix(0, d.rf.MTime)
-		if err := os.Chtimes(part, t, t); err != nil {
+		if err := setTimesNoFollow(part, t); err != nil {
 			return err
 		}
 	}
