@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
+	"github.com/flaxfile/flaxfile/internal/umask"
 	"github.com/flaxfile/flaxfile/internal/wire"
 	"golang.org/x/sync/errgroup"
 )
@@ -277,7 +278,7 @@ func (c *Client) getBatch(ctx context.Context, batch []FileSpec, report func(Fil
 			report(f, nil, &ServerError{Command: wire.CmdGetSmall, Message: msg})
 			continue
 		}
-		res, err := writeSmall(f, fr)
+		res, err := writeSmall(f, fr, c.umask)
 		if err == nil {
 			res.Duration = d
 			if c.opts.Progress != nil {
@@ -293,8 +294,8 @@ func (c *Client) getBatch(ctx context.Context, batch []FileSpec, report func(Fil
 }
 
 // writeSmall checks one file of a GET_SMALL reply and writes it aside,
-// then renames it into place with its mode and time.
-func writeSmall(f FileSpec, fr [][]byte) (*Result, error) {
+// then renames it into place with its mode (less mask) and time.
+func writeSmall(f FileSpec, fr [][]byte, mask os.FileMode) (*Result, error) {
 	var v [3]int64
 	for k := range v {
 		n, err := wire.ParseInt(fr[1+k])
@@ -311,14 +312,7 @@ func writeSmall(f FileSpec, fr [][]byte) (*Result, error) {
 	if sum := digest.Small(data); sum.String() != string(fr[4]) {
 		return nil, fmt.Errorf("%w: %s: received data hashes to %s, the server's file to %s", ErrChecksum, f.Key, sum, fr[4])
 	}
-	if mode == 0 {
-		mode = 0o644
-	}
-	var t time.Time
-	if mtime > 0 {
-		t = time.Unix(0, mtime)
-	}
-	err := writeAside(f.Path, mode, t, func(tmp *os.File) error {
+	err := writeAside(f.Path, umask.Apply(mode, 0o644, mask), wire.PeerMTime(mtime, time.Now()), func(tmp *os.File) error {
 		_, err := tmp.Write(data)
 		return err
 	})

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/flaxfile/flaxfile/internal/umask"
 	"github.com/flaxfile/flaxfile/internal/wire"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
@@ -28,6 +30,13 @@ const (
 	DefaultMemoryLimit = 48 << 20
 	// DefaultPort is the server's port when an address names none.
 	DefaultPort = wire.DefaultPort
+	// DefaultMaxFileSize is the largest file a client accepts from a
+	// server: 10 TiB, 1.2's own limit.
+	DefaultMaxFileSize = wire.MaxFileSize
+	// DefaultMaxListEntries bounds the entries of one listing.
+	DefaultMaxListEntries = 1 << 20
+	// DefaultListTimeout bounds a whole listing, however many pages.
+	DefaultListTimeout = 10 * time.Minute
 )
 
 // Options configures a Client. Zero fields take the documented defaults;
@@ -72,6 +81,16 @@ type Options struct {
 	// renamed into place (FlaxFile 2): faster, but a crash soon after
 	// may leave a damaged file under the final name.
 	NoSync bool
+	// MaxFileSize is the largest file the client accepts from a server:
+	// a larger declared size is refused before anything is allocated or
+	// written. Zero means DefaultMaxFileSize.
+	MaxFileSize int64
+	// MaxListEntries bounds the entries of one listing (List, Walk, and
+	// the remote side of Push and Pull); zero means DefaultMaxListEntries.
+	MaxListEntries int64
+	// ListTimeout bounds a whole listing, all its pages together; zero
+	// means DefaultListTimeout.
+	ListTimeout time.Duration
 	// Progress is told of every chunk moved; nil reports nothing.
 	Progress Progress
 	// Logger receives debug lines; nil discards.
@@ -94,7 +113,8 @@ type Client struct {
 	opts   Options
 	local  bool
 	mech   func() zmtp.Mechanism
-	cipher string // what seals the frames ("" in the clear): the first connection's
+	cipher string      // what seals the frames ("" in the clear): the first connection's
+	umask  fs.FileMode // applied to the modes the server sends
 	pool   *zmtp.Pool
 	budget *zmtp.Budget
 
@@ -125,6 +145,15 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 	if o.MemoryLimit <= 0 {
 		o.MemoryLimit = DefaultMemoryLimit
 	}
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = DefaultMaxFileSize
+	}
+	if o.MaxListEntries <= 0 {
+		o.MaxListEntries = DefaultMaxListEntries
+	}
+	if o.ListTimeout <= 0 {
+		o.ListTimeout = DefaultListTimeout
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -133,7 +162,7 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 		host = addr
 		addr = net.JoinHostPort(addr, fmt.Sprint(DefaultPort))
 	}
-	c := &Client{addr: addr, opts: o, pool: zmtp.NewBufferPool(o.MemoryLimit), budget: zmtp.NewBudget(o.MemoryLimit), local: isLocal(host)}
+	c := &Client{addr: addr, opts: o, pool: zmtp.NewBufferPool(o.MemoryLimit), budget: zmtp.NewBudget(o.MemoryLimit), local: isLocal(host), umask: umask.Get()}
 	serverKey := o.ServerKey
 	if serverKey == (Key{}) && o.Password != "" {
 		if serverKey, _, err = ServerKeysFromPassword(o.Password); err != nil {

@@ -35,7 +35,7 @@ func FuzzReplies(f *testing.F) {
 		}
 		_, _, _ = c.page(r, func(Entry) error { return nil })
 		if len(frames) == 6 {
-			_, _ = writeSmall(FileSpec{Key: "k", Path: filepath.Join(dir, "out")}, frames)
+			_, _ = writeSmall(FileSpec{Key: "k", Path: filepath.Join(dir, "out")}, frames, 0o022)
 		}
 	})
 }

@@ -21,7 +21,7 @@ func (c *Client) GetFile(ctx context.Context, key, path string) (*Result, error)
 		return c.download2(ctx, key, path)
 	}
 	var res *Result
-	err := writeAside(path, 0o644, time.Time{}, func(tmp *os.File) error {
+	err := writeAside(path, 0o666&^c.umask, time.Time{}, func(tmp *os.File) error {
 		var err error
 		if res, err = c.Get(ctx, key, tmp); err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/journal"
+	"github.com/flaxfile/flaxfile/internal/umask"
 	"github.com/flaxfile/flaxfile/internal/wire"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
@@ -100,7 +101,7 @@ func (c *Client) download2(ctx context.Context, key, path string) (*Result, erro
 		if len(r.frames) < 7 {
 			return nil, fmt.Errorf("%w: %s answered without a handle or the file", ErrProtocol, wire.CmdGet)
 		}
-		res, err := writeSmall(FileSpec{Key: key, Path: path}, r.frames[1:7])
+		res, err := writeSmall(FileSpec{Key: key, Path: path}, r.frames[1:7], c.umask)
 		if err != nil {
 			return nil, err
 		}
@@ -300,15 +301,11 @@ func (d *download) publish(path string) error {
 			return err
 		}
 	}
-	mode := os.FileMode(d.rf.Mode)
-	if mode == 0 {
-		mode = 0o644
-	}
-	if err := d.f.Chmod(mode); err != nil {
+	// The server's bits less our umask, as cp and rsync apply them.
+	if err := d.f.Chmod(umask.Apply(os.FileMode(d.rf.Mode), 0o644, d.c.umask)); err != nil {
 		return err
 	}
-	if d.rf.MTime > 0 {
-		t := time.Unix(0, d.rf.MTime)
+	if t := wire.PeerMTime(d.rf.MTime, time.Now()); !t.IsZero() {
 		if err := setTimesNoFollow(part, t); err != nil {
 			return err
 		}

@@ -327,9 +327,9 @@ func (t *putTable) finish(s *putSession, want digest.Sum, noSync bool) (wire.Put
 		_ = s.part.Abort()
 		return wire.PutResult{}, fmt.Errorf("checksum mismatch: the blocks received make %s, the client read %s", sum, want)
 	}
-	mtime := time.Now() // for a source without one
-	if s.hdr.MTime != 0 {
-		mtime = time.Unix(0, s.hdr.MTime)
+	mtime := wire.PeerMTime(s.hdr.MTime, time.Now())
+	if mtime.IsZero() { // a source without one, or a time far ahead
+		mtime = time.Now()
 	}
 	meta, _ := json.Marshal(fileMeta{Size: s.hdr.Size, MTime: mtime.UnixNano(), Hash: sum.String()})
 	err := s.part.Commit(store.CommitOptions{NoSync: noSync, ModTime: mtime, Mode: modeBits(s.hdr.Mode), Meta: meta})

@@ -62,9 +62,9 @@ func (s *Server) putSmall(r *request) {
 			res.Error = pyError(key, err)
 			continue
 		}
-		t := time.Now()
-		if mtime != 0 {
-			t = time.Unix(0, mtime)
+		t := wire.PeerMTime(mtime, time.Now())
+		if t.IsZero() { // none, or far ahead
+			t = time.Now()
 		}
 		meta, _ := json.Marshal(fileMeta{Size: res.Size, MTime: t.UnixNano(), Hash: sum.String()})
 		res.Key, res.Hash = key, sum.String()

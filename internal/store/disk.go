@@ -11,15 +11,18 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/flaxfile/flaxfile/internal/umask"
 )
 
 // Disk is a Store in a directory. Every operation goes through an os.Root,
 // so no key, and no symbolic link inside the directory, can reach outside
 // it.
 type Disk struct {
-	root *os.Root
-	fast *beneath // nil where openat2 is missing
-	dirs sync.Map // directories known to exist, so commits skip MkdirAll
+	root  *os.Root
+	fast  *beneath // nil where openat2 is missing
+	umask fs.FileMode
+	dirs  sync.Map // directories known to exist, so commits skip MkdirAll
 }
 
 // mkdirs makes dir (a key's directory) unless it is known to exist, or
@@ -89,7 +92,7 @@ func OpenDisk(dir string) (*Disk, error) {
 			}
 		}
 	}
-	return &Disk{root: root, fast: openBeneath(dir)}, nil
+	return &Disk{root: root, fast: openBeneath(dir), umask: umask.Get()}, nil
 }
 
 // Dir returns the directory the store lives in.
@@ -252,7 +255,8 @@ func (u *diskUpload) Commit(opts CommitOptions) error {
 	}
 	// After the metadata: a read-only mode would forbid writing it.
 	if opts.Mode != 0 {
-		if err := u.f.Chmod(opts.Mode.Perm()); err != nil {
+		// The client's bits less the server's umask, as cp applies them.
+		if err := u.f.Chmod(umask.Apply(opts.Mode, 0o644, u.d.umask)); err != nil {
 			return fail(err)
 		}
 	}

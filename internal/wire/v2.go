@@ -1,5 +1,7 @@
 package wire
 
+import "time"
+
 // FlaxFile 2 commands, spoken between Go peers after the client's first
 // request, Hello, is answered OK; a 1.2 server answers ErrUnknownCommand
 // and the client goes on with the 1.2 commands. docs/PROTOCOL.md gives
@@ -110,3 +112,18 @@ type SmallResult struct {
 // keys. Sync asks it for the files whose size matches but whose time
 // does not.
 const CmdHashes = "FLAXFILE_HASHES"
+
+// MaxClockSkew is how far ahead of the local clock a file time from a
+// peer may lie and still be kept: clocks differ, but a date years ahead
+// is a lie (or a broken clock) that would win every later comparison.
+const MaxClockSkew = 24 * time.Hour
+
+// PeerMTime returns a file time a peer sent, in nanoseconds since the
+// epoch, or the zero time when there is none (≤ 0) or it lies more than
+// MaxClockSkew ahead of now; the receiver then keeps its own time.
+func PeerMTime(ns int64, now time.Time) time.Time {
+	if ns <= 0 || ns > now.Add(MaxClockSkew).UnixNano() {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
+}
