@@ -16,7 +16,7 @@ func FuzzReplies(f *testing.F) {
 	f.Add([]byte("OK\x0010\x001\x0016777216"), int64(0))
 	f.Add([]byte("\x003\x001\x00420\x00x\x00abc"), int64(3))
 	dir := f.TempDir()
-	c := &Client{v2: true}
+	c := &Client{v2: true, opts: Options{MaxFileSize: DefaultMaxFileSize, MaxListEntries: 100}}
 	f.Fuzz(func(t *testing.T, raw []byte, size int64) {
 		frames := bytes.Split(raw, []byte{0})
 		r := &reply{m: &zmtp.Message{Frames: append([][]byte{{}}, frames...)}, frames: frames}
@@ -33,7 +33,8 @@ func FuzzReplies(f *testing.F) {
 		if sz, total, chunk, err := parseDownloadStart(frames); err == nil && (sz < 0 || chunk <= 0 || total < 0) {
 			t.Fatalf("bad DOWNLOAD_START accepted: %d %d %d", sz, total, chunk)
 		}
-		_, _, _ = c.page(r, func(Entry) error { return nil })
+		var n int64
+		_, _, _ = c.page(r, &n, func(Entry) error { return nil })
 		if len(frames) == 6 {
 			_, _ = writeSmall(FileSpec{Key: "k", Path: filepath.Join(dir, "out")}, frames, 0o022)
 		}

@@ -57,6 +57,12 @@ func (c *Client) Get(ctx context.Context, key string, dst io.WriterAt) (*Result,
 		return nil, err
 	}
 	size, total, chunk, err := parseDownloadStart(r.frames)
+	if err == nil {
+		err = c.checkSize(wire.CmdDownloadStart, size)
+	}
+	if err == nil && total > maxChunks12 {
+		err = fmt.Errorf("%w: %s declares %d chunks of %d octets; at most %d are accepted", ErrProtocol, wire.CmdDownloadStart, total, chunk, maxChunks12)
+	}
 	var handle []byte // names the transfer on our other connections
 	if len(r.frames) > 5 && len(r.frames[5]) <= 64 {
 		handle = append(handle, r.frames[5]...)

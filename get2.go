@@ -85,6 +85,9 @@ func (c *Client) download2(ctx context.Context, key, path string) (*Result, erro
 		return nil, err
 	}
 	rf, err := parseGet(r, key)
+	if err == nil {
+		err = c.checkSize(wire.CmdGet, rf.Size)
+	}
 	if err != nil {
 		r.Release()
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -28,30 +29,73 @@ type Entry struct {
 
 // List returns the files under the directory prefix ("" for all): "dir"
 // lists dir/…, never a file named dir. withHash asks the server for each
-// file's XXH3-64.
+// file's XXH3-64. At most Options.MaxListEntries entries are accepted.
 func (c *Client) List(ctx context.Context, prefix string, withHash bool) ([]Entry, error) {
+	var out []Entry
+	err := c.list12(ctx, prefix, withHash, func(e Entry) error {
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// list12 is 1.2's LIST: the whole listing in one JSON reply, decoded one
+// entry at a time, so that what it costs is the reply itself (bounded by
+// the message limit) and the entries fn keeps.
+func (c *Client) list12(ctx context.Context, prefix string, withHash bool, fn func(Entry) error) error {
 	flag := "false"
 	if withHash {
 		flag = "true"
 	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.ListTimeout)
+	defer cancel()
 	r, err := c.request(ctx, wire.CmdList, []byte(prefix), []byte(flag))
 	if err != nil {
-		return nil, err
+		return listError(ctx, err)
 	}
 	defer r.Release()
 	if r.cmd() != wire.ReplyOK || len(r.frames) < 2 {
-		return nil, fmt.Errorf("%w: LIST answered %q", ErrProtocol, r.cmd())
+		return fmt.Errorf("%w: LIST answered %q", ErrProtocol, r.cmd())
 	}
-	var raw []wire.ListEntry
-	if err := json.Unmarshal(r.frames[1], &raw); err != nil {
-		return nil, fmt.Errorf("%w: LIST reply: %v", ErrProtocol, err)
+	dec := json.NewDecoder(bytes.NewReader(r.frames[1]))
+	if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+		return fmt.Errorf("%w: LIST reply is not a JSON array", ErrProtocol)
 	}
-	out := make([]Entry, len(raw))
-	for i, e := range raw {
+	var n int64
+	for dec.More() {
+		var e wire.ListEntry
+		if err := dec.Decode(&e); err != nil {
+			return fmt.Errorf("%w: LIST reply: %v", ErrProtocol, err)
+		}
+		if n++; n > c.opts.MaxListEntries {
+			return fmt.Errorf("%w: LIST holds more than %d entries (Options.MaxListEntries)", ErrProtocol, c.opts.MaxListEntries)
+		}
+		if err := c.checkEntry(wire.CmdList, e.Key, e.Size); err != nil {
+			return err
+		}
 		sec, frac := math.Modf(e.Mtime)
-		out[i] = Entry{Key: e.Key, Size: e.Size, ModTime: time.Unix(int64(sec), int64(frac*1e9)), Hash: e.Hash}
+		if err := fn(Entry{Key: e.Key, Size: e.Size, ModTime: time.Unix(int64(sec), int64(frac*1e9)), Hash: e.Hash}); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
+}
+
+// checkEntry refuses a listing entry without a key or with a size beyond
+// the client's limit.
+func (c *Client) checkEntry(cmd, key string, size int64) error {
+	if key == "" {
+		return fmt.Errorf("%w: %s lists an entry without a key", ErrProtocol, cmd)
+	}
+	return c.checkSize(cmd, size)
+}
+
+// listError reports a listing stopped by its own deadline as a timeout.
+func listError(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) && errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: the listing took longer than its limit (Options.ListTimeout)", ErrTimeout)
+	}
+	return err
 }
 
 // Delete removes the file or directory under key.
@@ -75,35 +119,30 @@ const listPage = 5000
 // number of files takes constant memory on both sides; withHash fills in
 // each entry's Sum from the server's metadata. Against a 1.2 server it
 // lists everything at once (1.2 has no pages) and fills in Hash instead.
-// An error from fn stops the walk and is returned.
+// An error from fn stops the walk and is returned. A listing is bounded
+// by Options.MaxListEntries and, all pages together, Options.ListTimeout.
 func (c *Client) Walk(ctx context.Context, prefix string, withHash bool, fn func(Entry) error) error {
 	if !c.v2 {
-		es, err := c.List(ctx, prefix, withHash)
-		if err != nil {
-			return err
-		}
-		for _, e := range es {
-			if err := fn(e); err != nil {
-				return err
-			}
-		}
-		return nil
+		return c.list12(ctx, prefix, withHash, fn)
 	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.ListTimeout)
+	defer cancel()
 	conn, err := c.get(ctx)
 	if err != nil {
-		return err
+		return listError(ctx, err)
 	}
 	hashes := "0"
 	if withHash {
 		hashes = "1"
 	}
+	var n int64
 	r, err := c.call(ctx, conn, wire.CmdList2, []byte(prefix), []byte(hashes), wire.Itoa(listPage))
 	for {
 		if err != nil {
 			c.release(conn, err)
-			return err
+			return listError(ctx, err)
 		}
-		cursor, more, perr := c.page(r, fn)
+		cursor, more, perr := c.page(r, &n, fn)
 		r.Release()
 		if perr != nil || !more {
 			// A listing left open expires on the server.
@@ -114,11 +153,14 @@ func (c *Client) Walk(ctx context.Context, prefix string, withHash bool, fn func
 	}
 }
 
-// page hands the entries of one listing page to fn.
-func (c *Client) page(r *reply, fn func(Entry) error) (cursor string, more bool, err error) {
+// page hands the entries of one listing page to fn; n counts the entries
+// of the whole listing.
+func (c *Client) page(r *reply, n *int64, fn func(Entry) error) (cursor string, more bool, err error) {
 	if r.cmd() != wire.ReplyOK || len(r.frames) < 4 {
 		return "", false, fmt.Errorf("%w: %s answered %q", ErrProtocol, wire.CmdList2, r.cmd())
 	}
+	more = string(r.frames[2]) == "1"
+	got := 0
 	for _, line := range bytes.Split(r.frames[3], []byte{'\n'}) {
 		if len(line) == 0 {
 			continue
@@ -127,11 +169,21 @@ func (c *Client) page(r *reply, fn func(Entry) error) (cursor string, more bool,
 		if err := json.Unmarshal(line, &e); err != nil {
 			return "", false, fmt.Errorf("%w: listing entry: %v", ErrProtocol, err)
 		}
+		if *n++; *n > c.opts.MaxListEntries {
+			return "", false, fmt.Errorf("%w: the listing holds more than %d entries (Options.MaxListEntries)", ErrProtocol, c.opts.MaxListEntries)
+		}
+		if err := c.checkEntry(wire.CmdList2, e.Key, e.Size); err != nil {
+			return "", false, err
+		}
+		got++
 		if err := fn(Entry{Key: e.Key, Size: e.Size, ModTime: time.Unix(0, e.MTime), Mode: os.FileMode(e.Mode), Sum: e.Hash}); err != nil {
 			return "", false, err
 		}
 	}
-	return string(r.frames[1]), string(r.frames[2]) == "1", nil
+	if more && got == 0 {
+		return "", false, fmt.Errorf("%w: a listing page without entries says more follow", ErrProtocol)
+	}
+	return string(r.frames[1]), more, nil
 }
 
 // Hashes returns the FlaxFile 2 file hash of each key ("" for a key that
