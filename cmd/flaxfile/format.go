@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 )
@@ -63,6 +64,7 @@ func pad(s string, w int, right bool) string {
 // columns.
 func table(w io.Writer, rows [][]string, alignRight []bool) {
 	var widths []int
+	rows = safeRows(rows)
 	for _, r := range rows {
 		for i, c := range r {
 			if i >= len(widths) {
@@ -80,6 +82,18 @@ func table(w io.Writer, rows [][]string, alignRight []bool) {
 	}
 }
 
+// safeRows is rows with every cell made termSafe.
+func safeRows(rows [][]string) [][]string {
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		out[i] = make([]string, len(r))
+		for j, c := range r {
+			out[i][j] = termSafe(c)
+		}
+	}
+	return out
+}
+
 // summary prints the seed's compact completion table: a title, then rows
 // of two label/value pairs side by side, labels right-aligned.
 func summary(w io.Writer, title string, rows [][4]string) {
@@ -89,4 +103,13 @@ func summary(w io.Writer, title string, rows [][4]string) {
 		t[i] = r[:]
 	}
 	table(w, t, []bool{true, false, true, false})
+}
+
+// addSizes adds two sizes a peer reported, stopping at the largest int64
+// instead of wrapping round to a negative total.
+func addSizes(a, b int64) int64 {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }

@@ -61,7 +61,7 @@ func aggregate(entries []flaxfile.Entry, prefix string) []group {
 			gr.Type = "dir"
 		}
 		gr.Files++
-		gr.Size += en.Size
+		gr.Size = addSizes(gr.Size, en.Size)
 		if en.ModTime.After(gr.ModTime) {
 			gr.ModTime = en.ModTime
 		}
@@ -108,7 +108,7 @@ func runList(ctx context.Context, e *env, g *globals, prefix string, detailed bo
 	}
 	var total int64
 	for _, en := range entries {
-		total += en.Size
+		total = addSizes(total, en.Size)
 	}
 	fmt.Fprintln(e.stdout, e.msg("listTitle", len(entries)))
 	if detailed {

@@ -47,7 +47,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ue usageError
 	switch {
 	case errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command "):
-		fmt.Fprintf(stderr, "%s: %v\n%s\n", env.msg("error"), err, env.msg("seeHelp"))
+		fmt.Fprintf(stderr, "%s: %s\n%s\n", env.msg("error"), termSafe(err.Error()), env.msg("seeHelp"))
 		return exitUsage
 	case ctx.Err() != nil || errors.Is(err, errInterrupted):
 		// Once a signal has come, whatever failed after it failed because
@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "\n%s\n", env.msg("interrupted"))
 		return exitInterrupted
 	}
-	fmt.Fprintf(stderr, "%s: %v\n", env.msg("error"), err)
+	fmt.Fprintf(stderr, "%s: %s\n", env.msg("error"), termSafe(err.Error()))
 	return exitFailure
 }
 

@@ -15,7 +15,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"flaxfile": main})
+	testscript.Main(m, map[string]func(){"flaxfile": main, "flaxfile-peak": peakMain})
 }
 
 // TestScripts runs the end-to-end tests in testdata/script: the real

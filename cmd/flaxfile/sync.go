@@ -112,7 +112,7 @@ func (b *syncBar) Transferred(key string, n int64) {
 // the bar never moves.
 func (b *syncBar) fileDone(rel string) {
 	if b.bar != nil {
-		b.bar.Describe(fmt.Sprintf("%s %*d/%d %s", b.word, len(fmt.Sprint(b.total)), b.done.Add(1), b.total, fit(rel, 24)))
+		b.bar.Describe(fmt.Sprintf("%s %*d/%d %s", b.word, len(fmt.Sprint(b.total)), b.done.Add(1), b.total, fit(termSafe(rel), 24)))
 	}
 }
 
@@ -160,7 +160,7 @@ func runSync(ctx context.Context, e *env, g *globals, s *syncFlags, push bool, d
 	o := s.options()
 	o.Warn = func(rel, reason string) {
 		if !g.quiet && !g.json {
-			fmt.Fprintln(e.stderr, e.msg("syncSkip", rel, reason))
+			fmt.Fprintln(e.stderr, e.msg("syncSkip", termSafe(rel), termSafe(reason)))
 		}
 	}
 	o.Planned = func(plan flaxfile.SyncPlan) {
@@ -207,7 +207,7 @@ func reportSync(e *env, g *globals, s *syncFlags, push bool, dir, remote string,
 	} else if !g.quiet {
 		if s.dryRun {
 			for _, f := range p.Files {
-				fmt.Fprintf(e.stdout, "  %-8s %s (%s)\n", f.Action, f.Rel, formatSize(f.Size))
+				fmt.Fprintf(e.stdout, "  %-8s %s (%s)\n", f.Action, termSafe(f.Rel), formatSize(f.Size))
 			}
 		}
 		title := e.msg("syncPushDone")
@@ -225,7 +225,7 @@ func reportSync(e *env, g *globals, s *syncFlags, push bool, dir, remote string,
 		if len(res.Failures) > 0 {
 			fmt.Fprintln(e.stdout, e.msg("syncFailures", len(res.Failures)))
 			for _, f := range res.Failures {
-				fmt.Fprintf(e.stdout, "  ✗ %s: %s\n", f.Rel, f.Err)
+				fmt.Fprintf(e.stdout, "  ✗ %s: %s\n", termSafe(f.Rel), termSafe(f.Err))
 			}
 		}
 	}

@@ -18,17 +18,18 @@ import (
 // only read, except err, which is written once under closeOnce before done is
 // closed, and peerTTL, which is atomic.
 type Conn struct {
-	nc       net.Conn
-	br       *bufio.Reader
-	codec    Codec
-	pool     BufferPool
-	budget   *Budget
-	maxMsg   int64
-	peer     Greeting
-	peerMeta Metadata
-	peerKey  []byte
-	id       []byte
-	mech     string
+	nc        net.Conn
+	br        *bufio.Reader
+	codec     Codec
+	pool      BufferPool
+	budget    *Budget
+	maxMsg    int64
+	maxFrames int
+	peer      Greeting
+	peerMeta  Metadata
+	peerKey   []byte
+	id        []byte
+	mech      string
 
 	hbInterval time.Duration
 	hbTimeout  time.Duration
@@ -56,6 +57,7 @@ func newConn(nc net.Conn, br *bufio.Reader, codec Codec, hs *Handshake, o *Optio
 		pool:       o.Buffers,
 		budget:     o.Budget,
 		maxMsg:     o.MaxMessageSize,
+		maxFrames:  o.MaxFrames,
 		peer:       hs.Peer,
 		peerMeta:   hs.peerMeta,
 		peerKey:    hs.peerKey,

@@ -11,6 +11,10 @@ const (
 	DefaultHandshakeTimeout = 10 * time.Second
 	// DefaultMaxHandshakes bounds a Router's concurrent handshakes.
 	DefaultMaxHandshakes = 256
+	// DefaultMaxFrames bounds the frames of one message when
+	// Options.MaxFrames is zero: FlaxFile's largest (a batch of 1024
+	// small files) has about 6,200.
+	DefaultMaxFrames = 16384
 	// DefaultRecvQueue is how many complete messages a connection holds
 	// for Recv before its reader stops reading from the socket.
 	DefaultRecvQueue = 1
@@ -30,6 +34,10 @@ type Options struct {
 	// DefaultMaxMessageSize. A peer that announces more is
 	// disconnected before anything is allocated.
 	MaxMessageSize int64
+	// MaxFrames bounds the frames of one received message; zero means
+	// DefaultMaxFrames. Each frame costs bookkeeping whatever its length,
+	// so a peer sending endless empty frames is cut off here.
+	MaxFrames int
 	// HandshakeTimeout bounds the whole handshake; zero means
 	// DefaultHandshakeTimeout.
 	HandshakeTimeout time.Duration
@@ -78,6 +86,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if r.HandshakeTimeout <= 0 {
 		r.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if r.MaxFrames <= 0 {
+		r.MaxFrames = DefaultMaxFrames
 	}
 	if r.HeartbeatTimeout <= 0 && r.HeartbeatInterval > 0 {
 		r.HeartbeatTimeout = 3 * r.HeartbeatInterval

@@ -41,6 +41,10 @@ func (c *Conn) readLoop() {
 			c.endRead(msg, err)
 			return
 		}
+		if len(msg.Frames) >= c.maxFrames {
+			c.endRead(msg, fmt.Errorf("%w: more than %d frames", ErrMessageTooLarge, c.maxFrames))
+			return
+		}
 		if room := c.maxMsg - total - FrameCost; h.Size < overhead || room < 0 || h.Size-overhead > uint64(room) {
 			c.endRead(msg, fmt.Errorf("%w: frame of %d octets after %d, limit %d", ErrMessageTooLarge, h.Size, total, c.maxMsg))
 			return
