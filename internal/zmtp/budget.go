@@ -52,8 +52,9 @@ func (b *Budget) Acquire(done <-chan struct{}, n int64) bool {
 }
 
 // grow takes n more octets for m, a message being received: at once while
-// m is small (counted apart, so that small messages never stop a large
-// one) or there is room, by overdraft when m already holds budget and no
+// m's small frames stay within smallMessage (counted apart, so that small
+// requests, and the small frames around a large body, never wait behind
+// large ones) or there is room, by overdraft when m already holds budget and no
 // other message overdraws, else after waiting. It reports false, having
 // taken nothing, if done is closed first, and whether it took from the
 // small allowance.
@@ -62,7 +63,7 @@ func (b *Budget) grow(done <-chan struct{}, m *Message, n int64) (ok, small bool
 		big := m.held - m.small
 		small = false
 		switch {
-		case big == 0 && m.small+n <= smallMessage:
+		case m.small+n <= smallMessage:
 			b.small += n
 			m.small += n
 			small = true
