@@ -172,7 +172,7 @@ func TestServerAttacks(t *testing.T) {
 			}
 			jsonRun(t, "--server", addr, "set", src, "again")
 			t.Logf("server peak memory %d MiB (%d MiB before the attack)", during, before)
-			if during<<20 > serverCap {
+			if during<<20 > serverCap && !raceBuild {
 				t.Fatalf("server peak memory %d MiB, cap %d", during, serverCap>>20)
 			}
 		})
