@@ -35,6 +35,8 @@ const (
 	DefaultMaxFileSize = wire.MaxFileSize
 	// DefaultMaxListEntries bounds the entries of one listing.
 	DefaultMaxListEntries = 1 << 20
+	// DefaultMaxListBytes bounds the octets of one listing's pages.
+	DefaultMaxListBytes = 1 << 30
 	// DefaultListTimeout bounds a whole listing, however many pages.
 	DefaultListTimeout = 10 * time.Minute
 )
@@ -88,6 +90,10 @@ type Options struct {
 	// MaxListEntries bounds the entries of one listing (List, Walk, and
 	// the remote side of Push and Pull); zero means DefaultMaxListEntries.
 	MaxListEntries int64
+	// MaxListBytes bounds the octets of a FlaxFile 2 listing's pages, all
+	// together (a 1.2 listing is one reply, bounded by the message
+	// limit); zero means DefaultMaxListBytes.
+	MaxListBytes int64
 	// ListTimeout bounds a whole listing, all its pages together; zero
 	// means DefaultListTimeout.
 	ListTimeout time.Duration
@@ -150,6 +156,9 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 	}
 	if o.MaxListEntries <= 0 {
 		o.MaxListEntries = DefaultMaxListEntries
+	}
+	if o.MaxListBytes <= 0 {
+		o.MaxListBytes = DefaultMaxListBytes
 	}
 	if o.ListTimeout <= 0 {
 		o.ListTimeout = DefaultListTimeout

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,6 +94,15 @@ func TestHostileServer(t *testing.T) {
 			name: "v2 listing that always says more",
 			lies: liar.Lies{V2: true, Key: "k", EndlessPages: true, PageEntries: 1000},
 			opts: flaxfile.Options{MaxListEntries: 50_000},
+			call: func(ctx context.Context, c *flaxfile.Client, dir string) error {
+				return c.Walk(ctx, "", false, func(flaxfile.Entry) error { return nil })
+			},
+			want: flaxfile.ErrProtocol,
+		},
+		{
+			name: "v2 listing of long keys that always says more",
+			lies: liar.Lies{V2: true, Key: strings.Repeat("k", 2000), EndlessPages: true, PageEntries: 200},
+			opts: flaxfile.Options{MaxListBytes: 1 << 20},
 			call: func(ctx context.Context, c *flaxfile.Client, dir string) error {
 				return c.Walk(ctx, "", false, func(flaxfile.Entry) error { return nil })
 			},

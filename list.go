@@ -84,8 +84,8 @@ func (c *Client) list12(ctx context.Context, prefix string, withHash bool, fn fu
 // checkEntry refuses a listing entry without a key or with a size beyond
 // the client's limit.
 func (c *Client) checkEntry(cmd, key string, size int64) error {
-	if key == "" {
-		return fmt.Errorf("%w: %s lists an entry without a key", ErrProtocol, cmd)
+	if key == "" || len(key) > 4*wire.MaxFileKeyLen {
+		return fmt.Errorf("%w: %s lists an entry with a key of %d octets", ErrProtocol, cmd, len(key))
 	}
 	return c.checkSize(cmd, size)
 }
@@ -135,12 +135,17 @@ func (c *Client) Walk(ctx context.Context, prefix string, withHash bool, fn func
 	if withHash {
 		hashes = "1"
 	}
-	var n int64
+	var n, octets int64
 	r, err := c.call(ctx, conn, wire.CmdList2, []byte(prefix), []byte(hashes), wire.Itoa(listPage))
 	for {
 		if err != nil {
 			c.release(conn, err)
 			return listError(ctx, err)
+		}
+		if octets += r.m.Size(); octets > c.opts.MaxListBytes {
+			r.Release()
+			c.put(conn)
+			return fmt.Errorf("%w: the listing is larger than %d octets (Options.MaxListBytes)", ErrProtocol, c.opts.MaxListBytes)
 		}
 		cursor, more, perr := c.page(r, &n, fn)
 		r.Release()

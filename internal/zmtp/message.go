@@ -3,6 +3,7 @@ package zmtp
 import (
 	"fmt"
 	"os"
+	"slices"
 )
 
 // Message is one received multipart message. Its frames live in buffers
@@ -78,4 +79,17 @@ func (p Part) filler() func([]byte) error {
 		}
 	}
 	return nil
+}
+
+// Size returns the octets of m's frames, FrameCost each included: what
+// it counted against the message limit.
+func (m *Message) Size() int64 {
+	var n int64
+	for i, f := range m.Frames {
+		n += int64(len(f)) + FrameCost
+		if k := slices.Index(m.sunk, i); k >= 0 {
+			n += m.sunkLen[k]
+		}
+	}
+	return n
 }
