@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
@@ -225,24 +224,8 @@ func TestKillServerDuringSet(t *testing.T) {
 // startServe runs `flaxfile serve` over dir on 127.0.0.1:0 and returns it
 // with its address once it listens.
 func startServe(t *testing.T, dir string) (*exec.Cmd, string) {
-	cmd := flaxfileCmd(t, "serve", "--host", "127.0.0.1", "--port", "0", "--storage-dir", dir, "--no-fsync")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-			go func() { _, _ = io.Copy(io.Discard, stderr) }()
-			return cmd, m[1]
-		}
-	}
-	t.Fatal("server exited before listening")
-	return nil, ""
+	s := startLogServer(t, dir)
+	return s.cmd, s.addr
 }
 
 // TestKillServerDuringGet: a server killed with SIGKILL during a download

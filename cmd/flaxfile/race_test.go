@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ const raceSize = 32 << 20
 
 // logServer is `flaxfile serve` with its log kept, to count events.
 type logServer struct {
+	cmd  *exec.Cmd
 	addr string
 	mu   sync.Mutex
 	log  bytes.Buffer
@@ -39,7 +41,7 @@ func startLogServer(t *testing.T, dir string) *logServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	s := &logServer{}
+	s := &logServer{cmd: cmd}
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
 		if m := listening.FindStringSubmatch(sc.Text()); m != nil {

@@ -29,14 +29,7 @@ type dirRules struct {
 // NewIgnorer returns the Ignorer of the tree at root.
 func NewIgnorer(root string, o Options) *Ignorer {
 	ig := &Ignorer{root: root, o: o, dirs: map[string]*dirRules{}}
-	if !o.NoIgnore {
-		ig.base = parse(Defaults, nil)
-	}
-	incl := parse(o.Include, nil)
-	for i := range incl {
-		incl[i].p = forceInclude{incl[i].p}
-	}
-	ig.tail = append(parse(o.Exclude, nil), incl...)
+	ig.base, ig.tail = optionRules(o)
 	return ig
 }
 

@@ -78,15 +78,21 @@ func Walk(root string, o Options, fn func(File) error) error {
 		return fmt.Errorf("tree: %s is not a directory", root)
 	}
 	w := &walker{root: real, o: o, fn: fn}
+	w.base, w.tail = optionRules(o)
+	return w.dir(nil, w.base)
+}
+
+// optionRules are the rules o adds around the ignore files: the automatic
+// ones below them, Exclude then Include above.
+func optionRules(o Options) (base, tail []rule) {
 	if !o.NoIgnore {
-		w.base = parse(Defaults, nil)
+		base = parse(Defaults, nil)
 	}
 	incl := parse(o.Include, nil)
 	for i := range incl {
 		incl[i].p = forceInclude{incl[i].p}
 	}
-	w.tail = append(parse(o.Exclude, nil), incl...)
-	return w.dir(nil, w.base)
+	return base, append(parse(o.Exclude, nil), incl...)
 }
 
 type walker struct {
