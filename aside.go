@@ -1,8 +1,9 @@
 package flaxfile
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -12,12 +13,16 @@ import (
 // half-written: fill writes a temporary file beside path (its directory
 // is made if missing), which gets mode and, unless zero, mtime, and is
 // renamed over path only when fill succeeded; otherwise it is removed.
-func writeAside(path string, mode os.FileMode, mtime time.Time, fill func(*os.File) error) error {
-	dir, pattern := filepath.Dir(path), "."+filepath.Base(path)+".flaxfile-*"
-	tmp, err := os.CreateTemp(dir, pattern)
+// Every step goes through d, never through a symbolic link.
+func writeAside(d localDir, path string, mode os.FileMode, mtime time.Time, fill func(*os.File) error) error {
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	tmpPath := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".flaxfile-"+hex.EncodeToString(rnd[:]))
+	const create = os.O_RDWR | os.O_CREATE | os.O_EXCL
+	tmp, err := d.open(tmpPath, create, 0o600)
 	if errors.Is(err, os.ErrNotExist) {
-		if err = os.MkdirAll(dir, 0o755); err == nil {
-			tmp, err = os.CreateTemp(dir, pattern)
+		if err = os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
+			tmp, err = d.open(tmpPath, create, 0o600)
 		}
 	}
 	if err != nil {
@@ -27,7 +32,7 @@ func writeAside(path string, mode os.FileMode, mtime time.Time, fill func(*os.Fi
 	defer func() {
 		if !done {
 			tmp.Close()
-			os.Remove(tmp.Name())
+			os.Remove(tmpPath)
 		}
 	}()
 	if err := fill(tmp); err != nil {
@@ -40,25 +45,14 @@ func writeAside(path string, mode os.FileMode, mtime time.Time, fill func(*os.Fi
 		return err
 	}
 	if !mtime.IsZero() {
-		if err := setTimesNoFollow(tmp.Name(), mtime); err != nil {
+		if err := d.setTimes(tmpPath, mtime); err != nil {
 			return err
 		}
 	}
 	// Renaming onto a directory fails (EISDIR): no need to look first.
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := d.rename(tmpPath, path); err != nil {
 		return err
 	}
 	done = true
 	return nil
-}
-
-// readNoFollow reads a file of ours (a journal), refusing a symbolic link
-// in its place.
-func readNoFollow(path string) ([]byte, error) {
-	f, err := openNoFollow(path, os.O_RDONLY, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(f)
 }

@@ -20,6 +20,11 @@ import (
 type FileSpec struct {
 	Key  string
 	Path string
+	// Dir, when not empty, is the directory Path lies beneath (Pull's
+	// target tree): a download creates and opens what it writes from
+	// there without following a symbolic link on the way. Empty means
+	// Path's own directory.
+	Dir string
 }
 
 // Batching limits: the files and octets of one batch, and the batches in
@@ -45,7 +50,7 @@ func (c *Client) SetFiles(ctx context.Context, files []FileSpec, fn func(FileSpe
 // so that memory stays flat however many files there are.
 func (c *Client) SetFileSeq(ctx context.Context, files iter.Seq[FileSpec], fn func(FileSpec, *Result, error)) error {
 	report := serialise(fn)
-	large, largeDone := oneByOne(ctx, report, c.SetFile)
+	large, largeDone := oneByOne(ctx, report, func(ctx context.Context, f FileSpec) (*Result, error) { return c.SetFile(ctx, f.Key, f.Path) })
 	var g errgroup.Group
 	g.SetLimit(batchStreams)
 	var batch []FileSpec
@@ -95,7 +100,7 @@ func (c *Client) SetFileSeq(ctx context.Context, files iter.Seq[FileSpec], fn fu
 // one after another (each already uses several connections), reporting
 // each; the second channel closes once the first is closed and drained.
 func oneByOne(ctx context.Context, report func(FileSpec, *Result, error),
-	transfer func(context.Context, string, string) (*Result, error)) (chan<- FileSpec, <-chan struct{}) {
+	transfer func(context.Context, FileSpec) (*Result, error)) (chan<- FileSpec, <-chan struct{}) {
 	large := make(chan FileSpec, 64)
 	done := make(chan struct{})
 	go func() {
@@ -105,7 +110,7 @@ func oneByOne(ctx context.Context, report func(FileSpec, *Result, error),
 				report(f, nil, ctx.Err())
 				continue
 			}
-			r, err := transfer(ctx, f.Key, f.Path)
+			r, err := transfer(ctx, f)
 			report(f, r, err)
 		}
 	}()
@@ -201,7 +206,7 @@ func (c *Client) GetFiles(ctx context.Context, files []FileSpec, fn func(FileSpe
 // GetFileSeq is GetFiles over a sequence, consumed as the work proceeds.
 func (c *Client) GetFileSeq(ctx context.Context, files iter.Seq[FileSpec], fn func(FileSpec, *Result, error)) error {
 	report := serialise(fn)
-	large, largeDone := oneByOne(ctx, report, c.GetFile)
+	large, largeDone := oneByOne(ctx, report, c.getFile)
 	var g errgroup.Group
 	g.SetLimit(batchStreams)
 	var batch []FileSpec
@@ -312,7 +317,7 @@ func writeSmall(f FileSpec, fr [][]byte, mask os.FileMode) (*Result, error) {
 	if sum := digest.Small(data); sum.String() != string(fr[4]) {
 		return nil, fmt.Errorf("%w: %s: received data hashes to %s, the server's file to %s", ErrChecksum, f.Key, sum, fr[4])
 	}
-	err := writeAside(f.Path, umask.Apply(mode, 0o644, mask), wire.PeerMTime(mtime, time.Now()), func(tmp *os.File) error {
+	err := writeAside(dirFor(f), f.Path, umask.Apply(mode, 0o644, mask), wire.PeerMTime(mtime, time.Now()), func(tmp *os.File) error {
 		_, err := tmp.Write(data)
 		return err
 	})

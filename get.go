@@ -17,11 +17,17 @@ import (
 // goes to a temporary file beside path that is renamed over it only when
 // every octet has arrived, so path is never left half-written.
 func (c *Client) GetFile(ctx context.Context, key, path string) (*Result, error) {
+	return c.getFile(ctx, FileSpec{Key: key, Path: path})
+}
+
+// getFile is GetFile of a FileSpec, written beneath its Dir.
+func (c *Client) getFile(ctx context.Context, f FileSpec) (*Result, error) {
+	key, path := f.Key, f.Path
 	if c.v2 {
-		return c.download2(ctx, key, path)
+		return c.download2(ctx, f)
 	}
 	var res *Result
-	err := writeAside(path, 0o666&^c.umask, time.Time{}, func(tmp *os.File) error {
+	err := writeAside(dirFor(f), path, 0o666&^c.umask, time.Time{}, func(tmp *os.File) error {
 		var err error
 		if res, err = c.Get(ctx, key, tmp); err != nil {
 			return err

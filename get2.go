@@ -56,6 +56,7 @@ func parseGet(r *reply, key string) (remoteFile, error) {
 // download is one FlaxFile 2 download into a partial file.
 type download struct {
 	c      *Client
+	dir    localDir // where it writes
 	rf     remoteFile
 	f      *os.File
 	blocks []digest.Sum
@@ -71,7 +72,8 @@ type download struct {
 // version on the server) are checked and kept; the rest are fetched,
 // hashed as they land, and recorded in the journal; the file is renamed
 // into place only when the hash of all its blocks is the server's.
-func (c *Client) download2(ctx context.Context, key, path string) (*Result, error) {
+func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) {
+	key, path := spec.Key, spec.Path
 	start := time.Now()
 	if time.Duration(c.rtt.Load()) > 5*time.Millisecond {
 		// On a long link, handshakes during GET's round trip: as many
@@ -104,7 +106,7 @@ func (c *Client) download2(ctx context.Context, key, path string) (*Result, erro
 		if len(r.frames) < 7 {
 			return nil, fmt.Errorf("%w: %s answered without a handle or the file", ErrProtocol, wire.CmdGet)
 		}
-		res, err := writeSmall(FileSpec{Key: key, Path: path}, r.frames[1:7], c.umask)
+		res, err := writeSmall(spec, r.frames[1:7], c.umask)
 		if err != nil {
 			return nil, err
 		}
@@ -120,7 +122,7 @@ func (c *Client) download2(ctx context.Context, key, path string) (*Result, erro
 	}
 	r.Release()
 	defer c.endGet(rf.handle)
-	d, err := c.openDownload(path+PartialSuffix, rf)
+	d, err := c.openDownload(dirFor(spec), path+PartialSuffix, rf)
 	if err != nil {
 		return nil, err
 	}
@@ -181,14 +183,14 @@ func (c *Client) endGet(handle string) {
 // openDownload opens the partial file, keeping the blocks its journal
 // records when the journal is for this very version and they still hash
 // as recorded; otherwise it starts afresh.
-func (c *Client) openDownload(part string, rf remoteFile) (*download, error) {
+func (c *Client) openDownload(dir localDir, part string, rf remoteFile) (*download, error) {
 	n := digest.Blocks(rf.Size)
-	d := &download{c: c, rf: rf, blocks: make([]digest.Sum, n), have: make([]bool, n)}
+	d := &download{c: c, dir: dir, rf: rf, blocks: make([]digest.Sum, n), have: make([]bool, n)}
 	hdr, _ := json.Marshal(rf)
 	jpath := part + ".journal"
-	if raw, err := readNoFollow(jpath); err == nil {
+	if raw, err := dir.read(jpath); err == nil {
 		if h, blocks, ok := journal.Parse(raw, n); ok && string(h) == string(hdr) {
-			if f, err := openNoFollow(part, os.O_RDWR, 0); err == nil {
+			if f, err := dir.open(part, os.O_RDWR, 0); err == nil {
 				d.f = f
 				for i, sum := range blocks {
 					got, err := digest.FileBlocks(f, i*digest.BlockSize, digest.BlockLen(rf.Size, i))
@@ -201,12 +203,12 @@ func (c *Client) openDownload(part string, rf remoteFile) (*download, error) {
 	}
 	var err error
 	if d.f != nil {
-		d.j, err = openNoFollow(jpath, os.O_WRONLY|os.O_APPEND, 0)
+		d.j, err = dir.open(jpath, os.O_WRONLY|os.O_APPEND, 0)
 	} else {
-		if d.f, err = openNoFollow(part, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+		if d.f, err = dir.open(part, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
 			return nil, err
 		}
-		if d.j, err = openNoFollow(jpath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600); err == nil {
+		if d.j, err = dir.open(jpath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600); err == nil {
 			_, err = d.j.Write(journal.Header(hdr))
 		}
 	}
@@ -309,14 +311,14 @@ func (d *download) publish(path string) error {
 		return err
 	}
 	if t := wire.PeerMTime(d.rf.MTime, time.Now()); !t.IsZero() {
-		if err := setTimesNoFollow(part, t); err != nil {
+		if err := d.dir.setTimes(part, t); err != nil {
 			return err
 		}
 	}
 	if fi, err := os.Lstat(path); err == nil && fi.IsDir() {
 		return fmt.Errorf("flaxfile: %s is a directory", path)
 	}
-	if err := os.Rename(part, path); err != nil {
+	if err := d.dir.rename(part, path); err != nil {
 		return err
 	}
 	if err := os.Remove(part + ".journal"); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -567,7 +567,7 @@ func (c *Client) Pull(ctx context.Context, remote, dir string, o *SyncOptions) (
 				mu.Unlock()
 				return true
 			}
-			return yield(FileSpec{Key: prefix + f.Rel, Path: target})
+			return yield(FileSpec{Key: prefix + f.Rel, Path: target, Dir: dir})
 		})
 	}
 	c.sendAll(ctx, seq, func(f FileSpec) string { return strings.TrimPrefix(f.Key, prefix) }, res, o, &mu, c.GetFileSeq)

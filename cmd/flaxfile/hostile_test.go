@@ -34,7 +34,7 @@ func TestHostileServerCLI(t *testing.T) {
 		{"v2 GET of 2^62 octets", liar.Lies{V2: true, Key: "k", Data: []byte("x"), Size: 1 << 62}, []string{"get", "k", "OUT"}, "limit"},
 		{"1.2 2^40 octets in 1-octet chunks", liar.Lies{Key: "k", Data: []byte("x"), Size: 1 << 40, Chunk: 1}, []string{"get", "k", "OUT"}, "chunks"},
 		{"2,000,000 empty frames", liar.Lies{Key: "k", EmptyFrames: 2_000_000}, []string{"list"}, "too large"},
-		{"60 MB 1.2 listing of empty entries", liar.Lies{Key: "k", ListEntries: 20_000_000}, []string{"list"}, "without a key"},
+		{"60 MB 1.2 listing of empty entries", liar.Lies{Key: "k", ListEntries: 20_000_000}, []string{"list"}, "a key of 0 octets"},
 		{"endless v2 listing", liar.Lies{V2: true, Key: "k", EndlessPages: true, PageEntries: 5000}, []string{"pull", "k", "OUT"}, "entries"},
 		{"escape sequences in keys", liar.Lies{Key: "k", Text: evil}, []string{"list", "--detailed"}, ""}, // shown escaped: checked below
 		{"escape sequences in an error", liar.Lies{V2: true, Key: "k", Text: evil}, []string{"get", "k", "OUT"}, `evil\x1b]0;pwned\x07`},

@@ -1,0 +1,5 @@
+//go:build windows
+
+package flaxfile
+
+const oNoFollow = 0
