@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flaxfile/flaxfile/internal/server"
+	"github.com/flaxfile/flaxfile/internal/server/servertest"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
 
@@ -176,5 +178,23 @@ func TestServerAttacks(t *testing.T) {
 				t.Fatalf("server peak memory %d MiB, cap %d", during, serverCap>>20)
 			}
 		})
+	}
+}
+
+// TestUnfinishedMessagesDoNotStallUploads: connections that stop half way
+// through large messages hold the memory budget only until the message
+// idle timeout ends them; an upload waiting behind them then completes.
+func TestUnfinishedMessagesDoNotStallUploads(t *testing.T) {
+	addr, _ := servertest.Start(t, server.Config{MemoryLimit: 4 << 20, MessageIdleTimeout: 300 * time.Millisecond}, nil)
+	frame := append(zmtp.AppendFrameHeader(nil, zmtp.FlagMore, 32767), make([]byte, 32767)...)
+	_ = attackWith(t, addr, 8, func(int) []byte { return bytes.Repeat(frame, (6<<20)/len(frame)) })
+	src, data := randomSource(t, 8<<20)
+	start := time.Now()
+	r := jsonRun(t, "--server", addr, "set", src, "after")
+	t.Logf("set after the attack took %v (%d octets sent)", time.Since(start).Round(time.Millisecond), *r.BytesSent)
+	out := filepath.Join(t.TempDir(), "out")
+	jsonRun(t, "--server", addr, "get", "after", out)
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, data) {
+		t.Fatal("file differs")
 	}
 }

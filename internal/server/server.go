@@ -46,6 +46,10 @@ const (
 	DefaultMaxSessions     = 1024
 	DefaultMemoryLimit     = 64 << 20
 	DefaultHandlersPerConn = 16
+	// DefaultMessageIdleTimeout ends a connection silent for this long
+	// in the middle of a request: what the request holds of the memory
+	// budget is given back.
+	DefaultMessageIdleTimeout = 30 * time.Second
 	// DefaultMaxMessageSize admits 1.2's largest chunk (32 MiB) with room
 	// to spare.
 	DefaultMaxMessageSize = 64<<20 + 64<<10
@@ -83,6 +87,10 @@ type Config struct {
 	HandshakeTimeout time.Duration
 	// MaxMessageSize bounds one request.
 	MaxMessageSize int64
+	// MessageIdleTimeout ends a connection on which nothing arrives for
+	// this long in the middle of a request; zero means
+	// DefaultMessageIdleTimeout.
+	MessageIdleTimeout time.Duration
 	// HandlersPerConn bounds the requests of one connection handled at
 	// once (1.2 runs every request as its own task, so replies may come
 	// out of order; clients match them by chunk id).
@@ -143,6 +151,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxMessageSize <= 0 {
 		cfg.MaxMessageSize = DefaultMaxMessageSize
 	}
+	if cfg.MessageIdleTimeout <= 0 {
+		cfg.MessageIdleTimeout = DefaultMessageIdleTimeout
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -193,12 +204,13 @@ func (s *Server) Stats() Stats {
 // accepted.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	r := zmtp.Serve(ln, &zmtp.Options{
-		Mechanism:        s.cfg.Mechanism,
-		MaxMessageSize:   s.cfg.MaxMessageSize,
-		HandshakeTimeout: s.cfg.HandshakeTimeout,
-		MaxConns:         s.cfg.MaxConns,
-		Budget:           s.budget,
-		Buffers:          s.pool,
+		Mechanism:          s.cfg.Mechanism,
+		MaxMessageSize:     s.cfg.MaxMessageSize,
+		HandshakeTimeout:   s.cfg.HandshakeTimeout,
+		MaxConns:           s.cfg.MaxConns,
+		MessageIdleTimeout: s.cfg.MessageIdleTimeout,
+		Budget:             s.budget,
+		Buffers:            s.pool,
 	}, s.log)
 	s.log.Info("listening", "addr", ln.Addr().String(), "encrypted", s.cfg.Mechanism != nil && s.cfg.Mechanism.Name() != "NULL")
 	var wg sync.WaitGroup

@@ -33,6 +33,7 @@ type Conn struct {
 
 	hbInterval time.Duration
 	hbTimeout  time.Duration
+	msgIdle    time.Duration // Options.MessageIdleTimeout
 	hbTTL      uint16
 	peerTTL    atomic.Int64 // nanoseconds; from the peer's PINGs
 
@@ -64,6 +65,7 @@ func newConn(nc net.Conn, br *bufio.Reader, codec Codec, hs *Handshake, o *Optio
 		mech:       o.Mechanism.Name(),
 		hbInterval: o.HeartbeatInterval,
 		hbTimeout:  o.HeartbeatTimeout,
+		msgIdle:    o.MessageIdleTimeout,
 		hbTTL:      uint16(min(o.HeartbeatTTL/(100*time.Millisecond), 0xFFFF)),
 		sendq:      make(chan *sendReq),
 		ctrlq:      make(chan ctrlFrame, 4),

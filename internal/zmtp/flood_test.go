@@ -92,3 +92,45 @@ func TestHostileSmallFramesCounted(t *testing.T) {
 	healthy(t, r)
 	wg.Wait()
 }
+
+// TestMessageIdleTimeout: a peer that stops half way through a message is
+// cut off after MessageIdleTimeout, giving back what the message held; one
+// that is idle between messages is not.
+func TestMessageIdleTimeout(t *testing.T) {
+	budget := NewBudget(1 << 20)
+	r, err := Listen("127.0.0.1:0", &Options{Budget: budget, MessageIdleTimeout: 200 * time.Millisecond}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	idle, idleConn := rawHandshaken(t, r)
+	half, halfConn := rawHandshaken(t, r)
+	// A whole message, then silence; and half of one, then silence.
+	if _, err := idle.Write(append(AppendFrameHeader(nil, 0, 2), "ok"...)); err != nil {
+		t.Fatal(err)
+	}
+	m, err := idleConn.Recv(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Release()
+	body := make([]byte, 64<<10)
+	if _, err := half.Write(append(append(AppendFrameHeader(nil, FlagMore, 2), "hd"...), append(AppendFrameHeader(nil, FlagMore, uint64(len(body))), body...)...)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := waitEnd(t, halfConn); !errors.Is(err, ErrHeartbeat) {
+		t.Fatalf("got %v, want the idle-message timeout", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("cut off after %v", d)
+	}
+	if used := budget.Used(); used != 0 {
+		t.Fatalf("the cut message left %d octets of budget held", used)
+	}
+	select {
+	case <-idleConn.Done():
+		t.Fatalf("a connection idle between messages was closed: %v", idleConn.Err())
+	default:
+	}
+}

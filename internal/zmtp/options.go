@@ -49,6 +49,12 @@ type Options struct {
 	// heartbeats are on, else no timeout (unless the peer asks for one
 	// with a PING TTL).
 	HeartbeatTimeout time.Duration
+	// MessageIdleTimeout, when positive, closes a connection on which
+	// nothing arrives for this long while a message is only partly
+	// received: a peer that stops half way through a message would
+	// otherwise hold what that message took of the Budget for ever. Zero
+	// means no such timeout.
+	MessageIdleTimeout time.Duration
 	// HeartbeatTTL is the time-to-live advertised in our PINGs; zero means
 	// none.
 	HeartbeatTTL time.Duration

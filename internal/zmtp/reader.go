@@ -15,12 +15,12 @@ import (
 func (c *Conn) readLoop() {
 	// Reads go straight to br until a timeout applies: ours from the start,
 	// or the peer's once its first PING carries a TTL.
-	r := io.Reader(c.br)
-	if c.hbTimeout > 0 {
-		r = &deadlineReader{r: c.br, c: c}
-	}
 	var hdrBuf [MaxHeaderSize]byte
 	msg := &Message{pool: c.pool, budget: c.budget}
+	r := io.Reader(c.br)
+	if c.hbTimeout > 0 || c.msgIdle > 0 {
+		r = &deadlineReader{r: c.br, c: c, msg: &msg}
+	}
 	var total int64
 	sp := newSplicer()
 	defer sp.close()
@@ -31,7 +31,7 @@ func (c *Conn) readLoop() {
 	inPlace, _ := c.codec.(InPlaceCodec) // opens a body where it lies
 	for {
 		if r == io.Reader(c.br) && c.peerTTL.Load() > 0 {
-			r = &deadlineReader{r: c.br, c: c}
+			r = &deadlineReader{r: c.br, c: c, msg: &msg}
 		}
 		h, err := ReadFrameHeader(r, &hdrBuf)
 		if err != nil {
@@ -213,10 +213,15 @@ func (c *Conn) sinkBody(sp *splicer, msg *Message, h FrameHeader) (taken bool, w
 
 // endRead drops a half-assembled message and ends the connection.
 func (c *Conn) endRead(partial *Message, err error) {
+	mid := len(partial.Frames) > 0
 	partial.Release()
 	var ne net.Error
 	if errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-		err = fmt.Errorf("%w: nothing received for %v", ErrHeartbeat, c.readTimeout())
+		if t := c.readTimeout(); c.msgIdle > 0 && mid && (t == 0 || c.msgIdle < t) {
+			err = fmt.Errorf("%w: nothing received for %v in the middle of a message", ErrHeartbeat, c.msgIdle)
+		} else {
+			err = fmt.Errorf("%w: nothing received for %v", ErrHeartbeat, t)
+		}
 	}
 	c.fail(err)
 }
@@ -258,14 +263,22 @@ func (c *Conn) readTimeout() time.Duration {
 
 // deadlineReader moves the read deadline forward before every read, so a
 // timeout means "nothing arrived for that long", however large the frame.
+// Inside a message, MessageIdleTimeout applies too.
 type deadlineReader struct {
-	r io.Reader
-	c *Conn
+	r   io.Reader
+	c   *Conn
+	msg **Message // the message being assembled
 }
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
-	if t := d.c.readTimeout(); t > 0 {
+	t := d.c.readTimeout()
+	if m := *d.msg; d.c.msgIdle > 0 && len(m.Frames) > 0 && (t == 0 || d.c.msgIdle < t) {
+		t = d.c.msgIdle
+	}
+	if t > 0 {
 		_ = d.c.nc.SetReadDeadline(time.Now().Add(t))
+	} else {
+		_ = d.c.nc.SetReadDeadline(time.Time{})
 	}
 	return d.r.Read(p)
 }
