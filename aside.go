@@ -13,18 +13,23 @@ import (
 // half-written: fill writes a temporary file beside path (its directory
 // is made if missing), which gets mode and, unless zero, mtime, and is
 // renamed over path only when fill succeeded; otherwise it is removed.
-// Every step goes through d, never through a symbolic link.
+// The directory is opened once, through d, never through a symbolic link,
+// and every step is taken from it.
 func writeAside(d localDir, path string, mode os.FileMode, mtime time.Time, fill func(*os.File) error) error {
-	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
-	tmpPath := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".flaxfile-"+hex.EncodeToString(rnd[:]))
-	const create = os.O_RDWR | os.O_CREATE | os.O_EXCL
-	tmp, err := d.open(tmpPath, create, 0o600)
+	p, name, err := d.parentOf(path)
 	if errors.Is(err, os.ErrNotExist) {
 		if err = os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
-			tmp, err = d.open(tmpPath, create, 0o600)
+			p, name, err = d.parentOf(path)
 		}
 	}
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	tmpName := "." + name + ".flaxfile-" + hex.EncodeToString(rnd[:])
+	tmp, err := p.open(tmpName, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
@@ -32,7 +37,7 @@ func writeAside(d localDir, path string, mode os.FileMode, mtime time.Time, fill
 	defer func() {
 		if !done {
 			tmp.Close()
-			os.Remove(tmpPath)
+			os.Remove(tmp.Name())
 		}
 	}()
 	if err := fill(tmp); err != nil {
@@ -45,12 +50,12 @@ func writeAside(d localDir, path string, mode os.FileMode, mtime time.Time, fill
 		return err
 	}
 	if !mtime.IsZero() {
-		if err := d.setTimes(tmpPath, mtime); err != nil {
+		if err := p.setTimes(tmpName, mtime); err != nil {
 			return err
 		}
 	}
 	// Renaming onto a directory fails (EISDIR): no need to look first.
-	if err := d.rename(tmpPath, path); err != nil {
+	if err := p.rename(tmpName, name); err != nil {
 		return err
 	}
 	done = true

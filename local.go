@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // localDir is the directory a download writes beneath: the output's own
@@ -65,4 +66,38 @@ func (d localDir) read(path string) ([]byte, error) {
 	}
 	defer f.Close()
 	return io.ReadAll(f)
+}
+
+// open opens path, beneath the root, with flags: no symbolic link on the
+// way or in its place.
+func (d localDir) open(path string, flags int, perm os.FileMode) (*os.File, error) {
+	p, name, err := d.parentOf(path)
+	if err != nil {
+		return nil, err
+	}
+	defer p.close()
+	return p.open(name, flags, perm)
+}
+
+// setTimes sets path's times (beneath the root), never a link's target's.
+func (d localDir) setTimes(path string, t time.Time) error {
+	p, name, err := d.parentOf(path)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	return p.setTimes(name, t)
+}
+
+// rename moves from to to; both lie in one directory beneath the root.
+func (d localDir) rename(from, to string) error {
+	if filepath.Dir(from) != filepath.Dir(to) {
+		return fmt.Errorf("flaxfile: %s and %s are not in one directory", from, to)
+	}
+	p, name, err := d.parentOf(from)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	return p.rename(name, filepath.Base(to))
 }

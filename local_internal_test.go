@@ -46,7 +46,7 @@ func TestLocalDirNeverFollowsLinks(t *testing.T) {
 		t.Fatalf("a plain file: %v", err)
 	}
 	f.Close()
-	if err := d.rename(ok, filepath.Join(root, "sub", "moved")); err == nil || !strings.Contains(err.Error(), "link") {
+	if err := d.rename(filepath.Join(root, "sub", "victim"), filepath.Join(root, "sub", "moved")); err == nil || !strings.Contains(err.Error(), "link") {
 		t.Fatalf("renamed through a link: %v", err)
 	}
 	if err := d.rename(ok, filepath.Join(root, "real", "moved")); err != nil {

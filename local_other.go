@@ -6,47 +6,58 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 )
 
-// Without openat2 every directory between the root and the file is
-// checked with Lstat before each operation, and the file itself too.
+// parentDir is the directory that files are written in. Without openat2
+// each directory between the root and it is checked with Lstat when it
+// is opened, and each file before it is touched.
+type parentDir struct{ dir string }
 
-// open opens path (beneath the root) with flags, refusing a symbolic
-// link at path or on the way.
-func (d localDir) open(path string, flags int, perm os.FileMode) (*os.File, error) {
-	if err := d.check(path); err != nil {
+// parentOf returns the directory that holds path, which lies beneath d's
+// root, once no directory on the way is a symbolic link, and path's last
+// element.
+func (d localDir) parentOf(path string) (*parentDir, string, error) {
+	if _, err := d.rel(filepath.Dir(path)); err != nil {
+		return nil, "", err
+	}
+	if err := d.checkDirs(path); err != nil {
+		return nil, "", err
+	}
+	return &parentDir{dir: filepath.Dir(path)}, filepath.Base(path), nil
+}
+
+func (p *parentDir) close() {}
+
+// noLink refuses a symbolic link at name.
+func (p *parentDir) noLink(name string) (string, error) {
+	path := filepath.Join(p.dir, name)
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return "", fmt.Errorf("flaxfile: %s is a symbolic link; not written through", path)
+	}
+	return path, nil
+}
+
+// open opens name with flags, refusing a symbolic link in its place.
+func (p *parentDir) open(name string, flags int, perm os.FileMode) (*os.File, error) {
+	path, err := p.noLink(name)
+	if err != nil {
 		return nil, err
 	}
 	return os.OpenFile(path, flags|oNoFollow, perm)
 }
 
-// rename moves from to to, both beneath the root.
-func (d localDir) rename(from, to string) error {
-	if err := d.checkDirs(from); err != nil {
-		return err
-	}
-	if err := d.checkDirs(to); err != nil {
-		return err
-	}
-	return os.Rename(from, to)
-}
-
-// setTimes sets path's times, refusing a link.
-func (d localDir) setTimes(path string, t time.Time) error {
-	if err := d.check(path); err != nil {
+// setTimes sets name's times, refusing a link.
+func (p *parentDir) setTimes(name string, t time.Time) error {
+	path, err := p.noLink(name)
+	if err != nil {
 		return err
 	}
 	return os.Chtimes(path, t, t)
 }
 
-// check is checkDirs and path itself not a link.
-func (d localDir) check(path string) error {
-	if err := d.checkDirs(path); err != nil {
-		return err
-	}
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		return fmt.Errorf("flaxfile: %s is a symbolic link; not written through", path)
-	}
-	return nil
+// rename renames from to to, both in p.
+func (p *parentDir) rename(from, to string) error {
+	return os.Rename(filepath.Join(p.dir, from), filepath.Join(p.dir, to))
 }
