@@ -1,8 +1,6 @@
 package server
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -73,9 +71,7 @@ func (t *downloadTable) start(c *zmtp.Conn, key string, chunk int64, exact bool)
 	k := connKey{c, key}
 	d := &download{obj: obj, chunk: chunk, from: k, last: time.Now()}
 	if exact {
-		var b [12]byte
-		_, _ = rand.Read(b[:])
-		d.handle = hex.EncodeToString(b[:])
+		d.handle = newHandleID()
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -33,14 +33,20 @@ type getTable struct {
 func newGetTable() *getTable { return &getTable{byID: map[string]*getHandle{}} }
 
 func (t *getTable) add(obj store.Object) string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	id := hex.EncodeToString(b[:])
+	id := newHandleID()
 	t.mu.Lock()
 	t.byID[id] = &getHandle{obj: obj, last: time.Now()}
 	t.mu.Unlock()
 	t.opened.Add(1)
 	return id
+}
+
+// newHandleID names a download handle: 96 random bits in hex, not to be
+// guessed by another client.
+func newHandleID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // open counts the handles not yet ended.

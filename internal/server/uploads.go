@@ -30,9 +30,9 @@ const maxPendingChunks = 2
 // mutex guards the two maps and each session's members; a session's own
 // state has its own mutex.
 type uploadTable struct {
-	st   store.Store
-	log  *slog.Logger
-	held *zmtp.Budget // the memory of chunks held before chunk 0
+	st    store.Store
+	log   *slog.Logger
+	early *zmtp.Budget // the memory of chunks held before chunk 0, all sessions
 
 	mu     sync.Mutex
 	byID   map[string]*upload
@@ -41,8 +41,8 @@ type uploadTable struct {
 	room func() error // may a new session open? (set by the server)
 }
 
-func newUploadTable(st store.Store, log *slog.Logger, held *zmtp.Budget) *uploadTable {
-	return &uploadTable{st: st, log: log, held: held, byID: map[string]*upload{}, byConn: map[*zmtp.Conn]*upload{}}
+func newUploadTable(st store.Store, log *slog.Logger, early *zmtp.Budget) *uploadTable {
+	return &uploadTable{st: st, log: log, early: early, byID: map[string]*upload{}, byConn: map[*zmtp.Conn]*upload{}}
 }
 
 // Session states.
@@ -73,8 +73,8 @@ type upload struct {
 	last     time.Time
 	chunk    int64            // chunk size; 0 until known
 	pending  map[int64][]byte // chunks held until the chunk size is known
-	held     int64            // octets in pending, taken from budget
-	budget   *zmtp.Budget     // uploadTable.held
+	held     int64            // octets in pending, taken from early
+	early    *zmtp.Budget     // uploadTable.early
 	got      []bool           // chunk ids written
 	received int64            // distinct octets written
 	failure  error            // why the session was aborted, for its members
@@ -120,7 +120,7 @@ func (t *uploadTable) join(c *zmtp.Conn, id, key string, size int64, hashName st
 			return err
 		}
 		now := time.Now()
-		u = &upload{id: id, key: key, size: size, up: up, start: now, last: now, budget: t.held,
+		u = &upload{id: id, key: key, size: size, up: up, start: now, last: now, early: t.early,
 			members: map[*zmtp.Conn]struct{}{}, hashWake: make(chan struct{}, 1),
 			quit: make(chan struct{}), hashDone: make(chan struct{}),
 			xxh: hashName == wire.HashXXH3128, blockMode: hashName == wire.HashBlocks}
@@ -349,7 +349,7 @@ func (u *upload) learnChunkSize(id int64, data []byte) error {
 		go u.hashLoop()
 	}
 	pending := u.pending
-	defer u.budget.Release(u.held) // once written
+	defer u.early.Release(u.held) // once written
 	u.pending, u.held = nil, 0
 	if pending == nil {
 		pending = map[int64][]byte{}
@@ -380,7 +380,7 @@ func (u *upload) hold(id int64, data []byte) error {
 	if len(u.pending) >= maxPendingChunks {
 		return fmt.Errorf("chunk %d arrived before chunk 0 with a third chunk length", id)
 	}
-	if !u.budget.TryAcquire(n) {
+	if !u.early.TryAcquire(n) {
 		return fmt.Errorf("chunk %d arrived before chunk 0 and the server holds too many such chunks already", id)
 	}
 	if u.pending == nil {
@@ -394,7 +394,7 @@ func (u *upload) hold(id int64, data []byte) error {
 // dropPending forgets held chunks and gives their memory back. Called
 // with u.mu held.
 func (u *upload) dropPending() {
-	u.budget.Release(u.held)
+	u.early.Release(u.held)
 	u.pending, u.held = nil, 0
 }
 

@@ -268,6 +268,7 @@ type deadlineReader struct {
 	r   io.Reader
 	c   *Conn
 	msg **Message // the message being assembled
+	set bool      // a deadline is in force
 }
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
@@ -275,10 +276,13 @@ func (d *deadlineReader) Read(p []byte) (int, error) {
 	if m := *d.msg; d.c.msgIdle > 0 && len(m.Frames) > 0 && (t == 0 || d.c.msgIdle < t) {
 		t = d.c.msgIdle
 	}
-	if t > 0 {
+	switch {
+	case t > 0:
 		_ = d.c.nc.SetReadDeadline(time.Now().Add(t))
-	} else {
+		d.set = true
+	case d.set: // between messages, with no heartbeat timeout: none
 		_ = d.c.nc.SetReadDeadline(time.Time{})
+		d.set = false
 	}
 	return d.r.Read(p)
 }
