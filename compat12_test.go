@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/dirsync"
 	"github.com/flaxfile/flaxfile/internal/pyzmq"
+	"github.com/flaxfile/flaxfile/internal/treetest"
 )
 
 // TestAgainstPython12Server runs our client against a small pyzmq server
@@ -74,19 +76,19 @@ func TestAgainstPython12Server(t *testing.T) {
 			}
 			// push and pull speak 1.2's commands to it.
 			tree := filepath.Join(t.TempDir(), "tree")
-			writeTree(t, tree, map[string]string{"a": "alpha", "d/b": "beta", "d/e/c": "gamma"})
-			res, err := c.Push(ctx, tree, "tree", &flaxfile.SyncOptions{NoCache: true})
+			treetest.Write(t, tree, map[string]string{"a": "alpha", "d/b": "beta", "d/e/c": "gamma"})
+			res, err := dirsync.Push(ctx, c, tree, "tree", &dirsync.Options{NoCache: true})
 			if err != nil || res.Sent != 3 {
 				t.Fatalf("push: %+v, %v", res, err)
 			}
-			if res, err := c.Push(ctx, tree, "tree", &flaxfile.SyncOptions{NoCache: true}); err != nil || res.Sent != 0 {
+			if res, err := dirsync.Push(ctx, c, tree, "tree", &dirsync.Options{NoCache: true}); err != nil || res.Sent != 0 {
 				t.Fatalf("second push: %+v, %v", res, err)
 			}
 			back := filepath.Join(t.TempDir(), "back")
-			if res, err := c.Pull(ctx, "tree", back, &flaxfile.SyncOptions{NoCache: true}); err != nil || res.Sent != 3 {
+			if res, err := dirsync.Pull(ctx, c, "tree", back, &dirsync.Options{NoCache: true}); err != nil || res.Sent != 3 {
 				t.Fatalf("pull: %+v, %v", res, err)
 			}
-			if got := readTree(t, back); got["d/e/c"] != "gamma" || len(got) != 3 {
+			if got := treetest.Read(t, back); got["d/e/c"] != "gamma" || len(got) != 3 {
 				t.Fatalf("pulled %v", got)
 			}
 			if err := c.Delete(ctx, "k/1"); !errors.Is(err, flaxfile.ErrNotFound) {

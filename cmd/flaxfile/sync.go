@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/dirsync"
 	"github.com/flaxfile/flaxfile/internal/progress"
 	"github.com/spf13/cobra"
 )
@@ -32,8 +32,8 @@ func addSyncFlags(cmd *cobra.Command, s *syncFlags) {
 	f.BoolVar(&s.noIgnore, "no-ignore", false, "turn off the automatic ignores, .gitignore and .flaxignore")
 }
 
-func (s *syncFlags) options() *flaxfile.SyncOptions {
-	return &flaxfile.SyncOptions{
+func (s *syncFlags) options() *dirsync.Options {
+	return &dirsync.Options{
 		Exclude: s.exclude, Include: s.include, NoIgnore: s.noIgnore,
 		Force: s.force, Delete: s.del, DryRun: s.dryRun,
 		LimitDelete: s.maxDelete >= 0, MaxDelete: s.maxDelete, AllowDeleteAll: s.allowDeleteAll,
@@ -128,21 +128,21 @@ func fit(s string, n int) string {
 
 // syncReport is push's and pull's --json output.
 type syncReport struct {
-	Direction string                 `json:"direction"`
-	Local     string                 `json:"local"`
-	Remote    string                 `json:"remote"`
-	DryRun    bool                   `json:"dry_run"`
-	New       int                    `json:"new"`
-	Modified  int                    `json:"modified"`
-	Unchanged int                    `json:"unchanged"`
-	ToDelete  int                    `json:"to_delete"`
-	Sent      int                    `json:"transferred"`
-	Deleted   int                    `json:"deleted"`
-	Failed    int                    `json:"failed"`
-	Bytes     int64                  `json:"bytes"`
-	Seconds   float64                `json:"seconds"`
-	Plan      []flaxfile.SyncFile    `json:"plan,omitempty"`
-	Failures  []flaxfile.SyncFailure `json:"failures,omitempty"`
+	Direction string            `json:"direction"`
+	Local     string            `json:"local"`
+	Remote    string            `json:"remote"`
+	DryRun    bool              `json:"dry_run"`
+	New       int               `json:"new"`
+	Modified  int               `json:"modified"`
+	Unchanged int               `json:"unchanged"`
+	ToDelete  int               `json:"to_delete"`
+	Sent      int               `json:"transferred"`
+	Deleted   int               `json:"deleted"`
+	Failed    int               `json:"failed"`
+	Bytes     int64             `json:"bytes"`
+	Seconds   float64           `json:"seconds"`
+	Plan      []dirsync.File    `json:"plan,omitempty"`
+	Failures  []dirsync.Failure `json:"failures,omitempty"`
 }
 
 func runSync(ctx context.Context, e *env, g *globals, s *syncFlags, push bool, dir, remote string) error {
@@ -163,7 +163,7 @@ func runSync(ctx context.Context, e *env, g *globals, s *syncFlags, push bool, d
 			fmt.Fprintln(e.stderr, e.msg("syncSkip", termSafe(rel), termSafe(reason)))
 		}
 	}
-	o.Planned = func(plan flaxfile.SyncPlan) {
+	o.Planned = func(plan dirsync.Plan) {
 		if !g.quiet && !g.json {
 			fmt.Fprintln(e.stdout, e.msg("syncPlan", plan.New, plan.Modified, plan.Unchanged, plan.Delete, formatSize(plan.Bytes)))
 		}
@@ -172,16 +172,16 @@ func runSync(ctx context.Context, e *env, g *globals, s *syncFlags, push bool, d
 			bar.bar = progress.New(e.stderr, word, plan.Bytes)
 		}
 	}
-	o.Done = func(f flaxfile.SyncFile, err error) {
-		if f.Action != flaxfile.ActionDelete {
+	o.Done = func(f dirsync.File, err error) {
+		if f.Action != dirsync.ActionDelete {
 			bar.fileDone(f.Rel)
 		}
 	}
-	var res *flaxfile.SyncResult
+	var res *dirsync.Result
 	if push {
-		res, err = c.Push(ctx, dir, remote, o)
+		res, err = dirsync.Push(ctx, c, dir, remote, o)
 	} else {
-		res, err = c.Pull(ctx, remote, dir, o)
+		res, err = dirsync.Pull(ctx, c, remote, dir, o)
 	}
 	if bar.bar != nil {
 		bar.bar.Finish()
@@ -192,7 +192,7 @@ func runSync(ctx context.Context, e *env, g *globals, s *syncFlags, push bool, d
 	return reportSync(e, g, s, push, dir, remote, res, time.Since(start))
 }
 
-func reportSync(e *env, g *globals, s *syncFlags, push bool, dir, remote string, res *flaxfile.SyncResult, total time.Duration) error {
+func reportSync(e *env, g *globals, s *syncFlags, push bool, dir, remote string, res *dirsync.Result, total time.Duration) error {
 	p := res.Plan
 	if g.json {
 		r := syncReport{Direction: map[bool]string{true: "push", false: "pull"}[push], Local: dir, Remote: remote, DryRun: s.dryRun,

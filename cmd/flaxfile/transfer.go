@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/flaxfile/flaxfile"
 	"path/filepath"
 	"time"
+
+	"github.com/flaxfile/flaxfile"
 
 	"github.com/flaxfile/flaxfile/internal/progress"
 	"github.com/spf13/cobra"

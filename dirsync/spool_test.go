@@ -1,4 +1,4 @@
-package flaxfile
+package dirsync
 
 import (
 	"slices"
@@ -6,7 +6,7 @@ import (
 )
 
 func TestSpoolRoundTrip(t *testing.T) {
-	in := []SyncFile{
+	in := []File{
 		{Rel: "a", Action: ActionNew, Size: 0},
 		{Rel: "dir/with\ttab and\nnewline", Action: ActionModified, Size: 1 << 40},
 		{Rel: "gone", Action: ActionDelete, Size: 7},
@@ -21,9 +21,9 @@ func TestSpoolRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		var all, dels []SyncFile
-		s.each("", func(f SyncFile) bool { all = append(all, f); return true })
-		s.each(ActionDelete, func(f SyncFile) bool { dels = append(dels, f); return true })
+		var all, dels []File
+		s.each("", func(f File) bool { all = append(all, f); return true })
+		s.each(ActionDelete, func(f File) bool { dels = append(dels, f); return true })
 		if !slices.Equal(all, in) || len(dels) != 1 || dels[0] != in[2] {
 			t.Fatalf("mem=%v: read back %+v, deletes %+v", mem, all, dels)
 		}

@@ -1,4 +1,4 @@
-package syncplan
+package dirsync
 
 import (
 	"slices"
@@ -9,18 +9,18 @@ import (
 
 func TestCompareIsWalkOrder(t *testing.T) {
 	paths := []string{"b", "a.b", "a/y/z", "a-c", "a/x", "a", "a/x/1", "é", "Z"}
-	sort.Slice(paths, func(i, j int) bool { return Compare(paths[i], paths[j]) < 0 })
+	sort.Slice(paths, func(i, j int) bool { return comparePaths(paths[i], paths[j]) < 0 })
 	want := []string{"Z", "a", "a/x", "a/x/1", "a/y/z", "a-c", "a.b", "b", "é"}
 	if !slices.Equal(paths, want) {
 		t.Fatalf("order %q, want %q", paths, want)
 	}
-	if Compare("a/b", "a/b") != 0 || Compare("a", "a/b") >= 0 || Compare("a/b", "a") <= 0 {
+	if comparePaths("a/b", "a/b") != 0 || comparePaths("a", "a/b") >= 0 || comparePaths("a/b", "a") <= 0 {
 		t.Fatal("prefix cases")
 	}
 }
 
-func seq(es ...Entry) func(func(Entry) bool) {
-	return func(yield func(Entry) bool) {
+func seq(es ...entry) func(func(entry) bool) {
+	return func(yield func(entry) bool) {
 		for _, e := range es {
 			if !yield(e) {
 				return
@@ -30,10 +30,10 @@ func seq(es ...Entry) func(func(Entry) bool) {
 }
 
 func TestMerge(t *testing.T) {
-	src := seq(Entry{Rel: "a/x"}, Entry{Rel: "b"}, Entry{Rel: "d"})
-	dst := seq(Entry{Rel: "a/x"}, Entry{Rel: "a.b"}, Entry{Rel: "c"}, Entry{Rel: "d"}, Entry{Rel: "e"})
+	src := seq(entry{Rel: "a/x"}, entry{Rel: "b"}, entry{Rel: "d"})
+	dst := seq(entry{Rel: "a/x"}, entry{Rel: "a.b"}, entry{Rel: "c"}, entry{Rel: "d"}, entry{Rel: "e"})
 	var got []string
-	err := Merge(src, dst, func(s, d *Entry) error {
+	err := merge(src, dst, func(s, d *entry) error {
 		switch {
 		case d == nil:
 			got = append(got, "+"+s.Rel)
@@ -48,39 +48,39 @@ func TestMerge(t *testing.T) {
 	if err != nil || !slices.Equal(got, want) {
 		t.Fatalf("merge %q (%v), want %q", got, err, want)
 	}
-	bad := seq(Entry{Rel: "b"}, Entry{Rel: "a"})
-	if err := Merge(bad, seq(), func(*Entry, *Entry) error { return nil }); err == nil || !strings.Contains(err.Error(), "out of order") {
+	bad := seq(entry{Rel: "b"}, entry{Rel: "a"})
+	if err := merge(bad, seq(), func(*entry, *entry) error { return nil }); err == nil || !strings.Contains(err.Error(), "out of order") {
 		t.Fatalf("unsorted input: %v", err)
 	}
 }
 
 func TestClassify(t *testing.T) {
-	e := func(size, mtime int64, hash string) Entry { return Entry{Size: size, MTime: mtime, Hash: hash} }
+	e := func(size, mtime int64, hash string) entry { return entry{Size: size, MTime: mtime, Hash: hash} }
 	for _, c := range []struct {
-		s, d Entry
+		s, d entry
 		kept bool
-		want Kind
+		want kind
 	}{
-		{e(1, 5, ""), e(2, 5, ""), true, Modified},
-		{e(1, 5, ""), e(1, 5, ""), true, Unchanged},
-		{e(1, 5, ""), e(1, 5, ""), false, Check},
-		{e(1, 5, ""), e(1, 6, ""), true, Check},
-		{e(1, 5, "h"), e(1, 6, "h"), true, Unchanged},
-		{e(1, 5, "h"), e(1, 6, "g"), false, Modified},
+		{e(1, 5, ""), e(2, 5, ""), true, kindModified},
+		{e(1, 5, ""), e(1, 5, ""), true, kindUnchanged},
+		{e(1, 5, ""), e(1, 5, ""), false, kindCheck},
+		{e(1, 5, ""), e(1, 6, ""), true, kindCheck},
+		{e(1, 5, "h"), e(1, 6, "h"), true, kindUnchanged},
+		{e(1, 5, "h"), e(1, 6, "g"), false, kindModified},
 	} {
-		if got := Classify(c.s, c.d, c.kept); got != c.want {
-			t.Errorf("Classify(%+v, %+v, %v) = %v, want %v", c.s, c.d, c.kept, got, c.want)
+		if got := classify(c.s, c.d, c.kept); got != c.want {
+			t.Errorf("classify(%+v, %+v, %v) = %v, want %v", c.s, c.d, c.kept, got, c.want)
 		}
 	}
 }
 
 func TestPrefetch(t *testing.T) {
-	var in []Entry
+	var in []entry
 	for i := range 1000 {
-		in = append(in, Entry{Rel: string(rune('a' + i%26)), Size: int64(i)})
+		in = append(in, entry{Rel: string(rune('a' + i%26)), Size: int64(i)})
 	}
 	var got []int64
-	for e := range Prefetch(seq(in...), 300) {
+	for e := range prefetch(seq(in...), 300) {
 		got = append(got, e.Size)
 	}
 	if len(got) != 1000 {
@@ -94,9 +94,9 @@ func TestPrefetch(t *testing.T) {
 	// Stopping early stops the producer: it has made no more than a few
 	// batches (the buffer's, the one being sent, the one being filled)
 	// when Prefetch returns, not the whole sequence.
-	long := make([]Entry, 20000)
+	long := make([]entry, 20000)
 	produced := 0
-	counted := func(yield func(Entry) bool) {
+	counted := func(yield func(entry) bool) {
 		for _, e := range long {
 			produced++
 			if !yield(e) {
@@ -105,7 +105,7 @@ func TestPrefetch(t *testing.T) {
 		}
 	}
 	n := 0
-	for range Prefetch(counted, 300) {
+	for range prefetch(counted, 300) {
 		if n++; n == 10 {
 			break
 		}

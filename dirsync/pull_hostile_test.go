@@ -1,4 +1,4 @@
-package flaxfile_test
+package dirsync_test
 
 import (
 	"os"
@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/dirsync"
+	"github.com/flaxfile/flaxfile/internal/treetest"
 )
 
 // TestPullNeverWritesGitOrIgnored: a server holding .git/config, git
@@ -14,8 +16,8 @@ import (
 // DIR/.git/config and DIR/.git/hooks/* mode 0755, and over ignored files).
 func TestPullNeverWritesGitOrIgnored(t *testing.T) {
 	ctx := ctxFor(t)
-	addr, storeDir := startServer(t, "")
-	writeTree(t, filepath.Join(storeDir, "proj"), map[string]string{
+	addr, storeDir := startServer(t)
+	treetest.Write(t, filepath.Join(storeDir, "proj"), map[string]string{
 		".git/config":              "[core]\n\tfsmonitor = touch /tmp/pwned\n",
 		".git/hooks/post-checkout": "#!/bin/sh\ntouch /tmp/pwned\n",
 		"sub/.GIT/config":          "x",
@@ -30,8 +32,8 @@ func TestPullNeverWritesGitOrIgnored(t *testing.T) {
 	defer c.Close()
 	for _, noIgnore := range []bool{false, true} {
 		dir := t.TempDir()
-		writeTree(t, dir, map[string]string{".gitignore": "*.log\n", "app.log": "mine"})
-		res, err := c.Pull(ctx, "proj", dir, &flaxfile.SyncOptions{NoIgnore: noIgnore, Delete: true})
+		treetest.Write(t, dir, map[string]string{".gitignore": "*.log\n", "app.log": "mine"})
+		res, err := dirsync.Pull(ctx, c, "proj", dir, &dirsync.Options{NoIgnore: noIgnore, Delete: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +42,7 @@ func TestPullNeverWritesGitOrIgnored(t *testing.T) {
 		if noIgnore && res.Failed < 3 {
 			t.Fatalf("NoIgnore: %d failures reported, want the 3 .git files: %+v", res.Failed, res.Failures)
 		}
-		got := readTree(t, dir)
+		got := treetest.Read(t, dir)
 		if got["ok.txt"] != "fine" {
 			t.Fatalf("NoIgnore=%v: ok.txt not pulled: %v", noIgnore, got)
 		}

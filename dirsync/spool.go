@@ -1,4 +1,4 @@
-package flaxfile
+package dirsync
 
 import (
 	"bufio"
@@ -13,7 +13,7 @@ import (
 // that a sync's memory does not grow with the number of files.
 type spool struct {
 	mem  bool
-	list []SyncFile
+	list []File
 	f    *os.File
 	w    *bufio.Writer
 }
@@ -34,7 +34,7 @@ var actionCodes = map[string]byte{ActionNew: 'n', ActionModified: 'm', ActionDel
 
 // add appends a file: action, size, then the length-prefixed path (a
 // name may hold any octet but NUL and '/').
-func (s *spool) add(f SyncFile) error {
+func (s *spool) add(f File) error {
 	if s.mem {
 		s.list = append(s.list, f)
 		return nil
@@ -52,7 +52,7 @@ func (s *spool) add(f SyncFile) error {
 
 // each calls fn with every file added, in order, for those of action
 // (all when action is empty).
-func (s *spool) each(action string, fn func(SyncFile) bool) error {
+func (s *spool) each(action string, fn func(File) bool) error {
 	if s.mem {
 		for _, f := range s.list {
 			if (action == "" || f.Action == action) && !fn(f) {
@@ -86,7 +86,7 @@ func (s *spool) each(action string, fn func(SyncFile) bool) error {
 		if _, err := io.ReadFull(r, rel); err != nil {
 			return err
 		}
-		f := SyncFile{Rel: string(rel), Action: names[code], Size: size}
+		f := File{Rel: string(rel), Action: names[code], Size: size}
 		if (action == "" || f.Action == action) && !fn(f) {
 			return nil
 		}

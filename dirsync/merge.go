@@ -1,7 +1,7 @@
-// Package syncplan decides what push and pull do with each file: it
-// merges the local tree and the remote listing, both in path order, and
-// classifies every path seen on either side.
-package syncplan
+// merge.go: both sides of a sync, listed in path order, merged into one
+// walk, each path classified by what it is on each side.
+
+package dirsync
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 // Compare orders paths component by component, each compared octet by
 // octet: the order of a directory walk with sorted entries ("a/x" comes
 // before "a-b", since "a" < "a-b"). It returns -1, 0 or +1.
-func Compare(a, b string) int {
+func comparePaths(a, b string) int {
 	for {
 		ac, arest, amore := strings.Cut(a, "/")
 		bc, brest, bmore := strings.Cut(b, "/")
@@ -31,67 +31,67 @@ func Compare(a, b string) int {
 	}
 }
 
-// Entry is a file on one side: its path below the synced root, size,
+// entry is a file on one side: its path below the synced root, size,
 // modification time (nanoseconds) and, when known, content hash.
-type Entry struct {
+type entry struct {
 	Rel   string
 	Size  int64
 	MTime int64
 	Hash  string
 }
 
-// Kind is what a path is, seen from the sending side.
-type Kind int
+// kind is what a path is, seen from the sending side.
+type kind int
 
 // Kinds of path.
 const (
-	// New: only the sender has it.
-	New Kind = iota
-	// Extra: only the receiver has it (deleted with --delete).
-	Extra
-	// Modified: both have it and it differs (sizes differ, or hashes).
-	Modified
-	// Unchanged: both have it, same size and time, or same hash.
-	Unchanged
-	// Check: same size but another time, and a hash is missing on one
+	// kindNew: only the sender has it.
+	kindNew kind = iota
+	// kindExtra: only the receiver has it (deleted with --delete).
+	kindExtra
+	// kindModified: both have it and it differs (sizes differ, or hashes).
+	kindModified
+	// kindUnchanged: both have it, same size and time, or same hash.
+	kindUnchanged
+	// kindCheck: same size but another time, and a hash is missing on one
 	// side: hash both to decide.
-	Check
+	kindCheck
 )
 
 // Classify decides one path seen on both sides. mtimeKept says the
 // receiver keeps the sender's modification times (FlaxFile 2 does; 1.2
 // stamps uploads with the time they arrived), so equal times mean equal
 // files.
-func Classify(src, dst Entry, mtimeKept bool) Kind {
+func classify(src, dst entry, mtimeKept bool) kind {
 	switch {
 	case src.Size != dst.Size:
-		return Modified
+		return kindModified
 	case mtimeKept && src.MTime == dst.MTime:
-		return Unchanged
+		return kindUnchanged
 	case src.Hash != "" && dst.Hash != "":
 		if src.Hash == dst.Hash {
-			return Unchanged
+			return kindUnchanged
 		}
-		return Modified
+		return kindModified
 	}
-	return Check
+	return kindCheck
 }
 
 // Merge walks two sequences in path order and calls fn with each path:
 // src or dst nil when only one side has it. An out-of-order entry is an
 // error, since it would make the merge wrong.
-func Merge(src, dst iter.Seq[Entry], fn func(src, dst *Entry) error) error {
+func merge(src, dst iter.Seq[entry], fn func(src, dst *entry) error) error {
 	nextS, stopS := iter.Pull(src)
 	defer stopS()
 	nextD, stopD := iter.Pull(dst)
 	defer stopD()
 	var lastS, lastD string
-	get := func(next func() (Entry, bool), last *string, side string) (*Entry, error) {
+	get := func(next func() (entry, bool), last *string, side string) (*entry, error) {
 		e, ok := next()
 		if !ok {
 			return nil, nil
 		}
-		if *last != "" && Compare(*last, e.Rel) >= 0 {
+		if *last != "" && comparePaths(*last, e.Rel) >= 0 {
 			return nil, fmt.Errorf("syncplan: %s listing out of order: %q after %q", side, e.Rel, *last)
 		}
 		*last = e.Rel
@@ -113,7 +113,7 @@ func Merge(src, dst iter.Seq[Entry], fn func(src, dst *Entry) error) error {
 		case d == nil:
 			c = -1
 		default:
-			c = Compare(s.Rel, d.Rel)
+			c = comparePaths(s.Rel, d.Rel)
 		}
 		switch {
 		case c < 0:
@@ -143,14 +143,14 @@ func Merge(src, dst iter.Seq[Entry], fn func(src, dst *Entry) error) error {
 // Prefetch runs seq in its own goroutine, up to n entries ahead of the
 // consumer, so that a local walk and a remote listing proceed at once
 // instead of in turns. Stopping early stops the producer.
-func Prefetch(seq iter.Seq[Entry], n int) iter.Seq[Entry] {
-	return func(yield func(Entry) bool) {
+func prefetch(seq iter.Seq[entry], n int) iter.Seq[entry] {
+	return func(yield func(entry) bool) {
 		const batch = 256
-		ch := make(chan []Entry, max(n/batch, 1))
+		ch := make(chan []entry, max(n/batch, 1))
 		done := make(chan struct{})
 		go func() {
 			defer close(ch)
-			buf := make([]Entry, 0, batch)
+			buf := make([]entry, 0, batch)
 			send := func() bool {
 				// A stopped consumer wins over the drain that may be
 				// receiving: the producer goes no further.
@@ -161,7 +161,7 @@ func Prefetch(seq iter.Seq[Entry], n int) iter.Seq[Entry] {
 				}
 				select {
 				case ch <- buf:
-					buf = make([]Entry, 0, batch)
+					buf = make([]entry, 0, batch)
 					return true
 				case <-done:
 					return false

@@ -1,0 +1,106 @@
+package dirsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/flaxfile/flaxfile"
+)
+
+// Pull makes the local directory dir match the directory remote on the
+// server: files missing or different locally are fetched (written aside
+// and renamed into place, with the server's time and mode), and with
+// Delete the local files the server lacks are removed after. The same
+// ignore rules apply to the local side, so ignored local files are never
+// touched.
+func Pull(ctx context.Context, c *flaxfile.Client, remote, dir string, o *Options) (*Result, error) {
+	start := time.Now()
+	o, remote, files, p, err := plan(ctx, c, dir, remote, o, false)
+	if files != nil {
+		defer files.close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Plan: p.plan}
+	if done, err := planned(res, o, files, start, p.plan.Remote, remote+" on the server"); done {
+		return res, err
+	}
+	prefix := remote + "/"
+	var mu sync.Mutex
+	seq := func(yield func(flaxfile.FileSpec) bool) {
+		_ = files.each("", func(f File) bool {
+			if f.Action == ActionDelete {
+				return true
+			}
+			target, err := localTarget(dir, f.Rel)
+			if err != nil {
+				mu.Lock()
+				res.note(File{Rel: f.Rel, Action: ActionSend}, err, o)
+				mu.Unlock()
+				return true
+			}
+			return yield(flaxfile.FileSpec{Key: prefix + f.Rel, Path: target, Dir: dir})
+		})
+	}
+	sendAll(ctx, seq, func(f flaxfile.FileSpec) string { return strings.TrimPrefix(f.Key, prefix) }, res, o, &mu, c.GetFileSeq)
+	if o.Delete && ctx.Err() == nil {
+		_ = files.each(ActionDelete, func(f File) bool {
+			target, err := localTarget(dir, f.Rel)
+			if err == nil {
+				err = os.Remove(target)
+			}
+			res.note(f, err, o)
+			if err == nil {
+				res.Deleted++
+			}
+			return true
+		})
+	}
+	res.Duration = time.Since(start)
+	return res, ctx.Err()
+}
+
+// localTarget is where rel goes below dir. A path that would leave dir
+// (".." components, or through a symbolic link on the way) is refused:
+// pulled files never land outside the tree.
+func localTarget(dir, rel string) (string, error) {
+	clean := path.Clean(rel)
+	if clean != rel || rel == "" || strings.HasPrefix(rel, "/") || clean == ".." || strings.HasPrefix(clean, "../") {
+		return "", fmt.Errorf("%w: %q leaves the directory", flaxfile.ErrInvalidKey, rel)
+	}
+	parts := strings.Split(rel, "/")
+	for _, part := range parts {
+		// Whatever the flags: a file written there could be run by git.
+		if strings.EqualFold(part, ".git") {
+			return "", fmt.Errorf("%w: %s is inside a .git directory; not written", flaxfile.ErrInvalidKey, rel)
+		}
+	}
+	p := dir
+	for _, part := range parts[:len(parts)-1] {
+		p = filepath.Join(p, part)
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			break // created below, as a directory
+		}
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 || !fi.IsDir() {
+			return "", fmt.Errorf("%w: %s: %s is not a directory of the tree", flaxfile.ErrInvalidKey, rel, p)
+		}
+	}
+	target := filepath.Join(dir, filepath.FromSlash(rel))
+	if fi, err := os.Lstat(target); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return "", fmt.Errorf("%w: %s is a symbolic link; not written through", flaxfile.ErrInvalidKey, rel)
+	}
+	return target, nil
+}
