@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/flaxfile/flaxfile"
-	"github.com/flaxfile/flaxfile/internal/access"
+	"github.com/flaxfile/flaxfile/internal/auth"
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/server/servertest"
 	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
@@ -28,7 +28,7 @@ func TestKeyFileAccess(t *testing.T) {
 	pubOf := func(k flaxfile.Key) string { p, _ := flaxfile.PublicKeyOf(k); return p.String() }
 	authFile := filepath.Join(t.TempDir(), "authorized_keys")
 	os.WriteFile(authFile, []byte(pubOf(rw)+" rw\n"+pubOf(ro)+" ro\n"+pubOf(team)+" rw team\n"), 0o600)
-	list, err := access.Load(authFile)
+	list, err := auth.Load(authFile)
 	if err != nil {
 		t.Fatal(err)
 	}

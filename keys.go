@@ -1,11 +1,9 @@
 package flaxfile
 
 import (
-	"crypto/pbkdf2"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 
+	"github.com/flaxfile/flaxfile/internal/auth"
 	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
 )
 
@@ -14,9 +12,9 @@ const (
 	// PasswordSalt is 1.2's fixed PBKDF2 salt. Being fixed, it lets the same
 	// password give the same key on every deployment, which makes offline
 	// guessing cheaper; key-file mode avoids it.
-	PasswordSalt = "flaxfile-server-v1"
+	PasswordSalt = auth.PasswordSalt
 	// PasswordIterations is 1.2's PBKDF2-HMAC-SHA256 iteration count.
-	PasswordIterations = 100000
+	PasswordIterations = auth.PasswordIterations
 )
 
 // Key is a Curve25519 key: a server's or a client's, public or secret.
@@ -50,18 +48,13 @@ func PublicKeyOf(secret Key) (Key, error) {
 // key to authenticate the server. It costs about 100 000 hash rounds, so
 // call it once per password.
 func ServerKeysFromPassword(password string) (public, secret Key, err error) {
-	s, err := pbkdf2.Key(sha256.New, password, []byte(PasswordSalt), PasswordIterations, 32)
+	pub, sec, err := auth.KeysFromPassword(password)
 	if err != nil {
-		return public, secret, fmt.Errorf("flaxfile: deriving key: %w", err)
+		return public, secret, fmt.Errorf("flaxfile: %w", err)
 	}
-	copy(secret[:], s)
-	pub, err := curve.PublicKey(curve.Key(secret))
-	return Key(pub), secret, err
+	return Key(pub), Key(sec), nil
 }
 
 // Fingerprint returns the fingerprint FlaxFile 1.2 prints for a server
 // public key: "SHA256:", the first 32 hex digits of SHA-256(key), "...".
-func Fingerprint(public Key) string {
-	sum := sha256.Sum256(public[:])
-	return "SHA256:" + hex.EncodeToString(sum[:16]) + "..."
-}
+func Fingerprint(public Key) string { return auth.Fingerprint(curve.Key(public)) }

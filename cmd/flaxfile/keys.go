@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/auth"
+	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
 	"github.com/spf13/cobra"
 )
 
@@ -25,7 +25,7 @@ func newKeygenCmd(e *env) *cobra.Command {
 			"--authorized-keys file." + exitCodesHelp,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(_ *cobra.Command, a []string) error {
-			pub, err := writeKeyPair(a[0])
+			pub, err := auth.WriteKeyPair(a[0])
 			if err != nil {
 				return err
 			}
@@ -34,72 +34,6 @@ func newKeygenCmd(e *env) *cobra.Command {
 			return nil
 		},
 	}
-}
-
-// writeKeyPair creates FILE and FILE.pub; neither may exist already.
-func writeKeyPair(path string) (string, error) {
-	pub, sec, err := flaxfile.GenerateKey()
-	if err != nil {
-		return "", err
-	}
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return "", err
-		}
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", err
-	}
-	if _, err := fmt.Fprintln(f, sec.String()); err != nil {
-		f.Close()
-		return "", err
-	}
-	if err := f.Close(); err != nil {
-		return "", err
-	}
-	p, err := os.OpenFile(path+".pub", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		os.Remove(path)
-		return "", err
-	}
-	if _, err := fmt.Fprintln(p, pub.String()); err != nil {
-		p.Close()
-		return "", err
-	}
-	return pub.String(), p.Close()
-}
-
-// readSecretKey reads a secret key file, refusing one that others may
-// read.
-func readSecretKey(path string) (flaxfile.Key, error) {
-	path = expandHome(path)
-	fi, err := os.Stat(path)
-	if err != nil {
-		return flaxfile.Key{}, err
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return flaxfile.Key{}, fmt.Errorf("key file %s is readable by others (mode %v); chmod 600 it", path, fi.Mode().Perm())
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return flaxfile.Key{}, err
-	}
-	k, err := flaxfile.ParseKey(strings.TrimSpace(string(b)))
-	if err != nil {
-		return flaxfile.Key{}, fmt.Errorf("key file %s: %w", path, err)
-	}
-	return k, nil
-}
-
-// expandHome replaces a leading "~/" with the home directory.
-func expandHome(p string) string {
-	if rest, ok := strings.CutPrefix(p, "~/"); ok {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, rest)
-		}
-	}
-	return p
 }
 
 // clientKeys resolves key-file mode for a client: --key and --server-key,
@@ -118,12 +52,14 @@ func (g *globals) clientKeys(keyFile, serverKey string) (client, server flaxfile
 	if keyFile == "" || serverKey == "" {
 		return client, server, false, usageError{errors.New("key-file mode needs both --key FILE and --server-key KEY (or key_file and server_key in the config)")}
 	}
-	if client, err = readSecretKey(keyFile); err != nil {
+	var sec curve.Key
+	if sec, err = auth.ReadSecretKey(keyFile); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			err = fmt.Errorf("%w (create one with 'flaxfile keygen %s')", err, keyFile)
 		}
 		return client, server, false, err
 	}
+	client = flaxfile.Key(sec)
 	if server, err = flaxfile.ParseKey(strings.TrimSpace(serverKey)); err != nil {
 		return client, server, false, usageError{fmt.Errorf("--server-key: %w", err)}
 	}

@@ -12,11 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/flaxfile/flaxfile"
-	"github.com/flaxfile/flaxfile/internal/access"
+	"github.com/flaxfile/flaxfile/internal/auth"
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/store"
-	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
 	"github.com/spf13/cobra"
 )
 
@@ -97,14 +95,17 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	if o.authorizedKeys != "" && g.keyFile == "" {
 		return usageError{errors.New("--authorized-keys needs --key (the server's own key file)")}
 	}
-	var password string
-	var keyMode *keyModeServer
+	var sec *auth.Server // nil: in the clear
 	if g.keyFile != "" {
-		if keyMode, err = loadKeyMode(g.keyFile, o.authorizedKeys); err != nil {
+		if sec, err = auth.KeyFileServer(g.keyFile, o.authorizedKeys); err != nil {
 			return err
 		}
-	} else if password, err = serverPassword(e, g); err != nil {
+	} else if password, err := serverPassword(e, g); err != nil {
 		return err
+	} else if password != "" {
+		if sec, err = auth.PasswordServer(password); err != nil {
+			return err
+		}
 	}
 	st, err := store.OpenDisk(dir)
 	if err != nil {
@@ -113,19 +114,8 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	defer st.Close()
 	scfg := server.Config{Store: st, Logger: log, SessionTimeout: timeout, PartialExpiry: expiry, MemoryLimit: o.memoryMiB << 20, NoSync: o.noSync,
 		MaxConns: o.maxConns, MaxSessions: o.maxSessions, MaxMessageSize: o.maxMessageMiB<<20 + 64<<10, HandshakeTimeout: o.handshakeTimeout}
-	var fingerprint string
-	if keyMode != nil {
-		scfg.Mechanism, scfg.Access = keyMode.mech, keyMode.list
-	}
-	if password != "" {
-		pub, sec, err := flaxfile.ServerKeysFromPassword(password)
-		if err != nil {
-			return err
-		}
-		if scfg.Mechanism, err = curve.NewServer(curve.Key(sec), nil); err != nil {
-			return err
-		}
-		fingerprint = flaxfile.Fingerprint(pub)
+	if sec != nil {
+		scfg.Mechanism, scfg.Access = sec.Mechanism, sec.Access
 	}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		// Keep the garbage collector close to the chunk budget, so that
@@ -140,7 +130,7 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	banner(e.stderr, e, st.Dir(), ln.Addr().String(), host, fingerprint, keyMode)
+	banner(e.stderr, e, st.Dir(), ln.Addr().String(), host, sec, o.authorizedKeys)
 	if err := srv.Serve(ctx, ln); err != nil {
 		return err
 	}
@@ -149,7 +139,7 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	return nil
 }
 
-func banner(w io.Writer, e *env, dir, addr, host, fingerprint string, km *keyModeServer) {
+func banner(w io.Writer, e *env, dir, addr, host string, sec *auth.Server, authorized string) {
 	fmt.Fprintln(w, e.msg("banner"))
 	fmt.Fprintln(w, e.msg("storageDir", dir))
 	fmt.Fprintln(w, e.msg("serviceAddr", addr))
@@ -157,51 +147,22 @@ func banner(w io.Writer, e *env, dir, addr, host, fingerprint string, km *keyMod
 		fmt.Fprintln(w, e.msg("anyAddr"))
 	}
 	switch {
-	case km != nil:
-		fmt.Fprintln(w, e.msg("keyMode", km.public))
-		if km.list != nil {
-			fmt.Fprintln(w, e.msg("keyModeClients", km.list.Len(), km.listPath))
+	case sec != nil && sec.Fingerprint == "":
+		fmt.Fprintln(w, e.msg("keyMode", sec.Public))
+		if sec.Access != nil {
+			fmt.Fprintln(w, e.msg("keyModeClients", sec.Access.Len(), authorized))
 		} else {
 			fmt.Fprintln(w, e.msg("keyModeAny"))
 		}
-	case fingerprint != "":
+	case sec != nil:
 		fmt.Fprintln(w, e.msg("encOn"))
-		fmt.Fprintln(w, e.msg("fingerprint", fingerprint))
+		fmt.Fprintln(w, e.msg("fingerprint", sec.Fingerprint))
 		fmt.Fprintln(w, e.msg("fixedSalt"))
 	default:
 		fmt.Fprintln(w, e.msg("encOff"))
 		fmt.Fprintln(w, e.msg("encOffHint"))
 	}
 	fmt.Fprintln(w, e.msg("started", addr))
-}
-
-// keyModeServer is a server in key-file mode: its own key pair, and the
-// authorized client keys if a file names them.
-type keyModeServer struct {
-	mech     *curve.Server
-	list     *access.List
-	listPath string
-	public   string
-}
-
-func loadKeyMode(keyFile, authorized string) (*keyModeServer, error) {
-	sec, err := readSecretKey(keyFile)
-	if err != nil {
-		return nil, err
-	}
-	km := &keyModeServer{listPath: authorized}
-	var authorize func(curve.Key) error
-	if authorized != "" {
-		if km.list, err = access.Load(authorized); err != nil {
-			return nil, err
-		}
-		authorize = func(k curve.Key) error { _, err := km.list.Lookup(k); return err }
-	}
-	if km.mech, err = curve.NewServer(curve.Key(sec), authorize); err != nil {
-		return nil, err
-	}
-	km.public = km.mech.PublicKeyOf().String()
-	return km, nil
 }
 
 // serverPassword applies 1.2's server rules: --password; FLAXFILE_PASSWORD

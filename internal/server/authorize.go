@@ -3,7 +3,7 @@ package server
 import (
 	"strings"
 
-	"github.com/flaxfile/flaxfile/internal/access"
+	"github.com/flaxfile/flaxfile/internal/auth"
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/wire"
 	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
@@ -73,7 +73,7 @@ func (s *Server) authorize(r *request, cmd string) string {
 
 // narrow confines a listing to the client's directory: a prefix inside it
 // stands, one that contains it becomes it, any other is refused.
-func narrow(r *request, right access.Right) string {
+func narrow(r *request, right auth.Right) string {
 	prefix := ""
 	if len(r.args) > 0 {
 		prefix = string(r.args[0])

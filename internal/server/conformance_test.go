@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/auth"
 	"github.com/flaxfile/flaxfile/internal/pyzmq"
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/server/servertest"
@@ -35,7 +35,7 @@ func TestConformance12(t *testing.T) {
 			addr, _ := startServer(t, password)
 			args := []string{"testdata/conformance.py", addr}
 			if password != "" {
-				pub, _, _ := flaxfile.ServerKeysFromPassword(password)
+				pub, _, _ := auth.KeysFromPassword(password)
 				args = append(args, pub.String())
 			}
 			cmd := exec.Command(pyzmq.Python(t), args...)

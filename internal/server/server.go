@@ -33,7 +33,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/flaxfile/flaxfile/internal/access"
+	"github.com/flaxfile/flaxfile/internal/auth"
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
@@ -65,7 +65,7 @@ type Config struct {
 	// Access, when not nil, gives each client key its rights (key-file
 	// mode); Mechanism must then be a curve.Server whose Authorize
 	// consults the same list, so that unknown keys cannot connect.
-	Access *access.List
+	Access *auth.List
 	// Logger gets one line per event; nil discards.
 	Logger *slog.Logger
 	// SessionTimeout is how long an upload session may sit idle before it

@@ -8,11 +8,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/auth"
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
-	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
 )
 
 // Start runs a server with cfg over a fresh disk store in a temporary
@@ -70,13 +69,9 @@ func startServer(t testing.TB, dir string, cfg server.Config, mech zmtp.Mechanis
 // Password returns the CURVE server mechanism for a FlaxFile 1.2 password.
 func Password(t testing.TB, password string) zmtp.Mechanism {
 	t.Helper()
-	_, sec, err := flaxfile.ServerKeysFromPassword(password)
+	s, err := auth.PasswordServer(password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mech, err := curve.NewServer(curve.Key(sec), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mech
+	return s.Mechanism
 }

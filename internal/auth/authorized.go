@@ -1,11 +1,12 @@
-// Package access is FlaxFile's key-file access control: a list of client
-// public keys, each with read-only or read-write rights and an optional
-// key prefix it is confined to, read from an authorized-keys file and read
+// authorized.go: key-file mode's access control, a list of client public
+// keys, each with read-only or read-write rights and an optional key
+// prefix it is confined to, read from an authorized-keys file and read
 // again when that file changes.
 //
 // The file has one client per line, "<Z85 public key> <ro|rw> [prefix]";
 // a field starting with "#" starts a comment; blank lines are skipped.
-package access
+
+package auth
 
 import (
 	"bufio"

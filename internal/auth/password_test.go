@@ -1,12 +1,14 @@
-package flaxfile
+package auth
 
 import (
 	"encoding/hex"
 	"testing"
+
+	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
 )
 
 // The test vectors of compat §7, checked there against pyzmq.
-func TestServerKeysFromPassword(t *testing.T) {
+func TestKeysFromPassword(t *testing.T) {
 	for _, v := range []struct {
 		password, secret, public, z85, fingerprint string
 	}{
@@ -21,7 +23,7 @@ func TestServerKeysFromPassword(t *testing.T) {
 			"",
 			"SHA256:f9584a467e5d96d4efb2acb9f9a15c93..."},
 	} {
-		pub, sec, err := ServerKeysFromPassword(v.password)
+		pub, sec, err := KeysFromPassword(v.password)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,7 +39,7 @@ func TestServerKeysFromPassword(t *testing.T) {
 		if got := Fingerprint(pub); got != v.fingerprint {
 			t.Errorf("%q: fingerprint %s, want %s", v.password, got, v.fingerprint)
 		}
-		back, err := ParseKey(pub.String())
+		back, err := curve.ParseKey(pub.String())
 		if err != nil || back != pub {
 			t.Errorf("%q: ParseKey round trip: %v", v.password, err)
 		}
