@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"testing"
 	"time"
 )
@@ -266,5 +267,45 @@ func TestBudgetBoundsReceivedMemory(t *testing.T) {
 	}
 	if used := budget.Used(); used > 1<<20 {
 		t.Fatalf("budget left %d", used)
+	}
+}
+
+// TestHandshakeBurst: many more real clients than handshake slots, all at
+// once, all get in: a handshake in progress gives way to a newcomer only
+// once it has run for a while, so a burst of honest peers (a transfer's
+// connections from many clients) is queued, not cut (it was: the oldest
+// of 256 was closed at once, and clients saw EOF).
+func TestHandshakeBurst(t *testing.T) {
+	r, err := Listen("127.0.0.1:0", &Options{MaxHandshakes: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ctx := testCtx(t)
+	go func() {
+		for {
+			if _, err := r.Accept(ctx); err != nil {
+				return
+			}
+		}
+	}()
+	const n = 64
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			c, err := Dial(ctx, r.Addr().String(), nil)
+			if err == nil {
+				err = c.Close()
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("an honest client was refused during a burst: %v", err)
+		}
 	}
 }

@@ -24,7 +24,7 @@ type Router struct {
 	accepted chan *Conn
 	slots    chan struct{} // one per handshake in progress
 	pmu      sync.Mutex
-	pending  []net.Conn    // handshakes in progress, oldest first
+	pending  []pending     // handshakes in progress, oldest first
 	conns    chan struct{} // one per open connection, when MaxConns > 0
 
 	mu     sync.Mutex
@@ -146,23 +146,9 @@ func (r *Router) acceptLoop() {
 			r.log.Warn("accept failed", "err", err)
 			continue
 		}
-		select {
-		case r.slots <- struct{}{}:
-		default:
-			// Every slot is taken: the oldest handshake in progress gives
-			// way, so that connections that never finish theirs cannot
-			// keep real clients out for the whole handshake time.
-			if old := r.oldestPending(); old != nil {
-				r.log.Warn("closed the oldest unfinished handshake: too many in progress", "remote", old.RemoteAddr().String())
-				_ = old.Close()
-			}
-			select {
-			case r.slots <- struct{}{}:
-			case <-time.After(time.Second):
-				r.log.Warn("refused connection: too many handshakes in progress", "remote", nc.RemoteAddr().String())
-				_ = nc.Close()
-				continue
-			}
+		if !r.takeSlot() {
+			_ = nc.Close()
+			return
 		}
 		if r.conns != nil {
 			select {
@@ -178,28 +164,62 @@ func (r *Router) acceptLoop() {
 	}
 }
 
-// oldestPending takes the oldest handshake in progress off the list.
-func (r *Router) oldestPending() net.Conn {
-	r.pmu.Lock()
-	defer r.pmu.Unlock()
-	if len(r.pending) == 0 {
-		return nil
+// pending is a handshake in progress.
+type pending struct {
+	nc    net.Conn
+	since time.Time
+}
+
+// takeSlot waits for a handshake slot; false means the router closed.
+// While every slot is taken, the oldest handshake gives way once it has
+// run for a tenth of the handshake time: connections that never finish
+// theirs cannot keep real clients out for the whole handshake time, and
+// a burst of real clients waits its turn instead of cutting each other.
+func (r *Router) takeSlot() bool {
+	giveWay := r.opts.HandshakeTimeout / 10
+	for {
+		select {
+		case r.slots <- struct{}{}:
+			return true
+		default:
+		}
+		wait := giveWay
+		r.pmu.Lock()
+		if len(r.pending) > 0 {
+			old := r.pending[0]
+			if age := time.Since(old.since); age >= giveWay {
+				r.pending = r.pending[1:]
+				r.log.Warn("closed the oldest unfinished handshake: too many in progress", "remote", old.nc.RemoteAddr().String())
+				_ = old.nc.Close()
+				wait = 0
+			} else {
+				wait = giveWay - age
+			}
+		}
+		r.pmu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case r.slots <- struct{}{}:
+			t.Stop()
+			return true
+		case <-t.C:
+		case <-r.done:
+			t.Stop()
+			return false
+		}
 	}
-	old := r.pending[0]
-	r.pending = r.pending[1:]
-	return old
 }
 
 // handshake runs one connection's handshake and hands it to Accept.
 func (r *Router) handshake(nc net.Conn) {
 	stop := context.AfterFunc(r.base, func() { _ = nc.Close() })
 	r.pmu.Lock()
-	r.pending = append(r.pending, nc)
+	r.pending = append(r.pending, pending{nc, time.Now()})
 	r.pmu.Unlock()
 	br, codec, hs, err := handshake(nc, &r.opts, TypeRouter)
 	r.pmu.Lock()
 	for i, p := range r.pending {
-		if p == nc {
+		if p.nc == nc {
 			r.pending = append(r.pending[:i], r.pending[i+1:]...)
 			break
 		}
