@@ -14,7 +14,7 @@ import (
 
 	"github.com/flaxfile/flaxfile/internal/auth"
 	"github.com/flaxfile/flaxfile/internal/server"
-	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/store/disk"
 	"github.com/spf13/cobra"
 )
 
@@ -107,7 +107,7 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 			return err
 		}
 	}
-	st, err := store.OpenDisk(dir)
+	st, err := disk.Open(dir)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package digest
 import (
 	"fmt"
 	"io"
-	"os"
 	"sync"
 
 	"github.com/zeebo/xxh3"
@@ -17,9 +16,9 @@ const readBuf = 256 << 10
 
 var bufs = sync.Pool{New: func() any { b := make([]byte, readBuf); return &b }}
 
-// FileBlocks hashes the blocks of f in [off, off+n), off being a multiple
+// FileBlocks hashes the blocks of f (a file, or any ReaderAt) in [off, off+n), off being a multiple
 // of BlockSize, reading them in small pieces.
-func FileBlocks(f *os.File, off, n int64) ([]Sum, error) {
+func FileBlocks(f io.ReaderAt, off, n int64) ([]Sum, error) {
 	if off%BlockSize != 0 || n < 0 {
 		return nil, fmt.Errorf("digest: range %d+%d is not block-aligned", off, n)
 	}

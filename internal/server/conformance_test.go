@@ -11,13 +11,13 @@ import (
 	"github.com/flaxfile/flaxfile/internal/pyzmq"
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/server/servertest"
-	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/store/disk"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
 
 // startServer runs a server over a fresh store on 127.0.0.1:0; a non-empty
 // password turns on CURVE with 1.2's derived key.
-func startServer(t *testing.T, password string) (string, *store.Disk) {
+func startServer(t *testing.T, password string) (string, *disk.Store) {
 	t.Helper()
 	var mech zmtp.Mechanism
 	if password != "" {

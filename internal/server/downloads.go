@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -60,8 +62,8 @@ func newDownloadTable(st store.Store) *downloadTable {
 
 // start opens key for a new transfer from c and records it, under a
 // handle too when exact is set.
-func (t *downloadTable) start(c *zmtp.Conn, key string, chunk int64, exact bool) (*download, error) {
-	obj, err := t.st.Open(key)
+func (t *downloadTable) start(ctx context.Context, c *zmtp.Conn, key string, chunk int64, exact bool) (*download, error) {
+	obj, err := t.st.Open(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +119,7 @@ func (t *downloadTable) forget(d *download) {
 // to: the one named by handle (if not empty), else the one c started;
 // with neither, it opens the current version with the default chunk
 // size, as a stateless 1.2 server would.
-func (t *downloadTable) acquire(c *zmtp.Conn, key, handle string) (*download, error) {
+func (t *downloadTable) acquire(ctx context.Context, c *zmtp.Conn, key, handle string) (*download, error) {
 	t.mu.Lock()
 	d := t.byConn[connKey{c, key}]
 	if handle != "" {
@@ -134,7 +136,7 @@ func (t *downloadTable) acquire(c *zmtp.Conn, key, handle string) (*download, er
 		return d, nil
 	}
 	t.mu.Unlock()
-	obj, err := t.st.Open(key)
+	obj, err := t.st.Open(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +214,7 @@ func (s *Server) downloadStart(r *request) {
 		}
 	}
 	exact := chunk > 0 && len(r.args) > 2 && string(r.args[2]) == wire.ExactChunks
-	d, err := s.downloads.start(r.c, key, chunk, exact)
+	d, err := s.downloads.start(r.ctx, r.c, key, chunk, exact)
 	if err != nil {
 		r.fail(downloadError(key, err))
 		return
@@ -248,7 +250,7 @@ func (s *Server) downloadChunk(r *request) {
 	if len(r.args) > 2 {
 		handle = string(r.args[2])
 	}
-	d, err := s.downloads.acquire(r.c, key, handle)
+	d, err := s.downloads.acquire(r.ctx, r.c, key, handle)
 	if err != nil {
 		r.fail(downloadError(key, err))
 		return
@@ -266,7 +268,7 @@ func (s *Server) downloadChunk(r *request) {
 	n := min(d.chunk, size-off)
 	idFrame := wire.Itoa(id)
 	s.bytesDown.Add(n)
-	if f := d.obj.File(); f != nil {
+	if f := fileOf(d.obj); f != nil {
 		r.replyParts(zmtp.Part{Data: []byte(wire.ReplyChunk)}, zmtp.Part{Data: idFrame}, zmtp.Part{File: f, Offset: off, Len: n})
 		return
 	}
@@ -277,4 +279,12 @@ func (s *Server) downloadChunk(r *request) {
 		return
 	}
 	r.reply([]byte(wire.ReplyChunk), idFrame, buf)
+}
+
+// fileOf returns the file o is kept in, for a zero-copy send, or nil.
+func fileOf(o store.Object) *os.File {
+	if f, ok := o.(store.Filer); ok {
+		return f.File()
+	}
+	return nil
 }

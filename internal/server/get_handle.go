@@ -146,7 +146,7 @@ func (s *Server) get(r *request) {
 	if !ok {
 		return
 	}
-	obj, err := s.cfg.Store.Open(key)
+	obj, err := s.cfg.Store.Open(r.ctx, key)
 	if err != nil {
 		r.fail(downloadError(key, err))
 		return
@@ -200,7 +200,7 @@ func (s *Server) getRange(r *request) {
 		return
 	}
 	s.bytesDown.Add(n)
-	if f := h.obj.File(); f != nil {
+	if f := fileOf(h.obj); f != nil {
 		r.replyParts(zmtp.Part{Data: []byte(wire.ReplyData)}, zmtp.Part{Data: r.args[1]}, zmtp.Part{File: f, Offset: off, Len: n})
 		return
 	}

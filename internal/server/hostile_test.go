@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"strings"
@@ -68,7 +69,7 @@ func TestEarlyChunksBounded(t *testing.T) {
 	if r := d.req("UPLOAD_END"); r[0] != "OK" {
 		t.Fatalf("end: %v", r)
 	}
-	obj, err := st.Open("a")
+	obj, err := st.Open(context.Background(), "a")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -28,7 +29,7 @@ func (s *Server) list(r *request) {
 	}
 	withHash := len(r.args) > 1 && string(r.args[1]) == "true"
 	var entries []wire.ListEntry
-	err := s.cfg.Store.List(prefix, func(i store.Info) error {
+	err := s.cfg.Store.List(r.ctx, prefix, func(i store.Info) error {
 		entries = append(entries, wire.ListEntry{
 			Key:   i.Key,
 			Size:  i.Size,
@@ -45,7 +46,7 @@ func (s *Server) list(r *request) {
 		g.SetLimit(maxHashing)
 		for i := range entries {
 			g.Go(func() error {
-				h, err := s.hashFile(entries[i].Key)
+				h, err := s.hashFile(r.ctx, entries[i].Key)
 				if err != nil {
 					return fmt.Errorf("%s: %w", entries[i].Key, err)
 				}
@@ -65,8 +66,8 @@ func (s *Server) list(r *request) {
 // hashFile returns XXH3-64 (seed 0) of a stored file as 16 hex digits:
 // from its metadata when still valid, else by reading it, recording the
 // result so that the next LIST does not read it again.
-func (s *Server) hashFile(key string) (string, error) {
-	o, err := s.cfg.Store.Open(key)
+func (s *Server) hashFile(ctx context.Context, key string) (string, error) {
+	o, err := s.cfg.Store.Open(ctx, key)
 	if err != nil {
 		return "", err
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -37,10 +38,10 @@ type listTable struct {
 func newListTable() *listTable { return &listTable{byID: map[string]*listing{}} }
 
 // walk is the store's listing as an iterator.
-func walk(st store.Store, prefix string) iter.Seq[store.Info] {
+func walk(ctx context.Context, st store.Store, prefix string) iter.Seq[store.Info] {
 	errStop := errors.New("stop")
 	return func(yield func(store.Info) bool) {
-		_ = st.List(prefix, func(in store.Info) error {
+		_ = st.List(ctx, prefix, func(in store.Info) error {
 			if !yield(in) {
 				return errStop
 			}
@@ -66,7 +67,7 @@ func (s *Server) list2(r *request) {
 		r.fail("invalid page size")
 		return
 	}
-	next, stop := iter.Pull(walk(s.cfg.Store, prefix))
+	next, stop := iter.Pull(walk(r.ctx, s.cfg.Store, prefix))
 	l := &listing{next: next, stop: stop, hashes: string(r.args[1]) == "1", size: int(min(size, wire.MaxListPage)), last: time.Now()}
 	var b [12]byte
 	_, _ = rand.Read(b[:])
@@ -114,7 +115,7 @@ func (s *Server) page(r *request, id string, l *listing) {
 		}
 		e := wire.ListEntry2{Key: in.Key, Size: in.Size, MTime: in.ModTime.UnixNano(), Mode: uint32(in.Mode.Perm())}
 		if l.hashes {
-			sum, err := s.storedHash(in.Key)
+			sum, err := s.storedHash(r.ctx, in.Key)
 			if err != nil {
 				continue // gone or unreadable since the walk saw it
 			}
@@ -142,8 +143,8 @@ func (s *Server) page(r *request, id string, l *listing) {
 
 // storedHash is the file hash of key, from its metadata or by reading it
 // once (and recording it).
-func (s *Server) storedHash(key string) (digest.Sum, error) {
-	obj, err := s.cfg.Store.Open(key)
+func (s *Server) storedHash(ctx context.Context, key string) (digest.Sum, error) {
+	obj, err := s.cfg.Store.Open(ctx, key)
 	if err != nil {
 		return digest.Sum{}, err
 	}
@@ -180,7 +181,7 @@ func (s *Server) hashes(r *request) {
 		key, msg := fileKey(a)
 		var h []byte
 		if msg == "" {
-			if sum, err := s.storedHash(key); err == nil {
+			if sum, err := s.storedHash(r.ctx, key); err == nil {
 				h = []byte(sum.String())
 			}
 		}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -69,7 +70,7 @@ func newPutTable(st store.Store, log *slog.Logger) *putTable {
 
 // open returns the session id for hdr, loading it from disk or creating
 // it, with one reference taken.
-func (t *putTable) open(id string, hdr putHeader) (*putSession, error) {
+func (t *putTable) open(ctx context.Context, id string, hdr putHeader) (*putSession, error) {
 	if t.st == nil {
 		return nil, errors.New("this server's store cannot resume uploads")
 	}
@@ -87,7 +88,7 @@ func (t *putTable) open(id string, hdr putHeader) (*putSession, error) {
 			t.mu.Unlock()
 			continue
 		}
-		s, err := t.create(id, hdr)
+		s, err := t.create(ctx, id, hdr)
 		t.mu.Unlock()
 		return s, err
 	}
@@ -117,8 +118,8 @@ func (t *putTable) joinOpen(id string, hdr putHeader) (*putSession, error) {
 
 // create opens session id from its partial on disk, or a new one. Called
 // with t.mu held.
-func (t *putTable) create(id string, hdr putHeader) (*putSession, error) {
-	part, fresh, err := t.st.OpenPartial(hdr.Key, id)
+func (t *putTable) create(ctx context.Context, id string, hdr putHeader) (*putSession, error) {
+	part, fresh, err := t.st.OpenPartial(ctx, hdr.Key, id)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +127,7 @@ func (t *putTable) create(id string, hdr putHeader) (*putSession, error) {
 	if !fresh {
 		if ok := s.load(); !ok {
 			_ = part.Abort()
-			if part, _, err = t.st.OpenPartial(hdr.Key, id); err != nil {
+			if part, _, err = t.st.OpenPartial(ctx, hdr.Key, id); err != nil {
 				return nil, err
 			}
 			s.part = part
@@ -175,7 +176,7 @@ func (s *putSession) load() bool {
 		return false
 	}
 	// The data may not have reached the disk before a crash: check it.
-	f := s.part.File()
+	f := s.part
 	for i, sum := range claimed {
 		got, err := digest.FileBlocks(f, i*digest.BlockSize, digest.BlockLen(s.hdr.Size, i))
 		if err == nil && len(got) == 1 && got[0] == sum {
@@ -301,7 +302,7 @@ func (s *putSession) accept(off, n int64, got []digest.Sum, sent []byte) error {
 // finish publishes the upload if every block is held and the file hash
 // matches the client's; it ends the session either way but for a missing
 // block, which the client may still send.
-func (t *putTable) finish(s *putSession, want digest.Sum, noSync bool) (wire.PutResult, error) {
+func (t *putTable) finish(ctx context.Context, s *putSession, want digest.Sum, noSync bool) (wire.PutResult, error) {
 	s.mu.Lock()
 	if s.done {
 		s.mu.Unlock()
@@ -332,7 +333,7 @@ func (t *putTable) finish(s *putSession, want digest.Sum, noSync bool) (wire.Put
 		mtime = time.Now()
 	}
 	meta, _ := json.Marshal(fileMeta{Size: s.hdr.Size, MTime: mtime.UnixNano(), Hash: sum.String()})
-	err := s.part.Commit(store.CommitOptions{NoSync: noSync, ModTime: mtime, Mode: modeBits(s.hdr.Mode), Meta: meta})
+	err := s.part.Commit(ctx, store.CommitOptions{NoSync: noSync, ModTime: mtime, Mode: modeBits(s.hdr.Mode), Meta: meta})
 	if err != nil {
 		return wire.PutResult{}, err
 	}
@@ -368,7 +369,7 @@ func (t *putTable) drop(s *putSession) {
 
 // expire closes sessions idle for longer than timeout, keeping their files
 // for a later resume, and removes partial files older than keep.
-func (t *putTable) expire(now time.Time, timeout, keep time.Duration) {
+func (t *putTable) expire(ctx context.Context, now time.Time, timeout, keep time.Duration) {
 	t.mu.Lock()
 	for id, s := range t.byID {
 		s.mu.Lock()
@@ -391,7 +392,7 @@ func (t *putTable) expire(now time.Time, timeout, keep time.Duration) {
 			defer t.mu.Unlock()
 			return t.byID[id] != nil
 		}
-		if n, err := t.st.ExpirePartials(keep, inUse); err != nil {
+		if n, err := t.st.ExpirePartials(ctx, keep, inUse); err != nil {
 			t.log.Warn("expiring partial uploads", "err", err)
 		} else if n > 0 {
 			t.log.Info("partial uploads expired", "count", n)

@@ -49,7 +49,7 @@ func (s *Server) put(r *request) {
 		r.fail("invalid upload id")
 		return
 	}
-	sess, err := s.puts.open(id, putHeader{Key: key, Size: size, MTime: mtime, Mode: uint32(mode)})
+	sess, err := s.puts.open(r.ctx, id, putHeader{Key: key, Size: size, MTime: mtime, Mode: uint32(mode)})
 	if err != nil {
 		r.fail(pyError(key, err))
 		return
@@ -58,7 +58,7 @@ func (s *Server) put(r *request) {
 	sess.mu.Lock()
 	held := int64(len(sess.blocks))
 	sess.mu.Unlock()
-	if msg := s.noRoom(size - held*digest.BlockSize); msg != "" { // what is still to write
+	if msg := s.noRoom(r.ctx, size - held*digest.BlockSize); msg != "" { // what is still to write
 		if held == 0 {
 			s.puts.abort(sess, nil) // nothing worth keeping
 		}
@@ -154,7 +154,7 @@ func (s *Server) putEnd(r *request) {
 		r.fail(err.Error())
 		return
 	}
-	res, err := s.puts.finish(sess, want, s.cfg.NoSync)
+	res, err := s.puts.finish(r.ctx, sess, want, s.cfg.NoSync)
 	if err != nil {
 		r.log.Warn("upload not published", "key", sess.hdr.Key, "err", err)
 		r.fail(err.Error())

@@ -245,7 +245,7 @@ func (s *Server) sweep(ctx context.Context) {
 			return
 		case now := <-t.C:
 			s.uploads.expire(now, s.cfg.SessionTimeout)
-			s.puts.expire(now, s.cfg.SessionTimeout, s.cfg.PartialExpiry)
+			s.puts.expire(ctx, now, s.cfg.SessionTimeout, s.cfg.PartialExpiry)
 			s.downloads.expire(now, max(s.cfg.SessionTimeout, time.Minute))
 			s.gets.expire(now, max(s.cfg.SessionTimeout, time.Minute))
 			s.listings.expire(now, max(s.cfg.SessionTimeout, time.Minute))

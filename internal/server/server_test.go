@@ -13,6 +13,7 @@ import (
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/server/servertest"
 	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/store/disk"
 	"github.com/flaxfile/flaxfile/internal/store/storetest"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
@@ -60,7 +61,7 @@ func (d *dealer) req(frames ...string) []string {
 	return out
 }
 
-func startWith(t testing.TB, cfg server.Config) (string, *store.Disk) {
+func startWith(t testing.TB, cfg server.Config) (string, *disk.Store) {
 	return servertest.Start(t, cfg, nil)
 }
 
@@ -158,7 +159,7 @@ func TestIdleSessionExpires(t *testing.T) {
 	if r := d.req("UPLOAD_CHUNK_CONCURRENT", "1", "56789"); r[0] != "ERROR" || r[1] != "No active upload" {
 		t.Fatalf("chunk after expiry: %v", r)
 	}
-	if _, err := st.Stat("k"); err == nil {
+	if _, err := st.Stat(context.Background(), "k"); err == nil {
 		t.Fatal("an expired upload was published")
 	}
 }

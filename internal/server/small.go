@@ -51,7 +51,7 @@ func (s *Server) putSmall(r *request) {
 			res.Error = fmt.Sprintf("checksum mismatch: received data hashes to %s, the client read %s", sum, a[3])
 			continue
 		}
-		up, err := s.cfg.Store.Create(key)
+		up, err := s.cfg.Store.Create(r.ctx, key)
 		if err == nil {
 			_, err = up.WriteAt(a[4], 0)
 			if err != nil {
@@ -71,14 +71,14 @@ func (s *Server) putSmall(r *request) {
 		ready = append(ready, pending{i, up, store.CommitOptions{NoSync: s.cfg.NoSync, ModTime: t, Mode: modeBits(uint32(mode)), Meta: meta}})
 	}
 	if sy, ok := s.cfg.Store.(store.Syncer); ok && !s.cfg.NoSync && len(ready) > 1 {
-		if sy.SyncAll() == nil {
+		if sy.SyncAll(r.ctx) == nil {
 			for k := range ready {
 				ready[k].opts.NoSync = true // flushed already
 			}
 		}
 	}
 	for _, p := range ready {
-		if err := p.up.Commit(p.opts); err != nil {
+		if err := p.up.Commit(r.ctx, p.opts); err != nil {
 			results[p.i].Error, results[p.i].Hash = pyError(results[p.i].Key, err), ""
 			continue
 		}
@@ -115,7 +115,7 @@ func (s *Server) getSmall(r *request) {
 			fail(msg)
 			continue
 		}
-		obj, err := s.cfg.Store.Open(key)
+		obj, err := s.cfg.Store.Open(r.ctx, key)
 		if err != nil {
 			fail(downloadError(key, err))
 			continue
@@ -153,7 +153,7 @@ func (s *Server) getSmall(r *request) {
 // file (sendfile, on a plaintext connection) when the store has one, else
 // read now, so that a read error can still be answered cleanly.
 func wholeFile(obj store.Object, size int64) (zmtp.Part, error) {
-	if f := obj.File(); f != nil {
+	if f := fileOf(obj); f != nil {
 		return zmtp.Part{File: f, Offset: 0, Len: size}, nil
 	}
 	buf := make([]byte, size)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -97,7 +98,7 @@ type upload struct {
 
 // join adds c to session id, creating it (and its partial file) if needed.
 // A connection in another session leaves that one first.
-func (t *uploadTable) join(c *zmtp.Conn, id, key string, size int64, hashName string) error {
+func (t *uploadTable) join(ctx context.Context, c *zmtp.Conn, id, key string, size int64, hashName string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if old := t.byConn[c]; old != nil && old.id != id {
@@ -115,7 +116,7 @@ func (t *uploadTable) join(c *zmtp.Conn, id, key string, size int64, hashName st
 		u = t.byID[id] // another member may have opened it meanwhile
 	}
 	if u == nil {
-		up, err := t.st.Create(key)
+		up, err := t.st.Create(ctx, key)
 		if err != nil {
 			return err
 		}
@@ -520,7 +521,7 @@ func (u *upload) hashName() string {
 
 // finish publishes a complete session and returns what UPLOAD_END reports;
 // an incomplete one stays open for late members.
-func (u *upload) finish(sync bool, want string) (sum string, err error) {
+func (u *upload) finish(ctx context.Context, sync bool, want string) (sum string, err error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.state != stateOpen {
@@ -553,7 +554,7 @@ func (u *upload) finish(sync bool, want string) (sum string, err error) {
 		_ = u.up.Abort()
 		return "", fmt.Errorf("checksum mismatch for %s: the client sent %s %s, the server received %s; nothing published", u.key, u.hashName(), want, got)
 	}
-	if err := u.up.Commit(store.CommitOptions{NoSync: !sync}); err != nil {
+	if err := u.up.Commit(ctx, store.CommitOptions{NoSync: !sync}); err != nil {
 		u.state = stateAborted
 		return "", err
 	}
@@ -606,7 +607,7 @@ func (s *Server) uploadStart(r *request) {
 		r.fail(msg)
 		return
 	}
-	if msg := s.noRoom(size); msg != "" {
+	if msg := s.noRoom(r.ctx, size); msg != "" {
 		r.fail(msg)
 		return
 	}
@@ -614,7 +615,7 @@ func (s *Server) uploadStart(r *request) {
 	if len(r.args) > 4 {
 		hashName = string(r.args[4])
 	}
-	if err := s.uploads.join(r.c, sid, k, size, hashName); err != nil {
+	if err := s.uploads.join(r.ctx, r.c, sid, k, size, hashName); err != nil {
 		r.fail(pyError(k, err))
 		return
 	}
@@ -624,12 +625,12 @@ func (s *Server) uploadStart(r *request) {
 // noRoom refuses, with the error to answer, an upload of size octets that
 // the store has no room for; "" when it may start (or the store cannot
 // say).
-func (s *Server) noRoom(size int64) string {
+func (s *Server) noRoom(ctx context.Context, size int64) string {
 	sp, ok := s.cfg.Store.(store.Spacer)
 	if !ok || size == 0 {
 		return ""
 	}
-	free, err := sp.Free()
+	free, err := sp.Free(ctx)
 	if err != nil || size <= free {
 		return ""
 	}
@@ -700,7 +701,7 @@ func (s *Server) uploadEnd(r *request) {
 	if len(r.args) > 0 {
 		want = string(r.args[0])
 	}
-	sum, err := u.finish(!s.cfg.NoSync, want)
+	sum, err := u.finish(r.ctx, !s.cfg.NoSync, want)
 	switch {
 	case errors.Is(err, errSessionGone):
 		r.ok(wire.UploadMessageJSON(wire.MsgUploadEnded))

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -56,7 +57,7 @@ func TestList2Pages(t *testing.T) {
 		r = d.req(wire.CmdListNext, r[1])
 	}
 	var keys []string
-	st.List("", func(in store.Info) error { keys = append(keys, in.Key); return nil })
+	st.List(context.Background(), "", func(in store.Info) error { keys = append(keys, in.Key); return nil })
 	if len(got) != len(keys) || pages != (len(keys)+4)/5 {
 		t.Fatalf("%d entries in %d pages, store has %d", len(got), pages, len(keys))
 	}
@@ -70,7 +71,7 @@ func TestList2Pages(t *testing.T) {
 	}
 	// The hashes are recorded: the next listing reads no file. Prove it
 	// by the metadata now on a file stored by 1.2's commands.
-	o, err := st.Open("b")
+	o, err := st.Open(context.Background(), "b")
 	if err != nil {
 		t.Fatal(err)
 	}

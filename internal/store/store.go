@@ -1,6 +1,8 @@
-// Package store keeps FlaxFile's files: an interface that the server uses,
-// a disk implementation confined to its root with os.Root, and (in
-// storetest) the conformance suite every implementation passes.
+// Package store is where FlaxFile's server keeps files: the interface the
+// server uses, its optional parts, and the key rules every backend shares.
+// Each backend is a package below it (disk: a directory confined with
+// os.Root and openat2; mem: memory, for tests and throwaway servers), and
+// storetest is the conformance suite every backend passes.
 //
 // Keys are slash-separated relative paths. A new version of a key is
 // written aside and becomes visible only when committed, atomically, so
@@ -9,6 +11,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -40,22 +43,23 @@ type Info struct {
 	Meta []byte
 }
 
-// Store is where files live.
+// Store is where files live. Every method takes a context: a backend
+// that waits on anything (a network, a lock) gives up when it ends.
 type Store interface {
 	// Stat describes key.
-	Stat(key string) (Info, error)
+	Stat(ctx context.Context, key string) (Info, error)
 	// Open opens the current version of a file for reading. The Object
 	// keeps reading that version even if the key is replaced meanwhile.
-	Open(key string) (Object, error)
+	Open(ctx context.Context, key string) (Object, error)
 	// Create starts a new version of a file, invisible until committed.
-	Create(key string) (Upload, error)
+	Create(ctx context.Context, key string) (Upload, error)
 	// Delete removes a file, or a directory with everything in it. The
 	// root itself cannot be deleted.
-	Delete(key string) error
+	Delete(ctx context.Context, key string) error
 	// List calls fn for every file whose key lies under the directory
 	// prefix ("" for all), in lexical order of keys. Uncommitted uploads
 	// are never listed.
-	List(prefix string, fn func(Info) error) error
+	List(ctx context.Context, prefix string, fn func(Info) error) error
 	// Close releases the store.
 	Close() error
 }
@@ -66,8 +70,20 @@ type Object interface {
 	io.Closer
 	// Info describes this version.
 	Info() Info
-	// File returns the underlying *os.File for zero-copy sends, or nil.
+}
+
+// Filer is implemented by Objects kept in an operating-system file, so
+// that the server can send them without copying (sendfile, splice).
+type Filer interface {
+	// File returns the open file; the Object still owns it.
 	File() *os.File
+}
+
+// MetaSetter is implemented by Objects whose store keeps Meta: it records
+// meta with the very version the Object is open on (a hash computed after
+// the fact), unless that version was replaced meanwhile.
+type MetaSetter interface {
+	SetMeta(meta []byte) error
 }
 
 // Upload is a version being written. ReadAt reads back what was written.
@@ -76,7 +92,7 @@ type Upload interface {
 	io.ReaderAt
 	// Commit makes the written octets the current version of the key,
 	// replacing any previous one atomically.
-	Commit(opts CommitOptions) error
+	Commit(ctx context.Context, opts CommitOptions) error
 	// Abort discards the upload. It is safe after Commit (it does nothing
 	// then) and more than once.
 	Abort() error
@@ -104,23 +120,23 @@ const MaxMeta = 1024
 // far to stable storage at once (syncfs), which costs far less than one
 // fsync per file when many small files are committed together.
 type Syncer interface {
-	SyncAll() error
+	SyncAll(ctx context.Context) error
 }
 
 // Spacer is implemented by stores that know their free space, so that an
 // upload that cannot fit is refused before it starts.
 type Spacer interface {
-	Free() (int64, error)
+	Free(ctx context.Context) (int64, error)
 }
 
 // SetObjectMeta records meta with the very version o is open on, where
-// the store keeps Meta; elsewhere it does nothing.
+// the store keeps Meta (MetaSetter); elsewhere it does nothing.
 func SetObjectMeta(o Object, meta []byte) error {
 	if len(meta) > MaxMeta {
 		return errors.New("store: metadata too large")
 	}
-	if f := o.File(); f != nil {
-		return writeMeta(f, meta)
+	if m, ok := o.(MetaSetter); ok {
+		return m.SetMeta(meta)
 	}
 	return nil
 }
@@ -130,20 +146,18 @@ func SetObjectMeta(o Object, meta []byte) error {
 type Partials interface {
 	// OpenPartial opens the partial upload named id (32 hex digits) for
 	// key, creating it if there is none; fresh reports that it was created.
-	OpenPartial(key, id string) (p Partial, fresh bool, err error)
+	OpenPartial(ctx context.Context, key, id string) (p Partial, fresh bool, err error)
 	// ExpirePartials removes partial uploads not written for longer than
 	// age, except those inUse reports, and says how many it removed.
-	ExpirePartials(age time.Duration, inUse func(id string) bool) (int, error)
+	ExpirePartials(ctx context.Context, age time.Duration, inUse func(id string) bool) (int, error)
 }
 
-// Partial is a resumable upload: the Upload, its file for zero-copy
-// writes, and a journal the caller appends records to and reads back when
-// the upload is opened again. Abort removes both; Commit publishes the
-// file and removes the journal.
+// Partial is a resumable upload: the Upload, and a journal the caller
+// appends records to and reads back when the upload is opened again.
+// Abort removes both; Commit publishes the file and removes the journal.
+// One kept in an operating-system file is also a Filer.
 type Partial interface {
 	Upload
-	// File is the file being written.
-	File() *os.File
 	// Journal returns what has been appended to the journal so far.
 	Journal() ([]byte, error)
 	// AppendJournal appends rec with one write.

@@ -10,14 +10,14 @@ import (
 
 	"github.com/flaxfile/flaxfile/internal/auth"
 	"github.com/flaxfile/flaxfile/internal/server"
-	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/store/disk"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
 
 // Start runs a server with cfg over a fresh disk store in a temporary
 // directory (cfg.Store is replaced, cfg.NoSync set) and returns its address
 // and store. mech, if not nil, secures it. The test's cleanup stops it.
-func Start(t testing.TB, cfg server.Config, mech zmtp.Mechanism) (string, *store.Disk) {
+func Start(t testing.TB, cfg server.Config, mech zmtp.Mechanism) (string, *disk.Store) {
 	t.Helper()
 	addr, st, stop := StartIn(t, filepath.Join(t.TempDir(), "storage"), cfg, mech)
 	t.Cleanup(stop)
@@ -27,7 +27,7 @@ func Start(t testing.TB, cfg server.Config, mech zmtp.Mechanism) (string, *store
 // StartIn is Start over the store in dir, which may hold files from an
 // earlier server; stop shuts the server down and closes the store (it is
 // safe to call twice), so that another can start over the same dir.
-func StartIn(t testing.TB, dir string, cfg server.Config, mech zmtp.Mechanism) (addr string, st *store.Disk, stop func()) {
+func StartIn(t testing.TB, dir string, cfg server.Config, mech zmtp.Mechanism) (addr string, st *disk.Store, stop func()) {
 	t.Helper()
 	addr, _, st, stop = startServer(t, dir, cfg, mech)
 	return addr, st, stop
@@ -41,9 +41,9 @@ func StartServer(t testing.TB, cfg server.Config, mech zmtp.Mechanism) (string, 
 	return addr, srv
 }
 
-func startServer(t testing.TB, dir string, cfg server.Config, mech zmtp.Mechanism) (addr string, srv *server.Server, st *store.Disk, stop func()) {
+func startServer(t testing.TB, dir string, cfg server.Config, mech zmtp.Mechanism) (addr string, srv *server.Server, st *disk.Store, stop func()) {
 	t.Helper()
-	st, err := store.OpenDisk(dir)
+	st, err := disk.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,14 +43,14 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 // Put writes data under key and commits it.
 func Put(t *testing.T, s store.Store, key string, data []byte) {
 	t.Helper()
-	u, err := s.Create(key)
+	u, err := s.Create(t.Context(), key)
 	if err != nil {
 		t.Fatalf("Create(%q): %v", key, err)
 	}
 	if _, err := u.WriteAt(data, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := u.Commit(store.CommitOptions{NoSync: true}); err != nil {
+	if err := u.Commit(t.Context(), store.CommitOptions{NoSync: true}); err != nil {
 		t.Fatalf("Commit(%q): %v", key, err)
 	}
 }
@@ -58,7 +58,7 @@ func Put(t *testing.T, s store.Store, key string, data []byte) {
 // Get reads the current version of key.
 func Get(t *testing.T, s store.Store, key string) []byte {
 	t.Helper()
-	o, err := s.Open(key)
+	o, err := s.Open(t.Context(), key)
 	if err != nil {
 		t.Fatalf("Open(%q): %v", key, err)
 	}
@@ -73,7 +73,7 @@ func Get(t *testing.T, s store.Store, key string) []byte {
 func keys(t *testing.T, s store.Store, prefix string) []string {
 	t.Helper()
 	var ks []string
-	if err := s.List(prefix, func(i store.Info) error { ks = append(ks, i.Key); return nil }); err != nil {
+	if err := s.List(t.Context(), prefix, func(i store.Info) error { ks = append(ks, i.Key); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return ks
@@ -87,7 +87,7 @@ func testCommitPublishes(t *testing.T, s store.Store) {
 	if got := Get(t, s, "/a/./b/../b/c.bin"); string(got) != "hello" {
 		t.Fatalf("1.2 key normalisation: got %q", got)
 	}
-	i, err := s.Stat("a/b")
+	i, err := s.Stat(t.Context(), "a/b")
 	if err != nil || !i.Dir {
 		t.Fatalf("parent directory: %+v %v", i, err)
 	}
@@ -95,7 +95,7 @@ func testCommitPublishes(t *testing.T, s store.Store) {
 
 func testAbortLeavesOldVersion(t *testing.T, s store.Store) {
 	Put(t, s, "k", []byte("old"))
-	u, err := s.Create("k")
+	u, err := s.Create(t.Context(), "k")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func testAbortLeavesOldVersion(t *testing.T, s store.Store) {
 }
 
 func testUncommittedNeverListed(t *testing.T, s store.Store) {
-	u, err := s.Create("pending")
+	u, err := s.Create(t.Context(), "pending")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func testUncommittedNeverListed(t *testing.T, s store.Store) {
 	if ks := keys(t, s, ""); len(ks) != 0 {
 		t.Fatalf("listed %v", ks)
 	}
-	if _, err := s.Stat("pending"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Stat(t.Context(), "pending"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Stat of uncommitted: %v", err)
 	}
 }
@@ -154,7 +154,7 @@ func testListOrderAndPrefix(t *testing.T, s store.Store) {
 
 func testOpenKeepsVersion(t *testing.T, s store.Store) {
 	Put(t, s, "v", bytes.Repeat([]byte("1"), 1000))
-	o, err := s.Open("v")
+	o, err := s.Open(t.Context(), "v")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,16 +173,16 @@ func testDelete(t *testing.T, s store.Store) {
 	Put(t, s, "d/x", []byte("x"))
 	Put(t, s, "d/y/z", []byte("z"))
 	Put(t, s, "f", []byte("f"))
-	if err := s.Delete("f"); err != nil {
+	if err := s.Delete(t.Context(), "f"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Delete("d"); err != nil {
+	if err := s.Delete(t.Context(), "d"); err != nil {
 		t.Fatal(err)
 	}
 	if ks := keys(t, s, ""); len(ks) != 0 {
 		t.Fatalf("left %v", ks)
 	}
-	if err := s.Delete("f"); !errors.Is(err, store.ErrNotFound) {
+	if err := s.Delete(t.Context(), "f"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
 	}
 }
@@ -190,10 +190,10 @@ func testDelete(t *testing.T, s store.Store) {
 func testInvalidKeys(t *testing.T, s store.Store) {
 	Put(t, s, "keep", []byte("k"))
 	for _, k := range []string{"", "/", ".", "..", "../x", "a/../../x", "x\x00y", store.PartialDir + "/x", "//"} {
-		if err := s.Delete(k); !errors.Is(err, store.ErrInvalidKey) {
+		if err := s.Delete(t.Context(), k); !errors.Is(err, store.ErrInvalidKey) {
 			t.Errorf("Delete(%q) = %v, want ErrInvalidKey", k, err)
 		}
-		if _, err := s.Create(k); !errors.Is(err, store.ErrInvalidKey) {
+		if _, err := s.Create(t.Context(), k); !errors.Is(err, store.ErrInvalidKey) {
 			t.Errorf("Create(%q) = %v, want ErrInvalidKey", k, err)
 		}
 	}
@@ -204,7 +204,7 @@ func testInvalidKeys(t *testing.T, s store.Store) {
 
 func testEmptyFile(t *testing.T, s store.Store) {
 	Put(t, s, "empty", nil)
-	i, err := s.Stat("empty")
+	i, err := s.Stat(t.Context(), "empty")
 	if err != nil || i.Size != 0 || i.Dir {
 		t.Fatalf("%+v %v", i, err)
 	}
@@ -216,7 +216,7 @@ func testLastCommitWins(t *testing.T, s store.Store) {
 	uploads := make([]store.Upload, n)
 	for i := range n {
 		data[i] = bytes.Repeat([]byte{byte('a' + i)}, 4096*(i+1))
-		u, err := s.Create("same")
+		u, err := s.Create(t.Context(), "same")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,7 +232,7 @@ func testLastCommitWins(t *testing.T, s store.Store) {
 	}
 	wg.Wait()
 	for i := range n {
-		if err := uploads[i].Commit(store.CommitOptions{NoSync: true}); err != nil {
+		if err := uploads[i].Commit(t.Context(), store.CommitOptions{NoSync: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -243,14 +243,14 @@ func testLastCommitWins(t *testing.T, s store.Store) {
 
 func testCommitOptions(t *testing.T, s store.Store) {
 	mt := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
-	u, err := s.Create("m")
+	u, err := s.Create(t.Context(), "m")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := u.Commit(store.CommitOptions{ModTime: mt, Mode: 0o600}); err != nil {
+	if err := u.Commit(t.Context(), store.CommitOptions{ModTime: mt, Mode: 0o600}); err != nil {
 		t.Fatal(err)
 	}
-	i, err := s.Stat("m")
+	i, err := s.Stat(t.Context(), "m")
 	if err != nil || !i.ModTime.Equal(mt) || i.Mode != 0o600 {
 		t.Fatalf("%+v %v", i, err)
 	}

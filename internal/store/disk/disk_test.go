@@ -1,4 +1,4 @@
-package store_test
+package disk_test
 
 import (
 	"errors"
@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/store/disk"
 	"github.com/flaxfile/flaxfile/internal/store/storetest"
 )
 
 func TestDiskConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		d, err := store.OpenDisk(filepath.Join(t.TempDir(), "storage"))
+		d, err := disk.Open(filepath.Join(t.TempDir(), "storage"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -29,7 +30,7 @@ func TestDiskSymlinkOut(t *testing.T) {
 	if err := os.WriteFile(outside, []byte("secret"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d, err := store.OpenDisk(filepath.Join(base, "storage"))
+	d, err := disk.Open(filepath.Join(base, "storage"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,23 +41,23 @@ func TestDiskSymlinkOut(t *testing.T) {
 	if err := os.Symlink(base, filepath.Join(base, "storage", "dirlink")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Open("link"); err == nil {
+	if _, err := d.Open(t.Context(), "link"); err == nil {
 		t.Fatal("served a file outside the store")
 	}
-	if _, err := d.Open("dirlink/secret"); err == nil {
+	if _, err := d.Open(t.Context(), "dirlink/secret"); err == nil {
 		t.Fatal("served a file through a directory link")
 	}
-	if u, err := d.Create("dirlink/new"); err == nil {
-		if err := u.Commit(store.CommitOptions{NoSync: true}); err == nil {
+	if u, err := d.Create(t.Context(), "dirlink/new"); err == nil {
+		if err := u.Commit(t.Context(), store.CommitOptions{NoSync: true}); err == nil {
 			t.Fatal("wrote through a directory link")
 		}
 	}
 	n := 0
-	_ = d.List("", func(store.Info) error { n++; return nil })
+	_ = d.List(t.Context(), "", func(store.Info) error { n++; return nil })
 	if n != 0 {
 		t.Fatalf("listed %d entries through links", n)
 	}
-	_ = d.Delete("dirlink/secret")
+	_ = d.Delete(t.Context(), "dirlink/secret")
 	if b, err := os.ReadFile(outside); err != nil || string(b) != "secret" {
 		t.Fatal("a delete reached outside the store")
 	}
@@ -70,7 +71,7 @@ func TestDiskSymlinkOut(t *testing.T) {
 // an upload there would publish among the uploads in progress.
 func TestDiskSymlinkIntoPartials(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "storage")
-	d, err := store.OpenDisk(dir)
+	d, err := disk.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,12 +80,12 @@ func TestDiskSymlinkIntoPartials(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, key := range []string{"inside/x", "inside/sub/y"} {
-		u, err := d.Create(key)
+		u, err := d.Create(t.Context(), key)
 		if err != nil {
 			continue
 		}
 		_, _ = u.WriteAt([]byte("data"), 0)
-		if err := u.Commit(store.CommitOptions{NoSync: true}); !errors.Is(err, store.ErrInvalidKey) {
+		if err := u.Commit(t.Context(), store.CommitOptions{NoSync: true}); !errors.Is(err, store.ErrInvalidKey) {
 			t.Fatalf("commit of %s through a link into the partial area: %v, want ErrInvalidKey", key, err)
 		}
 	}
@@ -101,14 +102,14 @@ func TestDiskSymlinkIntoPartials(t *testing.T) {
 
 func TestDiskClearsStalePartials(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "s")
-	d, err := store.OpenDisk(dir)
+	d, err := disk.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, _ := d.Create("x")
+	u, _ := d.Create(t.Context(), "x")
 	_, _ = u.WriteAt([]byte("partial"), 0)
 	d.Close() // as if the process died mid-upload
-	d, err = store.OpenDisk(dir)
+	d, err = disk.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +125,7 @@ func TestDiskClearsStalePartials(t *testing.T) {
 // link, and a reader of the old file keeps reading the old octets.
 func TestDiskReplacesLargeFiles(t *testing.T) {
 	base := t.TempDir()
-	d, err := store.OpenDisk(filepath.Join(base, "storage"))
+	d, err := disk.Open(filepath.Join(base, "storage"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,14 +136,14 @@ func TestDiskReplacesLargeFiles(t *testing.T) {
 		for i := range big {
 			big[i] = fill
 		}
-		u, err := d.Create(key)
+		u, err := d.Create(t.Context(), key)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := u.WriteAt(big, 0); err != nil {
 			t.Fatal(err)
 		}
-		if err := u.Commit(store.CommitOptions{NoSync: true}); err != nil {
+		if err := u.Commit(t.Context(), store.CommitOptions{NoSync: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -154,7 +155,7 @@ func TestDiskReplacesLargeFiles(t *testing.T) {
 		}
 	}
 	put("f", 1)
-	old, err := d.Open("f")
+	old, err := d.Open(t.Context(), "f")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,11 @@
-package store
+package disk
 
 import (
+	"context"
 	"errors"
 	"os"
 
+	"github.com/flaxfile/flaxfile/internal/store"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,7 +24,7 @@ func writeMeta(f *os.File, meta []byte) error {
 
 // readMeta returns f's Meta, or nil if it has none.
 func readMeta(f *os.File) []byte {
-	buf := make([]byte, MaxMeta)
+	buf := make([]byte, store.MaxMeta)
 	n, err := unix.Fgetxattr(int(f.Fd()), metaAttr, buf)
 	if err != nil || n <= 0 {
 		return nil
@@ -31,7 +33,7 @@ func readMeta(f *os.File) []byte {
 }
 
 // SyncAll implements Syncer with syncfs(2) on the store's file system.
-func (d *Disk) SyncAll() error {
+func (d *Store) SyncAll(ctx context.Context) error {
 	f, err := d.root.Open(".")
 	if err != nil {
 		return err
@@ -41,7 +43,7 @@ func (d *Disk) SyncAll() error {
 }
 
 // Free implements Spacer: the octets an unprivileged writer may still use.
-func (d *Disk) Free() (int64, error) {
+func (d *Store) Free(ctx context.Context) (int64, error) {
 	f, err := d.root.Open(".")
 	if err != nil {
 		return 0, err

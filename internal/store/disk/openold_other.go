@@ -1,6 +1,6 @@
 //go:build !unix
 
-package store
+package disk
 
 // openOldFlags: no such flags here; the store holds regular files only.
 const openOldFlags = 0

@@ -1,6 +1,7 @@
-package store
+package disk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,9 +10,11 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/flaxfile/flaxfile/internal/store"
 )
 
-// partialPrefix names resumable uploads under PartialDir; everything else
+// partialPrefix names resumable uploads under store.PartialDir; everything else
 // there belongs to one process and is cleared when the store opens.
 const partialPrefix = "put-"
 
@@ -31,15 +34,15 @@ func validID(id string) bool {
 }
 
 // OpenPartial implements Partials.
-func (d *Disk) OpenPartial(key, id string) (Partial, bool, error) {
+func (d *Store) OpenPartial(ctx context.Context, key, id string) (store.Partial, bool, error) {
 	k, err := fileKey(key)
 	if err != nil {
 		return nil, false, err
 	}
 	if !validID(id) {
-		return nil, false, fmt.Errorf("%w: upload id %q", ErrInvalidKey, id)
+		return nil, false, fmt.Errorf("%w: upload id %q", store.ErrInvalidKey, id)
 	}
-	name := path.Join(PartialDir, partialPrefix+id)
+	name := path.Join(store.PartialDir, partialPrefix+id)
 	fresh := false
 	f, err := d.root.OpenFile(name, os.O_RDWR, 0)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -91,13 +94,13 @@ func (p *diskPartial) AppendJournal(rec []byte) error {
 	return err
 }
 
-func (p *diskPartial) Commit(opts CommitOptions) error {
+func (p *diskPartial) Commit(ctx context.Context, opts store.CommitOptions) error {
 	if !opts.NoSync {
 		// The journal is not needed after the rename, but its removal
 		// must not come before the data is safe.
 		_ = p.j.Sync()
 	}
-	err := p.diskUpload.Commit(opts)
+	err := p.diskUpload.Commit(ctx, opts)
 	p.j.Close()
 	if err == nil {
 		_ = p.d.root.Remove(p.tmp + journalSuffix)
@@ -122,8 +125,8 @@ func (p *diskPartial) Close() error {
 
 // ExpirePartials implements Partials: a partial's age is that of its
 // journal, which every OpenPartial touches and every chunk appends to.
-func (d *Disk) ExpirePartials(age time.Duration, inUse func(id string) bool) (int, error) {
-	entries, err := fs.ReadDir(d.root.FS(), PartialDir)
+func (d *Store) ExpirePartials(ctx context.Context, age time.Duration, inUse func(id string) bool) (int, error) {
+	entries, err := fs.ReadDir(d.root.FS(), store.PartialDir)
 	if err != nil {
 		return 0, err
 	}
@@ -141,9 +144,9 @@ func (d *Disk) ExpirePartials(age time.Duration, inUse func(id string) bool) (in
 		if id := strings.TrimSuffix(strings.TrimPrefix(name, partialPrefix), journalSuffix); inUse != nil && inUse(id) {
 			continue
 		}
-		data := path.Join(PartialDir, strings.TrimSuffix(name, journalSuffix))
+		data := path.Join(store.PartialDir, strings.TrimSuffix(name, journalSuffix))
 		_ = d.root.Remove(data)
-		if d.root.Remove(path.Join(PartialDir, name)) == nil {
+		if d.root.Remove(path.Join(store.PartialDir, name)) == nil {
 			n++
 		}
 	}
@@ -151,8 +154,8 @@ func (d *Disk) ExpirePartials(age time.Duration, inUse func(id string) bool) (in
 	for _, e := range entries {
 		name := e.Name()
 		if strings.HasPrefix(name, partialPrefix) && !strings.HasSuffix(name, journalSuffix) {
-			if _, err := d.root.Stat(path.Join(PartialDir, name+journalSuffix)); errors.Is(err, fs.ErrNotExist) {
-				_ = d.root.Remove(path.Join(PartialDir, name))
+			if _, err := d.root.Stat(path.Join(store.PartialDir, name+journalSuffix)); errors.Is(err, fs.ErrNotExist) {
+				_ = d.root.Remove(path.Join(store.PartialDir, name))
 			}
 		}
 	}

@@ -1,6 +1,7 @@
-package store
+package disk
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -12,13 +13,14 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/umask"
 )
 
-// Disk is a Store in a directory. Every operation goes through an os.Root,
+// Store is a Store in a directory. Every operation goes through an os.Root,
 // so no key, and no symbolic link inside the directory, can reach outside
 // it.
-type Disk struct {
+type Store struct {
 	root  *os.Root
 	fast  *beneath // nil where openat2 is missing
 	umask fs.FileMode
@@ -27,7 +29,7 @@ type Disk struct {
 
 // mkdirs makes dir (a key's directory) unless it is known to exist, or
 // always with again.
-func (d *Disk) mkdirs(dir string, again bool) error {
+func (d *Store) mkdirs(dir string, again bool) error {
 	if dir == "." {
 		return nil
 	}
@@ -45,10 +47,10 @@ func (d *Disk) mkdirs(dir string, again bool) error {
 }
 
 // noLinks refuses a key directory reached through a symbolic link: even
-// one that stays inside the store could lead a commit into PartialDir or
+// one that stays inside the store could lead a commit into store.PartialDir or
 // another key's place, so files are only ever written along real
 // directories.
-func (d *Disk) noLinks(dir string) error {
+func (d *Store) noLinks(dir string) error {
 	for p := dir; p != "." && p != "/"; p = path.Dir(p) {
 		fi, err := d.root.Lstat(p)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -58,16 +60,16 @@ func (d *Disk) noLinks(dir string) error {
 			return err
 		}
 		if fi.Mode()&fs.ModeSymlink != 0 {
-			return fmt.Errorf("%w: %s is a symbolic link", ErrInvalidKey, p)
+			return fmt.Errorf("%w: %s is a symbolic link", store.ErrInvalidKey, p)
 		}
 	}
 	return nil
 }
 
-// OpenDisk opens (creating it if needed) the directory dir as a store, and
+// Open opens (creating it if needed) the directory dir as a store, and
 // clears uploads left uncommitted by an earlier process, except the
 // resumable ones (see OpenPartial), which expire by age.
-func OpenDisk(dir string) (*Disk, error) {
+func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -75,31 +77,31 @@ func OpenDisk(dir string) (*Disk, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := root.Mkdir(PartialDir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := root.Mkdir(store.PartialDir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		root.Close()
 		return nil, err
 	}
-	entries, err := fs.ReadDir(root.FS(), PartialDir)
+	entries, err := fs.ReadDir(root.FS(), store.PartialDir)
 	if err != nil {
 		root.Close()
 		return nil, fmt.Errorf("store: reading partial uploads: %w", err)
 	}
 	for _, e := range entries {
 		if !strings.HasPrefix(e.Name(), partialPrefix) || e.IsDir() {
-			if err := root.RemoveAll(path.Join(PartialDir, e.Name())); err != nil {
+			if err := root.RemoveAll(path.Join(store.PartialDir, e.Name())); err != nil {
 				root.Close()
 				return nil, fmt.Errorf("store: clearing partial uploads: %w", err)
 			}
 		}
 	}
-	return &Disk{root: root, fast: openBeneath(dir), umask: umask.Get()}, nil
+	return &Store{root: root, fast: openBeneath(dir), umask: umask.Get()}, nil
 }
 
 // Dir returns the directory the store lives in.
-func (d *Disk) Dir() string { return d.root.Name() }
+func (d *Store) Dir() string { return d.root.Name() }
 
 // Close implements Store.
-func (d *Disk) Close() error {
+func (d *Store) Close() error {
 	if d.fast != nil {
 		d.fast.close()
 	}
@@ -108,12 +110,12 @@ func (d *Disk) Close() error {
 
 // fileKey cleans a key that must name something below the root.
 func fileKey(key string) (string, error) {
-	k, err := CleanKey(key)
+	k, err := store.CleanKey(key)
 	if err != nil {
 		return "", err
 	}
 	if k == "" {
-		return "", ErrInvalidKey
+		return "", store.ErrInvalidKey
 	}
 	return k, nil
 }
@@ -124,35 +126,35 @@ func mapErr(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
-		return fmt.Errorf("%w: %v", ErrNotFound, err)
+		return fmt.Errorf("%w: %v", store.ErrNotFound, err)
 	case errors.Is(err, syscall.EISDIR):
-		return fmt.Errorf("%w: %v", ErrIsDir, err)
+		return fmt.Errorf("%w: %v", store.ErrIsDir, err)
 	case strings.Contains(err.Error(), "path escapes from parent"):
-		return fmt.Errorf("%w: %v", ErrInvalidKey, err)
+		return fmt.Errorf("%w: %v", store.ErrInvalidKey, err)
 	}
 	return err
 }
 
-func info(key string, fi fs.FileInfo) Info {
-	return Info{Key: key, Size: fi.Size(), ModTime: fi.ModTime(), Mode: fi.Mode().Perm(), Dir: fi.IsDir()}
+func info(key string, fi fs.FileInfo) store.Info {
+	return store.Info{Key: key, Size: fi.Size(), ModTime: fi.ModTime(), Mode: fi.Mode().Perm(), Dir: fi.IsDir()}
 }
 
 // Stat implements Store.
-func (d *Disk) Stat(key string) (Info, error) {
+func (d *Store) Stat(ctx context.Context, key string) (store.Info, error) {
 	k, err := fileKey(key)
 	if err != nil {
-		return Info{}, err
+		return store.Info{}, err
 	}
 	fi, err := d.root.Stat(k)
 	if err != nil {
-		return Info{}, mapErr(err)
+		return store.Info{}, mapErr(err)
 	}
 	return info(k, fi), nil
 }
 
 // openRead opens a cleaned key for reading, by the fast path if there is
 // one.
-func (d *Disk) openRead(k string) (*os.File, error) {
+func (d *Store) openRead(k string) (*os.File, error) {
 	if d.fast != nil {
 		return d.fast.open(k, os.O_RDONLY, 0)
 	}
@@ -160,7 +162,7 @@ func (d *Disk) openRead(k string) (*os.File, error) {
 }
 
 // Open implements Store.
-func (d *Disk) Open(key string) (Object, error) {
+func (d *Store) Open(ctx context.Context, key string) (store.Object, error) {
 	k, err := fileKey(key)
 	if err != nil {
 		return nil, err
@@ -176,11 +178,11 @@ func (d *Disk) Open(key string) (Object, error) {
 	}
 	if fi.IsDir() {
 		f.Close()
-		return nil, fmt.Errorf("%w: %s", ErrIsDir, k)
+		return nil, fmt.Errorf("%w: %s", store.ErrIsDir, k)
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, fmt.Errorf("%w: %s is not a regular file", ErrNotFound, k)
+		return nil, fmt.Errorf("%w: %s is not a regular file", store.ErrNotFound, k)
 	}
 	in := info(k, fi)
 	in.Meta = readMeta(f)
@@ -189,17 +191,20 @@ func (d *Disk) Open(key string) (Object, error) {
 
 type diskObject struct {
 	f    *os.File
-	info Info
+	info store.Info
 }
 
 func (o *diskObject) ReadAt(p []byte, off int64) (int, error) { return o.f.ReadAt(p, off) }
 func (o *diskObject) Close() error                            { return o.f.Close() }
-func (o *diskObject) Info() Info                              { return o.info }
+func (o *diskObject) Info() store.Info                        { return o.info }
 func (o *diskObject) File() *os.File                          { return o.f }
 
-// Create implements Store: the upload is a file under PartialDir, renamed
+// SetMeta records meta on the version o is open on (store.MetaSetter).
+func (o *diskObject) SetMeta(meta []byte) error { return writeMeta(o.f, meta) }
+
+// Create implements Store: the upload is a file under store.PartialDir, renamed
 // over the key by Commit.
-func (d *Disk) Create(key string) (Upload, error) {
+func (d *Store) Create(ctx context.Context, key string) (store.Upload, error) {
 	k, err := fileKey(key)
 	if err != nil {
 		return nil, err
@@ -213,7 +218,7 @@ func (d *Disk) Create(key string) (Upload, error) {
 	}
 	var rnd [12]byte
 	_, _ = rand.Read(rnd[:])
-	tmp := path.Join(PartialDir, hex.EncodeToString(rnd[:]))
+	tmp := path.Join(store.PartialDir, hex.EncodeToString(rnd[:]))
 	f, err := d.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, err
@@ -222,7 +227,7 @@ func (d *Disk) Create(key string) (Upload, error) {
 }
 
 type diskUpload struct {
-	d    *Disk
+	d    *Store
 	key  string
 	tmp  string
 	f    *os.File
@@ -232,7 +237,7 @@ type diskUpload struct {
 func (u *diskUpload) WriteAt(p []byte, off int64) (int, error) { return u.f.WriteAt(p, off) }
 func (u *diskUpload) ReadAt(p []byte, off int64) (int, error)  { return u.f.ReadAt(p, off) }
 
-func (u *diskUpload) Commit(opts CommitOptions) error {
+func (u *diskUpload) Commit(ctx context.Context, opts store.CommitOptions) error {
 	if u.done {
 		return errors.New("store: upload already finished")
 	}
@@ -246,8 +251,8 @@ func (u *diskUpload) Commit(opts CommitOptions) error {
 		}
 	}
 	if opts.Meta != nil {
-		if len(opts.Meta) > MaxMeta {
-			return fail(fmt.Errorf("store: %d octets of metadata, at most %d", len(opts.Meta), MaxMeta))
+		if len(opts.Meta) > store.MaxMeta {
+			return fail(fmt.Errorf("store: %d octets of metadata, at most %d", len(opts.Meta), store.MaxMeta))
 		}
 		if err := writeMeta(u.f, opts.Meta); err != nil {
 			return fail(err)
@@ -269,7 +274,7 @@ func (u *diskUpload) Commit(opts CommitOptions) error {
 	}
 	if !opts.ModTime.IsZero() {
 		var err error
-		if u.d.fast != nil && path.Dir(u.tmp) == PartialDir {
+		if u.d.fast != nil && path.Dir(u.tmp) == store.PartialDir {
 			err = u.d.fast.setTimes(u.tmp, opts.ModTime)
 		} else {
 			err = u.d.root.Chtimes(u.tmp, opts.ModTime, opts.ModTime)
@@ -283,7 +288,7 @@ func (u *diskUpload) Commit(opts CommitOptions) error {
 		return fail(err)
 	}
 	rename := func() error {
-		if u.d.fast != nil && path.Dir(u.tmp) == PartialDir {
+		if u.d.fast != nil && path.Dir(u.tmp) == store.PartialDir {
 			return u.d.fast.rename(u.tmp, u.key)
 		}
 		return u.d.root.Rename(u.tmp, u.key)
@@ -322,7 +327,7 @@ const retireLateMin = 32 << 20
 
 // openOld opens the file at key for reading, without following a final
 // symbolic link or blocking on a FIFO where it can, or returns nil.
-func (d *Disk) openOld(key string) *os.File {
+func (d *Store) openOld(key string) *os.File {
 	flags := os.O_RDONLY | openOldFlags
 	if d.fast != nil {
 		f, _ := d.fast.open(key, flags, 0)
@@ -345,7 +350,7 @@ func (u *diskUpload) Abort() error {
 }
 
 // Delete implements Store.
-func (d *Disk) Delete(key string) error {
+func (d *Store) Delete(ctx context.Context, key string) error {
 	k, err := fileKey(key)
 	if err != nil {
 		return err
@@ -364,8 +369,8 @@ func (d *Disk) Delete(key string) error {
 // List implements Store. It walks only the prefix's directory, in lexical
 // order, and reports regular files (and links to regular files inside the
 // store).
-func (d *Disk) List(prefix string, fn func(Info) error) error {
-	p, err := CleanKey(prefix)
+func (d *Store) List(ctx context.Context, prefix string, fn func(store.Info) error) error {
+	p, err := store.CleanKey(prefix)
 	if err != nil {
 		return nil // 1.2 lists nothing for a prefix it cannot use
 	}
@@ -381,7 +386,7 @@ func (d *Disk) List(prefix string, fn func(Info) error) error {
 			}
 			return nil // an unreadable directory is skipped, as rglob does
 		}
-		if name == PartialDir && de.IsDir() {
+		if name == store.PartialDir && de.IsDir() {
 			return fs.SkipDir
 		}
 		if de.IsDir() {

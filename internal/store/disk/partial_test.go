@@ -1,4 +1,4 @@
-package store_test
+package disk_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/store/disk"
 )
 
 // TestPartialSurvivesReopen: a partial upload and its journal outlive the
@@ -17,12 +18,12 @@ import (
 // and removes both; ExpirePartials removes old ones but not those in use.
 func TestPartialSurvivesReopen(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "storage")
-	d, err := store.OpenDisk(dir)
+	d, err := disk.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := strings.Repeat("0a", 16)
-	p, fresh, err := d.OpenPartial("k/file", id)
+	p, fresh, err := d.OpenPartial(t.Context(), "k/file", id)
 	if err != nil || !fresh {
 		t.Fatalf("OpenPartial: %v, fresh %v", err, fresh)
 	}
@@ -32,12 +33,12 @@ func TestPartialSurvivesReopen(t *testing.T) {
 	p.Close()
 	d.Close()
 
-	d, err = store.OpenDisk(dir) // clears one-process uploads, not these
+	d, err = disk.Open(dir) // clears one-process uploads, not these
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	p, fresh, err = d.OpenPartial("k/file", id)
+	p, fresh, err = d.OpenPartial(t.Context(), "k/file", id)
 	if err != nil || fresh {
 		t.Fatalf("reopen: %v, fresh %v", err, fresh)
 	}
@@ -45,10 +46,10 @@ func TestPartialSurvivesReopen(t *testing.T) {
 		t.Fatalf("journal %q", j)
 	}
 	meta := []byte(`{"m":1}`)
-	if err := p.Commit(store.CommitOptions{NoSync: true, Mode: 0o400, Meta: meta}); err != nil {
+	if err := p.Commit(t.Context(), store.CommitOptions{NoSync: true, Mode: 0o400, Meta: meta}); err != nil {
 		t.Fatal(err)
 	}
-	o, err := d.Open("k/file")
+	o, err := d.Open(t.Context(), "k/file")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func TestPartialSurvivesReopen(t *testing.T) {
 	// Expiry: an old partial goes, one in use stays.
 	old, used := strings.Repeat("0b", 16), strings.Repeat("0c", 16)
 	for _, i := range []string{old, used} {
-		p, _, err := d.OpenPartial("x", i)
+		p, _, err := d.OpenPartial(t.Context(), "x", i)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,19 +74,19 @@ func TestPartialSurvivesReopen(t *testing.T) {
 		past := time.Now().Add(-time.Hour)
 		os.Chtimes(filepath.Join(dir, store.PartialDir, "put-"+i+".journal"), past, past)
 	}
-	n, err := d.ExpirePartials(time.Minute, func(id string) bool { return id == used })
+	n, err := d.ExpirePartials(t.Context(), time.Minute, func(id string) bool { return id == used })
 	if err != nil || n != 1 {
 		t.Fatalf("ExpirePartials removed %d: %v", n, err)
 	}
-	if _, fresh, _ := d.OpenPartial("x", used); fresh {
+	if _, fresh, _ := d.OpenPartial(t.Context(), "x", used); fresh {
 		t.Fatal("the partial in use was removed")
 	}
-	if _, fresh, _ := d.OpenPartial("x", old); !fresh {
+	if _, fresh, _ := d.OpenPartial(t.Context(), "x", old); !fresh {
 		t.Fatal("the old partial was kept")
 	}
 	// Bad ids and keys are refused.
 	for _, c := range [][2]string{{"x", "../" + old[3:]}, {"x", "short"}, {"", old}, {"../x", old}} {
-		if _, _, err := d.OpenPartial(c[0], c[1]); !errors.Is(err, store.ErrInvalidKey) {
+		if _, _, err := d.OpenPartial(t.Context(), c[0], c[1]); !errors.Is(err, store.ErrInvalidKey) {
 			t.Errorf("OpenPartial(%q, %q): %v", c[0], c[1], err)
 		}
 	}

@@ -1,8 +1,9 @@
 //go:build !linux
 
-package store
+package disk
 
 import (
+	"context"
 	"errors"
 	"os"
 )
@@ -18,7 +19,7 @@ func readMeta(*os.File) []byte { return nil }
 
 // SyncAll implements Syncer; without syncfs it flushes nothing itself,
 // and Commit's own fsync must be kept.
-func (d *Disk) SyncAll() error { return errUnsupported }
+func (d *Store) SyncAll(ctx context.Context) error { return errUnsupported }
 
 // Free implements Spacer; here the space is not known.
-func (d *Disk) Free() (int64, error) { return 0, errUnsupported }
+func (d *Store) Free(ctx context.Context) (int64, error) { return 0, errUnsupported }

@@ -1,4 +1,4 @@
-package store
+package disk
 
 import (
 	"crypto/rand"
@@ -9,6 +9,7 @@ import (
 	"path"
 	"time"
 
+	"github.com/flaxfile/flaxfile/internal/store"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,7 +20,7 @@ import (
 // link may lead out (the kernel refuses with EXDEV).
 type beneath struct {
 	root    *os.File // the store's directory
-	partial *os.File // its PartialDir
+	partial *os.File // its store.PartialDir
 }
 
 // openBeneath returns the fast path for the store at dir, or nil where
@@ -29,13 +30,13 @@ func openBeneath(dir string) *beneath {
 	if err != nil {
 		return nil
 	}
-	fd, err := unix.Openat2(int(root.Fd()), PartialDir, &unix.OpenHow{
+	fd, err := unix.Openat2(int(root.Fd()), store.PartialDir, &unix.OpenHow{
 		Flags: unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS})
 	if err != nil {
 		root.Close()
 		return nil
 	}
-	return &beneath{root: root, partial: os.NewFile(uintptr(fd), path.Join(dir, PartialDir))}
+	return &beneath{root: root, partial: os.NewFile(uintptr(fd), path.Join(dir, store.PartialDir))}
 }
 
 func (b *beneath) close() {
@@ -45,7 +46,7 @@ func (b *beneath) close() {
 
 func beneathErr(op, name string, err error) error {
 	if errors.Is(err, unix.EXDEV) {
-		return ErrInvalidKey
+		return store.ErrInvalidKey
 	}
 	return &os.PathError{Op: op, Path: name, Err: err}
 }
@@ -60,7 +61,7 @@ func (b *beneath) open(name string, flags int, perm uint32) (*os.File, error) {
 	return os.NewFile(uintptr(fd), name), nil
 }
 
-// createTemp creates a new file in PartialDir and returns it with its
+// createTemp creates a new file in store.PartialDir and returns it with its
 // path from the root.
 func (b *beneath) createTemp() (*os.File, string, error) {
 	var rnd [12]byte
@@ -70,10 +71,10 @@ func (b *beneath) createTemp() (*os.File, string, error) {
 	if err != nil {
 		return nil, "", beneathErr("create", name, err)
 	}
-	return os.NewFile(uintptr(fd), name), path.Join(PartialDir, name), nil
+	return os.NewFile(uintptr(fd), name), path.Join(store.PartialDir, name), nil
 }
 
-// setTimes sets the times of a file of PartialDir.
+// setTimes sets the times of a file of store.PartialDir.
 func (b *beneath) setTimes(tmp string, t time.Time) error {
 	ts := unix.NsecToTimespec(t.UnixNano())
 	if err := unix.UtimesNanoAt(int(b.partial.Fd()), path.Base(tmp), []unix.Timespec{ts, ts}, unix.AT_SYMLINK_NOFOLLOW); err != nil {
@@ -82,18 +83,18 @@ func (b *beneath) setTimes(tmp string, t time.Time) error {
 	return nil
 }
 
-// rename moves a file of PartialDir to key, whose directory exists.
+// rename moves a file of store.PartialDir to key, whose directory exists.
 func (b *beneath) rename(tmp, key string) error {
 	dir, base := path.Split(key)
 	parent := b.root
 	if dir != "" {
 		// No symbolic link on the way, even one inside the store: it
-		// could lead into PartialDir.
+		// could lead into store.PartialDir.
 		fd, err := unix.Openat2(int(b.root.Fd()), dir, &unix.OpenHow{
 			Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC, Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS})
 		if err != nil {
 			if errors.Is(err, unix.ELOOP) {
-				return fmt.Errorf("%w: a symbolic link in %s", ErrInvalidKey, dir)
+				return fmt.Errorf("%w: a symbolic link in %s", store.ErrInvalidKey, dir)
 			}
 			return beneathErr("open", dir, err)
 		}
