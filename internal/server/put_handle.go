@@ -58,7 +58,7 @@ func (s *Server) put(r *request) {
 	sess.mu.Lock()
 	held := int64(len(sess.blocks))
 	sess.mu.Unlock()
-	if msg := s.noRoom(r.ctx, size - held*digest.BlockSize); msg != "" { // what is still to write
+	if msg := s.noRoom(r.ctx, size-held*digest.BlockSize); msg != "" { // what is still to write
 		if held == 0 {
 			s.puts.abort(sess, nil) // nothing worth keeping
 		}
