@@ -14,12 +14,13 @@ import (
 
 	"github.com/flaxfile/flaxfile/internal/auth"
 	"github.com/flaxfile/flaxfile/internal/server"
-	"github.com/flaxfile/flaxfile/internal/store/disk"
+	"github.com/flaxfile/flaxfile/internal/store/storeurl"
 	"github.com/spf13/cobra"
 )
 
 type serveOptions struct {
 	host, storageDir, logFormat   string
+	storage                       string
 	port                          int
 	sessionTimeout, partialExpiry time.Duration
 	memoryMiB                     int64
@@ -45,6 +46,7 @@ func newServeCmd(e *env, g *globals) *cobra.Command {
 	f.StringVar(&o.host, "host", "", "address to listen on (config [server] host, default 0.0.0.0)")
 	f.IntVar(&o.port, "port", -1, "port (config [server] port, default 25555; 0 picks a free one)")
 	f.StringVar(&o.storageDir, "storage-dir", "", "where files are kept (config [server] storage_dir, default ./zmq_streaming_storage)")
+	f.StringVar(&o.storage, "storage", "", "the store, as dir:PATH or mem:[SIZE] (config [server] storage; overrides --storage-dir)")
 	f.DurationVar(&o.sessionTimeout, "session-timeout", 0, "how long an unfinished upload may sit idle (config [server] session_timeout, default 300s)")
 	f.DurationVar(&o.partialExpiry, "partial-expiry", 0, "how long an interrupted upload is kept for a resume (config [server] partial_expiry_hours, default 24h)")
 	f.StringVar(&o.authorizedKeys, "authorized-keys", "", "key-file mode (with --key): a file of '<client public key> <ro|rw> [prefix]' lines, reread when it changes")
@@ -73,6 +75,13 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	}
 	if o.storageDir != "" {
 		dir = o.storageDir
+	}
+	spec := "dir:" + dir
+	switch {
+	case o.storage != "":
+		spec = o.storage
+	case o.storageDir == "" && cfg.Server.Storage != "":
+		spec = cfg.Server.Storage
 	}
 	timeout := time.Duration(cfg.Server.SessionTimeout) * time.Second
 	if o.sessionTimeout > 0 {
@@ -107,12 +116,12 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 			return err
 		}
 	}
-	st, err := disk.Open(dir)
+	st, err := storeurl.Open(spec)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	scfg := server.Config{Store: st, Logger: log, SessionTimeout: timeout, PartialExpiry: expiry, MemoryLimit: o.memoryMiB << 20, NoSync: o.noSync,
+	scfg := server.Config{Store: st.Store, Logger: log, SessionTimeout: timeout, PartialExpiry: expiry, MemoryLimit: o.memoryMiB << 20, NoSync: o.noSync,
 		MaxConns: o.maxConns, MaxSessions: o.maxSessions, MaxMessageSize: o.maxMessageMiB<<20 + 64<<10, HandshakeTimeout: o.handshakeTimeout}
 	if sec != nil {
 		scfg.Mechanism, scfg.Access = sec.Mechanism, sec.Access
@@ -130,7 +139,7 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	banner(e.stderr, e, st.Dir(), ln.Addr().String(), host, sec, o.authorizedKeys)
+	banner(e.stderr, e, st.Where, ln.Addr().String(), host, sec, o.authorizedKeys)
 	if err := srv.Serve(ctx, ln); err != nil {
 		return err
 	}

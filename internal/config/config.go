@@ -35,6 +35,9 @@ type Server struct {
 	Host       string `toml:"host"`
 	Port       int    `toml:"port"`
 	StorageDir string `toml:"storage_dir"`
+	// Storage names the store as dir:PATH or mem:[SIZE]; when set it
+	// wins over StorageDir.
+	Storage string `toml:"storage,omitempty"`
 	// SessionTimeout is how many seconds an upload may sit idle.
 	SessionTimeout int `toml:"session_timeout,omitempty"`
 	// PartialExpiryHours is how many hours the partial file of an

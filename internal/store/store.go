@@ -39,7 +39,8 @@ type Info struct {
 	Mode    os.FileMode
 	Dir     bool
 	// Meta is what the last commit recorded with the file (see
-	// CommitOptions.Meta), or nil where the store keeps none.
+	// CommitOptions.Meta), or nil where the store keeps none. Open's
+	// Object reports it; Stat and List may leave it out.
 	Meta []byte
 }
 

@@ -1,5 +1,6 @@
 // Package storetest is the conformance suite that every store.Store
-// implementation must pass.
+// implementation must pass: the core (suite.go) and each optional part
+// the store has (optional.go).
 package storetest
 
 import (
@@ -31,7 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LastCommitWins", testLastCommitWins},
 		{"CommitOptions", testCommitOptions},
 	}
-	for _, tt := range tests {
+	for _, tt := range append(tests, optional...) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
 			defer s.Close()
