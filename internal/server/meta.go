@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/store"
 )
 
@@ -17,6 +18,29 @@ type fileMeta struct {
 	MTime int64  `json:"mtime_ns"`
 	Hash  string `json:"xxh3_128_blocks,omitempty"`
 	XXH64 string `json:"xxh3_64,omitempty"`
+}
+
+// hash is the recorded hash of kind, "" if none (or malformed).
+func (m fileMeta) hash(kind hashKind) string {
+	if kind == hashXXH64 {
+		if len(m.XXH64) == 16 {
+			return m.XXH64
+		}
+		return ""
+	}
+	if _, err := digest.Parse(m.Hash); err != nil {
+		return ""
+	}
+	return m.Hash
+}
+
+// setHash records the hash of kind.
+func (m *fileMeta) setHash(kind hashKind, sum string) {
+	if kind == hashXXH64 {
+		m.XXH64 = sum
+	} else {
+		m.Hash = sum
+	}
 }
 
 // parseMeta returns the meta recorded for a file as in describes it, or

@@ -19,6 +19,18 @@
 // session's chunk size is known are held apart: at most two per session
 // and MemoryLimit in all. Everything else a client sends waits in kernel
 // socket buffers.
+//
+// # Files
+//
+// server.go (Config, Serve, one goroutine per connection), dispatch.go
+// (a request, its reply, the command table), authorize.go (key-file
+// rights), table.go (the one table of everything clients name by id:
+// references, idle expiry, close), room.go (session and space limits),
+// filehash.go and meta.go (the hashes recorded with a file), delete.go.
+// FlaxFile 1.2's commands are in v12_*.go (upload sessions: table,
+// chunks, finish, handlers; downloads; LIST), FlaxFile 2's in v2_*.go
+// (HELLO and PUT, the put sessions and their table, GET, LIST, batches of
+// small files).
 package server
 
 import (
@@ -116,8 +128,8 @@ type Server struct {
 	pool      *zmtp.Pool
 	uploads   *uploadTable
 	puts      *putTable
-	gets      *getTable
-	listings  *listTable
+	gets      *table[store.Object]
+	listings  *table[*listing]
 	downloads *downloadTable
 
 	uploadsDone, bytesUp       atomic.Int64
@@ -164,27 +176,10 @@ func New(cfg Config) (*Server, error) {
 	s.puts = newPutTable(cfg.Store, log)
 	s.uploads.room = s.sessionRoom
 	s.puts.room = s.sessionRoom
-	s.gets = newGetTable()
-	s.listings = newListTable()
+	s.gets = newTable(func(o store.Object) { o.Close() })
+	s.listings = newTable(func(l *listing) { l.stop() })
 	s.downloads = newDownloadTable(cfg.Store)
 	return s, nil
-}
-
-// errTooManySessions refuses a new upload when MaxSessions are open.
-var errTooManySessions = errors.New("too many uploads in progress; try again later")
-
-// sessionRoom reports errTooManySessions when no new upload may open.
-func (s *Server) sessionRoom() error {
-	s.uploads.mu.Lock()
-	n := len(s.uploads.byID)
-	s.uploads.mu.Unlock()
-	s.puts.mu.Lock()
-	n += len(s.puts.byID)
-	s.puts.mu.Unlock()
-	if n >= s.cfg.MaxSessions {
-		return errTooManySessions
-	}
-	return nil
 }
 
 // Stats returns the counters so far.
@@ -193,7 +188,7 @@ func (s *Server) Stats() Stats {
 		Uploads: s.uploadsDone.Load(), BytesUploaded: s.bytesUp.Load(),
 		Downloads: s.downloadsDone.Load(), BytesDownloaded: s.bytesDown.Load(),
 		Lists: s.lists.Load(), Deletes: s.deletes.Load(), Connections: s.connsTotal.Load(),
-		OpenHandles: s.gets.open(), HandlesOpened: s.gets.opened.Load(),
+		OpenHandles: int64(s.gets.len()), HandlesOpened: s.gets.added.Load(),
 	}
 }
 
@@ -227,8 +222,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	wg.Wait()
 	s.uploads.abortAll()
 	s.puts.closeAll()
-	s.gets.closeAll()
-	s.listings.closeAll()
+	s.gets.endAll()
+	s.listings.endAll()
 	s.downloads.closeAll()
 	s.pool.Drain()
 	return nil
@@ -247,8 +242,8 @@ func (s *Server) sweep(ctx context.Context) {
 			s.uploads.expire(now, s.cfg.SessionTimeout)
 			s.puts.expire(ctx, now, s.cfg.SessionTimeout, s.cfg.PartialExpiry)
 			s.downloads.expire(now, max(s.cfg.SessionTimeout, time.Minute))
-			s.gets.expire(now, max(s.cfg.SessionTimeout, time.Minute))
-			s.listings.expire(now, max(s.cfg.SessionTimeout, time.Minute))
+			s.gets.expire(now, max(s.cfg.SessionTimeout, time.Minute), nil)
+			s.listings.expire(now, max(s.cfg.SessionTimeout, time.Minute), nil)
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"maps"
 	"slices"
 	"sync"
@@ -41,125 +40,12 @@ type putSession struct {
 	mu       sync.Mutex           // guards what follows
 	blocks   map[int64]digest.Sum // the blocks held, by index: memory grows with what arrived, never with the size declared
 	received int64                // payload octets received since the server opened it
-	refs     int
-	last     time.Time
 	done     bool
 	failure  error         // why it was ended, if a write ended it
 	settled  chan struct{} // closed once done and its file published, kept or removed
-}
 
-// errEnding: the session is ending; wait for it to settle.
-var errEnding = errors.New("upload ending")
-
-// putTable holds the uploads open in memory; their files and journals
-// stay on disk when they leave it, to be resumed.
-type putTable struct {
-	st  store.Partials
-	log *slog.Logger
-
-	mu   sync.Mutex
-	byID map[string]*putSession
-
-	room func() error // may a new upload open? (set by the server)
-}
-
-func newPutTable(st store.Store, log *slog.Logger) *putTable {
-	p, _ := st.(store.Partials)
-	return &putTable{st: p, log: log, byID: map[string]*putSession{}}
-}
-
-// open returns the session id for hdr, loading it from disk or creating
-// it, with one reference taken.
-func (t *putTable) open(ctx context.Context, id string, hdr putHeader) (*putSession, error) {
-	if t.st == nil {
-		return nil, errors.New("this server's store cannot resume uploads")
-	}
-	for {
-		if s, err := t.joinOpen(id, hdr); s != nil || err != nil {
-			return s, err
-		}
-		if t.room != nil {
-			if err := t.room(); err != nil {
-				return nil, err
-			}
-		}
-		t.mu.Lock()
-		if t.byID[id] != nil { // opened meanwhile
-			t.mu.Unlock()
-			continue
-		}
-		s, err := t.create(ctx, id, hdr)
-		t.mu.Unlock()
-		return s, err
-	}
-}
-
-// joinOpen joins session id if it is open (nil, nil if not). A session
-// that is ending (being published, or closed) keeps its id until its file
-// is settled: a PUT arriving meanwhile waits for that, then opens afresh
-// what is left on disk.
-func (t *putTable) joinOpen(id string, hdr putHeader) (*putSession, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for {
-		s := t.byID[id]
-		if s == nil {
-			return nil, nil
-		}
-		sess, err := s.join(hdr)
-		if !errors.Is(err, errEnding) {
-			return sess, err
-		}
-		t.mu.Unlock()
-		<-s.settled
-		t.mu.Lock()
-	}
-}
-
-// create opens session id from its partial on disk, or a new one. Called
-// with t.mu held.
-func (t *putTable) create(ctx context.Context, id string, hdr putHeader) (*putSession, error) {
-	part, fresh, err := t.st.OpenPartial(ctx, hdr.Key, id)
-	if err != nil {
-		return nil, err
-	}
-	s := &putSession{id: id, hdr: hdr, part: part, blocks: map[int64]digest.Sum{}, refs: 1, last: time.Now(), settled: make(chan struct{})}
-	if !fresh {
-		if ok := s.load(); !ok {
-			_ = part.Abort()
-			if part, _, err = t.st.OpenPartial(ctx, hdr.Key, id); err != nil {
-				return nil, err
-			}
-			s.part = part
-			fresh = true
-		}
-	}
-	if fresh {
-		line, _ := json.Marshal(hdr)
-		if err := part.AppendJournal(journal.Header(line)); err != nil {
-			_ = part.Abort()
-			return nil, err
-		}
-	}
-	t.byID[id] = s
-	t.log.Info("upload opened", "key", hdr.Key, "size", hdr.Size, "upload", id, "resumed_blocks", len(s.blocks))
-	return s, nil
-}
-
-// join takes a reference to an open session for a PUT describing hdr.
-func (s *putSession) join(hdr putHeader) (*putSession, error) {
-	if s.hdr != hdr {
-		return nil, errors.New("upload id in use for another file")
-	}
-	s.mu.Lock()
-	if s.done {
-		s.mu.Unlock()
-		return nil, errEnding
-	}
-	s.refs++
-	s.last = time.Now()
-	s.mu.Unlock()
-	return s, nil
+	t     *putTable
+	entry *entry[*putSession] // its place in t.sessions
 }
 
 // load reads the journal of a partial found on disk and keeps the blocks
@@ -184,37 +70,6 @@ func (s *putSession) load() bool {
 		}
 	}
 	return true
-}
-
-// keyOf returns the key of open session id.
-func (t *putTable) keyOf(id string) (string, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if s := t.byID[id]; s != nil {
-		return s.hdr.Key, true
-	}
-	return "", false
-}
-
-// get takes a reference to an open session.
-func (t *putTable) get(id string) *putSession {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	s := t.byID[id]
-	if s != nil {
-		s.mu.Lock()
-		s.refs++
-		s.last = time.Now()
-		s.mu.Unlock()
-	}
-	return s
-}
-
-func (s *putSession) release() {
-	s.mu.Lock()
-	s.refs--
-	s.last = time.Now()
-	s.mu.Unlock()
 }
 
 // ended returns, once s has ended, why: a chunk whose write failed after
@@ -353,67 +208,5 @@ func (t *putTable) abort(s *putSession, why error) {
 	if !was { // else whoever ended it drops it
 		_ = s.part.Abort()
 		t.drop(s)
-	}
-}
-
-// drop removes s, which has ended, from memory and wakes whoever waits
-// for its id.
-func (t *putTable) drop(s *putSession) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.byID[s.id] == s {
-		delete(t.byID, s.id)
-		close(s.settled)
-	}
-}
-
-// expire closes sessions idle for longer than timeout, keeping their files
-// for a later resume, and removes partial files older than keep.
-func (t *putTable) expire(ctx context.Context, now time.Time, timeout, keep time.Duration) {
-	t.mu.Lock()
-	for id, s := range t.byID {
-		s.mu.Lock()
-		idle := s.refs == 0 && now.Sub(s.last) > timeout && !s.done
-		if idle {
-			s.done = true
-		}
-		s.mu.Unlock()
-		if idle {
-			delete(t.byID, id)
-			_ = s.part.Close()
-			close(s.settled)
-			t.log.Info("upload paused", "key", s.hdr.Key, "upload", id)
-		}
-	}
-	t.mu.Unlock()
-	if t.st != nil {
-		inUse := func(id string) bool {
-			t.mu.Lock()
-			defer t.mu.Unlock()
-			return t.byID[id] != nil
-		}
-		if n, err := t.st.ExpirePartials(ctx, keep, inUse); err != nil {
-			t.log.Warn("expiring partial uploads", "err", err)
-		} else if n > 0 {
-			t.log.Info("partial uploads expired", "count", n)
-		}
-	}
-}
-
-// closeAll closes every session at shutdown, keeping their files.
-func (t *putTable) closeAll() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for id, s := range t.byID {
-		s.mu.Lock()
-		was := s.done
-		s.done = true
-		s.mu.Unlock()
-		if was { // ending: whoever ended it settles it
-			continue
-		}
-		_ = s.part.Close()
-		delete(t.byID, id)
-		close(s.settled)
 	}
 }

@@ -131,7 +131,7 @@ func (s *Server) getSmall(r *request) {
 			continue
 		}
 		total += in.Size
-		sum, err := s.fileHash(obj)
+		sum, err := fileHash(obj, hashBlocks)
 		if err != nil {
 			fail(fmt.Sprintf("read error: %v", err))
 			continue
@@ -142,7 +142,7 @@ func (s *Server) getSmall(r *request) {
 			continue
 		}
 		parts = append(parts, zmtp.Part{}, zmtp.Part{Data: wire.Itoa(in.Size)}, zmtp.Part{Data: wire.Itoa(in.ModTime.UnixNano())},
-			zmtp.Part{Data: wire.Itoa(int64(in.Mode.Perm()))}, zmtp.Part{Data: []byte(sum.String())}, data)
+			zmtp.Part{Data: wire.Itoa(int64(in.Mode.Perm()))}, zmtp.Part{Data: []byte(sum)}, data)
 		s.downloadsDone.Add(1)
 		s.bytesDown.Add(in.Size)
 	}

@@ -141,17 +141,3 @@ func (r *request) key(n int, missing string) (string, bool) {
 	}
 	return key, true
 }
-
-func (s *Server) delete(r *request) {
-	key, ok := r.key(1, wire.ErrMissingFileKey)
-	if !ok {
-		return
-	}
-	if err := s.cfg.Store.Delete(r.ctx, key); err != nil {
-		r.fail(pyError(key, err))
-		return
-	}
-	s.deletes.Add(1)
-	r.log.Info("deleted", "key", key)
-	r.ok()
-}

@@ -1,14 +1,10 @@
 package server
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/wire"
-	"github.com/zeebo/xxh3"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -46,7 +42,7 @@ func (s *Server) list(r *request) {
 		g.SetLimit(maxHashing)
 		for i := range entries {
 			g.Go(func() error {
-				h, err := s.hashFile(r.ctx, entries[i].Key)
+				h, err := s.keyHash(r.ctx, entries[i].Key, hashXXH64)
 				if err != nil {
 					return fmt.Errorf("%s: %w", entries[i].Key, err)
 				}
@@ -61,34 +57,4 @@ func (s *Server) list(r *request) {
 	}
 	s.lists.Add(1)
 	r.ok(wire.ListJSON(entries))
-}
-
-// hashFile returns XXH3-64 (seed 0) of a stored file as 16 hex digits:
-// from its metadata when still valid, else by reading it, recording the
-// result so that the next LIST does not read it again.
-func (s *Server) hashFile(ctx context.Context, key string) (string, error) {
-	o, err := s.cfg.Store.Open(ctx, key)
-	if err != nil {
-		return "", err
-	}
-	defer o.Close()
-	in := o.Info()
-	m, ok := parseMeta(in.Meta, in)
-	if ok && len(m.XXH64) == 16 {
-		return m.XXH64, nil
-	}
-	h := xxh3.New()
-	buf := make([]byte, 1<<20)
-	if _, err := io.CopyBuffer(h, io.NewSectionReader(o, 0, in.Size), buf); err != nil {
-		return "", err
-	}
-	sum := fmt.Sprintf("%016x", h.Sum64())
-	if !ok {
-		m = fileMeta{Size: in.Size, MTime: in.ModTime.UnixNano()}
-	}
-	m.XXH64 = sum
-	if raw, err := json.Marshal(m); err == nil {
-		_ = store.SetObjectMeta(o, raw)
-	}
-	return sum, nil
 }

@@ -27,17 +27,11 @@ const maxDownloadChunk = 32 << 20
 // default chunk size, as 1.2 does, and a START without exact chunks
 // answers that size so that both agree.
 type downloadTable struct {
-	st store.Store
+	st      store.Store
+	handles *table[*download] // every transfer, by handle
 
-	mu       sync.Mutex
-	byConn   map[connKey]*download
-	byHandle map[string]*download
-	perConn  map[*zmtp.Conn]int // entries of each connection
-}
-
-type connKey struct {
-	c   *zmtp.Conn
-	key string
+	mu     sync.Mutex
+	byConn map[*zmtp.Conn]map[string]*entry[*download] // the transfers a connection started, by key
 }
 
 // maxDownloadsPerConn bounds the transfers one connection keeps open; the
@@ -45,24 +39,21 @@ type connKey struct {
 const maxDownloadsPerConn = 16
 
 // download is an open version shared by the chunk requests of one
-// transfer. refs, stale and last are guarded by downloadTable.mu.
+// transfer.
 type download struct {
-	obj    store.Object
-	chunk  int64
-	from   connKey
-	handle string // "" unless exact chunks were asked for
-	refs   int
-	stale  bool // forgotten; closed when refs reaches 0
-	last   time.Time
+	obj   store.Object
+	chunk int64
+	key   string
+	exact bool // the client names it by handle
 }
 
 func newDownloadTable(st store.Store) *downloadTable {
-	return &downloadTable{st: st, byConn: map[connKey]*download{}, byHandle: map[string]*download{}, perConn: map[*zmtp.Conn]int{}}
+	return &downloadTable{st: st, handles: newTable(func(d *download) { d.obj.Close() }), byConn: map[*zmtp.Conn]map[string]*entry[*download]{}}
 }
 
-// start opens key for a new transfer from c and records it, under a
-// handle too when exact is set.
-func (t *downloadTable) start(ctx context.Context, c *zmtp.Conn, key string, chunk int64, exact bool) (*download, error) {
+// start opens key for a new transfer from c and records it; the reply
+// names its handle when exact is set.
+func (t *downloadTable) start(ctx context.Context, c *zmtp.Conn, key string, chunk int64, exact bool) (*entry[*download], error) {
 	obj, err := t.st.Open(ctx, key)
 	if err != nil {
 		return nil, err
@@ -70,126 +61,102 @@ func (t *downloadTable) start(ctx context.Context, c *zmtp.Conn, key string, chu
 	if chunk <= 0 || !exact {
 		chunk = wire.ServerChunkSize(obj.Info().Size)
 	}
-	k := connKey{c, key}
-	d := &download{obj: obj, chunk: chunk, from: k, last: time.Now()}
-	if exact {
-		d.handle = newHandleID()
-	}
+	e := t.handles.add(newHandleID(), &download{obj: obj, chunk: chunk, key: key, exact: exact}, 0)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if old := t.byConn[k]; old != nil {
-		t.forget(old)
+	mine := t.byConn[c]
+	if mine == nil {
+		mine = map[string]*entry[*download]{}
+		t.byConn[c] = mine
 	}
-	if t.perConn[c] >= maxDownloadsPerConn {
-		var oldest *download
-		for k2, o := range t.byConn {
-			if k2.c == c && (oldest == nil || o.last.Before(oldest.last)) {
+	if old := mine[key]; old != nil {
+		t.handles.end(old)
+	}
+	if len(mine) >= maxDownloadsPerConn {
+		var oldest *entry[*download]
+		for _, o := range mine {
+			if oldest == nil || t.handles.lastUsed(o).Before(t.handles.lastUsed(oldest)) {
 				oldest = o
 			}
 		}
-		t.forget(oldest)
+		delete(mine, oldest.v.key)
+		t.handles.end(oldest)
 	}
-	t.byConn[k] = d
-	t.perConn[c]++
-	if d.handle != "" {
-		t.byHandle[d.handle] = d
-	}
-	return d, nil
-}
-
-// forget drops d from the table and closes it once nobody reads from it.
-// Called with t.mu held.
-func (t *downloadTable) forget(d *download) {
-	if t.byConn[d.from] == d {
-		delete(t.byConn, d.from)
-		if t.perConn[d.from.c]--; t.perConn[d.from.c] <= 0 {
-			delete(t.perConn, d.from.c)
-		}
-	}
-	if d.handle != "" {
-		delete(t.byHandle, d.handle)
-	}
-	d.stale = true
-	if d.refs == 0 {
-		d.obj.Close()
-	}
+	mine[key] = e
+	return e, nil
 }
 
 // acquire returns the transfer that a chunk request of key on c belongs
-// to: the one named by handle (if not empty), else the one c started;
-// with neither, it opens the current version with the default chunk
-// size, as a stateless 1.2 server would.
-func (t *downloadTable) acquire(ctx context.Context, c *zmtp.Conn, key, handle string) (*download, error) {
-	t.mu.Lock()
-	d := t.byConn[connKey{c, key}]
+// to, with a reference taken: the one named by handle (if not empty),
+// else the one c started; with neither, it opens the current version with
+// the default chunk size, as a stateless 1.2 server would.
+func (t *downloadTable) acquire(ctx context.Context, c *zmtp.Conn, key, handle string) (*entry[*download], error) {
 	if handle != "" {
-		d = t.byHandle[handle]
-		if d == nil || d.from.key != key {
-			t.mu.Unlock()
+		e := t.handles.acquire(handle, false)
+		if e == nil || !e.v.exact || e.v.key != key {
+			if e != nil {
+				t.handles.release(e)
+			}
 			return nil, errDownloadGone
 		}
+		return e, nil
 	}
-	if d != nil {
-		d.refs++
-		d.last = time.Now()
-		t.mu.Unlock()
-		return d, nil
-	}
+	t.mu.Lock()
+	e := t.byConn[c][key]
 	t.mu.Unlock()
+	if e != nil {
+		if e = t.handles.acquire(e.id, false); e != nil {
+			return e, nil
+		}
+	}
 	obj, err := t.st.Open(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	return &download{obj: obj, chunk: wire.ServerChunkSize(obj.Info().Size), refs: 1, stale: true}, nil
+	e = &entry[*download]{v: &download{obj: obj, chunk: wire.ServerChunkSize(obj.Info().Size), key: key}, refs: 1, ended: true}
+	return e, nil
 }
 
 // errDownloadGone answers a chunk request whose handle has expired or
 // names another key.
 var errDownloadGone = errors.New("download not found: start it again")
 
-func (t *downloadTable) release(d *download) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	d.refs--
-	if d.stale && d.refs == 0 {
-		d.obj.Close()
-	}
-}
+// release gives back what acquire took.
+func (t *downloadTable) release(e *entry[*download]) { t.handles.release(e) }
 
-// leave forgets the transfers that c started but for their handles,
+// leave ends the transfers that c started but for those named by handle,
 // which other connections may still use until they expire.
 func (t *downloadTable) leave(c *zmtp.Conn) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	for k, d := range t.byConn {
-		if k.c == c {
-			if d.handle != "" {
-				delete(t.byConn, k) // kept under its handle
-				continue
-			}
-			t.forget(d)
+	mine := t.byConn[c]
+	delete(t.byConn, c)
+	t.mu.Unlock()
+	for _, e := range mine {
+		if !e.v.exact {
+			t.handles.end(e)
 		}
 	}
-	delete(t.perConn, c)
 }
 
-// expire closes transfers unused for longer than idle.
+// expire ends transfers unused for longer than idle.
 func (t *downloadTable) expire(now time.Time, idle time.Duration) {
+	t.handles.expire(now, idle, nil)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, d := range t.byConn {
-		if now.Sub(d.last) > idle {
-			t.forget(d)
+	for c, mine := range t.byConn {
+		for k, e := range mine {
+			if _, ok := t.handles.lookup(e.id); !ok {
+				delete(mine, k)
+			}
 		}
-	}
-	for _, d := range t.byHandle {
-		if now.Sub(d.last) > idle {
-			t.forget(d)
+		if len(mine) == 0 {
+			delete(t.byConn, c)
 		}
 	}
 }
 
-func (t *downloadTable) closeAll() { t.expire(time.Now().Add(1000*time.Hour), 0) }
+// closeAll ends every transfer, at shutdown.
+func (t *downloadTable) closeAll() { t.handles.endAll() }
 
 // downloadError is the ERROR text for a key that cannot be downloaded; a
 // directory is "Not a file" (1.2 answered OK and failed on every chunk).
@@ -219,15 +186,15 @@ func (s *Server) downloadStart(r *request) {
 		r.fail(downloadError(key, err))
 		return
 	}
-	size := d.obj.Info().Size
-	total := (size + d.chunk - 1) / d.chunk
+	size := d.v.obj.Info().Size
+	total := (size + d.v.chunk - 1) / d.v.chunk
 	s.downloadsDone.Add(1)
-	r.log.Info("download started", "key", key, "size", size, "chunk", d.chunk)
+	r.log.Info("download started", "key", key, "size", size, "chunk", d.v.chunk)
 	if exact {
-		r.ok(wire.Itoa(size), wire.Itoa(total), wire.Itoa(d.chunk), []byte(wire.ExactChunks), []byte(d.handle))
+		r.ok(wire.Itoa(size), wire.Itoa(total), wire.Itoa(d.v.chunk), []byte(wire.ExactChunks), []byte(d.id))
 		return
 	}
-	r.ok(wire.Itoa(size), wire.Itoa(total), wire.Itoa(d.chunk))
+	r.ok(wire.Itoa(size), wire.Itoa(total), wire.Itoa(d.v.chunk))
 }
 
 // downloadChunk answers DOWNLOAD_CHUNK_CONCURRENT from the version the
@@ -260,21 +227,21 @@ func (s *Server) downloadChunk(r *request) {
 		r.fail("[Errno 22] Invalid argument")
 		return
 	}
-	size := d.obj.Info().Size
-	off := min(id*d.chunk, size)
-	if id > size/d.chunk+1 {
+	size := d.v.obj.Info().Size
+	off := min(id*d.v.chunk, size)
+	if id > size/d.v.chunk+1 {
 		off = size // also guards id*chunk against overflow
 	}
-	n := min(d.chunk, size-off)
+	n := min(d.v.chunk, size-off)
 	idFrame := wire.Itoa(id)
 	s.bytesDown.Add(n)
-	if f := fileOf(d.obj); f != nil {
+	if f := fileOf(d.v.obj); f != nil {
 		r.replyParts(zmtp.Part{Data: []byte(wire.ReplyChunk)}, zmtp.Part{Data: idFrame}, zmtp.Part{File: f, Offset: off, Len: n})
 		return
 	}
 	buf := s.pool.Get(int(n))
 	defer s.pool.Put(buf)
-	if m, err := d.obj.ReadAt(buf, off); int64(m) < n {
+	if m, err := d.v.obj.ReadAt(buf, off); int64(m) < n {
 		r.fail(fmt.Sprintf("read error: %v", err))
 		return
 	}

@@ -1,0 +1,19 @@
+package server
+
+import "github.com/flaxfile/flaxfile/internal/wire"
+
+// delete removes a file or a directory with everything in it: [key] ->
+// [OK]. Both protocols use 1.2's DELETE.
+func (s *Server) delete(r *request) {
+	key, ok := r.key(1, wire.ErrMissingFileKey)
+	if !ok {
+		return
+	}
+	if err := s.cfg.Store.Delete(r.ctx, key); err != nil {
+		r.fail(pyError(key, err))
+		return
+	}
+	s.deletes.Add(1)
+	r.log.Info("deleted", "key", key)
+	r.ok()
+}

@@ -1,0 +1,35 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/flaxfile/flaxfile/internal/store"
+)
+
+// errTooManySessions refuses a new upload when MaxSessions are open.
+var errTooManySessions = errors.New("too many uploads in progress; try again later")
+
+// sessionRoom reports errTooManySessions when no new upload may open.
+func (s *Server) sessionRoom() error {
+	if s.uploads.sessions.len()+s.puts.sessions.len() >= s.cfg.MaxSessions {
+		return errTooManySessions
+	}
+	return nil
+}
+
+// noRoom refuses, with the error to answer, an upload of size octets that
+// the store has no room for; "" when it may start (or the store cannot
+// say).
+func (s *Server) noRoom(ctx context.Context, size int64) string {
+	sp, ok := s.cfg.Store.(store.Spacer)
+	if !ok || size == 0 {
+		return ""
+	}
+	free, err := sp.Free(ctx)
+	if err != nil || size <= free {
+		return ""
+	}
+	return fmt.Sprintf("not enough space on the server: %d octets declared, %d free", size, free)
+}

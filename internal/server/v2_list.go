@@ -1,0 +1,109 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"iter"
+
+	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/wire"
+)
+
+// maxPageOctets bounds the JSON of one page.
+const maxPageOctets = 4 << 20
+
+// listing is an open FlaxFile 2 listing: a walk of the store paused
+// between pages.
+type listing struct {
+	next   func() (store.Info, bool)
+	stop   func()
+	hashes bool
+	size   int
+}
+
+// walk is the store's listing as an iterator.
+func walk(ctx context.Context, st store.Store, prefix string) iter.Seq[store.Info] {
+	errStop := errors.New("stop")
+	return func(yield func(store.Info) bool) {
+		_ = st.List(ctx, prefix, func(in store.Info) error {
+			if !yield(in) {
+				return errStop
+			}
+			return nil
+		})
+	}
+}
+
+// list2 opens a listing and answers its first page: [prefix, hashes,
+// page size].
+func (s *Server) list2(r *request) {
+	if len(r.args) < 3 {
+		r.fail(wire.ErrMissingArguments)
+		return
+	}
+	prefix, err := wire.DecodeUTF8(r.args[0])
+	if err != nil {
+		r.fail(err.Error())
+		return
+	}
+	size, ok := num(r.args[2])
+	if !ok || size < 1 {
+		r.fail("invalid page size")
+		return
+	}
+	next, stop := iter.Pull(walk(r.ctx, s.cfg.Store, prefix))
+	l := &listing{next: next, stop: stop, hashes: string(r.args[1]) == "1", size: int(min(size, wire.MaxListPage))}
+	id := newHandleID()
+	e := s.listings.add(id, l, 1)
+	s.lists.Add(1)
+	s.page(r, e)
+}
+
+// listNext answers the next page of a listing: [cursor].
+func (s *Server) listNext(r *request) {
+	if len(r.args) < 1 {
+		r.fail(wire.ErrMissingArguments)
+		return
+	}
+	e := s.listings.acquire(string(r.args[0]), true)
+	if e == nil {
+		r.fail("no such listing (finished, expired, or in use)")
+		return
+	}
+	s.page(r, e)
+}
+
+// page sends up to one page of a listing, ends it when the walk is
+// done, and gives back the reference the caller took.
+func (s *Server) page(r *request, e *entry[*listing]) {
+	l := e.v
+	var out []byte
+	more := true
+	for n := 0; n < l.size && len(out) < maxPageOctets; n++ {
+		in, ok := l.next()
+		if !ok {
+			more = false
+			break
+		}
+		e := wire.ListEntry2{Key: in.Key, Size: in.Size, MTime: in.ModTime.UnixNano(), Mode: uint32(in.Mode.Perm())}
+		if l.hashes {
+			sum, err := s.keyHash(r.ctx, in.Key, hashBlocks)
+			if err != nil {
+				continue // gone or unreadable since the walk saw it
+			}
+			e.Hash = sum
+		}
+		line, _ := json.Marshal(e)
+		out = append(append(out, line...), '\n')
+	}
+	if !more {
+		s.listings.end(e) // stopped when released
+	}
+	s.listings.release(e)
+	flag := "0"
+	if more {
+		flag = "1"
+	}
+	r.ok([]byte(e.id), []byte(flag), out)
+}
