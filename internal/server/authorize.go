@@ -36,27 +36,13 @@ func (s *Server) authorize(r *request, cmd string) string {
 	if right.Prefix == "" {
 		return ""
 	}
-	var keys [][]byte
-	switch cmd {
-	case wire.CmdUploadStart:
-		if len(r.args) > 1 {
-			keys = r.args[1:2]
-		}
-	case wire.CmdDownloadStart, wire.CmdDownloadChunk, wire.CmdDelete, wire.CmdPut, wire.CmdGet:
-		keys = r.args[:min(1, len(r.args))]
-	case wire.CmdGetSmall, wire.CmdHashes:
-		keys = r.args
-	case wire.CmdPutSmall:
-		for i := 0; i < len(r.args); i += 5 {
-			keys = append(keys, r.args[i])
-		}
-	case wire.CmdList, wire.CmdList2:
+	keys, upload, lists := wire.Named(cmd, r.args)
+	if lists {
 		return narrow(r, right)
-	case wire.CmdPutChunk, wire.CmdPutEnd:
-		if len(r.args) > 0 {
-			if key, ok := s.puts.keyOf(string(r.args[0])); ok && !right.Allows(key) {
-				return ErrPermission + ": outside " + right.Prefix
-			}
+	}
+	if upload != "" {
+		if key, ok := s.puts.keyOf(upload); ok && !right.Allows(key) {
+			return ErrPermission + ": outside " + right.Prefix
 		}
 	}
 	for _, k := range keys {
@@ -74,11 +60,7 @@ func (s *Server) authorize(r *request, cmd string) string {
 // narrow confines a listing to the client's directory: a prefix inside it
 // stands, one that contains it becomes it, any other is refused.
 func narrow(r *request, right auth.Right) string {
-	prefix := ""
-	if len(r.args) > 0 {
-		prefix = string(r.args[0])
-	}
-	p, err := store.CleanKey(prefix)
+	p, err := store.CleanKey(wire.Prefix(r.args))
 	if err != nil {
 		return ""
 	}
@@ -86,11 +68,7 @@ func narrow(r *request, right auth.Right) string {
 	case right.Allows(p):
 		return ""
 	case p == "" || strings.HasPrefix(right.Prefix, p+"/"):
-		if len(r.args) == 0 {
-			r.args = [][]byte{[]byte(right.Prefix)}
-		} else {
-			r.args[0] = []byte(right.Prefix)
-		}
+		r.args = wire.SetPrefix(r.args, right.Prefix)
 		return ""
 	}
 	return ErrPermission + ": " + p + " is outside " + right.Prefix

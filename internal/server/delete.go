@@ -5,8 +5,14 @@ import "github.com/flaxfile/flaxfile/internal/wire"
 // delete removes a file or a directory with everything in it: [key] ->
 // [OK]. Both protocols use 1.2's DELETE.
 func (s *Server) delete(r *request) {
-	key, ok := r.key(1, wire.ErrMissingFileKey)
-	if !ok {
+	m, err := wire.ParseDelete(r.args)
+	if err != nil {
+		r.fail(err.Error())
+		return
+	}
+	key, msg := cleanKey(m.Key)
+	if msg != "" {
+		r.fail(msg)
 		return
 	}
 	if err := s.cfg.Store.Delete(r.ctx, key); err != nil {

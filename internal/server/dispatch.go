@@ -113,10 +113,10 @@ func pyError(key string, err error) string {
 	return err.Error()
 }
 
-// fileKey decodes and cleans a key argument; the root is refused.
-func fileKey(arg []byte) (string, string) {
-	key, err := wire.DecodeUTF8(arg)
-	if err != nil {
+// cleanKey cleans a key a request names, answering Python's error for one
+// that is not UTF-8 and 1.2's for one that escapes or names the root.
+func cleanKey(key string) (string, string) {
+	if _, err := wire.DecodeUTF8([]byte(key)); err != nil {
 		return "", err.Error()
 	}
 	k, err := store.CleanKey(key)
@@ -124,20 +124,4 @@ func fileKey(arg []byte) (string, string) {
 		return "", wire.ErrInvalidFilePath
 	}
 	return k, ""
-}
-
-// key checks that the request has at least n arguments, the first being
-// a usable key, and answers with 1.2's error when not: missing is the
-// error for too few arguments.
-func (r *request) key(n int, missing string) (string, bool) {
-	if len(r.args) < n {
-		r.fail(missing)
-		return "", false
-	}
-	key, msg := fileKey(r.args[0])
-	if msg != "" {
-		r.fail(msg)
-		return "", false
-	}
-	return key, true
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"os"
-	"strconv"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/store"
@@ -59,18 +58,3 @@ func parseMeta(raw []byte, in store.Info) (fileMeta, bool) {
 // modeBits keeps the permission bits of a mode a client sent; zero keeps
 // the server's default.
 func modeBits(m uint32) os.FileMode { return os.FileMode(m) & 0o777 }
-
-// num parses a decimal count of FlaxFile 2: digits only, no sign, no
-// spaces (1.2's commands keep Python's looser rules).
-func num(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 19 {
-		return 0, false
-	}
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	return n, err == nil
-}

@@ -170,18 +170,17 @@ func downloadError(key string, err error) string {
 // downloadStart answers DOWNLOAD_START_CONCURRENT with the size, the chunk
 // count and the chunk size, which every CHUNK of this transfer then uses.
 func (s *Server) downloadStart(r *request) {
-	key, ok := r.key(1, wire.ErrMissingFileKey)
-	if !ok {
+	m, err := wire.ParseDownloadStart(r.args)
+	if err != nil {
+		r.fail(err.Error())
 		return
 	}
-	var chunk int64
-	if len(r.args) > 1 {
-		if n, err := wire.ParseInt(r.args[1]); err == nil && n > 0 {
-			chunk = min(n, maxDownloadChunk)
-		}
+	key, msg := cleanKey(m.Key)
+	if msg != "" {
+		r.fail(msg)
+		return
 	}
-	exact := chunk > 0 && len(r.args) > 2 && string(r.args[2]) == wire.ExactChunks
-	d, err := s.downloads.start(r.ctx, r.c, key, chunk, exact)
+	d, err := s.downloads.start(r.ctx, r.c, key, min(m.Chunk, maxDownloadChunk), m.Exact)
 	if err != nil {
 		r.fail(downloadError(key, err))
 		return
@@ -190,11 +189,11 @@ func (s *Server) downloadStart(r *request) {
 	total := (size + d.v.chunk - 1) / d.v.chunk
 	s.downloadsDone.Add(1)
 	r.log.Info("download started", "key", key, "size", size, "chunk", d.v.chunk)
-	if exact {
-		r.ok(wire.Itoa(size), wire.Itoa(total), wire.Itoa(d.v.chunk), []byte(wire.ExactChunks), []byte(d.id))
-		return
+	rep := wire.DownloadStartReply{Size: size, Chunks: total, Chunk: d.v.chunk, Exact: m.Exact}
+	if m.Exact {
+		rep.Handle = d.id
 	}
-	r.ok(wire.Itoa(size), wire.Itoa(total), wire.Itoa(d.v.chunk))
+	r.reply(rep.Frames()...)
 }
 
 // downloadChunk answers DOWNLOAD_CHUNK_CONCURRENT from the version the
@@ -204,20 +203,22 @@ func (s *Server) downloadStart(r *request) {
 // no budget while it sends, so handlers and writers cannot wait on each
 // other.
 func (s *Server) downloadChunk(r *request) {
-	key, ok := r.key(2, wire.ErrMissingArguments)
-	if !ok {
-		return
-	}
-	id, err := wire.ParseInt(r.args[1])
+	m, err := wire.ParseDownloadChunk(r.args)
 	if err != nil {
 		r.fail(err.Error())
 		return
 	}
-	var handle string
-	if len(r.args) > 2 {
-		handle = string(r.args[2])
+	key, msg := cleanKey(m.Key)
+	if msg != "" {
+		r.fail(msg)
+		return
 	}
-	d, err := s.downloads.acquire(r.ctx, r.c, key, handle)
+	if err := m.ParseID(); err != nil {
+		r.fail(err.Error())
+		return
+	}
+	id := m.ID
+	d, err := s.downloads.acquire(r.ctx, r.c, key, m.Handle)
 	if err != nil {
 		r.fail(downloadError(key, err))
 		return
@@ -233,10 +234,9 @@ func (s *Server) downloadChunk(r *request) {
 		off = size // also guards id*chunk against overflow
 	}
 	n := min(d.v.chunk, size-off)
-	idFrame := wire.Itoa(id)
 	s.bytesDown.Add(n)
 	if f := fileOf(d.v.obj); f != nil {
-		r.replyParts(zmtp.Part{Data: []byte(wire.ReplyChunk)}, zmtp.Part{Data: idFrame}, zmtp.Part{File: f, Offset: off, Len: n})
+		r.replyParts(wire.Numbered{Status: wire.ReplyChunk, N: id}.Parts(zmtp.Part{File: f, Offset: off, Len: n})...)
 		return
 	}
 	buf := s.pool.Get(int(n))
@@ -245,7 +245,7 @@ func (s *Server) downloadChunk(r *request) {
 		r.fail(fmt.Sprintf("read error: %v", err))
 		return
 	}
-	r.reply([]byte(wire.ReplyChunk), idFrame, buf)
+	r.reply(wire.Numbered{Status: wire.ReplyChunk, N: id, Data: buf}.Frames()...)
 }
 
 // fileOf returns the file o is kept in, for a zero-copy send, or nil.

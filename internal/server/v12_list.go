@@ -14,18 +14,14 @@ const maxHashing = 8
 // list answers LIST [prefix [compute_hash]] with a JSON array, sorted by
 // key. The prefix names a directory (compat §3).
 func (s *Server) list(r *request) {
-	prefix := ""
-	if len(r.args) > 0 {
-		p, err := wire.DecodeUTF8(r.args[0])
-		if err != nil {
-			r.fail(err.Error())
-			return
-		}
-		prefix = p
+	m, err := wire.ParseList(r.args)
+	if err != nil {
+		r.fail(err.Error())
+		return
 	}
-	withHash := len(r.args) > 1 && string(r.args[1]) == "true"
+	prefix, withHash := m.Prefix, m.WithHash
 	var entries []wire.ListEntry
-	err := s.cfg.Store.List(r.ctx, prefix, func(i store.Info) error {
+	err = s.cfg.Store.List(r.ctx, prefix, func(i store.Info) error {
 		entries = append(entries, wire.ListEntry{
 			Key:   i.Key,
 			Size:  i.Size,

@@ -4,65 +4,27 @@ import (
 	"errors"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/flaxfile/flaxfile/internal/wire"
 )
 
 // uploadStart answers UPLOAD_START_CONCURRENT, checking in 1.2's order.
 func (s *Server) uploadStart(r *request) {
-	if len(r.args) < 4 {
-		r.fail(wire.ErrMissingArguments)
-		return
-	}
-	sid, err := wire.DecodeUTF8(r.args[0])
+	m, err := wire.ParseUploadStart(r.args)
 	if err != nil {
 		r.fail(err.Error())
 		return
 	}
-	key, err := wire.DecodeUTF8(r.args[1])
-	if err != nil {
-		r.fail(err.Error())
-		return
-	}
-	size, err := wire.ParseInt(r.args[2])
-	if err != nil {
-		r.fail(err.Error())
-		return
-	}
-	conc, err := wire.ParseInt(r.args[3])
-	if err != nil {
-		r.fail(err.Error())
-		return
-	}
-	switch {
-	case utf8.RuneCountInString(sid) > wire.MaxSessionIDLen:
-		r.fail(wire.ErrSessionIDTooLong)
-		return
-	case utf8.RuneCountInString(key) > wire.MaxFileKeyLen:
-		r.fail(wire.ErrFileKeyTooLong)
-		return
-	case size < 0 || size > wire.MaxFileSize:
-		r.fail(wire.ErrInvalidFileSize)
-		return
-	case conc < 1 || conc > wire.MaxConcurrency:
-		r.fail(wire.ErrInvalidMaxConc)
-		return
-	}
-	k, msg := fileKey(r.args[1])
+	k, msg := cleanKey(m.Key)
 	if msg != "" {
 		r.fail(msg)
 		return
 	}
-	if msg := s.noRoom(r.ctx, size); msg != "" {
+	if msg := s.noRoom(r.ctx, m.Size); msg != "" {
 		r.fail(msg)
 		return
 	}
-	hashName := ""
-	if len(r.args) > 4 {
-		hashName = string(r.args[4])
-	}
-	if err := s.uploads.join(r.ctx, r.c, sid, k, size, hashName); err != nil {
+	if err := s.uploads.join(r.ctx, r.c, m.Session, k, m.Size, m.Hash); err != nil {
 		r.fail(pyError(k, err))
 		return
 	}
@@ -77,16 +39,12 @@ func (s *Server) uploadChunk(r *request) {
 		r.fail(wire.ErrNoActiveUpload)
 		return
 	}
-	if len(r.args) < 2 {
-		r.fail(wire.ErrNoData)
-		return
-	}
-	id, err := wire.ParseInt(r.args[0])
+	m, err := wire.ParseUploadChunk(r.args)
 	if err != nil {
 		r.fail(err.Error())
 		return
 	}
-	if err := u.write(id, r.args[1]); err != nil {
+	if err := u.write(m.ID, m.Data); err != nil {
 		if errors.Is(err, errSessionGone) {
 			if f := u.failed(); f != nil {
 				r.fail(f.Error())
@@ -105,7 +63,7 @@ func (s *Server) uploadChunk(r *request) {
 		r.fail(err.Error())
 		return
 	}
-	r.reply([]byte(wire.ReplyAck), r.args[0])
+	r.reply(wire.Numbered{Status: wire.ReplyAck, NFrame: m.IDFrame}.Frames()...)
 }
 
 // uploadEnd answers UPLOAD_END: the last member's END publishes the file
@@ -127,11 +85,7 @@ func (s *Server) uploadEnd(r *request) {
 		r.ok(wire.UploadMessageJSON(wire.MsgWaitingForOthers))
 		return
 	}
-	var want string
-	if len(r.args) > 0 {
-		want = string(r.args[0])
-	}
-	sum, err := u.finish(r.ctx, !s.cfg.NoSync, want)
+	sum, err := u.finish(r.ctx, !s.cfg.NoSync, wire.ParseUploadEnd(r.args).Sum)
 	switch {
 	case errors.Is(err, errSessionGone):
 		r.ok(wire.UploadMessageJSON(wire.MsgUploadEnded))

@@ -13,8 +13,14 @@ import (
 // wire.MaxSmallFile) comes whole after the hash, with an empty handle:
 // one round trip instead of two, and nothing to end.
 func (s *Server) get(r *request) {
-	key, ok := r.key(1, wire.ErrMissingFileKey)
-	if !ok {
+	m, err := wire.ParseGet(r.args)
+	if err != nil {
+		r.fail(err.Error())
+		return
+	}
+	key, msg := cleanKey(m.Key)
+	if msg != "" {
+		r.fail(msg)
 		return
 	}
 	obj, err := s.cfg.Store.Open(r.ctx, key)
@@ -29,8 +35,9 @@ func (s *Server) get(r *request) {
 		return
 	}
 	in := obj.Info()
-	if len(r.args) > 1 {
-		if most, ok := num(r.args[1]); ok && in.Size <= min(most, wire.MaxSmallFile) {
+	rep := wire.GetReply{File: wire.FileInfo{Size: in.Size, MTime: in.ModTime.UnixNano(), Mode: uint32(in.Mode.Perm()), Sum: sum}}
+	if m.Most > 0 {
+		if in.Size <= min(m.Most, wire.MaxSmallFile) {
 			defer obj.Close() // the reply is written before replyParts returns
 			data, err := wholeFile(obj, in.Size)
 			if err != nil {
@@ -39,54 +46,53 @@ func (s *Server) get(r *request) {
 			}
 			s.downloadsDone.Add(1)
 			s.bytesDown.Add(in.Size)
-			r.replyParts(zmtp.Part{Data: []byte(wire.ReplyOK)}, zmtp.Part{}, zmtp.Part{Data: wire.Itoa(in.Size)},
-				zmtp.Part{Data: wire.Itoa(in.ModTime.UnixNano())}, zmtp.Part{Data: wire.Itoa(int64(in.Mode.Perm()))},
-				zmtp.Part{Data: []byte(sum)}, data)
+			rep.Whole = true
+			r.replyParts(rep.Parts(data)...)
 			return
 		}
 	}
-	id := newHandleID()
-	s.gets.add(id, obj, 0)
+	rep.Handle = newHandleID()
+	s.gets.add(rep.Handle, obj, 0)
 	s.downloadsDone.Add(1)
-	r.ok([]byte(id), wire.Itoa(in.Size), wire.Itoa(in.ModTime.UnixNano()), wire.Itoa(int64(in.Mode.Perm())), []byte(sum))
+	r.replyParts(rep.Parts(zmtp.Part{})...)
 }
 
 // getRange sends one range of an open version: [handle, offset, length]
 // -> [DATA, offset, data], by sendfile on a plaintext connection.
 func (s *Server) getRange(r *request) {
-	if len(r.args) < 3 {
-		r.fail(wire.ErrMissingArguments)
+	m, err := wire.ParseGetRange(r.args)
+	if err != nil {
+		r.fail(err.Error())
 		return
 	}
-	h := s.gets.acquire(string(r.args[0]), false)
+	h := s.gets.acquire(m.Handle, false)
 	if h == nil {
 		r.fail(wire.ErrSessionNotFound)
 		return
 	}
 	defer s.gets.release(h)
-	off, ok1 := num(r.args[1])
-	n, ok2 := num(r.args[2])
-	size := h.v.Info().Size
-	if !ok1 || !ok2 || n > wire.MaxChunk2 || off > size || n > size-off {
-		r.fail(fmt.Sprintf("invalid range %q+%q of a %d-octet file", r.args[1], r.args[2], size))
+	if err := m.CheckRange(h.v.Info().Size); err != nil {
+		r.fail(err.Error())
 		return
 	}
+	off, n := m.Offset, m.Len
 	s.bytesDown.Add(n)
+	rep := wire.Numbered{Status: wire.ReplyData, NFrame: m.OffsetFrame}
 	if f := fileOf(h.v); f != nil {
-		r.replyParts(zmtp.Part{Data: []byte(wire.ReplyData)}, zmtp.Part{Data: r.args[1]}, zmtp.Part{File: f, Offset: off, Len: n})
+		r.replyParts(rep.Parts(zmtp.Part{File: f, Offset: off, Len: n})...)
 		return
 	}
-	r.replyParts(zmtp.Part{Data: []byte(wire.ReplyData)}, zmtp.Part{Data: r.args[1]}, zmtp.Part{Len: n, Fill: func(b []byte) error {
-		if m, err := h.v.ReadAt(b, off); int64(m) < n {
+	r.replyParts(rep.Parts(zmtp.Part{Len: n, Fill: func(b []byte) error {
+		if k, err := h.v.ReadAt(b, off); int64(k) < n {
 			return fmt.Errorf("read error: %v", err)
 		}
 		return nil
-	}})
+	}})...)
 }
 
 // getEnd drops a handle: [handle] -> [OK].
 func (s *Server) getEnd(r *request) {
-	if len(r.args) < 1 || !s.gets.endID(string(r.args[0])) {
+	if m, err := wire.ParseGetEnd(r.args); err != nil || !s.gets.endID(m.Handle) {
 		r.fail(wire.ErrSessionNotFound)
 		return
 	}

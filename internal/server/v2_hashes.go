@@ -1,27 +1,21 @@
 package server
 
 import (
-	"fmt"
-
 	"github.com/flaxfile/flaxfile/internal/wire"
 )
 
 // hashes answers the file hashes of a batch of keys: [key...].
 func (s *Server) hashes(r *request) {
-	if len(r.args) == 0 || len(r.args) > wire.MaxSmallBatch {
-		r.fail(fmt.Sprintf("a batch names 1 to %d keys", wire.MaxSmallBatch))
+	m, err := wire.ParseKeys(wire.CmdHashes, r.args)
+	if err != nil {
+		r.fail(err.Error())
 		return
 	}
-	out := [][]byte{[]byte(wire.ReplyOK)}
-	for _, a := range r.args {
-		key, msg := fileKey(a)
-		var h []byte
-		if msg == "" {
-			if sum, err := s.keyHash(r.ctx, key, hashBlocks); err == nil {
-				h = []byte(sum)
-			}
+	rep := wire.HashesReply{Sums: make([]string, len(m.Keys))}
+	for i, k := range m.Keys {
+		if key, msg := cleanKey(k); msg == "" {
+			rep.Sums[i], _ = s.keyHash(r.ctx, key, hashBlocks)
 		}
-		out = append(out, h)
 	}
-	r.reply(out...)
+	r.reply(rep.Frames()...)
 }

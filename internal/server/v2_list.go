@@ -38,22 +38,13 @@ func walk(ctx context.Context, st store.Store, prefix string) iter.Seq[store.Inf
 // list2 opens a listing and answers its first page: [prefix, hashes,
 // page size].
 func (s *Server) list2(r *request) {
-	if len(r.args) < 3 {
-		r.fail(wire.ErrMissingArguments)
-		return
-	}
-	prefix, err := wire.DecodeUTF8(r.args[0])
+	m, err := wire.ParseList2(r.args)
 	if err != nil {
 		r.fail(err.Error())
 		return
 	}
-	size, ok := num(r.args[2])
-	if !ok || size < 1 {
-		r.fail("invalid page size")
-		return
-	}
-	next, stop := iter.Pull(walk(r.ctx, s.cfg.Store, prefix))
-	l := &listing{next: next, stop: stop, hashes: string(r.args[1]) == "1", size: int(min(size, wire.MaxListPage))}
+	next, stop := iter.Pull(walk(r.ctx, s.cfg.Store, m.Prefix))
+	l := &listing{next: next, stop: stop, hashes: m.Hashes, size: int(m.Page)}
 	id := newHandleID()
 	e := s.listings.add(id, l, 1)
 	s.lists.Add(1)
@@ -62,11 +53,12 @@ func (s *Server) list2(r *request) {
 
 // listNext answers the next page of a listing: [cursor].
 func (s *Server) listNext(r *request) {
-	if len(r.args) < 1 {
-		r.fail(wire.ErrMissingArguments)
+	m, err := wire.ParseListNext(r.args)
+	if err != nil {
+		r.fail(err.Error())
 		return
 	}
-	e := s.listings.acquire(string(r.args[0]), true)
+	e := s.listings.acquire(m.Cursor, true)
 	if e == nil {
 		r.fail("no such listing (finished, expired, or in use)")
 		return
@@ -101,9 +93,5 @@ func (s *Server) page(r *request, e *entry[*listing]) {
 		s.listings.end(e) // stopped when released
 	}
 	s.listings.release(e)
-	flag := "0"
-	if more {
-		flag = "1"
-	}
-	r.ok([]byte(e.id), []byte(flag), out)
+	r.reply(wire.ListPage{Cursor: e.id, More: more, Entries: out}.Frames()...)
 }

@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"syscall"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
@@ -12,44 +11,28 @@ import (
 
 // hello answers FlaxFile 2's first request with the version spoken.
 func (s *Server) hello(r *request) {
-	if len(r.args) < 1 || string(r.args[0]) != wire.Version2 {
-		r.fail("unsupported protocol version")
+	if _, err := wire.ParseHello(r.args); err != nil {
+		r.fail(err.Error())
 		return
 	}
 	features, _ := json.Marshal(map[string]any{"max_chunk": wire.MaxChunk2, "block": digest.BlockSize, "resume": s.puts.st != nil})
-	r.ok([]byte(wire.Version2), features)
+	r.reply(wire.HelloReply{Version: wire.Version2, Features: features}.Frames()...)
 }
 
 // put opens (or resumes) an upload: [key, size, chunk, mtime_ns, mode, id].
 func (s *Server) put(r *request) {
-	key, ok := r.key(6, wire.ErrMissingArguments)
-	if !ok {
+	m, err := wire.ParsePut(r.args)
+	if err != nil {
+		r.fail(err.Error())
 		return
 	}
-	var v [4]int64
-	for i := range v {
-		if v[i], ok = num(r.args[1+i]); !ok {
-			r.fail(fmt.Sprintf("invalid %s", [...]string{"size", "chunk size", "mtime", "mode"}[i]))
-			return
-		}
-	}
-	size, chunk, mtime, mode := v[0], v[1], v[2], v[3]
-	id := string(r.args[5])
-	switch {
-	case size > wire.MaxFileSize:
-		r.fail(wire.ErrInvalidFileSize)
-		return
-	case chunk <= 0 || chunk > wire.MaxChunk2 || chunk%digest.BlockSize != 0:
-		r.fail(fmt.Sprintf("invalid chunk size %d: a multiple of %d up to %d", chunk, digest.BlockSize, wire.MaxChunk2))
-		return
-	case mode > 0o7777:
-		r.fail("invalid mode")
-		return
-	case len(id) != wire.UploadIDLen:
-		r.fail("invalid upload id")
+	key, msg := cleanKey(m.Key)
+	if msg != "" {
+		r.fail(msg)
 		return
 	}
-	sess, err := s.puts.open(r.ctx, id, putHeader{Key: key, Size: size, MTime: mtime, Mode: uint32(mode)})
+	id, size := m.ID, m.Size
+	sess, err := s.puts.open(r.ctx, id, putHeader{Key: key, Size: size, MTime: m.MTime, Mode: m.Mode})
 	if err != nil {
 		r.fail(pyError(key, err))
 		return
@@ -65,18 +48,13 @@ func (s *Server) put(r *request) {
 		r.fail(msg)
 		return
 	}
-	r.ok([]byte(id), sess.haveFrame())
+	r.reply(wire.PutReply{ID: id, Have: sess.held()}.Frames()...)
 }
 
-// session checks that the request has n arguments, the first naming an
-// open upload, and takes a reference to it; it answers the error itself
-// and returns nil when not.
-func (s *Server) session(r *request, n int) *putSession {
-	if len(r.args) < n {
-		r.fail(wire.ErrMissingArguments)
-		return nil
-	}
-	sess := s.puts.get(string(r.args[0]))
+// session takes a reference to open upload id; it answers the error
+// itself and returns nil when there is none.
+func (s *Server) session(r *request, id string) *putSession {
+	sess := s.puts.get(id)
 	if sess == nil {
 		r.fail(wire.ErrSessionNotFound)
 	}
@@ -90,17 +68,21 @@ func (s *Server) session(r *request, n int) *putSession {
 // cost more than the read, and kept a connection's reading and writing
 // from overlapping.)
 func (s *Server) putChunk(r *request) {
-	sess := s.session(r, 4)
+	m, err := wire.ParsePutChunk(r.args)
+	if m.ID == "" && err != nil { // too few arguments: no session to look for
+		r.fail(err.Error())
+		return
+	}
+	sess := s.session(r, m.ID)
 	if sess == nil {
 		return
 	}
 	defer sess.release()
-	off, ok := num(r.args[1])
-	if !ok {
-		r.fail("invalid offset")
+	if err != nil {
+		r.fail(err.Error())
 		return
 	}
-	data := r.args[2]
+	off, data := m.Offset, m.Data
 	n := int64(len(data))
 	if err := sess.span(off, n); err != nil {
 		r.fail(err.Error())
@@ -109,18 +91,18 @@ func (s *Server) putChunk(r *request) {
 	got := digest.Chunk(data)
 	sess.forget(off, got)
 	sess.wmu.Lock()
-	_, err := sess.part.WriteAt(data, off)
+	_, err = sess.part.WriteAt(data, off)
 	sess.wmu.Unlock()
 	if err != nil {
 		s.writeFailed(r, sess, err)
 		return
 	}
-	if err := sess.accept(off, n, got, r.args[3]); err != nil {
+	if err := sess.accept(off, n, got, m.Hashes); err != nil {
 		r.fail(err.Error())
 		return
 	}
 	s.bytesUp.Add(n)
-	r.reply([]byte(wire.ReplyAck), r.args[1])
+	r.reply(wire.Numbered{Status: wire.ReplyAck, NFrame: m.OffsetFrame}.Frames()...)
 }
 
 // writeFailed answers a chunk that could not be written. A full disk (or
@@ -144,17 +126,21 @@ func (s *Server) writeFailed(r *request, sess *putSession, err error) {
 
 // putEnd publishes an upload: [id, file hash].
 func (s *Server) putEnd(r *request) {
-	sess := s.session(r, 2)
+	m, err := wire.ParsePutEnd(r.args)
+	if m.ID == "" && err != nil {
+		r.fail(err.Error())
+		return
+	}
+	sess := s.session(r, m.ID)
 	if sess == nil {
 		return
 	}
 	defer sess.release()
-	want, err := digest.Parse(string(r.args[1]))
 	if err != nil {
 		r.fail(err.Error())
 		return
 	}
-	res, err := s.puts.finish(r.ctx, sess, want, s.cfg.NoSync)
+	res, err := s.puts.finish(r.ctx, sess, m.Sum, s.cfg.NoSync)
 	if err != nil {
 		r.log.Warn("upload not published", "key", sess.hdr.Key, "err", err)
 		r.fail(err.Error())
@@ -162,6 +148,5 @@ func (s *Server) putEnd(r *request) {
 	}
 	s.uploadsDone.Add(1)
 	r.log.Info("upload published", "key", res.Key, "size", res.Size, "received", res.BytesReceived)
-	out, _ := json.Marshal(res)
-	r.ok(out)
+	r.reply(wire.PutEndReply{Result: res}.Frames()...)
 }

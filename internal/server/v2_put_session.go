@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,18 +79,16 @@ func (s *putSession) ended() (bool, error) {
 	return s.done, s.failure
 }
 
-// haveFrame lists the blocks held, as PUT's reply carries them.
-func (s *putSession) haveFrame() []byte {
+// held lists the blocks held, in index order, as PUT's reply carries
+// them.
+func (s *putSession) held() []wire.Block {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	held := slices.Sorted(maps.Keys(s.blocks))
-	b := make([]byte, 0, len(held)*wire.HaveRecord)
-	for _, i := range held {
-		sum := s.blocks[i]
-		b = binary.BigEndian.AppendUint64(b, uint64(i))
-		b = append(b, sum[:]...)
+	var out []wire.Block
+	for _, i := range slices.Sorted(maps.Keys(s.blocks)) {
+		out = append(out, wire.Block{Index: i, Sum: s.blocks[i]})
 	}
-	return b
+	return out
 }
 
 // span checks a chunk at off of n octets: block-aligned, inside the file,

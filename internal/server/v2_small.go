@@ -16,11 +16,12 @@ import (
 // on its own (one failing does not stop the others); their data is
 // flushed with one syncfs before any is published.
 func (s *Server) putSmall(r *request) {
-	if len(r.args) == 0 || len(r.args)%5 != 0 || len(r.args)/5 > wire.MaxSmallBatch {
-		r.fail(fmt.Sprintf("a batch is 5 frames per file, at most %d files", wire.MaxSmallBatch))
+	m, err := wire.ParsePutSmall(r.args)
+	if err != nil {
+		r.fail(err.Error())
 		return
 	}
-	n := len(r.args) / 5
+	n := len(m.Files)
 	results := make([]wire.SmallResult, n)
 	type pending struct {
 		i    int
@@ -28,32 +29,25 @@ func (s *Server) putSmall(r *request) {
 		opts store.CommitOptions
 	}
 	var ready []pending
-	for i := range n {
-		a := r.args[5*i : 5*i+5]
-		key, msg := fileKey(a[0])
+	for i, f := range m.Files {
 		res := &results[i]
-		res.Key, res.Size = string(a[0]), int64(len(a[4]))
-		mtime, ok1 := num(a[1])
-		mode, ok2 := num(a[2])
-		switch {
-		case msg != "":
+		res.Key, res.Size = f.Key, int64(len(f.Data))
+		key, msg := cleanKey(f.Key)
+		if msg == "" {
+			msg = f.Err
+		}
+		if msg != "" {
 			res.Error = msg
 			continue
-		case !ok1 || !ok2 || mode > 0o7777:
-			res.Error = "invalid mtime or mode"
-			continue
-		case len(a[4]) > wire.MaxSmallFile:
-			res.Error = "file too large for a batch"
-			continue
 		}
-		sum := digest.Small(a[4])
-		if sum.String() != string(a[3]) {
-			res.Error = fmt.Sprintf("checksum mismatch: received data hashes to %s, the client read %s", sum, a[3])
+		sum := digest.Small(f.Data)
+		if sum.String() != f.Sum {
+			res.Error = fmt.Sprintf("checksum mismatch: received data hashes to %s, the client read %s", sum, f.Sum)
 			continue
 		}
 		up, err := s.cfg.Store.Create(r.ctx, key)
 		if err == nil {
-			_, err = up.WriteAt(a[4], 0)
+			_, err = up.WriteAt(f.Data, 0)
 			if err != nil {
 				_ = up.Abort()
 			}
@@ -62,13 +56,13 @@ func (s *Server) putSmall(r *request) {
 			res.Error = pyError(key, err)
 			continue
 		}
-		t := wire.PeerMTime(mtime, time.Now())
+		t := wire.PeerMTime(f.MTime, time.Now())
 		if t.IsZero() { // none, or far ahead
 			t = time.Now()
 		}
 		meta, _ := json.Marshal(fileMeta{Size: res.Size, MTime: t.UnixNano(), Hash: sum.String()})
 		res.Key, res.Hash = key, sum.String()
-		ready = append(ready, pending{i, up, store.CommitOptions{NoSync: s.cfg.NoSync, ModTime: t, Mode: modeBits(uint32(mode)), Meta: meta}})
+		ready = append(ready, pending{i, up, store.CommitOptions{NoSync: s.cfg.NoSync, ModTime: t, Mode: modeBits(f.Mode), Meta: meta}})
 	}
 	if sy, ok := s.cfg.Store.(store.Syncer); ok && !s.cfg.NoSync && len(ready) > 1 {
 		if sy.SyncAll(r.ctx) == nil {
@@ -85,17 +79,17 @@ func (s *Server) putSmall(r *request) {
 		s.uploadsDone.Add(1)
 		s.bytesUp.Add(results[p.i].Size)
 	}
-	out, _ := json.Marshal(results)
 	r.log.Info("batch stored", "files", n, "published", len(ready))
-	r.ok(out)
+	r.reply(wire.PutSmallReply{Results: results}.Frames()...)
 }
 
 // getSmall sends a batch of small files: [key...]. Each file's data goes
 // by sendfile on a plaintext connection; a larger file is answered
 // "large", to be fetched on its own.
 func (s *Server) getSmall(r *request) {
-	if len(r.args) == 0 || len(r.args) > wire.MaxSmallBatch {
-		r.fail(fmt.Sprintf("a batch names 1 to %d keys", wire.MaxSmallBatch))
+	m, err := wire.ParseKeys(wire.CmdGetSmall, r.args)
+	if err != nil {
+		r.fail(err.Error())
 		return
 	}
 	parts := []zmtp.Part{{Data: []byte(wire.ReplyOK)}}
@@ -106,11 +100,11 @@ func (s *Server) getSmall(r *request) {
 		}
 	}()
 	var total int64
-	for _, a := range r.args {
+	for _, k := range m.Keys {
 		fail := func(msg string) {
-			parts = append(parts, zmtp.Part{Data: []byte(msg)}, zmtp.Part{}, zmtp.Part{}, zmtp.Part{}, zmtp.Part{}, zmtp.Part{})
+			parts = append(parts, wire.SmallReplyParts(wire.SmallReplyFile{Err: msg}, zmtp.Part{})...)
 		}
-		key, msg := fileKey(a)
+		key, msg := cleanKey(k)
 		if msg != "" {
 			fail(msg)
 			continue
@@ -141,8 +135,8 @@ func (s *Server) getSmall(r *request) {
 			fail(err.Error())
 			continue
 		}
-		parts = append(parts, zmtp.Part{}, zmtp.Part{Data: wire.Itoa(in.Size)}, zmtp.Part{Data: wire.Itoa(in.ModTime.UnixNano())},
-			zmtp.Part{Data: wire.Itoa(int64(in.Mode.Perm()))}, zmtp.Part{Data: []byte(sum)}, data)
+		file := wire.FileInfo{Size: in.Size, MTime: in.ModTime.UnixNano(), Mode: uint32(in.Mode.Perm()), Sum: sum}
+		parts = append(parts, wire.SmallReplyParts(wire.SmallReplyFile{File: file}, data)...)
 		s.downloadsDone.Add(1)
 		s.bytesDown.Add(in.Size)
 	}

@@ -1,0 +1,210 @@
+package wire
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	"github.com/flaxfile/flaxfile/internal/digest"
+)
+
+// Hello is [HELLO, version] -> [OK, version, features JSON].
+type Hello struct{ Version string }
+
+// Command implements Request.
+func (Hello) Command() string { return CmdHello }
+
+// Args implements Request.
+func (m Hello) Args() [][]byte { return [][]byte{[]byte(m.Version)} }
+
+// ParseHello decodes the arguments; only Version2 is spoken.
+func ParseHello(args [][]byte) (Hello, error) {
+	if string(arg(args, 0)) != Version2 {
+		return Hello{}, Refusal("unsupported protocol version")
+	}
+	return Hello{Version: Version2}, nil
+}
+
+// HelloReply is [OK, version, features JSON].
+type HelloReply struct {
+	Version  string
+	Features []byte
+}
+
+// Frames encodes m.
+func (m HelloReply) Frames() [][]byte {
+	return [][]byte{[]byte(ReplyOK), []byte(m.Version), m.Features}
+}
+
+// ParseHelloReply decodes a reply to HELLO that speaks Version2.
+func ParseHelloReply(frames [][]byte) (HelloReply, error) {
+	if status(frames) != ReplyOK || string(arg(frames, 1)) != Version2 {
+		return HelloReply{}, fmt.Errorf("%s answered %q", CmdHello, status(frames))
+	}
+	return HelloReply{Version: Version2, Features: arg(frames, 2)}, nil
+}
+
+// Put is [PUT, key, size, chunk, mtime_ns, mode, upload id] -> PutReply.
+type Put struct {
+	Key                string
+	Size, Chunk, MTime int64
+	Mode               uint32
+	ID                 string
+}
+
+// Command implements Request.
+func (Put) Command() string { return CmdPut }
+
+// Args implements Request.
+func (m Put) Args() [][]byte {
+	return [][]byte{[]byte(m.Key), Itoa(m.Size), Itoa(m.Chunk), Itoa(m.MTime), Itoa(int64(m.Mode)), []byte(m.ID)}
+}
+
+// ParsePut decodes and checks the arguments. Key is as sent.
+func ParsePut(args [][]byte) (Put, error) {
+	var m Put
+	if len(args) < 6 {
+		return m, Refusal(ErrMissingArguments)
+	}
+	key, err := DecodeUTF8(args[0])
+	if err != nil {
+		return m, refuse(err)
+	}
+	var v [4]int64
+	for i := range v {
+		var ok bool
+		if v[i], ok = Count(args[1+i]); !ok {
+			return m, Refusal(fmt.Sprintf("invalid %s", [...]string{"size", "chunk size", "mtime", "mode"}[i]))
+		}
+	}
+	m = Put{Key: key, Size: v[0], Chunk: v[1], MTime: v[2], ID: string(args[5])}
+	switch {
+	case m.Size > MaxFileSize:
+		return m, Refusal(ErrInvalidFileSize)
+	case m.Chunk <= 0 || m.Chunk > MaxChunk2 || m.Chunk%digest.BlockSize != 0:
+		return m, Refusal(fmt.Sprintf("invalid chunk size %d: a multiple of %d up to %d", m.Chunk, digest.BlockSize, MaxChunk2))
+	case v[3] > 0o7777:
+		return m, Refusal("invalid mode")
+	case len(m.ID) != UploadIDLen:
+		return m, Refusal("invalid upload id")
+	}
+	m.Mode = uint32(v[3])
+	return m, nil
+}
+
+// Block is a block the server holds of an upload: its index and hash.
+type Block struct {
+	Index int64
+	Sum   digest.Sum
+}
+
+// PutReply is [OK, upload id, have]: have is HaveRecord octets per block
+// held (8-octet big-endian index, 16-octet hash).
+type PutReply struct {
+	ID   string
+	Have []Block
+}
+
+// Frames encodes m.
+func (m PutReply) Frames() [][]byte {
+	have := make([]byte, 0, len(m.Have)*HaveRecord)
+	for _, b := range m.Have {
+		have = binary.BigEndian.AppendUint64(have, uint64(b.Index))
+		have = append(have, b.Sum[:]...)
+	}
+	return [][]byte{[]byte(ReplyOK), []byte(m.ID), have}
+}
+
+// ParsePutReply decodes a reply to PUT; blocks is the upload's block
+// count, which no index may reach.
+func ParsePutReply(frames [][]byte, blocks int64) (PutReply, error) {
+	if status(frames) != ReplyOK || len(frames) < 3 || len(frames[2])%HaveRecord != 0 {
+		return PutReply{}, fmt.Errorf("%s answered %q", CmdPut, status(frames))
+	}
+	m := PutReply{ID: string(frames[1])}
+	for b := frames[2]; len(b) > 0; b = b[HaveRecord:] {
+		i := int64(binary.BigEndian.Uint64(b))
+		if i < 0 || i >= blocks {
+			return PutReply{}, fmt.Errorf("%s: the server holds block %d of %d", CmdPut, i, blocks)
+		}
+		var s digest.Sum
+		copy(s[:], b[8:HaveRecord])
+		m.Have = append(m.Have, Block{Index: i, Sum: s})
+	}
+	return m, nil
+}
+
+// PutChunk is [PUT_CHUNK, upload id, offset, data, hashes] -> [ACK,
+// offset]; Hashes are the 16-octet hashes of data's blocks.
+type PutChunk struct {
+	ID     string
+	Offset int64
+	Data   []byte
+	Hashes []byte
+	// OffsetFrame is the offset as received, for the echo.
+	OffsetFrame []byte
+}
+
+// Command implements Request.
+func (PutChunk) Command() string { return CmdPutChunk }
+
+// Args implements Request.
+func (m PutChunk) Args() [][]byte {
+	return [][]byte{[]byte(m.ID), Itoa(m.Offset), m.Data, m.Hashes}
+}
+
+// ParsePutChunk decodes the arguments; the server finds the session
+// (ID) before it reads the rest, so a missing session is answered first.
+func ParsePutChunk(args [][]byte) (PutChunk, error) {
+	if len(args) < 4 {
+		return PutChunk{}, Refusal(ErrMissingArguments)
+	}
+	m := PutChunk{ID: string(args[0]), Data: args[2], Hashes: args[3], OffsetFrame: args[1]}
+	var ok bool
+	if m.Offset, ok = Count(args[1]); !ok {
+		return m, Refusal("invalid offset")
+	}
+	return m, nil
+}
+
+// PutEnd is [PUT_END, upload id, file hash] -> [OK, PutResult JSON].
+type PutEnd struct {
+	ID  string
+	Sum digest.Sum
+}
+
+// Command implements Request.
+func (PutEnd) Command() string { return CmdPutEnd }
+
+// Args implements Request.
+func (m PutEnd) Args() [][]byte { return [][]byte{[]byte(m.ID), []byte(m.Sum.String())} }
+
+// ParsePutEnd decodes the arguments.
+func ParsePutEnd(args [][]byte) (PutEnd, error) {
+	if len(args) < 2 {
+		return PutEnd{}, Refusal(ErrMissingArguments)
+	}
+	sum, err := digest.Parse(string(args[1]))
+	if err != nil {
+		return PutEnd{ID: string(args[0])}, refuse(err)
+	}
+	return PutEnd{ID: string(args[0]), Sum: sum}, nil
+}
+
+// PutEndReply is [OK, PutResult JSON].
+type PutEndReply struct{ Result PutResult }
+
+// Frames encodes m.
+func (m PutEndReply) Frames() [][]byte {
+	out, _ := json.Marshal(m.Result)
+	return [][]byte{[]byte(ReplyOK), out}
+}
+
+// ParsePutEndReply decodes a reply to PUT_END.
+func ParsePutEndReply(frames [][]byte) (PutEndReply, error) {
+	var m PutEndReply
+	if status(frames) != ReplyOK || len(frames) < 2 || json.Unmarshal(frames[1], &m.Result) != nil {
+		return m, fmt.Errorf("%s answered %q", CmdPutEnd, status(frames))
+	}
+	return m, nil
+}
