@@ -2,7 +2,6 @@ package flaxfile
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"iter"
 	"os"
@@ -133,7 +132,7 @@ func serialise(fn func(FileSpec, *Result, error)) func(FileSpec, *Result, error)
 // and left out.
 func (c *Client) putBatch(ctx context.Context, batch []FileSpec, report func(FileSpec, *Result, error)) error {
 	start := time.Now()
-	frames := make([][]byte, 0, 5*len(batch))
+	var req wire.PutSmall
 	var sent []FileSpec
 	for _, f := range batch {
 		data, fi, err := readSmall(f.Path)
@@ -141,24 +140,24 @@ func (c *Client) putBatch(ctx context.Context, batch []FileSpec, report func(Fil
 			report(f, nil, err)
 			continue
 		}
-		frames = append(frames, []byte(f.Key), wire.Itoa(fi.ModTime().UnixNano()), wire.Itoa(int64(fi.Mode().Perm())),
-			[]byte(digest.Small(data).String()), data)
+		req.Files = append(req.Files, wire.SmallFile{Key: f.Key, MTime: fi.ModTime().UnixNano(), Mode: uint32(fi.Mode().Perm()),
+			Sum: digest.Small(data).String(), Data: data})
 		sent = append(sent, f)
 	}
 	if len(sent) == 0 {
 		return nil
 	}
-	r, err := c.request(ctx, wire.CmdPutSmall, frames...)
+	r, err := c.request(ctx, req)
 	if err != nil {
 		return err
 	}
 	defer r.Release()
-	var results []wire.SmallResult
-	if r.cmd() != wire.ReplyOK || len(r.frames) < 2 || json.Unmarshal(r.frames[1], &results) != nil || len(results) != len(sent) {
-		return fmt.Errorf("%w: %s answered %q", ErrProtocol, wire.CmdPutSmall, r.cmd())
+	rep, err := wire.ParsePutSmallReply(r.frames, len(sent))
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
 	d := time.Since(start)
-	for i, res := range results {
+	for i, res := range rep.Results {
 		if res.Error != "" {
 			report(sent[i], nil, &ServerError{Command: wire.CmdPutSmall, Message: res.Error})
 			continue
@@ -256,22 +255,22 @@ func (c *Client) GetFileSeq(ctx context.Context, files iter.Seq[FileSpec], fn fu
 // files the server left for a later batch and those to fetch on their own.
 func (c *Client) getBatch(ctx context.Context, batch []FileSpec, report func(FileSpec, *Result, error)) (later, large []FileSpec, err error) {
 	start := time.Now()
-	keys := make([][]byte, len(batch))
+	req := wire.Keys{Cmd: wire.CmdGetSmall, Keys: make([]string, len(batch))}
 	for i, f := range batch {
-		keys[i] = []byte(f.Key)
+		req.Keys[i] = f.Key
 	}
-	r, err := c.request(ctx, wire.CmdGetSmall, keys...)
+	r, err := c.request(ctx, req)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer r.Release()
-	if r.cmd() != wire.ReplyOK || len(r.frames) != 1+6*len(batch) {
-		return nil, nil, fmt.Errorf("%w: %s answered %q with %d frames", ErrProtocol, wire.CmdGetSmall, r.cmd(), len(r.frames))
+	files, err := wire.ParseGetSmallReply(r.frames, len(batch))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
 	d := time.Since(start)
 	for i, f := range batch {
-		fr := r.frames[1+6*i : 7+6*i]
-		switch msg := string(fr[0]); msg {
+		switch msg := files[i].Err; msg {
 		case "":
 		case wire.SmallLater:
 			later = append(later, f)
@@ -283,7 +282,7 @@ func (c *Client) getBatch(ctx context.Context, batch []FileSpec, report func(Fil
 			report(f, nil, &ServerError{Command: wire.CmdGetSmall, Message: msg})
 			continue
 		}
-		res, err := writeSmall(f, fr, c.umask)
+		res, err := writeSmall(f, files[i], c.umask)
 		if err == nil {
 			res.Duration = d
 			if c.opts.Progress != nil {
@@ -298,24 +297,20 @@ func (c *Client) getBatch(ctx context.Context, batch []FileSpec, report func(Fil
 	return later, large, nil
 }
 
-// writeSmall checks one file of a GET_SMALL reply and writes it aside,
-// then renames it into place with its mode (less mask) and time.
-func writeSmall(f FileSpec, fr [][]byte, mask os.FileMode) (*Result, error) {
-	var v [3]int64
-	for k := range v {
-		n, err := wire.ParseInt(fr[1+k])
-		if err != nil || n < 0 {
-			return nil, fmt.Errorf("%w: %s: field %d is %q", ErrProtocol, wire.CmdGetSmall, 1+k, fr[1+k])
-		}
-		v[k] = n
+// writeSmall checks one file of a GET_SMALL (or a whole GET) reply and
+// writes it aside, then renames it into place with its mode (less mask)
+// and time.
+func writeSmall(f FileSpec, sf wire.SmallReplyFile, mask os.FileMode) (*Result, error) {
+	if sf.Malformed != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrProtocol, f.Key, sf.Malformed)
 	}
-	size, mtime, mode := v[0], v[1], os.FileMode(v[2])&0o777
-	data := fr[5]
+	size, mtime, mode := sf.File.Size, sf.File.MTime, os.FileMode(sf.File.Mode)&0o777
+	data := sf.Data
 	if int64(len(data)) != size {
 		return nil, fmt.Errorf("%w: %s: %d octets, the server said %d", ErrIncomplete, f.Key, len(data), size)
 	}
-	if sum := digest.Small(data); sum.String() != string(fr[4]) {
-		return nil, fmt.Errorf("%w: %s: received data hashes to %s, the server's file to %s", ErrChecksum, f.Key, sum, fr[4])
+	if sum := digest.Small(data); sum.String() != sf.File.Sum {
+		return nil, fmt.Errorf("%w: %s: received data hashes to %s, the server's file to %s", ErrChecksum, f.Key, sum, sf.File.Sum)
 	}
 	err := writeAside(dirFor(f), f.Path, umask.Apply(mode, 0o644, mask), wire.PeerMTime(mtime, time.Now()), func(tmp *os.File) error {
 		_, err := tmp.Write(data)
@@ -324,5 +319,5 @@ func writeSmall(f FileSpec, fr [][]byte, mask os.FileMode) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Key: f.Key, Size: size, Connections: 1, Window: 1, Checksum: "xxh3-128-blocks:" + string(fr[4]), Moved: size, Protocol: wire.Version2}, nil
+	return &Result{Key: f.Key, Size: size, Connections: 1, Window: 1, Checksum: "xxh3-128-blocks:" + sf.File.Sum, Moved: size, Protocol: wire.Version2}, nil
 }

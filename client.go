@@ -226,7 +226,7 @@ func (c *Client) negotiate(parent context.Context, conn *zmtp.Conn) error {
 	ctx, cancel := context.WithTimeout(parent, c.opts.ConnectTimeout)
 	defer cancel()
 	t0 := time.Now()
-	r, err := c.call(ctx, conn, wire.CmdHello, []byte(wire.Version2))
+	r, err := c.call(ctx, conn, wire.Hello{Version: wire.Version2})
 	var se *ServerError
 	if err == nil || errors.As(err, &se) {
 		c.noteRTT(time.Since(t0))
@@ -241,8 +241,8 @@ func (c *Client) negotiate(parent context.Context, conn *zmtp.Conn) error {
 		return fmt.Errorf("flaxfile: asking %s for FlaxFile 2: %w", c.addr, err)
 	}
 	defer r.Release()
-	if r.cmd() != wire.ReplyOK || len(r.frames) < 2 || string(r.frames[1]) != wire.Version2 {
-		return fmt.Errorf("%w: %s answered %q", ErrProtocol, wire.CmdHello, r.cmd())
+	if _, err := wire.ParseHelloReply(r.frames); err != nil {
+		return fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
 	c.v2 = true
 	return nil
@@ -313,12 +313,7 @@ type reply struct {
 	frames [][]byte
 }
 
-func (r *reply) cmd() string {
-	if len(r.frames) == 0 {
-		return ""
-	}
-	return string(r.frames[0])
-}
+func (r *reply) cmd() string { return wire.Status(r.frames) }
 
 // sunk reports whether frame i (after the delimiter) went straight into a
 // file through a zmtp.Sink.
@@ -326,32 +321,32 @@ func (r *reply) sunk(i int) bool { return r.m.Sunk(i + 1) }
 
 // request sends one request on a pooled connection and returns its reply;
 // the connection goes back to the pool unless the exchange broke it.
-func (c *Client) request(ctx context.Context, cmd string, frames ...[]byte) (*reply, error) {
+func (c *Client) request(ctx context.Context, req wire.Request) (*reply, error) {
 	conn, err := c.get(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.call(ctx, conn, cmd, frames...)
+	r, err := c.call(ctx, conn, req)
 	c.release(conn, err)
 	return r, err
 }
 
 // chunkReply checks r, the answer to a chunk request req of a windowed
-// transfer: ERROR becomes the server's error, anything but want with at
-// least frames frames a protocol error. It returns r's first argument (the
-// chunk's id or offset) once ok accepts it.
-func chunkReply(r *reply, req, want string, frames int, ok func(int64) bool) (int64, error) {
-	switch {
-	case r.cmd() == wire.ReplyError:
-		return 0, serverError(req, r.frames)
-	case r.cmd() != want || len(r.frames) < frames:
-		return 0, fmt.Errorf("%w: %s answered with %q", ErrProtocol, req, r.cmd())
+// transfer: ERROR becomes the server's error, anything but want a
+// protocol error. It returns the reply (its number: the chunk's id or
+// offset) once ok accepts the number.
+func chunkReply(r *reply, req, want string, ok func(int64) bool) (wire.Numbered, error) {
+	if r.cmd() == wire.ReplyError {
+		return wire.Numbered{}, serverError(req, r.frames)
 	}
-	n, err := wire.ParseInt(r.frames[1])
-	if err != nil || !ok(n) {
-		return 0, fmt.Errorf("%w: %s answered %s %q", ErrProtocol, req, want, r.frames[1])
+	m, err := wire.ParseNumbered(r.frames, req, want)
+	if err != nil {
+		return m, fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
-	return n, nil
+	if !ok(m.N) {
+		return m, fmt.Errorf("%w: %s answered %s %d", ErrProtocol, req, want, m.N)
+	}
+	return m, nil
 }
 
 // sunkErr is why a sink failed to write frame i into its file, or nil.
@@ -383,9 +378,9 @@ func (c *Client) recv(parent context.Context, conn *zmtp.Conn) (*reply, error) {
 
 // call sends one request and waits for its reply. An ERROR reply comes
 // back as a *ServerError.
-func (c *Client) call(ctx context.Context, conn *zmtp.Conn, cmd string, args ...[]byte) (*reply, error) {
-	frames := append([][]byte{wire.Delimiter, []byte(cmd)}, args...)
-	if err := conn.Send(ctx, frames...); err != nil {
+func (c *Client) call(ctx context.Context, conn *zmtp.Conn, req wire.Request) (*reply, error) {
+	cmd := req.Command()
+	if err := conn.Send(ctx, wire.RequestFrames(req)...); err != nil {
 		return nil, err
 	}
 	r, err := c.recv(ctx, conn)
@@ -400,9 +395,6 @@ func (c *Client) call(ctx context.Context, conn *zmtp.Conn, cmd string, args ...
 }
 
 func serverError(cmd string, frames [][]byte) error {
-	msg := ""
-	if len(frames) > 1 {
-		msg = string(frames[1])
-	}
-	return &ServerError{Command: cmd, Message: msg}
+	e, _ := wire.ParseError(frames)
+	return &ServerError{Command: cmd, Message: e.Message}
 }

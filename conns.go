@@ -41,7 +41,7 @@ func (c *Client) ping(parent context.Context, conn *zmtp.Conn) error {
 	ctx, cancel := context.WithTimeout(parent, c.opts.ConnectTimeout)
 	defer cancel()
 	t0 := time.Now()
-	reply, err := c.call(ctx, conn, wire.CmdPing)
+	reply, err := c.call(ctx, conn, wire.Ping{})
 	if err != nil {
 		return c.firstReplyError(parent, "PONG", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/flaxfile/flaxfile/internal/wire"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
 
@@ -27,16 +28,16 @@ func FuzzReplies(f *testing.F) {
 				}
 			}
 		}
-		if rf, err := parseGet(r, "k"); err == nil && (rf.Size < 0 || rf.MTime < 0) {
+		if rf, _, err := parseGet(r, "k"); err == nil && (rf.Size < 0 || rf.MTime < 0) {
 			t.Fatalf("negative size or time accepted: %+v", rf)
 		}
-		if sz, total, chunk, err := parseDownloadStart(frames); err == nil && (sz < 0 || chunk <= 0 || total < 0) {
-			t.Fatalf("bad DOWNLOAD_START accepted: %d %d %d", sz, total, chunk)
+		if st, err := parseDownloadStart(frames); err == nil && (st.Size < 0 || st.Chunk <= 0 || st.Chunks < 0) {
+			t.Fatalf("bad DOWNLOAD_START accepted: %+v", st)
 		}
 		var n int64
 		_, _, _ = c.page(r, &n, func(Entry) error { return nil })
-		if len(frames) == 6 {
-			_, _ = writeSmall(FileSpec{Key: "k", Path: filepath.Join(dir, "out")}, frames, 0o022)
+		if files, err := wire.ParseGetSmallReply(append([][]byte{[]byte(wire.ReplyOK)}, frames...), 1); err == nil {
+			_, _ = writeSmall(FileSpec{Key: "k", Path: filepath.Join(dir, "out")}, files[0], 0o022)
 		}
 	})
 }

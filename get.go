@@ -53,27 +53,30 @@ func (c *Client) Get(ctx context.Context, key string, dst io.WriterAt) (*Result,
 	// own default (compat §3) and does not confirm; then we ask again
 	// without a size, so that START and CHUNK agree.
 	want := c.planFor(0).chunk
-	r, err := c.call(ctx, first, wire.CmdDownloadStart, []byte(key), wire.Itoa(want), []byte(wire.ExactChunks))
-	if err == nil && (len(r.frames) < 5 || string(r.frames[4]) != wire.ExactChunks) {
+	r, err := c.call(ctx, first, wire.DownloadStart{Key: key, Chunk: want, Exact: true})
+	var st wire.DownloadStartReply
+	if err == nil {
+		st, err = parseDownloadStart(r.frames)
 		r.Release()
-		r, err = c.call(ctx, first, wire.CmdDownloadStart, []byte(key))
-	}
-	if err != nil {
+		if err == nil && !st.Exact {
+			r, err = c.call(ctx, first, wire.DownloadStart{Key: key})
+			if err == nil {
+				st, err = parseDownloadStart(r.frames)
+				r.Release()
+			}
+		}
+	} else {
 		c.release(first, err)
 		return nil, err
 	}
-	size, total, chunk, err := parseDownloadStart(r.frames)
+	size, total, chunk := st.Size, st.Chunks, st.Chunk
 	if err == nil {
 		err = c.checkSize(wire.CmdDownloadStart, size)
 	}
 	if err == nil && total > maxChunks12 {
 		err = fmt.Errorf("%w: %s declares %d chunks of %d octets; at most %d are accepted", ErrProtocol, wire.CmdDownloadStart, total, chunk, maxChunks12)
 	}
-	var handle []byte // names the transfer on our other connections
-	if len(r.frames) > 5 && len(r.frames[5]) <= 64 {
-		handle = append(handle, r.frames[5]...)
-	}
-	r.Release()
+	handle := st.Handle // names the transfer on our other connections
 	if err != nil {
 		first.Close()
 		return nil, err
@@ -134,11 +137,8 @@ type chunkSink struct {
 }
 
 func (s *chunkSink) Place(frames [][]byte, n int64) (zmtp.Target, error) {
-	if len(frames) != 3 || len(frames[0]) != 0 || string(frames[1]) != wire.ReplyChunk {
-		return zmtp.Target{}, nil
-	}
-	id, err := wire.ParseInt(frames[2])
-	if err != nil || id < 0 || id*s.chunk >= s.size || n != min(s.chunk, s.size-id*s.chunk) {
+	id, ok := wire.DataHead(frames, wire.ReplyChunk)
+	if !ok || id < 0 || id*s.chunk >= s.size || n != min(s.chunk, s.size-id*s.chunk) {
 		return zmtp.Target{}, nil
 	}
 	return zmtp.Target{File: s.f, Offset: id * s.chunk, Lock: s.lock}, nil
@@ -158,38 +158,29 @@ func (l *lockedWriterAt) WriteAt(p []byte, off int64) (int, error) {
 
 // parseDownloadStart checks the OK of DOWNLOAD_START: size, chunk count and
 // chunk size, consistent with each other.
-func parseDownloadStart(frames [][]byte) (size, total, chunk int64, err error) {
-	if len(frames) < 4 || string(frames[0]) != wire.ReplyOK {
-		return 0, 0, 0, fmt.Errorf("%w: DOWNLOAD_START answered with %d frames", ErrProtocol, len(frames))
+func parseDownloadStart(frames [][]byte) (wire.DownloadStartReply, error) {
+	m, err := wire.ParseDownloadStartReply(frames)
+	if err != nil {
+		return m, fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
-	var v [3]int64
-	for i := range v {
-		if v[i], err = wire.ParseInt(frames[1+i]); err != nil {
-			return 0, 0, 0, fmt.Errorf("%w: DOWNLOAD_START reply: %v", ErrProtocol, err)
-		}
+	if m.Size < 0 || m.Chunk <= 0 || m.Chunks != (m.Size+m.Chunk-1)/m.Chunk {
+		return m, fmt.Errorf("%w: DOWNLOAD_START says %d octets in %d chunks of %d", ErrProtocol, m.Size, m.Chunks, m.Chunk)
 	}
-	size, total, chunk = v[0], v[1], v[2]
-	if size < 0 || chunk <= 0 || total != (size+chunk-1)/chunk {
-		return 0, 0, 0, fmt.Errorf("%w: DOWNLOAD_START says %d octets in %d chunks of %d", ErrProtocol, size, total, chunk)
-	}
-	return size, total, chunk, nil
+	return m, nil
 }
 
 // fetchChunks requests one connection's chunks with a window and writes
 // each where it belongs. A CHUNK's length is checked, never trusted.
-func (c *Client) fetchChunks(ctx context.Context, conn *zmtp.Conn, key string, transfer []byte, dst io.WriterAt, size, chunk int64, window int, ids []int64) error {
-	cmd, keyFrame := []byte(wire.CmdDownloadChunk), []byte(key)
+func (c *Client) fetchChunks(ctx context.Context, conn *zmtp.Conn, key, transfer string, dst io.WriterAt, size, chunk int64, window int, ids []int64) error {
 	send := func(id int64) error {
-		if transfer != nil {
-			return conn.Send(ctx, wire.Delimiter, cmd, keyFrame, wire.Itoa(id), transfer)
-		}
-		return conn.Send(ctx, wire.Delimiter, cmd, keyFrame, wire.Itoa(id))
+		return conn.Send(ctx, wire.RequestFrames(wire.DownloadChunk{Key: key, ID: id, Handle: transfer})...)
 	}
 	handle := func(r *reply) (int64, error) {
-		id, err := chunkReply(r, wire.CmdDownloadChunk, wire.ReplyChunk, 3, func(id int64) bool { return id >= 0 && id*chunk < size })
+		m, err := chunkReply(r, wire.CmdDownloadChunk, wire.ReplyChunk, func(id int64) bool { return id >= 0 && id*chunk < size })
 		if err != nil {
 			return 0, err
 		}
+		id := m.N
 		off := id * chunk
 		want := min(chunk, size-off)
 		if r.sunk(2) { // the sink checked the length and wrote it
@@ -201,7 +192,7 @@ func (c *Client) fetchChunks(ctx context.Context, conn *zmtp.Conn, key string, t
 			}
 			return id, nil
 		}
-		data := r.frames[2]
+		data := m.Data
 		if int64(len(data)) != want {
 			return 0, fmt.Errorf("%w: chunk %d has %d octets, want %d", ErrIncomplete, id, len(data), want)
 		}

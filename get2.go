@@ -33,24 +33,13 @@ type remoteFile struct {
 	Hash   string `json:"xxh3_128_blocks"`
 }
 
-func parseGet(r *reply, key string) (remoteFile, error) {
-	if r.cmd() != wire.ReplyOK || len(r.frames) < 6 {
-		return remoteFile{}, fmt.Errorf("%w: %s answered %q", ErrProtocol, wire.CmdGet, r.cmd())
+func parseGet(r *reply, key string) (remoteFile, wire.GetReply, error) {
+	m, err := wire.ParseGetReply(r.frames)
+	if err != nil {
+		return remoteFile{}, m, fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
-	f := remoteFile{handle: string(r.frames[1]), Key: key, Hash: string(r.frames[5])}
-	var v [3]int64
-	for i := range v {
-		n, err := wire.ParseInt(r.frames[2+i])
-		if err != nil || n < 0 {
-			return remoteFile{}, fmt.Errorf("%w: %s reply frame %d: %q", ErrProtocol, wire.CmdGet, 2+i, r.frames[2+i])
-		}
-		v[i] = n
-	}
-	f.Size, f.MTime, f.Mode = v[0], v[1], uint32(v[2]&0o777)
-	if _, err := digest.Parse(f.Hash); err != nil {
-		return remoteFile{}, fmt.Errorf("%w: %s reply: %v", ErrProtocol, wire.CmdGet, err)
-	}
-	return f, nil
+	f := m.File
+	return remoteFile{handle: m.Handle, Key: key, Size: f.Size, MTime: f.MTime, Mode: f.Mode, Hash: f.Sum}, m, nil
 }
 
 // download is one FlaxFile 2 download into a partial file.
@@ -82,11 +71,11 @@ func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) 
 	}
 	// A file of up to MaxSmallFile may come in GET's reply (a server that
 	// does not know the offer ignores it, and then nothing comes).
-	r, err := c.request(ctx, wire.CmdGet, []byte(key), wire.Itoa(wire.MaxSmallFile))
+	r, err := c.request(ctx, wire.Get{Key: key, Most: wire.MaxSmallFile})
 	if err != nil {
 		return nil, err
 	}
-	rf, err := parseGet(r, key)
+	rf, whole, err := parseGet(r, key)
 	if err == nil {
 		err = c.checkSize(wire.CmdGet, rf.Size)
 	}
@@ -101,12 +90,9 @@ func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) 
 		r.Release()
 		return nil, err
 	}
-	if rf.handle == "" { // the file is in the reply
+	if whole.Whole { // the file is in the reply
 		defer r.Release()
-		if len(r.frames) < 7 {
-			return nil, fmt.Errorf("%w: %s answered without a handle or the file", ErrProtocol, wire.CmdGet)
-		}
-		res, err := writeSmall(spec, r.frames[1:7], c.umask)
+		res, err := writeSmall(spec, wire.SmallReplyFile{File: whole.File, Data: whole.Data}, c.umask)
 		if err != nil {
 			return nil, err
 		}
@@ -162,7 +148,7 @@ func (c *Client) endGet(handle string) {
 	if err != nil {
 		return
 	}
-	if err := conn.Send(ctx, wire.Delimiter, []byte(wire.CmdGetEnd), []byte(handle)); err != nil {
+	if err := conn.Send(ctx, wire.RequestFrames(wire.GetEnd{Handle: handle})...); err != nil {
 		conn.Close()
 		return
 	}
@@ -235,22 +221,22 @@ func (d *download) fetch(ctx context.Context, p plan, todo []int64) error {
 
 func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p plan, q queue, lock *sync.Mutex) error {
 	c, size := d.c, d.rf.Size
-	cmd, hf := []byte(wire.CmdGetRange), []byte(d.rf.handle)
 	span := func(j int64) (int64, int64) { return j * p.chunk, min(p.chunk, size-j*p.chunk) }
 	send := func(j int64) error {
 		off, n := span(j)
-		return conn.Send(ctx, wire.Delimiter, cmd, hf, wire.Itoa(off), wire.Itoa(n))
+		return conn.Send(ctx, wire.RequestFrames(wire.GetRange{Handle: d.rf.handle, Offset: off, Len: n})...)
 	}
 	handle := func(r *reply) (int64, error) {
-		off, err := chunkReply(r, wire.CmdGetRange, wire.ReplyData, 3, onGrid(size, p.chunk))
+		m, err := chunkReply(r, wire.CmdGetRange, wire.ReplyData, onGrid(size, p.chunk))
 		if err != nil {
 			return 0, err
 		}
+		off := m.N
 		_, n := span(off / p.chunk)
 		// Hashed from the buffer it arrived in, then written: the data
 		// must be read to be hashed, so splicing it into the file would
 		// save nothing (measured: it costs more).
-		data := r.frames[2]
+		data := m.Data
 		if int64(len(data)) != n {
 			return 0, fmt.Errorf("%w: range at %d has %d octets, want %d", ErrIncomplete, off, len(data), n)
 		}

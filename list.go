@@ -43,21 +43,18 @@ func (c *Client) List(ctx context.Context, prefix string, withHash bool) ([]Entr
 // entry at a time, so that what it costs is the reply itself (bounded by
 // the message limit) and the entries fn keeps.
 func (c *Client) list12(ctx context.Context, prefix string, withHash bool, fn func(Entry) error) error {
-	flag := "false"
-	if withHash {
-		flag = "true"
-	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.ListTimeout)
 	defer cancel()
-	r, err := c.request(ctx, wire.CmdList, []byte(prefix), []byte(flag))
+	r, err := c.request(ctx, wire.List{Prefix: prefix, WithHash: withHash})
 	if err != nil {
 		return listError(ctx, err)
 	}
 	defer r.Release()
-	if r.cmd() != wire.ReplyOK || len(r.frames) < 2 {
-		return fmt.Errorf("%w: LIST answered %q", ErrProtocol, r.cmd())
+	lr, err := wire.ParseListReply(r.frames)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(r.frames[1]))
+	dec := json.NewDecoder(bytes.NewReader(lr.Entries))
 	if t, err := dec.Token(); err != nil || t != json.Delim('[') {
 		return fmt.Errorf("%w: LIST reply is not a JSON array", ErrProtocol)
 	}
@@ -100,7 +97,7 @@ func listError(ctx context.Context, err error) error {
 
 // Delete removes the file or directory under key.
 func (c *Client) Delete(ctx context.Context, key string) error {
-	r, err := c.request(ctx, wire.CmdDelete, []byte(key))
+	r, err := c.request(ctx, wire.Delete{Key: key})
 	if err != nil {
 		return err
 	}
@@ -131,12 +128,8 @@ func (c *Client) Walk(ctx context.Context, prefix string, withHash bool, fn func
 	if err != nil {
 		return listError(ctx, err)
 	}
-	hashes := "0"
-	if withHash {
-		hashes = "1"
-	}
 	var n, octets int64
-	r, err := c.call(ctx, conn, wire.CmdList2, []byte(prefix), []byte(hashes), wire.Itoa(listPage))
+	r, err := c.call(ctx, conn, wire.List2{Prefix: prefix, Hashes: withHash, Page: listPage})
 	for {
 		if err != nil {
 			c.release(conn, err)
@@ -154,19 +147,20 @@ func (c *Client) Walk(ctx context.Context, prefix string, withHash bool, fn func
 			c.put(conn)
 			return perr
 		}
-		r, err = c.call(ctx, conn, wire.CmdListNext, []byte(cursor))
+		r, err = c.call(ctx, conn, wire.ListNext{Cursor: cursor})
 	}
 }
 
 // page hands the entries of one listing page to fn; n counts the entries
 // of the whole listing.
 func (c *Client) page(r *reply, n *int64, fn func(Entry) error) (cursor string, more bool, err error) {
-	if r.cmd() != wire.ReplyOK || len(r.frames) < 4 {
-		return "", false, fmt.Errorf("%w: %s answered %q", ErrProtocol, wire.CmdList2, r.cmd())
+	pg, err := wire.ParseListPage(r.frames)
+	if err != nil {
+		return "", false, fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
-	more = string(r.frames[2]) == "1"
+	more = pg.More
 	got := 0
-	for _, line := range bytes.Split(r.frames[3], []byte{'\n'}) {
+	for _, line := range bytes.Split(pg.Entries, []byte{'\n'}) {
 		if len(line) == 0 {
 			continue
 		}
@@ -188,7 +182,7 @@ func (c *Client) page(r *reply, n *int64, fn func(Entry) error) (cursor string, 
 	if more && got == 0 {
 		return "", false, fmt.Errorf("%w: a listing page without entries says more follow", ErrProtocol)
 	}
-	return string(r.frames[1]), more, nil
+	return pg.Cursor, more, nil
 }
 
 // Hashes returns the FlaxFile 2 file hash of each key ("" for a key that
@@ -200,22 +194,16 @@ func (c *Client) Hashes(ctx context.Context, keys []string) ([]string, error) {
 	out := make([]string, 0, len(keys))
 	for len(keys) > 0 {
 		n := min(len(keys), wire.MaxSmallBatch)
-		frames := make([][]byte, n)
-		for i, k := range keys[:n] {
-			frames[i] = []byte(k)
-		}
-		r, err := c.request(ctx, wire.CmdHashes, frames...)
+		r, err := c.request(ctx, wire.Keys{Cmd: wire.CmdHashes, Keys: keys[:n]})
 		if err != nil {
 			return nil, err
 		}
-		if r.cmd() != wire.ReplyOK || len(r.frames) != 1+n {
-			r.Release()
-			return nil, fmt.Errorf("%w: %s answered %q", ErrProtocol, wire.CmdHashes, r.cmd())
-		}
-		for _, h := range r.frames[1:] {
-			out = append(out, string(h))
-		}
+		hr, err := wire.ParseHashesReply(r.frames, n)
 		r.Release()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrProtocol, err)
+		}
+		out = append(out, hr.Sums...)
 		keys = keys[n:]
 	}
 	return out, nil

@@ -2,9 +2,7 @@ package flaxfile
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -113,8 +111,7 @@ const maxPutRounds = 3
 
 // put2Round is one PUT, the chunks the server lacks, and PUT_END.
 func (c *Client) put2Round(ctx context.Context, key, id string, src io.ReaderAt, file *os.File, size, ns int64, mode os.FileMode, p plan, sent *atomic.Int64) (*wire.PutResult, error) {
-	r, err := c.request(ctx, wire.CmdPut, []byte(key), wire.Itoa(size), wire.Itoa(p.chunk),
-		wire.Itoa(ns), wire.Itoa(int64(mode.Perm())), []byte(id))
+	r, err := c.request(ctx, wire.Put{Key: key, Size: size, Chunk: p.chunk, MTime: ns, Mode: uint32(mode.Perm()), ID: id})
 	if err != nil {
 		return nil, err
 	}
@@ -137,15 +134,16 @@ func (c *Client) put2Round(ctx context.Context, key, id string, src io.ReaderAt,
 		}
 	}
 	sum := digest.File(size, blocks)
-	r, err = c.request(ctx, wire.CmdPutEnd, []byte(id), []byte(sum.String()))
+	r, err = c.request(ctx, wire.PutEnd{ID: id, Sum: sum})
 	if err != nil {
 		return nil, fmt.Errorf("flaxfile: %s: %w", key, err)
 	}
 	defer r.Release()
-	var res wire.PutResult
-	if r.cmd() != wire.ReplyOK || len(r.frames) < 2 || json.Unmarshal(r.frames[1], &res) != nil {
-		return nil, fmt.Errorf("%w: %s answered %q", ErrProtocol, wire.CmdPutEnd, r.cmd())
+	end, err := wire.ParsePutEndReply(r.frames)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
+	res := end.Result
 	if res.Hash != sum.String() || res.Size != size {
 		return nil, fmt.Errorf("%w: %s: the server stored %d octets hashing %s; we sent %d hashing %s", ErrChecksum, key, res.Size, res.Hash, size, sum)
 	}
@@ -154,17 +152,13 @@ func (c *Client) put2Round(ctx context.Context, key, id string, src io.ReaderAt,
 
 // parseHave reads PUT's reply: the blocks the server holds already.
 func parseHave(r *reply, size int64) (map[int64]digest.Sum, error) {
-	if r.cmd() != wire.ReplyOK || len(r.frames) < 3 || len(r.frames[2])%wire.HaveRecord != 0 {
-		return nil, fmt.Errorf("%w: %s answered %q", ErrProtocol, wire.CmdPut, r.cmd())
+	m, err := wire.ParsePutReply(r.frames, digest.Blocks(size))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
-	have := map[int64]digest.Sum{}
-	n := digest.Blocks(size)
-	for b := r.frames[2]; len(b) > 0; b = b[wire.HaveRecord:] {
-		i := int64(binary.BigEndian.Uint64(b))
-		if i < 0 || i >= n {
-			return nil, fmt.Errorf("%w: the server holds block %d of %d", ErrProtocol, i, n)
-		}
-		have[i] = digest.Sum(b[8:wire.HaveRecord])
+	have := make(map[int64]digest.Sum, len(m.Have))
+	for _, b := range m.Have {
+		have[b.Index] = b.Sum
 	}
 	return have, nil
 }
@@ -231,7 +225,6 @@ func (c *Client) sendPut(ctx context.Context, key, id string, src io.ReaderAt, f
 // reading them just before (digest.FileBlocks); otherwise each chunk is
 // read into the buffer it is sent or sealed from and hashed there.
 func (c *Client) putChunks(ctx context.Context, conn *zmtp.Conn, key, id string, src io.ReaderAt, file *os.File, size int64, p plan, q queue, blocks []digest.Sum, sent *atomic.Int64) error {
-	cmd, idf := []byte(wire.CmdPutChunk), []byte(id)
 	span := func(j int64) (int64, int64) { return j * p.chunk, min(p.chunk, size-j*p.chunk) }
 	send := func(j int64) error {
 		off, n := span(j)
@@ -261,13 +254,14 @@ func (c *Client) putChunks(ctx context.Context, conn *zmtp.Conn, key, id string,
 				return nil
 			}}
 		}
-		return conn.SendParts(ctx, []zmtp.Part{{Data: wire.Delimiter}, {Data: cmd}, {Data: idf}, {Data: wire.Itoa(off)}, data, hashes})
+		return conn.SendParts(ctx, wire.PutChunk{ID: id, Offset: off}.Parts(data, hashes))
 	}
 	handle := func(r *reply) (int64, error) {
-		off, err := chunkReply(r, wire.CmdPutChunk, wire.ReplyAck, 2, onGrid(size, p.chunk))
+		m, err := chunkReply(r, wire.CmdPutChunk, wire.ReplyAck, onGrid(size, p.chunk))
 		if err != nil {
 			return 0, err
 		}
+		off := m.N
 		_, n := span(off / p.chunk)
 		sent.Add(n)
 		if c.opts.Progress != nil {

@@ -3,7 +3,6 @@ package flaxfile
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -133,7 +132,7 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 	clean := make([]bool, active)
 	for i, conn := range conns {
 		g.Go(func() error {
-			r, err := c.call(gctx, conn, wire.CmdUploadStart, []byte(sid), []byte(key), wire.Itoa(size), wire.Itoa(int64(p.window)), []byte(hashName))
+			r, err := c.call(gctx, conn, wire.UploadStart{Session: sid, Key: key, Size: size, Window: int64(p.window), Hash: hashName})
 			if err != nil {
 				return err
 			}
@@ -157,19 +156,17 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 			if err != nil {
 				return err
 			}
-			r, err = c.call(gctx, conn, wire.CmdUploadEnd, []byte(sum))
+			r, err = c.call(gctx, conn, wire.UploadEnd{Sum: sum})
 			if err != nil {
 				return err
 			}
 			defer r.Release()
 			clean[i] = true
-			if r.cmd() != wire.ReplyOK || len(r.frames) < 2 {
-				return fmt.Errorf("%w: UPLOAD_END answered %q", ErrProtocol, r.cmd())
+			end, err := wire.ParseUploadEndReply(r.frames)
+			if err != nil {
+				return fmt.Errorf("%w: %v", ErrProtocol, err)
 			}
-			var res wire.UploadResult
-			if err := json.Unmarshal(r.frames[1], &res); err != nil {
-				return fmt.Errorf("%w: UPLOAD_END reply: %v", ErrProtocol, err)
-			}
+			res := end.Result
 			if res.FileKey != "" {
 				results[i] = &res
 			}
@@ -223,7 +220,6 @@ func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int6
 // come.
 func (c *Client) sendChunks(ctx context.Context, conn *zmtp.Conn, key string, src io.ReaderAt, file *os.File, size int64, p plan, ids []int64, oh uploadHash) error {
 	chunkLen := func(id int64) int64 { return min(p.chunk, size-id*p.chunk) }
-	cmd := []byte(wire.CmdUploadChunk)
 	send := func(id int64) error {
 		off, n := id*p.chunk, chunkLen(id)
 		data := zmtp.Part{File: file, Offset: off, Len: n}
@@ -236,17 +232,18 @@ func (c *Client) sendChunks(ctx context.Context, conn *zmtp.Conn, key string, sr
 				return nil
 			}}
 		}
-		if err := conn.SendParts(ctx, []zmtp.Part{{Data: wire.Delimiter}, {Data: cmd}, {Data: wire.Itoa(id)}, data}); err != nil {
+		if err := conn.SendParts(ctx, wire.UploadChunk{ID: id}.Parts(data)); err != nil {
 			return err
 		}
 		return nil
 	}
 	handle := func(r *reply) (int64, error) {
 		// Any id is passed on: the window knows which it is waiting for.
-		id, err := chunkReply(r, wire.CmdUploadChunk, wire.ReplyAck, 2, func(int64) bool { return true })
+		m, err := chunkReply(r, wire.CmdUploadChunk, wire.ReplyAck, func(int64) bool { return true })
 		if err != nil {
 			return 0, err
 		}
+		id := m.N
 		if id >= 0 && id*p.chunk < size && c.opts.Progress != nil {
 			c.opts.Progress.Transferred(key, chunkLen(id))
 		}

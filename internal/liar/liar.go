@@ -143,10 +143,12 @@ func (s *Server) answer(cmd string, args [][]byte) [][]byte {
 	case cmd == wire.CmdGet:
 		sum := digest.File(int64(len(l.Data)), digest.Chunk(l.Data))
 		return str(wire.ReplyOK, "h1", itoa(s.size()), itoa(l.MTime), itoa(l.Mode), sum.String())
-	case cmd == wire.CmdGetRange && len(args) >= 3:
-		off, _ := strconv.ParseInt(string(args[1]), 10, 64)
-		n, _ := strconv.ParseInt(string(args[2]), 10, 64)
-		return reply([]byte(wire.ReplyData), args[1], s.slice(off, n))
+	case cmd == wire.CmdGetRange:
+		m, err := wire.ParseGetRange(args)
+		if err != nil {
+			return str(wire.ReplyError, err.Error())
+		}
+		return reply(wire.Numbered{Status: wire.ReplyData, NFrame: m.OffsetFrame, Data: s.slice(m.Offset, m.Len)}.Frames()...)
 	case cmd == wire.CmdGetEnd:
 		return str(wire.ReplyOK)
 	case cmd == wire.CmdDownloadStart:
@@ -155,13 +157,19 @@ func (s *Server) answer(cmd string, args [][]byte) [][]byte {
 			chunk = wire.DefaultChunk
 		}
 		return str(wire.ReplyOK, itoa(s.size()), itoa((s.size()+chunk-1)/chunk), itoa(chunk))
-	case cmd == wire.CmdDownloadChunk && len(args) >= 2:
-		id, _ := strconv.ParseInt(string(args[1]), 10, 64)
+	case cmd == wire.CmdDownloadChunk:
+		m, err := wire.ParseDownloadChunk(args)
+		if err == nil {
+			err = m.ParseID()
+		}
+		if err != nil {
+			return str(wire.ReplyError, err.Error())
+		}
 		chunk := l.Chunk
 		if chunk == 0 {
 			chunk = wire.DefaultChunk
 		}
-		return reply([]byte(wire.ReplyChunk), args[1], s.slice(id*chunk, chunk))
+		return reply(wire.Numbered{Status: wire.ReplyChunk, NFrame: m.IDFrame, Data: s.slice(m.ID*chunk, chunk)}.Frames()...)
 	}
 	return str(wire.ReplyError, wire.ErrUnknownCommand)
 }

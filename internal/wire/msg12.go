@@ -381,3 +381,20 @@ func ParseNumbered(frames [][]byte, req, want string) (Numbered, error) {
 	}
 	return m, nil
 }
+
+// Parts encodes m as a client sends it (delimiter first), its data as a
+// part: a file region sent without copying, or a buffer filled in place.
+func (m UploadChunk) Parts(data zmtp.Part) []zmtp.Part {
+	return []zmtp.Part{{Data: Delimiter}, {Data: []byte(CmdUploadChunk)}, {Data: Itoa(m.ID)}, data}
+}
+
+// DataHead reads the head of a CHUNK or DATA reply as a receiving sink
+// sees it, before its data (frames: the delimiter, the status, the
+// number): the number, and false for any other message.
+func DataHead(frames [][]byte, status string) (int64, bool) {
+	if len(frames) != 3 || len(frames[0]) != 0 || string(frames[1]) != status {
+		return 0, false
+	}
+	n, err := ParseInt(frames[2])
+	return n, err == nil
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
 
 // Hello is [HELLO, version] -> [OK, version, features JSON].
@@ -207,4 +208,11 @@ func ParsePutEndReply(frames [][]byte) (PutEndReply, error) {
 		return m, fmt.Errorf("%s answered %q", CmdPutEnd, status(frames))
 	}
 	return m, nil
+}
+
+// Parts encodes m as a client sends it (delimiter first), its data and
+// block hashes as parts, the data possibly a file region sent without
+// copying.
+func (m PutChunk) Parts(data, hashes zmtp.Part) []zmtp.Part {
+	return []zmtp.Part{{Data: Delimiter}, {Data: []byte(CmdPutChunk)}, {Data: []byte(m.ID)}, {Data: Itoa(m.Offset)}, data, hashes}
 }
