@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -121,17 +119,12 @@ type Client struct {
 	mech   func() zmtp.Mechanism
 	cipher string      // what seals the frames ("" in the clear): the first connection's
 	umask  fs.FileMode // applied to the modes the server sends
-	pool   *zmtp.Pool
+	bufs   *zmtp.Pool  // buffers for received chunks, within the memory limit
 	budget *zmtp.Budget
+	conns  *connPool
 
 	v2  bool         // the server speaks FlaxFile 2
 	rtt atomic.Int64 // the shortest round trip seen (PING, HELLO), in nanoseconds
-
-	mu     sync.Mutex
-	idle   []*zmtp.Conn
-	dials  dialing                 // under way in the background
-	lent   map[*zmtp.Conn]struct{} // awaiting answers nobody waits for
-	closed bool
 }
 
 // Dial connects to the server at addr ("host:port", or "host" for port
@@ -171,7 +164,8 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 		host = addr
 		addr = net.JoinHostPort(addr, fmt.Sprint(DefaultPort))
 	}
-	c := &Client{addr: addr, opts: o, pool: zmtp.NewBufferPool(o.MemoryLimit), budget: zmtp.NewBudget(o.MemoryLimit), local: isLocal(host), umask: umask.Get()}
+	c := &Client{addr: addr, opts: o, bufs: zmtp.NewBufferPool(o.MemoryLimit), budget: zmtp.NewBudget(o.MemoryLimit), local: isLocal(host), umask: umask.Get()}
+	c.conns = &connPool{addr: addr, dial: c.dial}
 	serverKey := o.ServerKey
 	if serverKey == (Key{}) && o.Password != "" {
 		if serverKey, _, err = ServerKeysFromPassword(o.Password); err != nil {
@@ -216,7 +210,7 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 		return nil, err
 	}
 	c.cipher = conn.Cipher()
-	c.put(conn)
+	c.conns.give(conn)
 	return c, nil
 }
 
@@ -270,131 +264,7 @@ func isLocal(host string) bool {
 
 // Close closes the client's connections.
 func (c *Client) Close() error {
-	c.mu.Lock()
-	idle := c.idle
-	for conn := range c.lent {
-		idle = append(idle, conn)
-	}
-	c.idle, c.lent, c.closed = nil, nil, true
-	c.mu.Unlock()
-	for _, conn := range idle {
-		conn.Close()
-	}
-	c.pool.Drain()
+	c.conns.close()
+	c.bufs.Drain()
 	return nil
-}
-
-// dialError explains a failed connection in the user's terms.
-func (c *Client) dialError(ctx context.Context, mech zmtp.Mechanism, err error) error {
-	var mm *zmtp.MechanismMismatchError
-	var he *zmtp.HandshakeError
-	switch {
-	case errors.As(err, &mm) && mm.Remote == "NULL":
-		return fmt.Errorf("%w: the server at %s does not use encryption; connect without a password", ErrEncryptionMismatch, c.addr)
-	case errors.As(err, &mm):
-		return fmt.Errorf("%w: the server at %s requires encryption; give its password", ErrEncryptionMismatch, c.addr)
-	case ctx.Err() != nil:
-		return fmt.Errorf("%w: connecting to %s: %v", ErrTimeout, c.addr, err)
-	case errors.As(err, &he) && mech.Name() == "CURVE" && c.opts.ClientKey != (Key{}) && errors.As(err, new(*zmtp.PeerError)):
-		return fmt.Errorf("%w: the server at %s refused this client key: %v", ErrNotAuthorized, c.addr, err)
-	case errors.As(err, &he) && mech.Name() == "CURVE":
-		return fmt.Errorf("%w: %v", ErrWrongPassword, err)
-	case errors.As(err, &he) && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
-		// libzmq hangs up mid-greeting on a mechanism it does not use,
-		// before saying which one it does.
-		return fmt.Errorf("%w: the server at %s closed the connection during the handshake; it probably requires encryption: give its password", ErrEncryptionMismatch, c.addr)
-	}
-	return fmt.Errorf("flaxfile: connecting to %s: %w", c.addr, err)
-}
-
-// reply is a received reply: frames after the delimiter.
-type reply struct {
-	m      *zmtp.Message
-	frames [][]byte
-}
-
-func (r *reply) cmd() string { return wire.Status(r.frames) }
-
-// sunk reports whether frame i (after the delimiter) went straight into a
-// file through a zmtp.Sink.
-func (r *reply) sunk(i int) bool { return r.m.Sunk(i + 1) }
-
-// request sends one request on a pooled connection and returns its reply;
-// the connection goes back to the pool unless the exchange broke it.
-func (c *Client) request(ctx context.Context, req wire.Request) (*reply, error) {
-	conn, err := c.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	r, err := c.call(ctx, conn, req)
-	c.release(conn, err)
-	return r, err
-}
-
-// chunkReply checks r, the answer to a chunk request req of a windowed
-// transfer: ERROR becomes the server's error, anything but want a
-// protocol error. It returns the reply (its number: the chunk's id or
-// offset) once ok accepts the number.
-func chunkReply(r *reply, req, want string, ok func(int64) bool) (wire.Numbered, error) {
-	if r.cmd() == wire.ReplyError {
-		return wire.Numbered{}, serverError(req, r.frames)
-	}
-	m, err := wire.ParseNumbered(r.frames, req, want)
-	if err != nil {
-		return m, fmt.Errorf("%w: %v", ErrProtocol, err)
-	}
-	if !ok(m.N) {
-		return m, fmt.Errorf("%w: %s answered %s %d", ErrProtocol, req, want, m.N)
-	}
-	return m, nil
-}
-
-// sunkErr is why a sink failed to write frame i into its file, or nil.
-func (r *reply) sunkErr(i int) error { return r.m.SunkErr(i + 1) }
-
-// Release returns the reply's buffers.
-func (r *reply) Release() { r.m.Release() }
-
-// recv waits for the next reply on conn within the reply timeout.
-func (c *Client) recv(parent context.Context, conn *zmtp.Conn) (*reply, error) {
-	ctx, cancel := context.WithTimeout(parent, c.opts.ReplyTimeout)
-	defer cancel()
-	m, err := conn.Recv(ctx)
-	if err != nil {
-		if parent.Err() != nil { // the caller's deadline or cancel, not ours
-			return nil, parent.Err()
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("%w: no reply within %v", ErrTimeout, c.opts.ReplyTimeout)
-		}
-		return nil, err
-	}
-	if len(m.Frames) < 2 || len(m.Frames[0]) != 0 {
-		m.Release()
-		return nil, fmt.Errorf("%w: a reply of %d frames without its delimiter", ErrProtocol, len(m.Frames))
-	}
-	return &reply{m: m, frames: m.Frames[1:]}, nil
-}
-
-// call sends one request and waits for its reply. An ERROR reply comes
-// back as a *ServerError.
-func (c *Client) call(ctx context.Context, conn *zmtp.Conn, req wire.Request) (*reply, error) {
-	cmd := req.Command()
-	if err := conn.Send(ctx, wire.RequestFrames(req)...); err != nil {
-		return nil, err
-	}
-	r, err := c.recv(ctx, conn)
-	if err != nil {
-		return nil, err
-	}
-	if r.cmd() == wire.ReplyError {
-		defer r.Release()
-		return nil, serverError(cmd, r.frames)
-	}
-	return r, nil
-}
-
-func serverError(cmd string, frames [][]byte) error {
-	e, _ := wire.ParseError(frames)
-	return &ServerError{Command: cmd, Message: e.Message}
 }

@@ -124,7 +124,7 @@ func (c *Client) Walk(ctx context.Context, prefix string, withHash bool, fn func
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.ListTimeout)
 	defer cancel()
-	conn, err := c.get(ctx)
+	conn, err := c.conns.take(ctx)
 	if err != nil {
 		return listError(ctx, err)
 	}
@@ -132,19 +132,19 @@ func (c *Client) Walk(ctx context.Context, prefix string, withHash bool, fn func
 	r, err := c.call(ctx, conn, wire.List2{Prefix: prefix, Hashes: withHash, Page: listPage})
 	for {
 		if err != nil {
-			c.release(conn, err)
+			c.conns.settle(conn, err)
 			return listError(ctx, err)
 		}
 		if octets += r.m.Size(); octets > c.opts.MaxListBytes {
 			r.Release()
-			c.put(conn)
+			c.conns.give(conn)
 			return fmt.Errorf("%w: the listing is larger than %d octets (Options.MaxListBytes)", ErrProtocol, c.opts.MaxListBytes)
 		}
 		cursor, more, perr := c.page(r, &n, fn)
 		r.Release()
 		if perr != nil || !more {
 			// A listing left open expires on the server.
-			c.put(conn)
+			c.conns.give(conn)
 			return perr
 		}
 		r, err = c.call(ctx, conn, wire.ListNext{Cursor: cursor})

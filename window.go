@@ -121,7 +121,7 @@ func (c *Client) windowed(ctx context.Context, conn *zmtp.Conn, q queue, window 
 // pool; the others, which may still have replies on their way, are closed.
 func (c *Client) spread(ctx context.Context, conns int, todo []int64, share func(ctx context.Context, conn *zmtp.Conn, q queue) error) error {
 	active := min(conns, len(todo))
-	cs, err := c.getN(ctx, active)
+	cs, err := c.conns.takeN(ctx, active)
 	if err != nil {
 		return err
 	}
@@ -136,6 +136,6 @@ func (c *Client) spread(ctx context.Context, conns int, todo []int64, share func
 		})
 	}
 	err = g.Wait()
-	c.putBack(cs, clean)
+	c.conns.giveAll(cs, clean)
 	return err
 }

@@ -81,23 +81,21 @@ func uploadID(key string, size int64, mtime time.Time, mode os.FileMode) string 
 // only if the file hash of all blocks is ours.
 func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file *os.File, size int64, mtime time.Time, mode os.FileMode) (*Result, error) {
 	start := time.Now()
-	p := c.planFor2(size, true)
-	c.predial(ctx, p.conns) // handshakes during PUT's round trip
-	id := uploadID(key, size, mtime, mode)
-	var ns int64 // zero: the source has no time, the server takes its own
+	u := &upload{c: c, key: key, src: src, file: file, size: size, mode: mode, p: c.planFor2(size, true),
+		id: uploadID(key, size, mtime, mode)}
+	c.conns.predial(ctx, u.p.conns) // handshakes during PUT's round trip
 	if !mtime.IsZero() && mtime.UnixNano() > 0 {
-		ns = mtime.UnixNano()
+		u.mtime = mtime.UnixNano()
 	}
-	var sent atomic.Int64
 	// An interrupted run of the same upload may still have chunks landing,
 	// or its PUT_END publishing, when this one starts: the server may then
 	// lose blocks it said it held, or end the session under us. PUT again
 	// tells what it holds now; a few rounds settle it.
 	for round := 1; ; round++ {
-		res, err := c.put2Round(ctx, key, id, src, file, size, ns, mode, p, &sent)
+		res, err := u.round(ctx)
 		if err == nil {
-			return &Result{Key: key, Size: size, Duration: time.Since(start), Connections: p.conns, Window: p.window,
-				Checksum: "xxh3-128-blocks:" + res.Hash, Moved: sent.Load(), Protocol: wire.Version2}, nil
+			return &Result{Key: key, Size: size, Duration: time.Since(start), Connections: u.p.conns, Window: u.p.window,
+				Checksum: "xxh3-128-blocks:" + res.Hash, Moved: u.sent.Load(), Protocol: wire.Version2}, nil
 		}
 		if round == maxPutRounds || !errors.Is(err, errUploadLost) {
 			return nil, err
@@ -109,9 +107,25 @@ func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file 
 // maxPutRounds bounds the PUTs of one upload2.
 const maxPutRounds = 3
 
-// put2Round is one PUT, the chunks the server lacks, and PUT_END.
-func (c *Client) put2Round(ctx context.Context, key, id string, src io.ReaderAt, file *os.File, size, ns int64, mode os.FileMode, p plan, sent *atomic.Int64) (*wire.PutResult, error) {
-	r, err := c.request(ctx, wire.Put{Key: key, Size: size, Chunk: p.chunk, MTime: ns, Mode: uint32(mode.Perm()), ID: id})
+// upload is one FlaxFile 2 upload: its source, what the server is told of
+// it, how it travels, and what it has learnt. download is its mirror.
+type upload struct {
+	c     *Client
+	key   string
+	id    string // names the upload on the server (uploadID), to resume it
+	src   io.ReaderAt
+	file  *os.File // src when it is a file: sent by sendfile in the clear
+	size  int64
+	mtime int64 // nanoseconds; zero: the server takes its own time
+	mode  os.FileMode
+	p     plan
+	sent  atomic.Int64 // payload octets sent, all rounds together
+}
+
+// round is one PUT, the chunks the server lacks, and PUT_END.
+func (u *upload) round(ctx context.Context) (*wire.PutResult, error) {
+	c, key, size := u.c, u.key, u.size
+	r, err := c.request(ctx, wire.Put{Key: key, Size: size, Chunk: u.p.chunk, MTime: u.mtime, Mode: uint32(u.mode.Perm()), ID: u.id})
 	if err != nil {
 		return nil, err
 	}
@@ -124,17 +138,17 @@ func (c *Client) put2Round(ctx context.Context, key, id string, src io.ReaderAt,
 		c.opts.Progress.Start(key, size)
 	}
 	blocks := make([]digest.Sum, digest.Blocks(size))
-	todo, err := c.missingChunks(key, src, file, size, p.chunk, have, blocks)
+	todo, err := u.missing(have, blocks)
 	if err != nil {
 		return nil, err
 	}
 	if len(todo) > 0 {
-		if err := c.sendPut(ctx, key, id, src, file, size, p, todo, blocks, sent); err != nil {
+		if err := u.send(ctx, todo, blocks); err != nil {
 			return nil, err
 		}
 	}
 	sum := digest.File(size, blocks)
-	r, err = c.request(ctx, wire.PutEnd{ID: id, Sum: sum})
+	r, err = c.request(ctx, wire.PutEnd{ID: u.id, Sum: sum})
 	if err != nil {
 		return nil, fmt.Errorf("flaxfile: %s: %w", key, err)
 	}
@@ -163,10 +177,11 @@ func parseHave(r *reply, size int64) (map[int64]digest.Sum, error) {
 	return have, nil
 }
 
-// missingChunks returns the chunks to send: those with a block the server
+// missing returns the chunks to send: those with a block the server
 // does not hold, or holds with another hash. The blocks it holds are
 // hashed here, from the source, and their hashes put in blocks.
-func (c *Client) missingChunks(key string, src io.ReaderAt, file *os.File, size, chunk int64, have map[int64]digest.Sum, blocks []digest.Sum) ([]int64, error) {
+func (u *upload) missing(have map[int64]digest.Sum, blocks []digest.Sum) ([]int64, error) {
+	key, src, file, size, chunk := u.key, u.src, u.file, u.size, u.p.chunk
 	per := chunk / digest.BlockSize
 	total := (size + chunk - 1) / chunk
 	var todo []int64
@@ -212,19 +227,20 @@ func (c *Client) missingChunks(key string, src io.ReaderAt, file *os.File, size,
 	return todo, nil
 }
 
-// sendPut sends the chunks todo over p.conns connections, each with a
-// window, hashing each chunk's blocks as it goes.
-func (c *Client) sendPut(ctx context.Context, key, id string, src io.ReaderAt, file *os.File, size int64, p plan, todo []int64, blocks []digest.Sum, sent *atomic.Int64) error {
-	return c.spread(ctx, p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, q queue) error {
-		return c.putChunks(ctx, conn, key, id, src, file, size, p, q, blocks, sent)
+// send sends the chunks todo over the plan's connections, each with a
+// window, hashing each chunk's blocks into blocks as it goes.
+func (u *upload) send(ctx context.Context, todo []int64, blocks []digest.Sum) error {
+	return u.c.spread(ctx, u.p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, q queue) error {
+		return u.sendChunks(ctx, conn, q, blocks)
 	})
 }
 
-// putChunks sends one connection's chunks with a window and waits for
+// sendChunks sends one connection's chunks with a window and waits for
 // their ACKs. A plaintext file goes by sendfile, its blocks hashed by
 // reading them just before (digest.FileBlocks); otherwise each chunk is
 // read into the buffer it is sent or sealed from and hashed there.
-func (c *Client) putChunks(ctx context.Context, conn *zmtp.Conn, key, id string, src io.ReaderAt, file *os.File, size int64, p plan, q queue, blocks []digest.Sum, sent *atomic.Int64) error {
+func (u *upload) sendChunks(ctx context.Context, conn *zmtp.Conn, q queue, blocks []digest.Sum) error {
+	c, key, id, src, file, size, p := u.c, u.key, u.id, u.src, u.file, u.size, u.p
 	span := func(j int64) (int64, int64) { return j * p.chunk, min(p.chunk, size-j*p.chunk) }
 	send := func(j int64) error {
 		off, n := span(j)
@@ -263,7 +279,7 @@ func (c *Client) putChunks(ctx context.Context, conn *zmtp.Conn, key, id string,
 		}
 		off := m.N
 		_, n := span(off / p.chunk)
-		sent.Add(n)
+		u.sent.Add(n)
 		if c.opts.Progress != nil {
 			c.opts.Progress.Transferred(key, n)
 		}

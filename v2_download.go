@@ -67,7 +67,7 @@ func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) 
 	if time.Duration(c.rtt.Load()) > 5*time.Millisecond {
 		// On a long link, handshakes during GET's round trip: as many
 		// connections as a large file takes (the size is not known yet).
-		c.predial(ctx, c.planFor2(1<<40, false).conns)
+		c.conns.predial(ctx, c.planFor2(1<<40, false).conns)
 	}
 	// A file of up to MaxSmallFile may come in GET's reply (a server that
 	// does not know the offer ignores it, and then nothing comes).
@@ -144,7 +144,7 @@ func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) 
 func (c *Client) endGet(handle string) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.ConnectTimeout)
 	defer cancel()
-	conn, err := c.get(ctx)
+	conn, err := c.conns.take(ctx)
 	if err != nil {
 		return
 	}
@@ -152,7 +152,7 @@ func (c *Client) endGet(handle string) {
 		conn.Close()
 		return
 	}
-	if !c.lend(conn) {
+	if !c.conns.lend(conn) {
 		return
 	}
 	go func() {
@@ -162,7 +162,7 @@ func (c *Client) endGet(handle string) {
 		if err == nil {
 			r.Release()
 		}
-		c.unlend(conn, err)
+		c.conns.unlend(conn, err)
 	}()
 }
 

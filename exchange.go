@@ -1,0 +1,102 @@
+package flaxfile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/flaxfile/flaxfile/internal/wire"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
+)
+
+// reply is a received reply: frames after the delimiter.
+type reply struct {
+	m      *zmtp.Message
+	frames [][]byte
+}
+
+func (r *reply) cmd() string { return wire.Status(r.frames) }
+
+// sunk reports whether frame i (after the delimiter) went straight into a
+// file through a zmtp.Sink.
+func (r *reply) sunk(i int) bool { return r.m.Sunk(i + 1) }
+
+// request sends one request on a pooled connection and returns its reply;
+// the connection goes back to the pool unless the exchange broke it.
+func (c *Client) request(ctx context.Context, req wire.Request) (*reply, error) {
+	conn, err := c.conns.take(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.call(ctx, conn, req)
+	c.conns.settle(conn, err)
+	return r, err
+}
+
+// chunkReply checks r, the answer to a chunk request req of a windowed
+// transfer: ERROR becomes the server's error, anything but want a
+// protocol error. It returns the reply (its number: the chunk's id or
+// offset) once ok accepts the number.
+func chunkReply(r *reply, req, want string, ok func(int64) bool) (wire.Numbered, error) {
+	if r.cmd() == wire.ReplyError {
+		return wire.Numbered{}, serverError(req, r.frames)
+	}
+	m, err := wire.ParseNumbered(r.frames, req, want)
+	if err != nil {
+		return m, fmt.Errorf("%w: %v", ErrProtocol, err)
+	}
+	if !ok(m.N) {
+		return m, fmt.Errorf("%w: %s answered %s %d", ErrProtocol, req, want, m.N)
+	}
+	return m, nil
+}
+
+// sunkErr is why a sink failed to write frame i into its file, or nil.
+func (r *reply) sunkErr(i int) error { return r.m.SunkErr(i + 1) }
+
+// Release returns the reply's buffers.
+func (r *reply) Release() { r.m.Release() }
+
+// recv waits for the next reply on conn within the reply timeout.
+func (c *Client) recv(parent context.Context, conn *zmtp.Conn) (*reply, error) {
+	ctx, cancel := context.WithTimeout(parent, c.opts.ReplyTimeout)
+	defer cancel()
+	m, err := conn.Recv(ctx)
+	if err != nil {
+		if parent.Err() != nil { // the caller's deadline or cancel, not ours
+			return nil, parent.Err()
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%w: no reply within %v", ErrTimeout, c.opts.ReplyTimeout)
+		}
+		return nil, err
+	}
+	if len(m.Frames) < 2 || len(m.Frames[0]) != 0 {
+		m.Release()
+		return nil, fmt.Errorf("%w: a reply of %d frames without its delimiter", ErrProtocol, len(m.Frames))
+	}
+	return &reply{m: m, frames: m.Frames[1:]}, nil
+}
+
+// call sends one request and waits for its reply. An ERROR reply comes
+// back as a *ServerError.
+func (c *Client) call(ctx context.Context, conn *zmtp.Conn, req wire.Request) (*reply, error) {
+	cmd := req.Command()
+	if err := conn.Send(ctx, wire.RequestFrames(req)...); err != nil {
+		return nil, err
+	}
+	r, err := c.recv(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	if r.cmd() == wire.ReplyError {
+		defer r.Release()
+		return nil, serverError(cmd, r.frames)
+	}
+	return r, nil
+}
+
+func serverError(cmd string, frames [][]byte) error {
+	e, _ := wire.ParseError(frames)
+	return &ServerError{Command: cmd, Message: e.Message}
+}
