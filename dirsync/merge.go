@@ -6,30 +6,9 @@ package dirsync
 import (
 	"fmt"
 	"iter"
-	"strings"
-)
 
-// Compare orders paths component by component, each compared octet by
-// octet: the order of a directory walk with sorted entries ("a/x" comes
-// before "a-b", since "a" < "a-b"). It returns -1, 0 or +1.
-func comparePaths(a, b string) int {
-	for {
-		ac, arest, amore := strings.Cut(a, "/")
-		bc, brest, bmore := strings.Cut(b, "/")
-		if c := strings.Compare(ac, bc); c != 0 {
-			return c
-		}
-		switch {
-		case !amore && !bmore:
-			return 0
-		case !amore:
-			return -1
-		case !bmore:
-			return 1
-		}
-		a, b = arest, brest
-	}
-}
+	"github.com/flaxfile/flaxfile/internal/pathorder"
+)
 
 // entry is a file on one side: its path below the synced root, size,
 // modification time (nanoseconds) and, when known, content hash.
@@ -91,7 +70,7 @@ func merge(src, dst iter.Seq[entry], fn func(src, dst *entry) error) error {
 		if !ok {
 			return nil, nil
 		}
-		if *last != "" && comparePaths(*last, e.Rel) >= 0 {
+		if *last != "" && pathorder.Compare(*last, e.Rel) >= 0 {
 			return nil, fmt.Errorf("syncplan: %s listing out of order: %q after %q", side, e.Rel, *last)
 		}
 		*last = e.Rel
@@ -113,7 +92,7 @@ func merge(src, dst iter.Seq[entry], fn func(src, dst *entry) error) error {
 		case d == nil:
 			c = -1
 		default:
-			c = comparePaths(s.Rel, d.Rel)
+			c = pathorder.Compare(s.Rel, d.Rel)
 		}
 		switch {
 		case c < 0:

@@ -2,22 +2,9 @@ package dirsync
 
 import (
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 )
-
-func TestCompareIsWalkOrder(t *testing.T) {
-	paths := []string{"b", "a.b", "a/y/z", "a-c", "a/x", "a", "a/x/1", "é", "Z"}
-	sort.Slice(paths, func(i, j int) bool { return comparePaths(paths[i], paths[j]) < 0 })
-	want := []string{"Z", "a", "a/x", "a/x/1", "a/y/z", "a-c", "a.b", "b", "é"}
-	if !slices.Equal(paths, want) {
-		t.Fatalf("order %q, want %q", paths, want)
-	}
-	if comparePaths("a/b", "a/b") != 0 || comparePaths("a", "a/b") >= 0 || comparePaths("a/b", "a") <= 0 {
-		t.Fatal("prefix cases")
-	}
-}
 
 func seq(es ...entry) func(func(entry) bool) {
 	return func(yield func(entry) bool) {

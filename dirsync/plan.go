@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/pathorder"
 	"github.com/flaxfile/flaxfile/internal/tree"
 )
 
@@ -43,7 +44,7 @@ func remoteSeq(ctx context.Context, c *flaxfile.Client, remote string, errp *err
 					out = append(out, se)
 				}
 			}
-			slices.SortFunc(out, func(a, b entry) int { return comparePaths(a.Rel, b.Rel) })
+			slices.SortFunc(out, func(a, b entry) int { return pathorder.Compare(a.Rel, b.Rel) })
 			for _, e := range out {
 				if !yield(e) {
 					return
@@ -234,6 +235,6 @@ func notIgnored(seq iter.Seq[entry], ig *tree.Ignorer) iter.Seq[entry] {
 // sortedFiles puts a dry run's files in path order (checked files were
 // added after the others).
 func sortedFiles(fs []File) []File {
-	slices.SortFunc(fs, func(a, b File) int { return comparePaths(a.Rel, b.Rel) })
+	slices.SortFunc(fs, func(a, b File) int { return pathorder.Compare(a.Rel, b.Rel) })
 	return fs
 }

@@ -9,8 +9,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/flaxfile/flaxfile"
 )
@@ -22,51 +20,20 @@ import (
 // ignore rules apply to the local side, so ignored local files are never
 // touched.
 func Pull(ctx context.Context, c *flaxfile.Client, remote, dir string, o *Options) (*Result, error) {
-	start := time.Now()
-	o, remote, files, p, err := plan(ctx, c, dir, remote, o, false)
-	if files != nil {
-		defer files.close()
-	}
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{Plan: p.plan}
-	if done, err := planned(res, o, files, start, p.plan.Remote, remote+" on the server"); done {
-		return res, err
-	}
-	prefix := remote + "/"
-	var mu sync.Mutex
-	seq := func(yield func(flaxfile.FileSpec) bool) {
-		_ = files.each("", func(f File) bool {
-			if f.Action == ActionDelete {
-				return true
-			}
+	return run(ctx, c, dir, remote, o, direction{
+		spec: func(prefix string, f File) (flaxfile.FileSpec, error) {
 			target, err := localTarget(dir, f.Rel)
-			if err != nil {
-				mu.Lock()
-				res.note(File{Rel: f.Rel, Action: ActionSend}, err, o)
-				mu.Unlock()
-				return true
-			}
-			return yield(flaxfile.FileSpec{Key: prefix + f.Rel, Path: target, Dir: dir})
-		})
-	}
-	sendAll(ctx, seq, func(f flaxfile.FileSpec) string { return strings.TrimPrefix(f.Key, prefix) }, res, o, &mu, c.GetFileSeq)
-	if o.Delete && ctx.Err() == nil {
-		_ = files.each(ActionDelete, func(f File) bool {
+			return flaxfile.FileSpec{Key: prefix + f.Rel, Path: target, Dir: dir}, err
+		},
+		transfer: c.GetFileSeq,
+		remove: func(_ string, f File) error {
 			target, err := localTarget(dir, f.Rel)
 			if err == nil {
 				err = os.Remove(target)
 			}
-			res.note(f, err, o)
-			if err == nil {
-				res.Deleted++
-			}
-			return true
-		})
-	}
-	res.Duration = time.Since(start)
-	return res, ctx.Err()
+			return err
+		},
+	})
 }
 
 // localTarget is where rel goes below dir. A path that would leave dir

@@ -6,13 +6,8 @@ import "github.com/flaxfile/flaxfile/internal/wire"
 // [OK]. Both protocols use 1.2's DELETE.
 func (s *Server) delete(r *request) {
 	m, err := wire.ParseDelete(r.args)
-	if err != nil {
-		r.fail(err.Error())
-		return
-	}
-	key, msg := cleanKey(m.Key)
-	if msg != "" {
-		r.fail(msg)
+	key, ok := r.fileKey(m.Key, err)
+	if !ok {
 		return
 	}
 	if err := s.cfg.Store.Delete(r.ctx, key); err != nil {

@@ -113,6 +113,29 @@ func pyError(key string, err error) string {
 	return err.Error()
 }
 
+// refused answers err, the refusal of a request's decoding, and reports
+// whether there was one.
+func (r *request) refused(err error) bool {
+	if err != nil {
+		r.fail(err.Error())
+	}
+	return err != nil
+}
+
+// fileKey answers err, the decoding's refusal, or cleans key (cleanKey)
+// and answers its refusal; it reports whether the request may go on.
+func (r *request) fileKey(key string, err error) (string, bool) {
+	if r.refused(err) {
+		return "", false
+	}
+	k, msg := cleanKey(key)
+	if msg != "" {
+		r.fail(msg)
+		return "", false
+	}
+	return k, true
+}
+
 // cleanKey cleans a key a request names, answering Python's error for one
 // that is not UTF-8 and 1.2's for one that escapes or names the root.
 func cleanKey(key string) (string, string) {

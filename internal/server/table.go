@@ -144,11 +144,22 @@ func (t *table[V]) closeValue(v V) {
 // holds and that ok (if not nil) agrees to end, and returns them. ok runs
 // under the table's lock.
 func (t *table[V]) expire(now time.Time, idle time.Duration, ok func(V) bool) []V {
+	return t.endWhere(func(e *entry[V]) bool {
+		return e.refs == 0 && now.Sub(e.last) > idle && (ok == nil || ok(e.v))
+	})
+}
+
+// endAll ends every entry, as at shutdown; those in use close when their
+// requests finish. It returns the values it ended.
+func (t *table[V]) endAll() []V { return t.endWhere(func(*entry[V]) bool { return true }) }
+
+// endWhere ends the entries pick chooses (under the table's lock) and
+// returns their values; those no request holds close now.
+func (t *table[V]) endWhere(pick func(*entry[V]) bool) []V {
 	t.mu.Lock()
-	var gone []V
-	var toClose []V
+	var gone, toClose []V
 	for _, e := range t.byID {
-		if e.refs == 0 && now.Sub(e.last) > idle && (ok == nil || ok(e.v)) {
+		if pick(e) {
 			gone = append(gone, e.v)
 			if t.endLocked(e) {
 				toClose = append(toClose, e.v)
@@ -160,24 +171,6 @@ func (t *table[V]) expire(now time.Time, idle time.Duration, ok func(V) bool) []
 		t.closeValue(v)
 	}
 	return gone
-}
-
-// endAll ends every entry, as at shutdown; those in use close when their
-// requests finish. It returns the values it ended.
-func (t *table[V]) endAll() []V {
-	t.mu.Lock()
-	var all, toClose []V
-	for _, e := range t.byID {
-		all = append(all, e.v)
-		if t.endLocked(e) {
-			toClose = append(toClose, e.v)
-		}
-	}
-	t.mu.Unlock()
-	for _, v := range toClose {
-		t.closeValue(v)
-	}
-	return all
 }
 
 // lastUsed is when e was last taken or given back.

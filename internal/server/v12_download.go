@@ -171,13 +171,8 @@ func downloadError(key string, err error) string {
 // count and the chunk size, which every CHUNK of this transfer then uses.
 func (s *Server) downloadStart(r *request) {
 	m, err := wire.ParseDownloadStart(r.args)
-	if err != nil {
-		r.fail(err.Error())
-		return
-	}
-	key, msg := cleanKey(m.Key)
-	if msg != "" {
-		r.fail(msg)
+	key, ok := r.fileKey(m.Key, err)
+	if !ok {
 		return
 	}
 	d, err := s.downloads.start(r.ctx, r.c, key, min(m.Chunk, maxDownloadChunk), m.Exact)
@@ -204,13 +199,8 @@ func (s *Server) downloadStart(r *request) {
 // other.
 func (s *Server) downloadChunk(r *request) {
 	m, err := wire.ParseDownloadChunk(r.args)
-	if err != nil {
-		r.fail(err.Error())
-		return
-	}
-	key, msg := cleanKey(m.Key)
-	if msg != "" {
-		r.fail(msg)
+	key, ok := r.fileKey(m.Key, err)
+	if !ok {
 		return
 	}
 	if err := m.ParseID(); err != nil {

@@ -15,8 +15,7 @@ const maxHashing = 8
 // key. The prefix names a directory (compat §3).
 func (s *Server) list(r *request) {
 	m, err := wire.ParseList(r.args)
-	if err != nil {
-		r.fail(err.Error())
+	if r.refused(err) {
 		return
 	}
 	prefix, withHash := m.Prefix, m.WithHash

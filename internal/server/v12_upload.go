@@ -11,13 +11,8 @@ import (
 // uploadStart answers UPLOAD_START_CONCURRENT, checking in 1.2's order.
 func (s *Server) uploadStart(r *request) {
 	m, err := wire.ParseUploadStart(r.args)
-	if err != nil {
-		r.fail(err.Error())
-		return
-	}
-	k, msg := cleanKey(m.Key)
-	if msg != "" {
-		r.fail(msg)
+	k, ok := r.fileKey(m.Key, err)
+	if !ok {
 		return
 	}
 	if msg := s.noRoom(r.ctx, m.Size); msg != "" {
@@ -40,8 +35,7 @@ func (s *Server) uploadChunk(r *request) {
 		return
 	}
 	m, err := wire.ParseUploadChunk(r.args)
-	if err != nil {
-		r.fail(err.Error())
+	if r.refused(err) {
 		return
 	}
 	if err := u.write(m.ID, m.Data); err != nil {

@@ -14,13 +14,8 @@ import (
 // one round trip instead of two, and nothing to end.
 func (s *Server) get(r *request) {
 	m, err := wire.ParseGet(r.args)
-	if err != nil {
-		r.fail(err.Error())
-		return
-	}
-	key, msg := cleanKey(m.Key)
-	if msg != "" {
-		r.fail(msg)
+	key, ok := r.fileKey(m.Key, err)
+	if !ok {
 		return
 	}
 	obj, err := s.cfg.Store.Open(r.ctx, key)
@@ -61,8 +56,7 @@ func (s *Server) get(r *request) {
 // -> [DATA, offset, data], by sendfile on a plaintext connection.
 func (s *Server) getRange(r *request) {
 	m, err := wire.ParseGetRange(r.args)
-	if err != nil {
-		r.fail(err.Error())
+	if r.refused(err) {
 		return
 	}
 	h := s.gets.acquire(m.Handle, false)

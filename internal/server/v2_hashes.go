@@ -7,8 +7,7 @@ import (
 // hashes answers the file hashes of a batch of keys: [key...].
 func (s *Server) hashes(r *request) {
 	m, err := wire.ParseKeys(wire.CmdHashes, r.args)
-	if err != nil {
-		r.fail(err.Error())
+	if r.refused(err) {
 		return
 	}
 	rep := wire.HashesReply{Sums: make([]string, len(m.Keys))}

@@ -39,8 +39,7 @@ func walk(ctx context.Context, st store.Store, prefix string) iter.Seq[store.Inf
 // page size].
 func (s *Server) list2(r *request) {
 	m, err := wire.ParseList2(r.args)
-	if err != nil {
-		r.fail(err.Error())
+	if r.refused(err) {
 		return
 	}
 	next, stop := iter.Pull(walk(r.ctx, s.cfg.Store, m.Prefix))
@@ -54,8 +53,7 @@ func (s *Server) list2(r *request) {
 // listNext answers the next page of a listing: [cursor].
 func (s *Server) listNext(r *request) {
 	m, err := wire.ParseListNext(r.args)
-	if err != nil {
-		r.fail(err.Error())
+	if r.refused(err) {
 		return
 	}
 	e := s.listings.acquire(m.Cursor, true)

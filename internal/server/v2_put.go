@@ -22,13 +22,8 @@ func (s *Server) hello(r *request) {
 // put opens (or resumes) an upload: [key, size, chunk, mtime_ns, mode, id].
 func (s *Server) put(r *request) {
 	m, err := wire.ParsePut(r.args)
-	if err != nil {
-		r.fail(err.Error())
-		return
-	}
-	key, msg := cleanKey(m.Key)
-	if msg != "" {
-		r.fail(msg)
+	key, ok := r.fileKey(m.Key, err)
+	if !ok {
 		return
 	}
 	id, size := m.ID, m.Size
@@ -51,12 +46,22 @@ func (s *Server) put(r *request) {
 	r.reply(wire.PutReply{ID: id, Have: sess.held()}.Frames()...)
 }
 
-// session takes a reference to open upload id; it answers the error
-// itself and returns nil when there is none.
-func (s *Server) session(r *request, id string) *putSession {
+// session takes a reference to open upload id for a request whose
+// decoding ended with err, answering the refusal itself (nil then): too
+// few arguments first, then a session that is not open, then err.
+func (s *Server) session(r *request, id string, err error) *putSession {
+	if id == "" && err != nil {
+		r.fail(err.Error())
+		return nil
+	}
 	sess := s.puts.get(id)
-	if sess == nil {
+	switch {
+	case sess == nil:
 		r.fail(wire.ErrSessionNotFound)
+	case err != nil:
+		sess.release()
+		r.fail(err.Error())
+		return nil
 	}
 	return sess
 }
@@ -69,19 +74,11 @@ func (s *Server) session(r *request, id string) *putSession {
 // from overlapping.)
 func (s *Server) putChunk(r *request) {
 	m, err := wire.ParsePutChunk(r.args)
-	if m.ID == "" && err != nil { // too few arguments: no session to look for
-		r.fail(err.Error())
-		return
-	}
-	sess := s.session(r, m.ID)
+	sess := s.session(r, m.ID, err)
 	if sess == nil {
 		return
 	}
 	defer sess.release()
-	if err != nil {
-		r.fail(err.Error())
-		return
-	}
 	off, data := m.Offset, m.Data
 	n := int64(len(data))
 	if err := sess.span(off, n); err != nil {
@@ -127,19 +124,11 @@ func (s *Server) writeFailed(r *request, sess *putSession, err error) {
 // putEnd publishes an upload: [id, file hash].
 func (s *Server) putEnd(r *request) {
 	m, err := wire.ParsePutEnd(r.args)
-	if m.ID == "" && err != nil {
-		r.fail(err.Error())
-		return
-	}
-	sess := s.session(r, m.ID)
+	sess := s.session(r, m.ID, err)
 	if sess == nil {
 		return
 	}
 	defer sess.release()
-	if err != nil {
-		r.fail(err.Error())
-		return
-	}
 	res, err := s.puts.finish(r.ctx, sess, m.Sum, s.cfg.NoSync)
 	if err != nil {
 		r.log.Warn("upload not published", "key", sess.hdr.Key, "err", err)

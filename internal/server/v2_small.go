@@ -17,8 +17,7 @@ import (
 // flushed with one syncfs before any is published.
 func (s *Server) putSmall(r *request) {
 	m, err := wire.ParsePutSmall(r.args)
-	if err != nil {
-		r.fail(err.Error())
+	if r.refused(err) {
 		return
 	}
 	n := len(m.Files)
@@ -88,8 +87,7 @@ func (s *Server) putSmall(r *request) {
 // "large", to be fetched on its own.
 func (s *Server) getSmall(r *request) {
 	m, err := wire.ParseKeys(wire.CmdGetSmall, r.args)
-	if err != nil {
-		r.fail(err.Error())
+	if r.refused(err) {
 		return
 	}
 	parts := []zmtp.Part{{Data: []byte(wire.ReplyOK)}}

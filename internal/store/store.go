@@ -153,6 +153,20 @@ type Partials interface {
 	ExpirePartials(ctx context.Context, age time.Duration, inUse func(id string) bool) (int, error)
 }
 
+// ValidUploadID reports whether id can name a partial upload: 32
+// lowercase hex digits.
+func ValidUploadID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	for _, c := range id {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // Partial is a resumable upload: the Upload, and a journal the caller
 // appends records to and reads back when the upload is opened again.
 // Abort removes both; Commit publishes the file and removes the journal.

@@ -21,25 +21,13 @@ const partialPrefix = "put-"
 // journalSuffix names a partial upload's journal.
 const journalSuffix = ".journal"
 
-func validID(id string) bool {
-	if len(id) != 32 {
-		return false
-	}
-	for _, c := range id {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 // OpenPartial implements Partials.
 func (d *Store) OpenPartial(ctx context.Context, key, id string) (store.Partial, bool, error) {
 	k, err := fileKey(key)
 	if err != nil {
 		return nil, false, err
 	}
-	if !validID(id) {
+	if !store.ValidUploadID(id) {
 		return nil, false, fmt.Errorf("%w: upload id %q", store.ErrInvalidKey, id)
 	}
 	name := path.Join(store.PartialDir, partialPrefix+id)

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/flaxfile/flaxfile/internal/pathorder"
 	"github.com/flaxfile/flaxfile/internal/store"
 )
 
@@ -137,7 +138,7 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) err
 		}
 	}
 	s.mu.Unlock()
-	slices.SortFunc(out, func(a, b store.Info) int { return walkOrder(a.Key, b.Key) })
+	slices.SortFunc(out, func(a, b store.Info) int { return pathorder.Compare(a.Key, b.Key) })
 	for _, in := range out {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -147,27 +148,6 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) err
 		}
 	}
 	return nil
-}
-
-// walkOrder orders keys component by component, as a directory walk with
-// sorted entries visits them.
-func walkOrder(a, b string) int {
-	for {
-		ac, arest, amore := strings.Cut(a, "/")
-		bc, brest, bmore := strings.Cut(b, "/")
-		if c := strings.Compare(ac, bc); c != 0 {
-			return c
-		}
-		switch {
-		case !amore && !bmore:
-			return 0
-		case !amore:
-			return -1
-		case !bmore:
-			return 1
-		}
-		a, b = arest, brest
-	}
 }
 
 // Free implements store.Spacer: the capacity not yet used.

@@ -16,26 +16,13 @@ type partial struct {
 	touched time.Time
 }
 
-// validID reports an upload id of 32 lowercase hex digits.
-func validID(id string) bool {
-	if len(id) != 32 {
-		return false
-	}
-	for _, c := range id {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 // OpenPartial implements store.Partials.
 func (s *Store) OpenPartial(_ context.Context, key, id string) (store.Partial, bool, error) {
 	k, err := fileKey(key)
 	if err != nil {
 		return nil, false, err
 	}
-	if !validID(id) {
+	if !store.ValidUploadID(id) {
 		return nil, false, fmt.Errorf("%w: upload id %q", store.ErrInvalidKey, id)
 	}
 	s.mu.Lock()

@@ -59,6 +59,24 @@ func (u *upload) ReadAt(p []byte, off int64) (int, error) {
 
 // Commit implements store.Upload.
 func (u *upload) Commit(_ context.Context, opts store.CommitOptions) error {
+	return u.finish(func(s *Store) error { return s.publish(u.key, u.data, opts) })
+}
+
+// Abort implements store.Upload.
+func (u *upload) Abort() error {
+	err := u.finish(func(*Store) error { return errAborted })
+	if errors.Is(err, errAborted) || errors.Is(err, errFinished) {
+		return nil // as the disk store: nothing to do after Commit, or twice
+	}
+	return err
+}
+
+// errAborted ends an upload that Abort drops.
+var errAborted = errors.New("store: upload aborted")
+
+// finish ends the upload once: publish (under the store's lock) either
+// publishes its data or, failing, gives its octets back.
+func (u *upload) finish(publish func(*Store) error) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.done {
@@ -67,24 +85,10 @@ func (u *upload) Commit(_ context.Context, opts store.CommitOptions) error {
 	u.done = true
 	u.s.mu.Lock()
 	defer u.s.mu.Unlock()
-	if err := u.s.publish(u.key, u.data, opts); err != nil {
+	if err := publish(u.s); err != nil {
 		u.s.used -= int64(len(u.data))
+		u.data = nil
 		return err
 	}
-	return nil
-}
-
-// Abort implements store.Upload.
-func (u *upload) Abort() error {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.done {
-		return nil
-	}
-	u.done = true
-	u.s.mu.Lock()
-	u.s.used -= int64(len(u.data))
-	u.s.mu.Unlock()
-	u.data = nil
 	return nil
 }
