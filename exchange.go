@@ -71,11 +71,12 @@ func (c *Client) recv(parent context.Context, conn *zmtp.Conn) (*reply, error) {
 		}
 		return nil, err
 	}
-	if len(m.Frames) < 2 || len(m.Frames[0]) != 0 {
+	frames, ok := wire.SplitReply(m.Frames)
+	if !ok {
 		m.Release()
 		return nil, fmt.Errorf("%w: a reply of %d frames without its delimiter", ErrProtocol, len(m.Frames))
 	}
-	return &reply{m: m, frames: m.Frames[1:]}, nil
+	return &reply{m: m, frames: frames}, nil
 }
 
 // call sends one request and waits for its reply. An ERROR reply comes

@@ -27,7 +27,7 @@ func (c *Client) get12(ctx context.Context, key string, dst io.WriterAt) (*Resul
 	// kept. A 1.2 server answers with the size but cuts its CHUNKs at its
 	// own default (compat §3) and does not confirm; then we ask again
 	// without a size, so that START and CHUNK agree.
-	want := c.planFor(0).chunk
+	want := c.sizing12(0).chunk
 	r, err := c.call(ctx, first, wire.DownloadStart{Key: key, Chunk: want, Exact: true})
 	var st wire.DownloadStartReply
 	if err == nil {
@@ -59,7 +59,7 @@ func (c *Client) get12(ctx context.Context, key string, dst io.WriterAt) (*Resul
 	if c.opts.Progress != nil {
 		c.opts.Progress.Start(key, size)
 	}
-	p := c.planFor(size)
+	p := c.sizing12(size)
 	active := int(min(int64(p.conns), max(total, 1)))
 	conns := []*zmtp.Conn{first}
 	if active > 1 {

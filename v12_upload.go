@@ -21,7 +21,7 @@ import (
 // server publishes only what we read.
 func (c *Client) set12(ctx context.Context, key string, src io.ReaderAt, size int64) (*Result, error) {
 	start := time.Now()
-	p := c.planFor(size)
+	p := c.sizing12(size)
 	total := (size + p.chunk - 1) / p.chunk
 	active := int(min(int64(p.conns), max(total, 1)))
 	conns, err := c.conns.takeN(ctx, active)
@@ -147,7 +147,7 @@ func (c *Client) set12(ctx context.Context, key string, src io.ReaderAt, size in
 // reading it, eagerly); otherwise each chunk is read straight into the
 // buffer it is sent or sealed from and hashed there when its turn has
 // come.
-func (c *Client) sendChunks(ctx context.Context, conn *zmtp.Conn, key string, src io.ReaderAt, file *os.File, size int64, p plan, ids []int64, oh uploadHash) error {
+func (c *Client) sendChunks(ctx context.Context, conn *zmtp.Conn, key string, src io.ReaderAt, file *os.File, size int64, p sizing, ids []int64, oh uploadHash) error {
 	chunkLen := func(id int64) int64 { return min(p.chunk, size-id*p.chunk) }
 	send := func(id int64) error {
 		off, n := id*p.chunk, chunkLen(id)

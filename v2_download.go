@@ -67,7 +67,7 @@ func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) 
 	if time.Duration(c.rtt.Load()) > 5*time.Millisecond {
 		// On a long link, handshakes during GET's round trip: as many
 		// connections as a large file takes (the size is not known yet).
-		c.conns.predial(ctx, c.planFor2(1<<40, false).conns)
+		c.conns.predial(ctx, c.sizing2(1<<40, false).conns)
 	}
 	// A file of up to MaxSmallFile may come in GET's reply (a server that
 	// does not know the offer ignores it, and then nothing comes).
@@ -113,7 +113,7 @@ func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) 
 		return nil, err
 	}
 	defer d.close()
-	p := c.planFor2(rf.Size, false)
+	p := c.sizing2(rf.Size, false)
 	per := p.chunk / digest.BlockSize
 	var todo []int64
 	for j := int64(0); j*p.chunk < rf.Size; j++ {
@@ -212,14 +212,14 @@ func (d *download) close() {
 
 // fetch requests the chunks todo over p.conns connections with a window
 // each; each chunk is hashed from the buffer it arrives in and written.
-func (d *download) fetch(ctx context.Context, p plan, todo []int64) error {
+func (d *download) fetch(ctx context.Context, p sizing, todo []int64) error {
 	lock := &sync.Mutex{}
 	return d.c.spread(ctx, p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, q queue) error {
 		return d.fetchChunks(ctx, conn, p, q, lock)
 	})
 }
 
-func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p plan, q queue, lock *sync.Mutex) error {
+func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p sizing, q queue, lock *sync.Mutex) error {
 	c, size := d.c, d.rf.Size
 	span := func(j int64) (int64, int64) { return j * p.chunk, min(p.chunk, size-j*p.chunk) }
 	send := func(j int64) error {

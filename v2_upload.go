@@ -16,7 +16,7 @@ import (
 	"github.com/zeebo/xxh3"
 )
 
-// planFor2 sizes a FlaxFile 2 transfer from the measured round trip: on a
+// sizing2 sizes a FlaxFile 2 transfer from the measured round trip: on a
 // short one a few connections keep both cores busy; on a long one more
 // connections keep the link full, each TCP connection holding only so
 // much in flight. Chunks stay at 4 MiB either way: each is read whole into
@@ -31,8 +31,8 @@ import (
 // than over 4 (0.6 against 0.9 CPU-s per GiB) and the set takes a tenth
 // less time; downloads and encrypted uploads do best with 4. Options
 // override each part; a chunk is rounded up to whole blocks.
-func (c *Client) planFor2(size int64, upload bool) plan {
-	p := plan{conns: 4, window: 4, chunk: digest.BlockSize}
+func (c *Client) sizing2(size int64, upload bool) sizing {
+	p := sizing{conns: 4, window: 4, chunk: digest.BlockSize}
 	if upload {
 		p.window = 8
 		if c.cipher == "" { // plaintext
@@ -81,7 +81,7 @@ func uploadID(key string, size int64, mtime time.Time, mode os.FileMode) string 
 // only if the file hash of all blocks is ours.
 func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file *os.File, size int64, mtime time.Time, mode os.FileMode) (*Result, error) {
 	start := time.Now()
-	u := &upload{c: c, key: key, src: src, file: file, size: size, mode: mode, p: c.planFor2(size, true),
+	u := &upload{c: c, key: key, src: src, file: file, size: size, mode: mode, p: c.sizing2(size, true),
 		id: uploadID(key, size, mtime, mode)}
 	c.conns.predial(ctx, u.p.conns) // handshakes during PUT's round trip
 	if !mtime.IsZero() && mtime.UnixNano() > 0 {
@@ -118,7 +118,7 @@ type upload struct {
 	size  int64
 	mtime int64 // nanoseconds; zero: the server takes its own time
 	mode  os.FileMode
-	p     plan
+	p     sizing
 	sent  atomic.Int64 // payload octets sent, all rounds together
 }
 
@@ -227,7 +227,7 @@ func (u *upload) missing(have map[int64]digest.Sum, blocks []digest.Sum) ([]int6
 	return todo, nil
 }
 
-// send sends the chunks todo over the plan's connections, each with a
+// send sends the chunks todo over the sizing's connections, each with a
 // window, hashing each chunk's blocks into blocks as it goes.
 func (u *upload) send(ctx context.Context, todo []int64, blocks []digest.Sum) error {
 	return u.c.spread(ctx, u.p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, q queue) error {

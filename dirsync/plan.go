@@ -169,12 +169,12 @@ func planned(res *Result, o *Options, files *spool, start time.Time, srcFiles in
 	return false, nil
 }
 
-// plan is what Push and Pull share: it merges the local tree at dir and
+// makePlan merges the local tree at dir and
 // the server's directory remote, the local side being the source when
 // push is set, decides the undecided by hashes, and returns the options
 // in force, the clean remote name, the spooled files and the planner
 // (whose plan's Local and Remote count each side).
-func plan(ctx context.Context, c *flaxfile.Client, dir, remote string, o *Options, push bool) (*Options, string, *spool, *planner, error) {
+func makePlan(ctx context.Context, c *flaxfile.Client, dir, remote string, o *Options, push bool) (*Options, string, *spool, *planner, error) {
 	if o == nil {
 		o = &Options{}
 	}

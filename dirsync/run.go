@@ -15,7 +15,7 @@ import (
 // (failures once more), then delete what the sending side lacks.
 func run(ctx context.Context, c *flaxfile.Client, dir, remote string, o *Options, d direction) (*Result, error) {
 	start := time.Now()
-	o, remote, files, p, err := plan(ctx, c, dir, remote, o, d.push)
+	o, remote, files, p, err := makePlan(ctx, c, dir, remote, o, d.push)
 	if files != nil {
 		defer files.close()
 	}

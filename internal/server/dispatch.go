@@ -42,18 +42,18 @@ func (r *request) fail(msg string) { r.reply([]byte(wire.ReplyError), []byte(msg
 // does, the command is taken from the second frame without checking the
 // first, and extra frames are ignored by every command.
 func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *zmtp.Message) {
-	frames := m.Frames
-	if len(frames) < 2 {
-		log.Warn("invalid message", "frames", len(frames)+1)
+	cmd, args, ok := wire.SplitRequest(m.Frames)
+	if !ok {
+		log.Warn("invalid message", "frames", len(m.Frames)+1)
 		return
 	}
-	r := &request{ctx: ctx, c: c, log: log, args: frames[2:], m: m}
-	if msg := s.authorize(r, string(frames[1])); msg != "" {
-		log.Warn("request refused", "command", string(frames[1]), "reason", msg)
+	r := &request{ctx: ctx, c: c, log: log, args: args, m: m}
+	if msg := s.authorize(r, cmd); msg != "" {
+		log.Warn("request refused", "command", cmd, "reason", msg)
 		r.fail(msg)
 		return
 	}
-	switch string(frames[1]) {
+	switch cmd {
 	case wire.CmdPing:
 		r.reply([]byte(wire.ReplyPong))
 	case wire.CmdUploadStart:

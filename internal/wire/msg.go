@@ -89,3 +89,23 @@ func ParseError(frames [][]byte) (ErrorReply, bool) {
 
 // Status is a reply's status frame: OK, PONG, ERROR, ACK, CHUNK or DATA.
 func Status(frames [][]byte) string { return status(frames) }
+
+// SplitRequest takes a received request apart: [delimiter, command,
+// args...]. As 1.2 does, the command is taken from the second frame
+// without checking the first; ok is false for fewer than two frames.
+func SplitRequest(frames [][]byte) (cmd string, args [][]byte, ok bool) {
+	if len(frames) < 2 {
+		return "", nil, false
+	}
+	return string(frames[1]), frames[2:], true
+}
+
+// SplitReply takes a received reply apart: [delimiter, status, ...]; it
+// returns what follows the delimiter, and false when the delimiter or the
+// status is missing.
+func SplitReply(frames [][]byte) ([][]byte, bool) {
+	if len(frames) < 2 || len(frames[0]) != 0 {
+		return nil, false
+	}
+	return frames[1:], true
+}

@@ -1,17 +1,17 @@
 package flaxfile
 
-// plan is how one file travels: connections, window and chunk size.
-type plan struct {
+// sizing is how one file travels: connections, window and chunk size.
+type sizing struct {
 	conns  int
 	window int
 	chunk  int64
 }
 
-// planFor sizes a transfer as FlaxFile 1.2's tables do (compat §5-6), with
+// sizing12 sizes a transfer as FlaxFile 1.2's tables do (compat §5-6), with
 // Options overriding each part.
-func (c *Client) planFor(size int64) plan {
+func (c *Client) sizing12(size int64) sizing {
 	const mib = 1 << 20
-	p := plan{conns: 16, window: 8}
+	p := sizing{conns: 16, window: 8}
 	switch {
 	case size < mib:
 		p.conns = 1
