@@ -19,17 +19,14 @@ type entry struct {
 	Hash  string
 }
 
-// kind is what a path is, seen from the sending side.
+// kind is what a path both sides have is, seen from the sending side (a
+// path only one side has is new, or extra: the merge tells those apart).
 type kind int
 
 // Kinds of path.
 const (
-	// kindNew: only the sender has it.
-	kindNew kind = iota
-	// kindExtra: only the receiver has it (deleted with --delete).
-	kindExtra
 	// kindModified: both have it and it differs (sizes differ, or hashes).
-	kindModified
+	kindModified kind = iota
 	// kindUnchanged: both have it, same size and time, or same hash.
 	kindUnchanged
 	// kindCheck: same size but another time, and a hash is missing on one
@@ -37,7 +34,7 @@ const (
 	kindCheck
 )
 
-// Classify decides one path seen on both sides. mtimeKept says the
+// classify decides one path seen on both sides. mtimeKept says the
 // receiver keeps the sender's modification times (FlaxFile 2 does; 1.2
 // stamps uploads with the time they arrived), so equal times mean equal
 // files.
@@ -56,7 +53,7 @@ func classify(src, dst entry, mtimeKept bool) kind {
 	return kindCheck
 }
 
-// Merge walks two sequences in path order and calls fn with each path:
+// merge walks two sequences in path order and calls fn with each path:
 // src or dst nil when only one side has it. An out-of-order entry is an
 // error, since it would make the merge wrong.
 func merge(src, dst iter.Seq[entry], fn func(src, dst *entry) error) error {
@@ -119,7 +116,7 @@ func merge(src, dst iter.Seq[entry], fn func(src, dst *entry) error) error {
 	return nil
 }
 
-// Prefetch runs seq in its own goroutine, up to n entries ahead of the
+// prefetch runs seq in its own goroutine, up to n entries ahead of the
 // consumer, so that a local walk and a remote listing proceed at once
 // instead of in turns. Stopping early stops the producer.
 func prefetch(seq iter.Seq[entry], n int) iter.Seq[entry] {
