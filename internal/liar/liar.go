@@ -101,10 +101,11 @@ func (s *Server) serve(ctx context.Context, c *zmtp.Conn) {
 			frames[i] = append([]byte(nil), f...)
 		}
 		m.Release()
-		if len(frames) < 2 {
+		cmd, args, ok := wire.SplitRequest(frames)
+		if !ok {
 			continue
 		}
-		if err := c.Send(ctx, s.answer(string(frames[1]), frames[2:])...); err != nil {
+		if err := c.Send(ctx, s.answer(cmd, args)...); err != nil {
 			return
 		}
 	}
