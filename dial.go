@@ -81,9 +81,9 @@ func (c *Client) dialError(ctx context.Context, mech zmtp.Mechanism, err error) 
 	var he *zmtp.HandshakeError
 	switch {
 	case errors.As(err, &mm) && mm.Remote == "NULL":
-		return fmt.Errorf("%w: the server at %s does not use encryption; connect without a password", ErrEncryptionMismatch, c.addr)
+		return fmt.Errorf("%w: the server at %s does not use encryption", ErrEncryptionMismatch, c.addr)
 	case errors.As(err, &mm):
-		return fmt.Errorf("%w: the server at %s requires encryption; give its password", ErrEncryptionMismatch, c.addr)
+		return fmt.Errorf("%w (%s)", ErrEncryptionRequired, c.addr)
 	case ctx.Err() != nil:
 		return fmt.Errorf("%w: connecting to %s: %v", ErrTimeout, c.addr, err)
 	case errors.As(err, &he) && mech.Name() == "CURVE" && c.opts.ClientKey != (Key{}) && errors.As(err, new(*zmtp.PeerError)):
@@ -93,7 +93,7 @@ func (c *Client) dialError(ctx context.Context, mech zmtp.Mechanism, err error) 
 	case errors.As(err, &he) && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
 		// libzmq hangs up mid-greeting on a mechanism it does not use,
 		// before saying which one it does.
-		return fmt.Errorf("%w: the server at %s closed the connection during the handshake; it probably requires encryption: give its password", ErrEncryptionMismatch, c.addr)
+		return fmt.Errorf("%w (%s closed the connection during the handshake)", ErrEncryptionRequired, c.addr)
 	}
 	return fmt.Errorf("flaxfile: connecting to %s: %w", c.addr, err)
 }

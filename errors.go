@@ -2,6 +2,7 @@ package flaxfile
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/flaxfile/flaxfile/internal/wire"
@@ -25,6 +26,9 @@ var (
 	// ErrEncryptionMismatch: one side uses encryption and the other does
 	// not.
 	ErrEncryptionMismatch = errors.New("flaxfile: encryption mismatch")
+	// ErrEncryptionRequired: the server requires encryption and the
+	// client connected without it (also an ErrEncryptionMismatch).
+	ErrEncryptionRequired = fmt.Errorf("%w: the server requires encryption", ErrEncryptionMismatch)
 	// ErrTimeout: the server did not answer in time.
 	ErrTimeout = errors.New("flaxfile: timed out waiting for the server")
 	// ErrProtocol: the server answered something the protocol does not

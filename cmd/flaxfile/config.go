@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,7 +19,7 @@ func newConfigCmd(e *env, g *globals) *cobra.Command {
 		Use:   "config",
 		Short: "Show or edit the configuration (alone: edit it with prompts)",
 		Args:  args(cobra.NoArgs),
-		RunE:  func(*cobra.Command, []string) error { return runConfigInteractive(e, g) },
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runConfigInteractive(cmd.Context(), e, g) },
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "init [PATH]",
@@ -118,7 +119,7 @@ func runConfigShow(e *env, g *globals) error {
 
 // runConfigInteractive edits the file in use (or ./flaxfile.toml) with
 // plain prompts: press Enter to keep a value.
-func runConfigInteractive(e *env, g *globals) error {
+func runConfigInteractive(ctx context.Context, e *env, g *globals) error {
 	c, path, err := g.loadConfig(e)
 	if err != nil {
 		return err
@@ -127,7 +128,7 @@ func runConfigInteractive(e *env, g *globals) error {
 		path = filepath.Join(".", config.FileName)
 	}
 	ask := func(label, current string) (string, error) {
-		v, err := e.readLine(fmt.Sprintf("%s [%s]: ", label, current))
+		v, err := e.readLine(ctx, fmt.Sprintf("%s [%s]: ", label, current))
 		if err != nil {
 			return "", err
 		}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"io"
 	"os"
 	"strings"
@@ -41,23 +43,60 @@ func isTerminal(v any) bool {
 // terminals (1.2's rule).
 func (e *env) interactive() bool { return e.ttyIn && e.ttyOut }
 
-// readLine prompts on stderr and reads one line from stdin.
-func (e *env) readLine(prompt string) (string, error) {
+// readLine prompts on stderr and reads one line from stdin. Ctrl-C (ctx
+// ending) gives up at once with errInterrupted.
+func (e *env) readLine(ctx context.Context, prompt string) (string, error) {
 	io.WriteString(e.stderr, prompt)
-	line, err := e.in.ReadString('\n')
-	if err != nil && line == "" {
-		return "", err
-	}
-	return strings.TrimRight(line, "\r\n"), nil
+	return interruptible(ctx, func() (string, error) {
+		line, err := e.in.ReadString('\n')
+		if err != nil && line == "" {
+			return "", err
+		}
+		return strings.TrimRight(line, "\r\n"), nil
+	})
 }
 
-// readSecret prompts for a password without echo when stdin is a terminal.
-func (e *env) readSecret(prompt string) (string, error) {
-	if f, ok := e.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		io.WriteString(e.stderr, prompt)
-		b, err := term.ReadPassword(int(f.Fd()))
-		io.WriteString(e.stderr, "\n")
-		return string(b), err
+// readSecret prompts for a password without echo when stdin is a
+// terminal; Ctrl-C gives up at once, the terminal's echo restored.
+func (e *env) readSecret(ctx context.Context, prompt string) (string, error) {
+	f, ok := e.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return e.readLine(ctx, prompt)
 	}
-	return e.readLine(prompt)
+	fd := int(f.Fd())
+	state, err := term.GetState(fd)
+	if err != nil {
+		return "", err
+	}
+	io.WriteString(e.stderr, prompt)
+	pw, err := interruptible(ctx, func() (string, error) {
+		b, err := term.ReadPassword(fd)
+		return string(b), err
+	})
+	if errors.Is(err, errInterrupted) {
+		_ = term.Restore(fd, state)
+	}
+	io.WriteString(e.stderr, "\n")
+	return pw, err
+}
+
+// interruptible runs read, a blocking read of the terminal, and returns
+// errInterrupted as soon as ctx ends (the read is left behind: the
+// process is about to exit).
+func interruptible(ctx context.Context, read func() (string, error)) (string, error) {
+	type result struct {
+		s   string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := read()
+		done <- result{s, err}
+	}()
+	select {
+	case r := <-done:
+		return r.s, r.err
+	case <-ctx.Done():
+		return "", errInterrupted
+	}
 }

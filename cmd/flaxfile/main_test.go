@@ -26,15 +26,17 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			env.Values[procsKey{}] = &procList{}
-			env.Setenv("FLAXFILE_PASSWORD", "")
 			return nil
 		},
-		Cmds: map[string]func(*testscript.TestScript, bool, []string){
-			"serve":  cmdServe,
-			"stop":   cmdStop,
-			"status": cmdStatus,
-		},
+		Cmds: scriptCmds,
 	})
+}
+
+// scriptCmds are the commands the scripts have beyond testscript's own.
+var scriptCmds = map[string]func(*testscript.TestScript, bool, []string){
+	"serve":  cmdServe,
+	"stop":   cmdStop,
+	"status": cmdStatus,
 }
 
 var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)

@@ -51,7 +51,8 @@ var messages = map[string][2]string{
 	"typeFile":        {"file", "文件"},
 	"typeDir":         {"dir", "目录"},
 	"passwordPrompt":  {"Server password: ", "服务器密码: "},
-	"passwordHint":    {"Hint: press Enter if the server does not use encryption", "提示: 如果服务器未启用加密，直接按回车即可"},
+	"passwordHint":    {"The server requires encryption.", "服务器要求加密。"},
+	"needPassword":    {"the server at %s requires encryption: set FLAXFILE_PASSWORD (or --password, or password_file for this server in the config)", "服务器 %s 要求加密: 请设置 FLAXFILE_PASSWORD (或 --password, 或在配置中为该服务器设置 password_file)"},
 	"enableEnc":       {"Enable encryption? (needs a password) [Y/n]: ", "是否启用加密? (需要设置密码) [Y/n]: "},
 	"serverPassword":  {"Server password (for encryption): ", "请输入服务器密码（用于加密传输）: "},
 	"weakPassword":    {"⚠️  Warning: weak password; use at least 16 characters", "⚠️  警告: 密码强度较弱，建议使用至少 16 个字符的强密码"},
@@ -78,7 +79,7 @@ var messages = map[string][2]string{
 	"configDefault":   {"default server", "默认服务器"},
 	"configInUse":     {"← in use", "← 当前使用"},
 	"configSaved":     {"✓ Saved %s", "✓ 已保存 %s"},
-	"unknownServer":   {"server '%s' does not exist", "服务器 '%s' 不存在"},
+	"unknownServer":   {"--server %s: %v", "--server %s: %v"},
 	"configWarn":      {"warning: %s", "警告: %s"},
 	"versionFeatures": {"ZMTP 3.1 and CurveZMQ in pure Go · wire-compatible with FlaxFile 1.2", "纯 Go 实现的 ZMTP 3.1 与 CurveZMQ · 与 FlaxFile 1.2 协议兼容"},
 }

@@ -8,6 +8,7 @@ import (
 	"runtime/pprof"
 
 	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/auth"
 	"github.com/flaxfile/flaxfile/internal/config"
 	"github.com/spf13/cobra"
 )
@@ -73,6 +74,8 @@ func newRootCmd(e *env) *cobra.Command {
 			}
 		},
 	}
+	root.Version = readBuildInfo().String()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
@@ -96,7 +99,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newPushCmd(e, g),
 		newPullCmd(e, g),
 		newConfigCmd(e, g),
-		newVersionCmd(e),
+		newVersionCmd(e, g),
 		newKeygenCmd(e),
 	)
 	return root
@@ -133,20 +136,6 @@ func (g *globals) loadConfig(e *env) (*config.Config, string, error) {
 	return c, path, nil
 }
 
-// clientPassword applies 1.2's rules: --password; else FLAXFILE_PASSWORD if
-// set at all (empty means no encryption); else a prompt on a terminal; else
-// none.
-func (g *globals) clientPassword(e *env) (string, error) {
-	if pw, ok := g.givenPassword(); ok {
-		return pw, nil
-	}
-	if !e.interactive() {
-		return "", nil
-	}
-	fmt.Fprintln(e.stderr, e.msg("passwordHint"))
-	return e.readSecret(e.msg("passwordPrompt"))
-}
-
 // givenPassword is --password, else FLAXFILE_PASSWORD if it is set at all
 // (empty meaning no encryption); ok is false when neither is given.
 func (g *globals) givenPassword() (string, bool) {
@@ -154,6 +143,19 @@ func (g *globals) givenPassword() (string, bool) {
 		return g.password, true
 	}
 	return os.LookupEnv("FLAXFILE_PASSWORD")
+}
+
+// clientPassword is the password given (givenPassword), else the one in
+// the server's password_file; ok is false when there is none.
+func (g *globals) clientPassword(file string) (string, bool, error) {
+	if pw, ok := g.givenPassword(); ok {
+		return pw, true, nil
+	}
+	if file == "" {
+		return "", false, nil
+	}
+	pw, err := auth.ReadPasswordFile(file)
+	return pw, err == nil, err
 }
 
 // connect resolves the server and password and dials.
@@ -164,20 +166,14 @@ func (g *globals) connect(ctx context.Context, e *env, progress flaxfile.Progres
 	}
 	addr, err := cfg.Resolve(g.server)
 	if errors.Is(err, config.ErrUnknownServer) {
-		return nil, usageError{errors.New(e.msg("unknownServer", g.server))}
+		return nil, usageError{errors.New(e.msg("unknownServer", g.server, err))}
 	}
 	if err != nil {
 		return nil, err
 	}
-	var pw string
 	ck, sk, keyMode, err := g.clientKeys(cfg.Keys(g.server))
 	if err != nil {
 		return nil, err
-	}
-	if !keyMode {
-		if pw, err = g.clientPassword(e); err != nil {
-			return nil, err
-		}
 	}
 	if p := g.protocol; p != "" && p != "2" && p != "1.2" {
 		return nil, usageError{fmt.Errorf("--protocol %q: want 2 or 1.2", p)}
@@ -185,8 +181,7 @@ func (g *globals) connect(ctx context.Context, e *env, progress flaxfile.Progres
 	if g.tune.connections < 0 || g.tune.window < 0 || g.tune.chunkMiB < 0 || g.tune.chunkMiB > 64 {
 		return nil, usageError{errors.New("--connections and --window must be positive, --chunk-size 1 to 64 MiB")}
 	}
-	return flaxfile.Dial(ctx, addr, &flaxfile.Options{
-		Password:    pw,
+	opts := &flaxfile.Options{
 		ServerKey:   sk,
 		ClientKey:   ck,
 		Progress:    progress,
@@ -194,5 +189,27 @@ func (g *globals) connect(ctx context.Context, e *env, progress flaxfile.Progres
 		Connections: g.tune.connections,
 		Window:      g.tune.window,
 		ChunkSize:   int64(g.tune.chunkMiB) << 20,
-	})
+	}
+	if keyMode {
+		return flaxfile.Dial(ctx, addr, opts)
+	}
+	// A password is asked for only when the server turns out to need
+	// one, and only where someone can answer.
+	pw, given, err := g.clientPassword(cfg.PasswordFile(g.server))
+	if err != nil {
+		return nil, err
+	}
+	opts.Password = pw
+	c, err := flaxfile.Dial(ctx, addr, opts)
+	if given || !errors.Is(err, flaxfile.ErrEncryptionRequired) {
+		return c, err
+	}
+	if !e.interactive() || g.json || g.quiet {
+		return nil, errors.New(e.msg("needPassword", addr))
+	}
+	fmt.Fprintln(e.stderr, e.msg("passwordHint"))
+	if opts.Password, err = e.readSecret(ctx, e.msg("passwordPrompt")); err != nil {
+		return nil, err
+	}
+	return flaxfile.Dial(ctx, addr, opts)
 }

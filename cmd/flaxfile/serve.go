@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -109,7 +110,7 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 		if sec, err = auth.KeyFileServer(g.keyFile, o.authorizedKeys); err != nil {
 			return err
 		}
-	} else if password, err := serverPassword(e, g); err != nil {
+	} else if password, err := serverPassword(ctx, e, g); err != nil {
 		return err
 	} else if password != "" {
 		if sec, err = auth.PasswordServer(password); err != nil {
@@ -177,21 +178,21 @@ func banner(w io.Writer, e *env, dir, addr, host string, sec *auth.Server, autho
 // serverPassword applies 1.2's server rules: --password; FLAXFILE_PASSWORD
 // if set (empty: none); on a terminal, ask whether to encrypt and for the
 // password, warning when it is short; else none.
-func serverPassword(e *env, g *globals) (string, error) {
+func serverPassword(ctx context.Context, e *env, g *globals) (string, error) {
 	if pw, ok := g.givenPassword(); ok {
 		return pw, nil
 	}
 	if !e.interactive() {
 		return "", nil
 	}
-	answer, err := e.readLine(e.msg("enableEnc"))
+	answer, err := e.readLine(ctx, e.msg("enableEnc"))
 	if err != nil {
 		return "", err
 	}
 	if a := strings.ToLower(strings.TrimSpace(answer)); a == "n" || a == "no" {
 		return "", nil
 	}
-	pw, err := e.readSecret(e.msg("serverPassword"))
+	pw, err := e.readSecret(ctx, e.msg("serverPassword"))
 	if err != nil {
 		return "", err
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
@@ -11,20 +13,74 @@ import (
 // module version from the build info.
 var version = ""
 
-func newVersionCmd(e *env) *cobra.Command {
+// buildInfo is what a binary says of itself.
+type buildInfo struct {
+	Version  string `json:"version"`
+	Commit   string `json:"commit,omitempty"`
+	Date     string `json:"date,omitempty"`
+	Modified bool   `json:"modified,omitempty"`
+	Go       string `json:"go"`
+}
+
+// readBuildInfo reads the module version, and the commit and its date
+// that Go records when it builds from a git checkout.
+func readBuildInfo() buildInfo {
+	b := buildInfo{Version: version, Go: runtime.Version()}
+	bi, ok := debug.ReadBuildInfo()
+	if b.Version == "" {
+		b.Version = "(devel)"
+		if ok && bi.Main.Version != "" {
+			b.Version = bi.Main.Version
+		}
+	}
+	if ok {
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				b.Commit = s.Value
+			case "vcs.time":
+				b.Date = s.Value
+			case "vcs.modified":
+				b.Modified = s.Value == "true"
+			}
+		}
+	}
+	return b
+}
+
+// String is the one line --version prints.
+func (b buildInfo) String() string {
+	s := "FlaxFile " + b.Version
+	if b.Commit != "" {
+		c := b.Commit
+		if len(c) > 12 {
+			c = c[:12]
+		}
+		if b.Modified {
+			c += "+changes"
+		}
+		s += " (" + c
+		if b.Date != "" {
+			s += ", " + b.Date
+		}
+		s += ")"
+	}
+	return s + " " + b.Go
+}
+
+func newVersionCmd(e *env, g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version",
+		Short: "Print the version, commit and build date",
 		Args:  args(cobra.NoArgs),
 		RunE: func(*cobra.Command, []string) error {
-			v := version
-			if v == "" {
-				v = "(devel)"
-				if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-					v = bi.Main.Version
-				}
+			b := readBuildInfo()
+			if g.json {
+				out, _ := json.Marshal(b)
+				fmt.Fprintln(e.stdout, string(out))
+				return nil
 			}
-			fmt.Fprintf(e.stdout, "FlaxFile %s\n%s\n", v, e.msg("versionFeatures"))
+			fmt.Fprintf(e.stdout, "%s\n%s\n", b, e.msg("versionFeatures"))
 			return nil
 		},
 	}

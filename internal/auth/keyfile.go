@@ -49,14 +49,7 @@ func writeNew(path, line string, mode os.FileMode) error {
 // directory), refusing one that others may read.
 func ReadSecretKey(path string) (curve.Key, error) {
 	path = ExpandHome(path)
-	fi, err := os.Stat(path)
-	if err != nil {
-		return curve.Key{}, err
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return curve.Key{}, fmt.Errorf("key file %s is readable by others (mode %v); chmod 600 it", path, fi.Mode().Perm())
-	}
-	b, err := os.ReadFile(path)
+	b, err := readPrivate(path, "key file")
 	if err != nil {
 		return curve.Key{}, err
 	}
@@ -75,4 +68,32 @@ func ExpandHome(p string) string {
 		}
 	}
 	return p
+}
+
+// ReadPasswordFile reads a password from its first line ("~/" stands for
+// the home directory), refusing a file that others may read.
+func ReadPasswordFile(path string) (string, error) {
+	b, err := readPrivate(ExpandHome(path), "password file")
+	if err != nil {
+		return "", err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimRight(line, "\r"), nil
+}
+
+// readPrivate reads a small file that only its owner may read (what
+// names it in errors), refusing one that others may read, or is not a
+// regular file.
+func readPrivate(path, what string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > 64<<10 {
+		return nil, fmt.Errorf("%s %s is not a small regular file", what, path)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("%s %s is readable by others (mode %v); chmod 600 it", what, path, fi.Mode().Perm())
+	}
+	return os.ReadFile(path)
 }

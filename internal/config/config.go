@@ -46,12 +46,13 @@ type Server struct {
 }
 
 // Remote is one [servers.NAME] table. KeyFile and ServerKey are for key
-// mode; 1.2's leftover download_port and control_port are accepted and
-// ignored.
+// mode; PasswordFile holds the server's password (mode 0600 or stricter);
+// 1.2's leftover download_port and control_port are accepted and ignored.
 type Remote struct {
 	Host         string `toml:"host"`
 	Port         int    `toml:"port"`
 	KeyFile      string `toml:"key_file,omitempty"`
+	PasswordFile string `toml:"password_file,omitempty"`
 	ServerKey    string `toml:"server_key,omitempty"`
 	DownloadPort int    `toml:"download_port,omitempty"`
 	ControlPort  int    `toml:"control_port,omitempty"`
@@ -154,39 +155,74 @@ func (c *Config) Validate() error {
 }
 
 // ErrUnknownServer is returned by Resolve for a name not in [servers].
-var ErrUnknownServer = errors.New("config: unknown server")
+var ErrUnknownServer = errors.New("unknown server")
 
-// Resolve turns a --server value into an address: a name in [servers], or
-// HOST:PORT, or (empty) the default server as 1.2 chooses it.
+// DefaultPort is the port an address without one gets.
+const DefaultPort = 25555
+
+// Resolve turns a --server value into an address: a name in [servers],
+// or an address (ParseAddress), or (empty) default_server, which must
+// name an entry.
 func (c *Config) Resolve(server string) (string, error) {
 	if server == "" {
-		if s, ok := c.Servers[c.Client.DefaultServer]; ok {
-			return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), nil
+		s, ok := c.Servers[c.Client.DefaultServer]
+		if !ok {
+			return "", fmt.Errorf("%w: default_server %q is not in [servers]", ErrUnknownServer, c.Client.DefaultServer)
 		}
-		if s, ok := c.Servers["local"]; ok {
-			return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), nil
-		}
-		return "127.0.0.1:25555", nil
+		return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), nil
 	}
 	if s, ok := c.Servers[server]; ok {
 		return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), nil
 	}
-	if _, port, err := net.SplitHostPort(server); err == nil {
-		if _, err := strconv.Atoi(port); err == nil {
-			return server, nil
-		}
+	addr, err := ParseAddress(server)
+	if err != nil {
+		return "", fmt.Errorf("%w: not a name in the config, and %v", ErrUnknownServer, err)
 	}
-	return "", fmt.Errorf("%w %q", ErrUnknownServer, server)
+	return addr, nil
+}
+
+// ParseAddress reads HOST, HOST:PORT, [IPv6]:PORT, [IPv6], a bare IPv6
+// address, or any of them after tcp:// (as ZeroMQ writes endpoints), and
+// returns HOST:PORT, the port DefaultPort when none is given.
+func ParseAddress(s string) (string, error) {
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "tcp://"), "/")
+	host, port := s, strconv.Itoa(DefaultPort)
+	switch h, p, err := net.SplitHostPort(s); {
+	case err == nil:
+		host, port = h, p
+	case strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]"):
+		host = s[1 : len(s)-1]
+	case strings.Count(s, ":") >= 2: // a bare IPv6 address
+	case strings.Contains(s, ":"):
+		return "", fmt.Errorf("%q is not HOST:PORT", s)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n <= 0 || n > 65535 {
+		return "", fmt.Errorf("port %q is not 1 to 65535", port)
+	}
+	if host == "" || strings.ContainsAny(host, " /[]") {
+		return "", fmt.Errorf("%q is not a host name or address", host)
+	}
+	return net.JoinHostPort(host, port), nil
 }
 
 // Keys returns the key-file settings of a server named in the config
 // (the default one for ""), or empty strings.
 func (c *Config) Keys(server string) (keyFile, serverKey string) {
+	return c.remote(server).KeyFile, c.remote(server).ServerKey
+}
+
+// PasswordFile returns the password_file of a server named in the config
+// (the default one for ""), or "".
+func (c *Config) PasswordFile(server string) string { return c.remote(server).PasswordFile }
+
+// remote is the entry of a server named in the config (the default one
+// for ""), or the zero Remote.
+func (c *Config) remote(server string) Remote {
 	if server == "" {
 		server = c.Client.DefaultServer
 	}
-	s := c.Servers[server]
-	return s.KeyFile, s.ServerKey
+	return c.Servers[server]
 }
 
 // Names returns the server names, sorted.

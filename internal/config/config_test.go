@@ -49,8 +49,38 @@ port = 25555
 	if a, _ := c.Resolve("10.1.2.3:9"); a != "10.1.2.3:9" {
 		t.Fatalf("address %s", a)
 	}
-	if _, err := c.Resolve("nope"); !errors.Is(err, ErrUnknownServer) {
-		t.Fatalf("unknown name: %v", err)
+	// A name the config lacks is a host, port 25555, as ssh does.
+	if a, err := c.Resolve("nope"); err != nil || a != "nope:25555" {
+		t.Fatalf("host name: %s %v", a, err)
+	}
+	if _, err := c.Resolve("host:port"); !errors.Is(err, ErrUnknownServer) {
+		t.Fatalf("a bad port: %v", err)
+	}
+	c.Client.DefaultServer = "gone"
+	if _, err := c.Resolve(""); !errors.Is(err, ErrUnknownServer) || !strings.Contains(err.Error(), "default_server") {
+		t.Fatalf("default_server naming no entry: %v", err)
+	}
+}
+
+func TestParseAddress(t *testing.T) {
+	for in, want := range map[string]string{
+		"example.org":          "example.org:25555",
+		"example.org:9":        "example.org:9",
+		"10.0.0.1":             "10.0.0.1:25555",
+		"[::1]:7":              "[::1]:7",
+		"[::1]":                "[::1]:25555",
+		"::1":                  "[::1]:25555",
+		"tcp://127.0.0.1:8000": "127.0.0.1:8000",
+		"tcp://host":           "host:25555",
+	} {
+		if got, err := ParseAddress(in); err != nil || got != want {
+			t.Errorf("%q: %q %v, want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "host:", "host:0", "host:70000", "host:x", "a b", "tcp://"} {
+		if got, err := ParseAddress(bad); err == nil {
+			t.Errorf("%q accepted as %q", bad, got)
+		}
 	}
 }
 
