@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/flaxfile/flaxfile/internal/auth"
+	"github.com/flaxfile/flaxfile/internal/keypath"
 	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
 )
 
@@ -58,3 +59,14 @@ func ServerKeysFromPassword(password string) (public, secret Key, err error) {
 // Fingerprint returns the fingerprint FlaxFile 1.2 prints for a server
 // public key: "SHA256:", the first 32 hex digits of SHA-256(key), "...".
 func Fingerprint(public Key) string { return auth.Fingerprint(curve.Key(public)) }
+
+// CleanKey returns key as a server stores it: leading slashes dropped,
+// "." and ".." resolved, as FlaxFile 1.2 does. A key that escapes the root
+// or holds a NUL is ErrInvalidKey; the root itself comes back as "".
+func CleanKey(key string) (string, error) {
+	k, err := keypath.Clean(key)
+	if err != nil {
+		return "", fmt.Errorf("%w: %q", ErrInvalidKey, key)
+	}
+	return k, nil
+}

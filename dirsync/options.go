@@ -9,6 +9,7 @@ package dirsync
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -96,6 +97,11 @@ type Result struct {
 	Duration time.Duration
 	Failures []Failure
 }
+
+// ErrMissingSource is a sync whose sending side is missing: a local
+// directory that does not exist, or a remote directory that holds no
+// files (or names a file). It is also an ErrRefused: nothing was changed.
+var ErrMissingSource = fmt.Errorf("%w: nothing to sync from", ErrRefused)
 
 // ErrRefused is a sync that its safety rules refused; nothing was
 // changed.

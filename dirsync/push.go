@@ -2,7 +2,9 @@ package dirsync
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -15,8 +17,11 @@ import (
 // and with Delete the server's files that dir lacks are deleted after.
 // Keys are remote + "/" + the path below dir with "/" separators.
 func Push(ctx context.Context, c *flaxfile.Client, dir, remote string, o *Options) (*Result, error) {
-	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
-		return nil, fmt.Errorf("flaxfile: %s is not a directory", dir)
+	switch fi, err := os.Stat(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%w: %s does not exist", ErrMissingSource, dir)
+	case err == nil && !fi.IsDir():
+		return nil, fmt.Errorf("%w: %s is not a directory", ErrMissingSource, dir)
 	}
 	return run(ctx, c, dir, remote, o, direction{
 		push: true,

@@ -2,6 +2,7 @@ package dirsync
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"slices"
 	"strings"
@@ -21,6 +22,9 @@ func run(ctx context.Context, c *flaxfile.Client, dir, remote string, o *Options
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !d.push && p.plan.Remote == 0 && !o.AllowDeleteAll {
+		return nil, fmt.Errorf("%w: %s on the server holds no files (a missing directory, or a file: use get)", ErrMissingSource, remote)
 	}
 	res := &Result{Plan: p.plan}
 	srcFiles, srcName := p.plan.Local, dir

@@ -39,6 +39,21 @@ func isTerminal(v any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// keyWidth is how many columns a key may take in a table beside others
+// taking the rest: the terminal's width less rest, at least 20; 0 (no
+// limit) when standard output is not a terminal.
+func (e *env) keyWidth(rest int) int {
+	f, ok := e.stdout.(*os.File)
+	if !ok || !e.ttyOut {
+		return 0
+	}
+	w, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return max(w-rest, 20)
+}
+
 // interactive reports whether we may prompt: stdin and stdout are both
 // terminals (1.2's rule).
 func (e *env) interactive() bool { return e.ttyIn && e.ttyOut }

@@ -9,9 +9,11 @@ import (
 	"time"
 )
 
-// formatSize is 1.2's size format: two decimals, units in steps of 1024.
+// formatSize is 1.2's size format, two decimals in steps of 1024, with
+// the IEC names of those steps (KiB, MiB…) that the progress bar uses too:
+// one unit system everywhere.
 func formatSize(n int64) string {
-	units := []string{"B", "KB", "MB", "GB", "TB", "PB"}
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
 	f := float64(n)
 	i := 0
 	for f >= 1024 && i < len(units)-1 {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/flaxfile/flaxfile"
@@ -20,8 +21,8 @@ func newKeygenCmd(e *env) *cobra.Command {
 		Use:   "keygen FILE",
 		Short: "Write a new key pair: the secret key to FILE (mode 0600), the public key to FILE.pub",
 		Long: "Write a new CURVE key pair for key-file mode: the secret key to FILE (mode 0600) and\n" +
-			"the public key, in Z85, to FILE.pub. A server uses its pair with 'serve --key FILE';\n" +
-			"a client with '--key FILE', and the server lists the client's public key in its\n" +
+			"the public key, in Z85, to FILE.pub. A server uses its pair with 'serve --identity FILE';\n" +
+			"a client with '--identity FILE', and the server lists the client's public key in its\n" +
 			"--authorized-keys file." + exitCodesHelp,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(_ *cobra.Command, a []string) error {
@@ -36,7 +37,7 @@ func newKeygenCmd(e *env) *cobra.Command {
 	}
 }
 
-// clientKeys resolves key-file mode for a client: --key and --server-key,
+// clientKeys resolves key-file mode for a client: --identity and --server-key,
 // else the named server's key_file and server_key. ok is false when key
 // mode is not in use.
 func (g *globals) clientKeys(keyFile, serverKey string) (client, server flaxfile.Key, ok bool, err error) {
@@ -50,7 +51,7 @@ func (g *globals) clientKeys(keyFile, serverKey string) (client, server flaxfile
 		return client, server, false, nil
 	}
 	if keyFile == "" || serverKey == "" {
-		return client, server, false, usageError{errors.New("key-file mode needs both --key FILE and --server-key KEY (or key_file and server_key in the config)")}
+		return client, server, false, usageError{errors.New("key-file mode needs both --identity FILE and --server-key KEY (or key_file and server_key in the config)")}
 	}
 	var sec curve.Key
 	if sec, err = auth.ReadSecretKey(keyFile); err != nil {
@@ -60,6 +61,13 @@ func (g *globals) clientKeys(keyFile, serverKey string) (client, server flaxfile
 		return client, server, false, err
 	}
 	client = flaxfile.Key(sec)
+	if strings.HasSuffix(serverKey, ".pub") { // the server's public key file
+		b, err := os.ReadFile(auth.ExpandHome(serverKey))
+		if err != nil {
+			return client, server, false, usageError{fmt.Errorf("--server-key: %w", err)}
+		}
+		serverKey = string(b)
+	}
 	if server, err = flaxfile.ParseKey(strings.TrimSpace(serverKey)); err != nil {
 		return client, server, false, usageError{fmt.Errorf("--server-key: %w", err)}
 	}

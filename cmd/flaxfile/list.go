@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -76,6 +77,9 @@ func runList(ctx context.Context, e *env, g *globals, prefix string, detailed bo
 	}
 	defer c.Close()
 	entries, err := c.List(ctx, prefix, false)
+	if err == nil && len(entries) == 0 && prefix != "" {
+		entries, err = fileEntry(ctx, c, prefix)
+	}
 	if err != nil {
 		return interrupted(ctx, err)
 	}
@@ -114,7 +118,7 @@ func runList(ctx context.Context, e *env, g *globals, prefix string, detailed bo
 	if detailed {
 		rows := [][]string{{e.msg("colKey"), e.msg("colSize"), e.msg("colMtime")}}
 		for _, en := range entries {
-			rows = append(rows, []string{en.Key, formatSize(en.Size), stamp(en.ModTime)})
+			rows = append(rows, []string{cut(en.Key, e.keyWidth(45)), formatSize(en.Size), stamp(en.ModTime)})
 		}
 		table(e.stdout, rows, []bool{false, true, false})
 	} else {
@@ -124,7 +128,7 @@ func runList(ctx context.Context, e *env, g *globals, prefix string, detailed bo
 			if gr.Type == "dir" {
 				typ = e.msg("typeDir")
 			}
-			rows = append(rows, []string{gr.Name, typ, fmt.Sprint(gr.Files), formatSize(gr.Size), stamp(gr.ModTime)})
+			rows = append(rows, []string{cut(gr.Name, e.keyWidth(55)), typ, fmt.Sprint(gr.Files), formatSize(gr.Size), stamp(gr.ModTime)})
 		}
 		table(e.stdout, rows, []bool{false, false, true, true, false})
 	}
@@ -138,4 +142,38 @@ func stamp(t time.Time) string {
 		return "N/A"
 	}
 	return t.Local().Format("2006-01-02 15:04:05")
+}
+
+// fileEntry finds key as a file when listing it as a directory found
+// nothing: `list KEY` of a file shows that file.
+func fileEntry(ctx context.Context, c *flaxfile.Client, key string) ([]flaxfile.Entry, error) {
+	k, err := flaxfile.CleanKey(key)
+	if err != nil || k == "" {
+		return nil, nil
+	}
+	parent := path.Dir(k)
+	if parent == "." {
+		parent = ""
+	}
+	all, err := c.List(ctx, parent, false)
+	if err != nil {
+		return nil, err
+	}
+	for _, en := range all {
+		if en.Key == k {
+			return []flaxfile.Entry{en}, nil
+		}
+	}
+	return nil, nil
+}
+
+// cut shortens s to n columns, keeping its head and tail around "…", so
+// that a long key does not wrap a table on a terminal; n <= 0 keeps s.
+func cut(s string, n int) string {
+	r := []rune(s)
+	if n <= 0 || len(r) <= n {
+		return s
+	}
+	head := (n - 1) / 2
+	return string(r[:head]) + "…" + string(r[len(r)-(n-1-head):])
 }

@@ -50,7 +50,7 @@ func newServeCmd(e *env, g *globals) *cobra.Command {
 	f.StringVar(&o.storage, "storage", "", "the store, as dir:PATH or mem:[SIZE] (config [server] storage; overrides --storage-dir)")
 	f.DurationVar(&o.sessionTimeout, "session-timeout", 0, "how long an unfinished upload may sit idle (config [server] session_timeout, default 300s)")
 	f.DurationVar(&o.partialExpiry, "partial-expiry", 0, "how long an interrupted upload is kept for a resume (config [server] partial_expiry_hours, default 24h)")
-	f.StringVar(&o.authorizedKeys, "authorized-keys", "", "key-file mode (with --key): a file of '<client public key> <ro|rw> [prefix]' lines, reread when it changes")
+	f.StringVar(&o.authorizedKeys, "authorized-keys", "", "key-file mode (with --identity): a file of '<client public key> <ro|rw> [prefix]' lines, reread when it changes")
 	f.IntVar(&o.maxConns, "max-connections", server.DefaultMaxConns, "connections kept open at once; more are closed at once")
 	f.IntVar(&o.maxSessions, "max-uploads", server.DefaultMaxSessions, "uploads open at once; more are refused until one ends")
 	f.Int64Var(&o.maxMessageMiB, "max-message", server.DefaultMaxMessageSize>>20, "MiB one request may hold")
@@ -103,7 +103,7 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	}
 	log := slog.New(h)
 	if o.authorizedKeys != "" && g.keyFile == "" {
-		return usageError{errors.New("--authorized-keys needs --key (the server's own key file)")}
+		return usageError{errors.New("--authorized-keys needs --identity (the server's own key file)")}
 	}
 	var sec *auth.Server // nil: in the clear
 	if g.keyFile != "" {

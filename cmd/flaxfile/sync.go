@@ -165,7 +165,11 @@ func runSync(ctx context.Context, e *env, g *globals, s *syncFlags, push bool, d
 	}
 	o.Planned = func(plan dirsync.Plan) {
 		if !g.quiet && !g.json {
-			fmt.Fprintln(e.stdout, e.msg("syncPlan", plan.New, plan.Modified, plan.Unchanged, plan.Delete, formatSize(plan.Bytes)))
+			deletes := plan.Delete
+			if !s.del {
+				deletes = 0 // counted as "only on the other side" in the summary
+			}
+			fmt.Fprintln(e.stdout, e.msg("syncPlan", plan.New, plan.Modified, plan.Unchanged, deletes, formatSize(plan.Bytes)))
 		}
 		if !s.dryRun && e.ttyOut && isTerminal(e.stderr) && !g.quiet && !g.json && plan.New+plan.Modified > 0 {
 			bar.total = plan.New + plan.Modified
@@ -214,14 +218,27 @@ func reportSync(e *env, g *globals, s *syncFlags, push bool, dir, remote string,
 		if !push {
 			title = e.msg("syncPullDone")
 		}
+		switch {
+		case s.dryRun:
+			title = e.msg("syncDryRun")
+		case res.Failed > 0:
+			title = e.msg("syncWithFailures", res.Failed)
+		}
 		rows := [][4]string{
 			{e.msg("local"), dir, e.msg("remote"), remote},
 			{e.msg("syncNew"), fmt.Sprint(p.New), e.msg("syncModified"), fmt.Sprint(p.Modified)},
 			{e.msg("syncSkipped"), fmt.Sprint(p.Unchanged), e.msg("syncDeleted"), fmt.Sprint(res.Deleted)},
 			{e.msg("syncFailed"), fmt.Sprint(res.Failed), e.msg("syncData"), formatSize(res.Bytes)},
-			{e.msg("totalTime"), e.msg("seconds", total.Seconds()), e.msg("throughput"), fmt.Sprintf("%.2f MB/s", mibps(res.Bytes, total))},
+			{e.msg("totalTime"), e.msg("seconds", total.Seconds()), e.msg("throughput"), formatSize(int64(float64(res.Bytes)/max(total.Seconds(), 1e-9))) + "/s"},
 		}
 		summary(e.stdout, title, rows)
+		if !s.del && p.Delete > 0 {
+			side := e.msg("onServer")
+			if !push {
+				side = e.msg("onLocal")
+			}
+			fmt.Fprintln(e.stdout, e.msg("syncOnlyThere", p.Delete, side))
+		}
 		if len(res.Failures) > 0 {
 			fmt.Fprintln(e.stdout, e.msg("syncFailures", len(res.Failures)))
 			for _, f := range res.Failures {

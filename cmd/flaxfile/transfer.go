@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -67,90 +69,186 @@ func interrupted(ctx context.Context, err error) error {
 
 func newSetCmd(e *env, g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "set FILE [KEY]",
-		Short: "Upload a file (KEY defaults to the file's base name)",
-		Args:  args(cobra.RangeArgs(1, 2)),
+		Use:   "set FILE [KEY] | set FILE... DIR/ | set - KEY",
+		Short: "Upload files (KEY defaults to the file's base name; - reads standard input)",
+		Long: "Upload files, as cp copies them: FILE [KEY] stores FILE under KEY (its base name by\n" +
+			"default); a KEY ending in / stores FILE below it; several FILEs need such a KEY;\n" +
+			"- as FILE reads standard input (kept in a temporary file, so memory stays flat)." + exitCodesHelp,
+		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			key := filepath.Base(a[0])
-			if len(a) > 1 {
-				key = a[1]
+			ts, err := setTargets(a)
+			if err != nil {
+				return err
 			}
-			return runSet(cmd.Context(), e, g, a[0], key)
+			return runTransfers(cmd.Context(), e, g, ts, true)
 		},
 	}
 	addTuningFlags(cmd, &g.tune)
 	return cmd
-}
-
-func runSet(ctx context.Context, e *env, g *globals, path, key string) error {
-	b := &bars{e: e, g: g, desc: "uploading"}
-	start := time.Now()
-	c, err := g.connect(ctx, e, b)
-	if err != nil {
-		return interrupted(ctx, err)
-	}
-	defer c.Close()
-	res, err := c.SetFile(ctx, key, path)
-	b.finish()
-	if err != nil {
-		return interrupted(ctx, err)
-	}
-	total := time.Since(start)
-	return report(e, g, "uploadDone", transferResult{Key: key, Size: res.Size, Seconds: res.Duration.Seconds(),
-		BytesPerSecond: float64(res.Size) / res.Duration.Seconds(), Checksum: res.Checksum,
-		BytesSent: &res.Moved, Protocol: res.Protocol, Cipher: c.Cipher()}, total, "")
 }
 
 func newGetCmd(e *env, g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "get KEY [OUTPUT]",
-		Short: "Download a file (OUTPUT defaults to KEY as a relative path)",
-		Args:  args(cobra.RangeArgs(1, 2)),
+		Use:   "get KEY [OUTPUT] | get KEY... DIR/ | get KEY -",
+		Short: "Download files (OUTPUT defaults to KEY as a relative path; - writes standard output)",
+		Long: "Download files, as cp copies them: KEY [OUTPUT] writes KEY to OUTPUT (KEY's own path,\n" +
+			"relative, by default); a directory (or a name ending in /) as OUTPUT gets DIR/<base\n" +
+			"name of KEY>; several KEYs need such a directory; - writes standard output. Nothing\n" +
+			"is downloaded before the destination is known to be writable." + exitCodesHelp,
+		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			out := a[0]
-			if len(a) > 1 {
-				out = a[1]
+			ts, err := getTargets(a)
+			if err != nil {
+				return err
 			}
-			return runGet(cmd.Context(), e, g, a[0], out)
+			for _, t := range ts {
+				if t.path != stdio {
+					if err := writable(t.path); err != nil {
+						return err
+					}
+				}
+			}
+			return runTransfers(cmd.Context(), e, g, ts, false)
 		},
 	}
 	addTuningFlags(cmd, &g.tune)
 	return cmd
 }
 
-func runGet(ctx context.Context, e *env, g *globals, key, out string) error {
-	b := &bars{e: e, g: g, desc: "downloading"}
-	start := time.Now()
+// runTransfers sets (up) or gets each file over one client, reporting
+// each; the first failure ends the run.
+func runTransfers(ctx context.Context, e *env, g *globals, ts []transfer, up bool) error {
+	desc := "downloading"
+	if up {
+		desc = "uploading"
+	}
+	b := &bars{e: e, g: g, desc: desc}
 	c, err := g.connect(ctx, e, b)
 	if err != nil {
 		return interrupted(ctx, err)
 	}
 	defer c.Close()
-	res, err := c.GetFile(ctx, key, out)
-	b.finish()
-	if err != nil {
-		return interrupted(ctx, err)
+	for _, t := range ts {
+		start := time.Now()
+		var err error
+		if up {
+			err = setOne(ctx, e, g, c, b, t, start)
+		} else {
+			err = getOne(ctx, e, g, c, b, t, start)
+		}
+		if err != nil {
+			return interrupted(ctx, err)
+		}
 	}
-	return report(e, g, "downloadDone", transferResult{Key: key, Size: res.Size, Seconds: res.Duration.Seconds(),
-		BytesPerSecond: float64(res.Size) / res.Duration.Seconds(), Output: out,
-		BytesReceived: &res.Moved, Protocol: res.Protocol, Cipher: c.Cipher()}, time.Since(start), out)
+	return nil
 }
 
-// report prints a finished transfer: JSON, the compact table, or nothing.
-func report(e *env, g *globals, title string, r transferResult, total time.Duration, output string) error {
+// setOne uploads one file (standard input through a temporary file).
+func setOne(ctx context.Context, e *env, g *globals, c *flaxfile.Client, b *bars, t transfer, start time.Time) error {
+	src := t.path
+	if src == stdio {
+		tmp, err := spoolStdin(e)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(tmp)
+		src = tmp
+	}
+	res, err := c.SetFile(ctx, t.key, src)
+	b.finish()
+	if err != nil {
+		return err
+	}
+	return report(e, e.stdout, g, "uploadDone", transferResult{Key: t.key, Size: res.Size, Seconds: res.Duration.Seconds(),
+		BytesPerSecond: float64(res.Moved) / res.Duration.Seconds(), Checksum: res.Checksum,
+		BytesSent: &res.Moved, Protocol: res.Protocol, Cipher: c.Cipher()}, time.Since(start), "")
+}
+
+// getOne downloads one file (standard output through a temporary file,
+// whose summary then goes to standard error).
+func getOne(ctx context.Context, e *env, g *globals, c *flaxfile.Client, b *bars, t transfer, start time.Time) error {
+	out, w := t.path, e.stdout
+	if out == stdio {
+		dir, err := os.MkdirTemp("", "flaxfile-get-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		out, w = filepath.Join(dir, "out"), e.stderr
+	}
+	res, err := c.GetFile(ctx, t.key, out)
+	b.finish()
+	if err != nil {
+		return err
+	}
+	shown := t.path
+	if t.path == stdio {
+		if err := copyFileTo(e.stdout, out); err != nil {
+			return err
+		}
+		shown = "(standard output)"
+	}
+	return report(e, w, g, "downloadDone", transferResult{Key: t.key, Size: res.Size, Seconds: res.Duration.Seconds(),
+		BytesPerSecond: float64(res.Moved) / res.Duration.Seconds(), Output: shown,
+		BytesReceived: &res.Moved, Protocol: res.Protocol, Cipher: c.Cipher()}, time.Since(start), shown)
+}
+
+// spoolStdin copies standard input into a temporary file, so that it can
+// be sent in parallel chunks, memory staying flat whatever its size.
+func spoolStdin(e *env) (string, error) {
+	f, err := os.CreateTemp("", "flaxfile-stdin-")
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(f, e.stdin); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return "", fmt.Errorf("reading standard input: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// copyFileTo writes the file at p to w.
+func copyFileTo(w io.Writer, p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
+}
+
+// report prints a finished transfer to w: JSON, the compact table, or
+// nothing. A resumed transfer says how much was there already, and its
+// throughput counts only what moved.
+func report(e *env, w io.Writer, g *globals, title string, r transferResult, total time.Duration, output string) error {
 	switch {
 	case g.json:
-		return printJSON(e.stdout, r)
+		return printJSON(w, r)
 	case g.quiet:
 		return nil
 	}
-	rows := [][4]string{{e.msg("file"), r.Key, e.msg("size"), fmt.Sprintf("%.2f MB", float64(r.Size)/(1<<20))}}
+	rows := [][4]string{{e.msg("file"), r.Key, e.msg("size"), formatSize(r.Size)}}
 	if output != "" {
 		rows = append(rows, [4]string{e.msg("savedTo"), output, "", ""})
 	}
+	moved := r.Size
+	for _, m := range []*int64{r.BytesSent, r.BytesReceived} {
+		if m != nil {
+			moved = *m
+		}
+	}
+	if moved < r.Size {
+		rows = append(rows, [4]string{e.msg("resumed"), e.msg("alreadyThere", formatSize(r.Size-moved)), "", ""})
+	}
 	rows = append(rows, [4]string{e.msg("totalTime"), e.msg("seconds", total.Seconds()), e.msg("throughput"),
-		fmt.Sprintf("%.2f MB/s", mibps(r.Size, time.Duration(r.Seconds*float64(time.Second))))})
-	summary(e.stdout, e.msg(title), rows)
+		formatSize(int64(r.BytesPerSecond)) + "/s"})
+	summary(w, e.msg(title), rows)
 	return nil
 }
 

@@ -15,9 +15,10 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path"
 	"strings"
 	"time"
+
+	"github.com/flaxfile/flaxfile/internal/keypath"
 )
 
 // Errors callers branch on.
@@ -191,18 +192,11 @@ const PartialDir = ".flaxfile-partial"
 // escapes, holds a NUL, or lies under PartialDir is ErrInvalidKey. The
 // root comes back as "", which only List accepts.
 func CleanKey(key string) (string, error) {
-	if strings.ContainsRune(key, 0) {
+	k, err := keypath.Clean(key)
+	if err != nil {
 		return "", ErrInvalidKey
 	}
-	k := path.Clean(strings.TrimLeft(key, "/"))
-	if k == "." {
-		return "", nil
-	}
-	if k == ".." || strings.HasPrefix(k, "../") {
-		return "", ErrInvalidKey
-	}
-	first, _, _ := strings.Cut(k, "/")
-	if first == PartialDir {
+	if first, _, _ := strings.Cut(k, "/"); first == PartialDir {
 		return "", ErrInvalidKey
 	}
 	return k, nil
