@@ -97,9 +97,14 @@ type Options struct {
 	ListTimeout time.Duration
 	// Progress is told of every chunk moved; nil reports nothing.
 	Progress Progress
-	// Logger receives debug lines; nil discards.
+	// Logger receives debug lines, and at LevelTrace every request and
+	// reply (command and status); nil discards.
 	Logger *slog.Logger
 }
+
+// LevelTrace is the log level of the protocol exchange: each request's
+// command and each reply's status, below slog.LevelDebug.
+const LevelTrace = slog.LevelDebug - 4
 
 // Progress receives progress reports. Implementations must be safe for
 // concurrent use: several connections report at once.

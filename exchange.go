@@ -83,6 +83,7 @@ func (c *Client) recv(parent context.Context, conn *zmtp.Conn) (*reply, error) {
 // back as a *ServerError.
 func (c *Client) call(ctx context.Context, conn *zmtp.Conn, req wire.Request) (*reply, error) {
 	cmd := req.Command()
+	c.opts.Logger.Log(ctx, LevelTrace, "→ request", "command", cmd, "args", len(req.Args()))
 	if err := conn.Send(ctx, wire.RequestFrames(req)...); err != nil {
 		return nil, err
 	}
@@ -90,6 +91,7 @@ func (c *Client) call(ctx context.Context, conn *zmtp.Conn, req wire.Request) (*
 	if err != nil {
 		return nil, err
 	}
+	c.opts.Logger.Log(ctx, LevelTrace, "← reply", "command", cmd, "status", r.cmd(), "frames", len(r.frames))
 	if r.cmd() == wire.ReplyError {
 		defer r.Release()
 		return nil, serverError(cmd, r.frames)

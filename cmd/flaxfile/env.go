@@ -19,6 +19,8 @@ type env struct {
 	in             *bufio.Reader
 	zh             bool // messages in Chinese, with 1.2's wording
 	ttyOut, ttyIn  bool
+	verbose        int  // -v: 1 debug detail, 2 the protocol exchange too
+	json           bool // --json: errors too come as a JSON object
 }
 
 func newEnv(stdin io.Reader, stdout, stderr io.Writer) *env {

@@ -78,7 +78,12 @@ func runList(ctx context.Context, e *env, g *globals, prefix string, detailed bo
 	defer c.Close()
 	entries, err := c.List(ctx, prefix, false)
 	if err == nil && len(entries) == 0 && prefix != "" {
-		entries, err = fileEntry(ctx, c, prefix)
+		if entries, err = fileEntry(ctx, c, prefix); len(entries) == 1 {
+			prefix = path.Dir(entries[0].Key) // grouped below its directory
+			if prefix == "." {
+				prefix = ""
+			}
+		}
 	}
 	if err != nil {
 		return interrupted(ctx, err)

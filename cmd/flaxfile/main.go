@@ -44,7 +44,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err == nil {
 		return exitOK
 	}
+	code := exitFailure
 	var ue usageError
+	switch {
+	case errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command "):
+		code = exitUsage
+	case ctx.Err() != nil || errors.Is(err, errInterrupted):
+		code = exitInterrupted
+	}
+	if f := root.PersistentFlags().Lookup("json"); env.json || f != nil && f.Value.String() == "true" {
+		// One object, as every other --json output (flags are read even
+		// when the arguments are refused).
+		_ = printJSON(stdout, map[string]any{"error": explain(err), "exit_code": code})
+	}
 	switch {
 	case errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command "):
 		fmt.Fprintf(stderr, "%s: %s\n%s\n", env.msg("error"), termSafe(err.Error()), env.msg("seeHelp"))
@@ -56,7 +68,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "\n%s\n", env.msg("interrupted"))
 		return exitInterrupted
 	}
-	fmt.Fprintf(stderr, "%s: %s\n", env.msg("error"), termSafe(err.Error()))
+	fmt.Fprintf(stderr, "%s: %s\n", env.msg("error"), termSafe(explain(err)))
+	if env.verbose > 0 && explain(err) != err.Error() {
+		fmt.Fprintf(stderr, "  detail: %s\n", termSafe(err.Error()))
+	}
 	return exitFailure
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime/pprof"
 
@@ -25,6 +26,8 @@ type globals struct {
 	protocol   string
 	keyFile    string
 	serverKey  string
+	verbose    int
+	noProgress bool
 	tune       tuning
 }
 
@@ -57,6 +60,7 @@ func newRootCmd(e *env) *cobra.Command {
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			g.passSet = cmd.Flags().Changed("password")
+			e.verbose, e.json = g.verbose, g.json
 			if g.cpuProfile != "" {
 				f, err := os.Create(g.cpuProfile)
 				if err != nil {
@@ -85,6 +89,8 @@ func newRootCmd(e *env) *cobra.Command {
 	pf.StringVar(&g.configPath, "config", "", "config file (default: search ./flaxfile.toml, ~/flaxfile.toml, the XDG config dir)")
 	pf.BoolVar(&g.json, "json", false, "print results as JSON, one object per line")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print nothing but errors")
+	pf.CountVarP(&g.verbose, "verbose", "v", "more detail: -v debug lines and the full errors, -vv the protocol exchange too")
+	pf.BoolVar(&g.noProgress, "no-progress", false, "no progress bars, even on a terminal")
 	pf.StringVarP(&g.keyFile, "identity", "i", "", "key-file mode: this side's secret key file (see 'flaxfile keygen')")
 	pf.StringVar(&g.keyFile, "key", "", "the old name of --identity")
 	_ = pf.MarkDeprecated("key", "use --identity (-i)")
@@ -184,6 +190,7 @@ func (g *globals) connect(ctx context.Context, e *env, progress flaxfile.Progres
 		return nil, usageError{errors.New("--connections and --window must be positive, --chunk-size 1 to 64 MiB")}
 	}
 	opts := &flaxfile.Options{
+		Logger:      g.logger(e),
 		ServerKey:   sk,
 		ClientKey:   ck,
 		Progress:    progress,
@@ -214,4 +221,23 @@ func (g *globals) connect(ctx context.Context, e *env, progress flaxfile.Progres
 		return nil, err
 	}
 	return flaxfile.Dial(ctx, addr, opts)
+}
+
+// logger is the client library's logger for -v (debug) and -vv (every
+// request and reply too), on standard error; nil without -v.
+func (g *globals) logger(e *env) *slog.Logger {
+	if g.verbose == 0 {
+		return nil
+	}
+	level := slog.LevelDebug
+	if g.verbose > 1 {
+		level = flaxfile.LevelTrace
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.LevelKey && a.Value.Any() == flaxfile.LevelTrace {
+				a.Value = slog.StringValue("TRACE")
+			}
+			return a
+		}}))
 }

@@ -171,7 +171,7 @@ func runSync(ctx context.Context, e *env, g *globals, s *syncFlags, push bool, d
 			}
 			fmt.Fprintln(e.stdout, e.msg("syncPlan", plan.New, plan.Modified, plan.Unchanged, deletes, formatSize(plan.Bytes)))
 		}
-		if !s.dryRun && e.ttyOut && isTerminal(e.stderr) && !g.quiet && !g.json && plan.New+plan.Modified > 0 {
+		if !s.dryRun && e.ttyOut && isTerminal(e.stderr) && !g.quiet && !g.json && !g.noProgress && plan.New+plan.Modified > 0 {
 			bar.total = plan.New + plan.Modified
 			bar.bar = progress.New(e.stderr, word, plan.Bytes)
 		}

@@ -42,7 +42,7 @@ type bars struct {
 
 // Start implements flaxfile.Progress.
 func (b *bars) Start(_ string, total int64) {
-	if b.e.ttyOut && isTerminal(b.e.stderr) && !b.g.quiet && !b.g.json {
+	if b.e.ttyOut && isTerminal(b.e.stderr) && !b.g.quiet && !b.g.json && !b.g.noProgress {
 		b.bar = progress.New(b.e.stderr, b.e.msg(b.desc), total)
 	}
 }
@@ -137,7 +137,7 @@ func runTransfers(ctx context.Context, e *env, g *globals, ts []transfer, up boo
 			err = getOne(ctx, e, g, c, b, t, start)
 		}
 		if err != nil {
-			return interrupted(ctx, err)
+			return interrupted(ctx, fmt.Errorf("%s: %w", t.key, err))
 		}
 	}
 	return nil
