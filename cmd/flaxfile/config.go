@@ -91,7 +91,11 @@ func runConfigShow(e *env, g *globals) error {
 		return err
 	}
 	if g.json {
-		return printJSON(e.stdout, map[string]any{"path": path, "config": c})
+		m, err := c.Map()
+		if err != nil {
+			return err
+		}
+		return printJSON(e.stdout, map[string]any{"path": path, "config": m})
 	}
 	w := e.stdout
 	rule := strings.Repeat("=", 60)

@@ -33,12 +33,9 @@ func mibps(n int64, d time.Duration) float64 {
 
 // printJSON writes v as one line of JSON.
 func printJSON(w io.Writer, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
-	return err
+	enc := json.NewEncoder(w) // one line, a newline after it
+	enc.SetEscapeHTML(false)  // keys and Z85 keys keep their < > &
+	return enc.Encode(v)
 }
 
 // width is the display width of s, counting wide (CJK) runes as two.

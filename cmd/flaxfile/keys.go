@@ -16,7 +16,7 @@ import (
 // Key files hold one Z85 key and a newline: the secret key in FILE
 // (mode 0600), the public key in FILE.pub.
 
-func newKeygenCmd(e *env) *cobra.Command {
+func newKeygenCmd(e *env, g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "keygen FILE",
 		Short: "Write a new key pair: the secret key to FILE (mode 0600), the public key to FILE.pub",
@@ -29,6 +29,9 @@ func newKeygenCmd(e *env) *cobra.Command {
 			pub, err := auth.WriteKeyPair(a[0])
 			if err != nil {
 				return err
+			}
+			if g.json {
+				return printJSON(e.stdout, map[string]string{"secret_key_file": a[0], "public_key_file": a[0] + ".pub", "public_key": pub})
 			}
 			fmt.Fprintln(e.stdout, e.msg("keygenDone", a[0], a[0]+".pub"))
 			fmt.Fprintln(e.stdout, pub)

@@ -98,6 +98,7 @@ func newRootCmd(e *env) *cobra.Command {
 	pf.StringVar(&g.protocol, "protocol", "", "protocol: 2 or 1.2 (default: FlaxFile 2 when the server speaks it, else 1.2)")
 	pf.StringVar(&g.cpuProfile, "cpu-profile", "", "write a CPU profile to this file (for development)")
 	_ = pf.MarkHidden("cpu-profile")
+	_ = root.RegisterFlagCompletionFunc("server", completeServers(e, g))
 	root.AddCommand(
 		newServeCmd(e, g),
 		newSetCmd(e, g),
@@ -108,8 +109,14 @@ func newRootCmd(e *env) *cobra.Command {
 		newPullCmd(e, g),
 		newConfigCmd(e, g),
 		newVersionCmd(e, g),
-		newKeygenCmd(e),
+		newKeygenCmd(e, g),
 	)
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "get", "delete", "list", "pull":
+			c.ValidArgsFunction = completeKeys(e, g)
+		}
+	}
 	return root
 }
 

@@ -21,6 +21,7 @@ import (
 
 type serveOptions struct {
 	host, storageDir, logFormat   string
+	logLevel                      string
 	storage                       string
 	port                          int
 	sessionTimeout, partialExpiry time.Duration
@@ -56,6 +57,7 @@ func newServeCmd(e *env, g *globals) *cobra.Command {
 	f.Int64Var(&o.maxMessageMiB, "max-message", server.DefaultMaxMessageSize>>20, "MiB one request may hold")
 	f.DurationVar(&o.handshakeTimeout, "handshake-timeout", 10*time.Second, "time a new connection has to finish its handshake")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error (-q: error, and no banner)")
 	f.Int64Var(&o.memoryMiB, "memory-limit", server.DefaultMemoryLimit>>20, "MiB of received chunk data held at once")
 	f.BoolVar(&o.noSync, "no-fsync", false, "publish uploads without fsync (faster; a crash may lose them)")
 	return cmd
@@ -92,12 +94,20 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	if o.partialExpiry > 0 {
 		expiry = o.partialExpiry
 	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return usageError{fmt.Errorf("--log-level must be debug, info, warn or error, not %q", o.logLevel)}
+	}
+	if g.quiet && !cmd.Flags().Changed("log-level") {
+		level = slog.LevelError
+	}
+	hopts := &slog.HandlerOptions{Level: level}
 	var h slog.Handler
 	switch o.logFormat {
 	case "text":
-		h = slog.NewTextHandler(e.stderr, nil)
+		h = slog.NewTextHandler(e.stderr, hopts)
 	case "json":
-		h = slog.NewJSONHandler(e.stderr, nil)
+		h = slog.NewJSONHandler(e.stderr, hopts)
 	default:
 		return usageError{fmt.Errorf("--log-format must be text or json, not %q", o.logFormat)}
 	}
@@ -140,12 +150,15 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	banner(e.stderr, e, st.Where, ln.Addr().String(), host, sec, o.authorizedKeys)
+	if !g.quiet {
+		banner(e.stderr, e, st.Where, ln.Addr().String(), host, sec, o.authorizedKeys)
+	}
 	if err := srv.Serve(ctx, ln); err != nil {
 		return err
 	}
-	s := srv.Stats()
-	fmt.Fprintln(e.stderr, e.msg("stopped", s.Uploads, formatSize(s.BytesUploaded), s.Downloads, formatSize(s.BytesDownloaded)))
+	if s := srv.Stats(); !g.quiet {
+		fmt.Fprintln(e.stderr, e.msg("stopped", s.Uploads, formatSize(s.BytesUploaded), s.Downloads, formatSize(s.BytesDownloaded)))
+	}
 	return nil
 }
 

@@ -54,8 +54,8 @@ type Remote struct {
 	KeyFile      string `toml:"key_file,omitempty"`
 	PasswordFile string `toml:"password_file,omitempty"`
 	ServerKey    string `toml:"server_key,omitempty"`
-	DownloadPort int    `toml:"download_port,omitempty"`
-	ControlPort  int    `toml:"control_port,omitempty"`
+	DownloadPort int    `toml:"download_port,omitzero"`
+	ControlPort  int    `toml:"control_port,omitzero"`
 }
 
 // Default returns the built-in configuration.
@@ -233,6 +233,17 @@ func (c *Config) Names() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Map is c as the file names it: tables and keys by their TOML names.
+func (c *Config) Map() (map[string]any, error) {
+	var b strings.Builder
+	if err := toml.NewEncoder(&b).Encode(c); err != nil {
+		return nil, err
+	}
+	m := map[string]any{}
+	_, err := toml.Decode(b.String(), &m)
+	return m, err
 }
 
 // Save writes c to path as TOML.
