@@ -152,18 +152,28 @@ func runConfigInteractive(ctx context.Context, e *env, g *globals) error {
 		}
 		return n, nil
 	}
+	var changes []config.Change
+	set := func(table, key string, value any) {
+		changes = append(changes, config.Change{Table: table, Key: key, Value: value})
+	}
 	if c.Server.Host, err = ask("server host", c.Server.Host); err != nil {
 		return err
 	}
+	set("server", "host", c.Server.Host)
 	if c.Server.Port, err = askInt("server port", c.Server.Port); err != nil {
 		return err
 	}
+	set("server", "port", c.Server.Port)
 	if c.Server.StorageDir, err = ask("server storage_dir", c.Server.StorageDir); err != nil {
 		return err
 	}
+	set("server", "storage_dir", c.Server.StorageDir)
 	for {
 		name, err := ask("add or edit a remote server (name, empty to finish)", "")
-		if err != nil || name == "" {
+		if err != nil {
+			return err
+		}
+		if name == "" {
 			break
 		}
 		s := c.Servers[name]
@@ -180,16 +190,60 @@ func runConfigInteractive(ctx context.Context, e *env, g *globals) error {
 			c.Servers = map[string]config.Remote{}
 		}
 		c.Servers[name] = s
+		set("servers."+name, "host", s.Host)
+		set("servers."+name, "port", s.Port)
 	}
 	if c.Client.DefaultServer, err = ask("default server", c.Client.DefaultServer); err != nil {
 		return err
 	}
+	set("client", "default_server", c.Client.DefaultServer)
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	if err := c.Save(path); err != nil {
+	if _, ok := c.Servers[c.Client.DefaultServer]; !ok {
+		return usageError{fmt.Errorf("default server %q is not one of %v", c.Client.DefaultServer, c.Names())}
+	}
+	// The file is edited in place: its comments, order and any key this
+	// editor does not know stay as they were.
+	text := config.Template
+	if b, err := os.ReadFile(path); err == nil {
+		text = string(b)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	out, err := config.Edit(text, changes)
+	if err != nil {
+		return err
+	}
+	if err := writeReplacing(path, out); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, e.msg("configSaved", path))
 	return nil
+}
+
+// writeReplacing writes text to path through a temporary file renamed
+// over it, keeping its mode: a crash leaves the old file or the new one.
+func writeReplacing(path, text string) error {
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".flaxfile-config-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(text); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

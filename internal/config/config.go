@@ -246,15 +246,6 @@ func (c *Config) Map() (map[string]any, error) {
 	return m, err
 }
 
-// Save writes c to path as TOML.
-func (c *Config) Save(path string) error {
-	var b strings.Builder
-	b.WriteString("# FlaxFile configuration\n\n")
-	if err := toml.NewEncoder(&b).Encode(c); err != nil {
-		return err
-	}
-	return os.WriteFile(path, []byte(b.String()), 0o644)
-}
 
 // Template is the commented file `flaxfile config init` writes.
 const Template = `# FlaxFile configuration.
