@@ -246,7 +246,6 @@ func (c *Config) Map() (map[string]any, error) {
 	return m, err
 }
 
-
 // Template is the commented file `flaxfile config init` writes.
 const Template = `# FlaxFile configuration.
 # Searched for in ./flaxfile.toml, then ~/flaxfile.toml, then
