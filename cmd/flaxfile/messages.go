@@ -57,6 +57,7 @@ var messages = map[string][2]string{
 	"typeDir":          {"dir", "目录"},
 	"passwordPrompt":   {"Server password: ", "服务器密码: "},
 	"passwordHint":     {"The server requires encryption.", "服务器要求加密。"},
+	"manDone":          {"Wrote the man pages to %s (man -l %[1]s/flaxfile.1)", "已将手册页写入 %s (man -l %[1]s/flaxfile.1)"},
 	"resumed":          {"Resumed", "续传"},
 	"alreadyThere":     {"%s already there", "已有 %s"},
 	"needPassword":     {"the server at %s requires encryption: set FLAXFILE_PASSWORD (or --password, or password_file for this server in the config)", "服务器 %s 要求加密: 请设置 FLAXFILE_PASSWORD (或 --password, 或在配置中为该服务器设置 password_file)"},

@@ -110,6 +110,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newConfigCmd(e, g),
 		newVersionCmd(e, g),
 		newKeygenCmd(e, g),
+		newManCmd(e),
 	)
 	for _, c := range root.Commands() {
 		switch c.Name() {

@@ -92,8 +92,8 @@ func newGetCmd(e *env, g *globals) *cobra.Command {
 		Use:   "get KEY [OUTPUT] | get KEY... DIR/ | get KEY -",
 		Short: "Download files (OUTPUT defaults to KEY as a relative path; - writes standard output)",
 		Long: "Download files, as cp copies them: KEY [OUTPUT] writes KEY to OUTPUT (KEY's own path,\n" +
-			"relative, by default); a directory (or a name ending in /) as OUTPUT gets DIR/<base\n" +
-			"name of KEY>; several KEYs need such a directory; - writes standard output. Nothing\n" +
+			"relative, by default); a directory (or a name ending in /) as OUTPUT gets DIR/BASE,\n" +
+			"BASE being KEY's base name; several KEYs need such a directory; - writes standard output. Nothing\n" +
 			"is downloaded before the destination is known to be writable." + exitCodesHelp,
 		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
