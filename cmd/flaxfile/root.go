@@ -112,6 +112,9 @@ func newRootCmd(e *env) *cobra.Command {
 		newKeygenCmd(e, g),
 		newManCmd(e),
 	)
+	if e.zh {
+		translateHelp(root)
+	}
 	for _, c := range root.Commands() {
 		switch c.Name() {
 		case "get", "delete", "list", "pull":
