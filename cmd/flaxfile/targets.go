@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/flaxfile/flaxfile"
-	"golang.org/x/sys/unix"
 )
 
 // stdio is the path "-": standard input for set, standard output for get.
@@ -119,9 +118,12 @@ func writable(p string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := unix.Access(dir, unix.W_OK); err != nil {
+	probe, err := os.CreateTemp(dir, ".flaxfile-write-check-*")
+	if err != nil {
 		return fmt.Errorf("%s: cannot write there: %w", dir, err)
 	}
+	probe.Close()
+	_ = os.Remove(probe.Name())
 	fi, err := os.Lstat(p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
