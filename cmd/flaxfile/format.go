@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"strings"
-	"time"
 )
 
 // formatSize is 1.2's size format, two decimals in steps of 1024, with
@@ -21,14 +20,6 @@ func formatSize(n int64) string {
 		i++
 	}
 	return fmt.Sprintf("%.2f %s", f, units[i])
-}
-
-// mibps is MiB per second, 1.2's throughput unit ("MB/s").
-func mibps(n int64, d time.Duration) float64 {
-	if d <= 0 {
-		return 0
-	}
-	return float64(n) / (1 << 20) / d.Seconds()
 }
 
 // printJSON writes v as one line of JSON.

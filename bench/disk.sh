@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Disk benchmark: set and get of one random file (1 GiB by default) on
+# loopback with files on a real disk, against, in the same run:
+#   - raw: a raw TCP copy of the file into a file on the disk (sendfile ->
+#     splice), no flush;
+#   - durable: the same followed by fdatasync, the least time a durable
+#     copy can take;
+#   - rsync: rsync's daemon (rsync://), when rsync is installed;
+#   - scp: scp to and from sshd on 127.0.0.1, when a passwordless key
+#     login to root@127.0.0.1 works (SCP=1 to try).
+# FlaxFile's server runs with its default fsync before publishing; its
+# client's get flushes as it does by default. Rounds are interleaved,
+# memory is warmed before every run, and each figure is the median of
+# ROUNDS (default 3) rounds, in seconds; ratios are to the durable limit.
+#
+#   bench/disk.sh [DIR] [SIZE_MIB]   (DIR on the disk to measure, default:
+#                                     a temporary directory beside the repo)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+disk=${1:-}
+size_mib=${2:-1024}
+rounds=${ROUNDS:-3}
+if [ -z "$disk" ]; then
+	disk=$(mktemp -d -p "$(cd .. && pwd)" flaxfile-disk-bench.XXXXXX)
+else
+	disk=$(mktemp -d -p "$disk" flaxfile-disk-bench.XXXXXX)
+fi
+shm=$(mktemp -d -p "$( [ -d /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")")
+cleanup() {
+	kill $(jobs -p) 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf "$disk" "$shm"
+}
+trap cleanup EXIT
+go build -o "$shm/flaxfile" ./cmd/flaxfile
+go build -o "$shm/rawcopy" ./bench/rawcopy
+# The source lives on the disk too: both sides of every tool read and
+# write the disk being measured.
+head -c $((size_mib << 20)) /dev/urandom >"$disk/src.bin"
+sync
+. bench/warm.sh
+warm() { warm_memory "$shm" $((size_mib * 5 / 4 + 64)); }
+now() { date +%s.%N; }
+since() { echo "$(now) - $1" | bc; }
+drop() { rm -f "$disk"/out.* "$disk"/store/big.bin "$disk"/rsync/big.bin; sync; }
+
+raw() { # $1: "sync" to flush the copy before the clock stops
+	"$shm/rawcopy" recv "$disk/out.raw" >"$shm/raw.addr" &
+	local rpid=$!
+	while [ ! -s "$shm/raw.addr" ]; do sleep 0.01; done
+	warm
+	local t0
+	t0=$(now)
+	"$shm/rawcopy" send "$disk/src.bin" "$(cat "$shm/raw.addr")"
+	wait $rpid
+	[ "$1" = sync ] && dd if=/dev/null of="$disk/out.raw" oflag=append conv=notrunc,fdatasync status=none
+	since "$t0"
+	rm -f "$shm/raw.addr"
+}
+
+mkdir -p "$disk/store"
+"$shm/flaxfile" serve --host 127.0.0.1 --port 0 --storage-dir "$disk/store" -q --log-level info 2>"$shm/serve.log" &
+until grep -q 'msg=listening' "$shm/serve.log" 2>/dev/null; do sleep 0.01; done
+addr=$(grep -o 'addr=[0-9.:]*' "$shm/serve.log" | head -1 | cut -d= -f2)
+ff() { FLAXFILE_PASSWORD= "$shm/flaxfile" --server "$addr" --quiet "$@"; }
+
+have_rsync=""
+if command -v rsync >/dev/null; then
+	mkdir -p "$disk/rsync"
+	port=$((20000 + RANDOM % 20000))
+	printf 'use chroot = no\n[bench]\npath = %s\nread only = false\n' "$disk/rsync" >"$shm/rsyncd.conf"
+	rsync --daemon --no-detach --address=127.0.0.1 --port="$port" --config="$shm/rsyncd.conf" &
+	for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+	have_rsync=1
+fi
+have_scp=""
+if [ -n "${SCP:-}" ] && ssh -o BatchMode=yes -o StrictHostKeyChecking=no root@127.0.0.1 true 2>/dev/null; then
+	have_scp=1
+fi
+
+declare -A t
+add() { t[$1]+="$2 "; }
+for r in $(seq "$rounds"); do
+	drop; add raw "$(raw nosync)"
+	drop; add durable "$(raw sync)"
+	drop; warm; t0=$(now); ff set "$disk/src.bin" big.bin; add set "$(since "$t0")"
+	cmp -s "$disk/src.bin" "$disk/store/big.bin"
+	rm -f "$disk/out.get"; warm; t0=$(now); ff get big.bin "$disk/out.get"; add get "$(since "$t0")"
+	cmp -s "$disk/src.bin" "$disk/out.get"
+	if [ -n "$have_rsync" ]; then
+		drop; warm; t0=$(now); rsync "$disk/src.bin" "rsync://127.0.0.1:$port/bench/big.bin"; add rsync_set "$(since "$t0")"
+		rm -f "$disk/out.rsync"; warm; t0=$(now); rsync "rsync://127.0.0.1:$port/bench/big.bin" "$disk/out.rsync"; add rsync_get "$(since "$t0")"
+	fi
+	if [ -n "$have_scp" ]; then
+		drop; warm; t0=$(now); scp -q -o BatchMode=yes "$disk/src.bin" "root@127.0.0.1:$disk/out.scp"; add scp_set "$(since "$t0")"
+		rm -f "$disk/out.scp2"; warm; t0=$(now); scp -q -o BatchMode=yes "root@127.0.0.1:$disk/out.scp" "$disk/out.scp2"; add scp_get "$(since "$t0")"
+	fi
+done
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'; }
+fs=$(df -T "$disk" | awk 'NR==2 {print $2}')
+echo "$size_mib MiB on $fs ($disk), $rounds rounds, medians in seconds:"
+d=$(echo "${t[durable]}" | median)
+for k in raw durable set get rsync_set rsync_get scp_set scp_get; do
+	[ -n "${t[$k]:-}" ] || continue
+	m=$(echo "${t[$k]}" | median)
+	printf '  %-10s %6ss  (runs: %s) durable/this %s\n' "$k" "$m" "${t[$k]}" "$(echo "scale=2; $d / $m" | bc)"
+done
