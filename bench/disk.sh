@@ -15,6 +15,8 @@
 #
 #   bench/disk.sh [DIR] [SIZE_MIB]   (DIR on the disk to measure, default:
 #                                     a temporary directory beside the repo)
+#
+# FLAXFILE_BIN=path measures that flaxfile binary instead of a fresh build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 disk=${1:-}
@@ -32,7 +34,11 @@ cleanup() {
 	rm -rf "$disk" "$shm"
 }
 trap cleanup EXIT
-go build -o "$shm/flaxfile" ./cmd/flaxfile
+if [ -n "${FLAXFILE_BIN:-}" ]; then # another build to compare
+	cp "$FLAXFILE_BIN" "$shm/flaxfile"
+else
+	go build -o "$shm/flaxfile" ./cmd/flaxfile
+fi
 go build -o "$shm/rawcopy" ./bench/rawcopy
 # The source lives on the disk too: both sides of every tool read and
 # write the disk being measured.
@@ -68,7 +74,7 @@ have_rsync=""
 if command -v rsync >/dev/null; then
 	mkdir -p "$disk/rsync"
 	port=$((20000 + RANDOM % 20000))
-	printf 'use chroot = no\n[bench]\npath = %s\nread only = false\n' "$disk/rsync" >"$shm/rsyncd.conf"
+	printf 'use chroot = no\nuid = %s\ngid = %s\n[bench]\npath = %s\nread only = false\n' "$(id -u)" "$(id -g)" "$disk/rsync" >"$shm/rsyncd.conf"
 	rsync --daemon --no-detach --address=127.0.0.1 --port="$port" --config="$shm/rsyncd.conf" &
 	for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
 	have_rsync=1

@@ -73,6 +73,7 @@ var helpZH = map[string]string{
 	"Upload files (KEY defaults to the file's base name; - reads standard input)":                             "上传文件（KEY 默认为文件的基本名；- 表示读取标准输入）",
 	"Upload files, as cp copies them: FILE [KEY] stores FILE under KEY (its base name by\ndefault); a KEY ending in / stores FILE below it; several FILEs need such a KEY;\n- as FILE reads standard input (kept in a temporary file, so memory stays flat).": "像 cp 一样上传文件：FILE [KEY] 把 FILE 存为 KEY（默认为其基本名）；以 / 结尾的 KEY\n会把 FILE 存在其下；多个 FILE 需要这样的 KEY；FILE 为 - 时读取标准输入\n（先存入临时文件，内存占用保持平稳）。",
 	"Print the version, commit and build date": "显示版本、提交和构建日期",
+	"rename downloads into place without flushing them to the disk first (faster; a crash soon after may leave a damaged file)": "下载完成后不先刷写到磁盘就重命名到位（更快；随后崩溃可能留下损坏的文件）",
 }
 
 // exitCodesZH is exitCodesHelp in Chinese.

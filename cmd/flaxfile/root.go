@@ -28,6 +28,7 @@ type globals struct {
 	serverKey  string
 	verbose    int
 	noProgress bool
+	noSync     bool // get and pull: no flush before the rename
 	tune       tuning
 }
 
@@ -202,6 +203,7 @@ func (g *globals) connect(ctx context.Context, e *env, progress flaxfile.Progres
 	}
 	opts := &flaxfile.Options{
 		Logger:      g.logger(e),
+		NoSync:      g.noSync,
 		ServerKey:   sk,
 		ClientKey:   ck,
 		Progress:    progress,

@@ -112,7 +112,17 @@ func newGetCmd(e *env, g *globals) *cobra.Command {
 		},
 	}
 	addTuningFlags(cmd, &g.tune)
+	addNoSyncFlag(cmd, g)
 	return cmd
+}
+
+// addNoSyncFlag registers get's and pull's --no-fsync. By default a
+// download is flushed to the disk before it is renamed into place, so
+// that the name never shows a file a crash could leave damaged — the
+// promise "never half-written" — as the server does before it publishes;
+// writeback is started as the data lands, so the flush finds little left.
+func addNoSyncFlag(cmd *cobra.Command, g *globals) {
+	cmd.Flags().BoolVar(&g.noSync, "no-fsync", false, "rename downloads into place without flushing them to the disk first (faster; a crash soon after may leave a damaged file)")
 }
 
 // runTransfers sets (up) or gets each file over one client, reporting

@@ -83,11 +83,8 @@ func (p *diskPartial) AppendJournal(rec []byte) error {
 }
 
 func (p *diskPartial) Commit(ctx context.Context, opts store.CommitOptions) error {
-	if !opts.NoSync {
-		// The journal is not needed after the rename, but its removal
-		// must not come before the data is safe.
-		_ = p.j.Sync()
-	}
+	// The journal is removed only after the data is safe (the commit's
+	// flush and rename); it need not be flushed itself.
 	err := p.diskUpload.Commit(ctx, opts)
 	p.j.Close()
 	if err == nil {
