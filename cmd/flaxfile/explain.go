@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/flaxfile/flaxfile"
 	"github.com/flaxfile/flaxfile/internal/wire"
@@ -44,11 +45,12 @@ func operation(cmd string) string {
 }
 
 // pyErrno is how 1.2 (Python) words an OS error: [Errno N] text: 'path'.
-var pyErrno = regexp.MustCompile(`^\[Errno \d+\] ([^:]+)(?:: '(.*)')?$`)
+// (Compiled when first needed, not at every start of the tool.)
+var pyErrno = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\[Errno \d+\] ([^:]+)(?:: '(.*)')?$`) })
 
 // serverWords puts a server's error text in plain words.
 func serverWords(m string) string {
-	if p := pyErrno.FindStringSubmatch(m); p != nil {
+	if p := pyErrno().FindStringSubmatch(m); p != nil {
 		if p[2] != "" {
 			return p[2] + ": " + strings.ToLower(p[1])
 		}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Change sets one value: Key in Table ("server", "servers.prod"), to a
@@ -14,9 +15,13 @@ type Change struct {
 	Value      any
 }
 
+// The lines Edit recognises, compiled when first needed: not at every
+// start of the tool.
 var (
-	tableLine = regexp.MustCompile(`^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$`)
-	keyLine   = regexp.MustCompile(`^(\s*)([A-Za-z0-9_-]+)(\s*=\s*)("(?:[^"\\]|\\.)*"|[^#]*?)(\s*#.*)?$`)
+	tableLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$`) })
+	keyLine   = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(\s*)([A-Za-z0-9_-]+)(\s*=\s*)("(?:[^"\\]|\\.)*"|[^#]*?)(\s*#.*)?$`)
+	})
 )
 
 // Edit applies changes to a TOML file's text in place: a key that is
@@ -40,7 +45,7 @@ func Edit(text string, changes []Change) (string, error) {
 func editOne(lines []string, table, key, v string) []string {
 	cur, start, end := "", -1, len(lines) // the table's body: lines[start:end]
 	for i, l := range lines {
-		if m := tableLine.FindStringSubmatch(l); m != nil {
+		if m := tableLine().FindStringSubmatch(l); m != nil {
 			if cur == table && start >= 0 {
 				end = i
 				break
@@ -54,7 +59,7 @@ func editOne(lines []string, table, key, v string) []string {
 		if cur != table {
 			continue
 		}
-		if m := keyLine.FindStringSubmatch(l); m != nil && m[2] == key {
+		if m := keyLine().FindStringSubmatch(l); m != nil && m[2] == key {
 			lines[i] = m[1] + m[2] + m[3] + v + m[5]
 			return lines
 		}
