@@ -8,7 +8,7 @@
 #   - the peak memory (VmHWM) of client and server for the small tree,
 #     for N and 10 x N files.
 #
-#   bench/tree.sh [N]
+#   bench/tree.sh [N]        (BENCH_DIR=DIR: on that disk, not tmpfs)
 #
 # Targets: push and pull of the small tree within 3x of cp -r; no-change
 # re-push no slower than rsync's; the big tree faster than rsync both ways;
@@ -17,7 +17,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}
 command -v rsync >/dev/null || { echo "bench/tree.sh needs rsync (apt-get install rsync)" >&2; exit 1; }
-work=$(mktemp -d -p "$( [ -d /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")")
+# BENCH_DIR puts the trees, the server's store and rsync's on that disk
+# instead of tmpfs (e.g. BENCH_DIR=.. for the disk the repo is on).
+work=$(mktemp -d -p "${BENCH_DIR:-$( [ -d /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")}")
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 go build -o "$work/flaxfile" ./cmd/flaxfile
