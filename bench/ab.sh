@@ -33,9 +33,5 @@ for r in $(seq "$rounds"); do
 		rm -f "$work/out.bin"
 	done
 done
-for op in set get; do
-	declare -n runs=$op
-	ma=$(echo "${runs[a]}" | median)
-	mb=$(echo "${runs[b]}" | median)
-	echo "$op  A $rev_a: $ma MB/s (runs: ${runs[a]})  B ${rev_b:-work tree}: $mb MB/s (runs: ${runs[b]})  B/A $(echo "scale=2; $mb / $ma" | bc)"
-done
+ab_report set "MB/s" "$rev_a" "$rev_b"
+ab_report get "MB/s" "$rev_a" "$rev_b"

@@ -7,6 +7,8 @@
 #   ab_order R             the builds' order in round R (alternating)
 #   timed CMD...           runs CMD, prints its seconds
 #   median                 the median of the numbers on stdin
+#   ab_report OP UNIT A B  prints the medians of the runs in the
+#                          associative array named OP, and their ratio
 
 ab_setup() {
 	local rev_a=$1 rev_b=$2
@@ -53,3 +55,11 @@ ab_order() { if [ $(($1 % 2)) = 0 ]; then echo "b a"; else echo "a b"; fi; }
 now() { date +%s.%N; }
 timed() { local t0; t0=$(now); "$@" >/dev/null || { echo "failed: $*" >&2; kill $$; }; echo "$(now) - $t0" | bc; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+ab_report() {
+	declare -n runs=$1
+	local ma mb
+	ma=$(echo "${runs[a]}" | median)
+	mb=$(echo "${runs[b]}" | median)
+	echo "$1  A $3: $ma $2 (runs: ${runs[a]})  B ${4:-work tree}: $mb $2 (runs: ${runs[b]})  B/A $(echo "scale=2; $mb / $ma" | bc)"
+}

@@ -35,9 +35,5 @@ for r in $(seq "$rounds"); do
 		rm -rf "$work/back-$v-$r"
 	done
 done
-for op in push pull; do
-	declare -n runs=$op
-	ma=$(echo "${runs[a]}" | median)
-	mb=$(echo "${runs[b]}" | median)
-	echo "$op  A $rev_a: ${ma}s (runs: ${runs[a]})  B ${rev_b:-work tree}: ${mb}s (runs: ${runs[b]})  B/A $(echo "scale=2; $mb / $ma" | bc)"
-done
+ab_report push s "$rev_a" "$rev_b"
+ab_report pull s "$rev_a" "$rev_b"
