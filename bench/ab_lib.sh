@@ -12,7 +12,9 @@
 
 ab_setup() {
 	local rev_a=$1 rev_b=$2
-	work=$(mktemp -d -p "$( [ -d /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")")
+	# AB_DIR puts everything on that disk instead of tmpfs; AB_FSYNC=1
+	# keeps the servers' flush before publishing (their default).
+	work=$(mktemp -d -p "${AB_DIR:-$( [ -d /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")}")
 	ab_tree=$(mktemp -d)
 	trap ab_cleanup EXIT
 	git worktree add -q "$ab_tree/a" "$rev_a"
@@ -36,7 +38,9 @@ ab_cleanup() {
 
 ab_server() { # NAME -> prints its address
 	mkdir -p "$work/store-$1"
-	"$work/flaxfile-$1" serve --host 127.0.0.1 --port 0 --storage-dir "$work/store-$1" --no-fsync >/dev/null \
+	local flush=--no-fsync
+	[ -n "${AB_FSYNC:-}" ] && flush=--log-level=info
+	"$work/flaxfile-$1" serve --host 127.0.0.1 --port 0 --storage-dir "$work/store-$1" "$flush" >/dev/null \
 		2>"$work/log-$1" &
 	local addr
 	for _ in $(seq 200); do

@@ -123,6 +123,7 @@ type Stats struct {
 // Server serves FlaxFile clients.
 type Server struct {
 	cfg       Config
+	flushes   *groupSync // syncfs shared by concurrent batches
 	log       *slog.Logger
 	budget    *zmtp.Budget
 	pool      *zmtp.Pool
@@ -176,6 +177,7 @@ func New(cfg Config) (*Server, error) {
 	s.puts = newPutTable(cfg.Store, log)
 	s.uploads.room = s.sessionRoom
 	s.puts.room = s.sessionRoom
+	s.flushes = newGroupSync()
 	s.gets = newTable(func(o store.Object) { o.Close() })
 	s.listings = newTable(func(l *listing) { l.stop() })
 	s.downloads = newDownloadTable(cfg.Store)

@@ -64,7 +64,7 @@ func (s *Server) putSmall(r *request) {
 		ready = append(ready, pending{i, up, store.CommitOptions{NoSync: s.cfg.NoSync, ModTime: t, Mode: modeBits(f.Mode), Meta: meta}})
 	}
 	if sy, ok := s.cfg.Store.(store.Syncer); ok && !s.cfg.NoSync && len(ready) > 1 {
-		if sy.SyncAll(r.ctx) == nil {
+		if s.flushes.sync(func() error { return sy.SyncAll(r.ctx) }) == nil {
 			for k := range ready {
 				ready[k].opts.NoSync = true // flushed already
 			}
