@@ -25,8 +25,12 @@ ab_setup() {
 	else
 		go build -o "$work/flaxfile-b" ./cmd/flaxfile
 	fi
-	addr_a=$(ab_server a)
-	addr_b=$(ab_server b)
+	# Started from this shell (not a command substitution's subshell), so
+	# that the cleanup's kill reaches them.
+	ab_server a
+	ab_server b
+	addr_a=$(ab_addr a)
+	addr_b=$(ab_addr b)
 }
 
 ab_cleanup() {
@@ -36,12 +40,15 @@ ab_cleanup() {
 	rm -rf "$work" "$ab_tree"
 }
 
-ab_server() { # NAME -> prints its address
+ab_server() { # NAME: starts its server in the background
 	mkdir -p "$work/store-$1"
 	local flush=--no-fsync
 	[ -n "${AB_FSYNC:-}" ] && flush=--log-level=info
 	"$work/flaxfile-$1" serve --host 127.0.0.1 --port 0 --storage-dir "$work/store-$1" "$flush" >/dev/null \
 		2>"$work/log-$1" &
+}
+
+ab_addr() { # NAME -> prints its server's address once it listens
 	local addr
 	for _ in $(seq 200); do
 		addr=$(grep -o 'msg=listening addr=[^ ]*' "$work/log-$1" | head -1 | cut -d= -f3)

@@ -16,7 +16,9 @@
 #   bench/disk.sh [DIR] [SIZE_MIB]   (DIR on the disk to measure, default:
 #                                     a temporary directory beside the repo)
 #
-# FLAXFILE_BIN=path measures that flaxfile binary instead of a fresh build.
+# FLAXFILE_BIN=path measures that flaxfile binary instead of a fresh build;
+# BASELINE_BIN=path also measures another one in the same rounds (set0,
+# get0), its server beside ours, for a before/after comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 disk=${1:-}
@@ -48,7 +50,7 @@ sync
 warm() { warm_memory "$shm" $((size_mib * 5 / 4 + 64)); }
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
-drop() { rm -f "$disk"/out.* "$disk"/store/big.bin "$disk"/rsync/big.bin; sync; }
+drop() { rm -f "$disk"/out.* "$disk"/store/big.bin "$disk"/store0/big.bin "$disk"/rsync/big.bin; sync; }
 
 raw() { # $1: "sync" to flush the copy before the clock stops
 	"$shm/rawcopy" recv "$disk/out.raw" >"$shm/raw.addr" &
@@ -65,10 +67,25 @@ raw() { # $1: "sync" to flush the copy before the clock stops
 }
 
 mkdir -p "$disk/store"
-"$shm/flaxfile" serve --host 127.0.0.1 --port 0 --storage-dir "$disk/store" -q --log-level info 2>"$shm/serve.log" &
-until grep -q 'msg=listening' "$shm/serve.log" 2>/dev/null; do sleep 0.01; done
-addr=$(grep -o 'addr=[0-9.:]*' "$shm/serve.log" | head -1 | cut -d= -f2)
+# Servers start from this shell (not a command substitution's subshell),
+# so that the cleanup's kill reaches them.
+serve() { # BINARY STORE LOG
+	"$1" serve --host 127.0.0.1 --port 0 --storage-dir "$2" -q --log-level info 2>"$3" &
+}
+listening() { # LOG -> prints the address once the server listens
+	until grep -q 'msg=listening' "$1" 2>/dev/null; do sleep 0.01; done
+	grep -o 'addr=[0-9.:]*' "$1" | head -1 | cut -d= -f2
+}
+serve "$shm/flaxfile" "$disk/store" "$shm/serve.log"
+addr=$(listening "$shm/serve.log")
 ff() { FLAXFILE_PASSWORD= "$shm/flaxfile" --server "$addr" --quiet "$@"; }
+if [ -n "${BASELINE_BIN:-}" ]; then
+	cp "$BASELINE_BIN" "$shm/flaxfile0"
+	mkdir -p "$disk/store0"
+	serve "$shm/flaxfile0" "$disk/store0" "$shm/serve0.log"
+	addr0=$(listening "$shm/serve0.log")
+	ff0() { FLAXFILE_PASSWORD= "$shm/flaxfile0" --server "$addr0" --quiet "$@"; }
+fi
 
 have_rsync=""
 if command -v rsync >/dev/null; then
@@ -93,6 +110,10 @@ for r in $(seq "$rounds"); do
 	cmp -s "$disk/src.bin" "$disk/store/big.bin"
 	rm -f "$disk/out.get"; warm; t0=$(now); ff get big.bin "$disk/out.get"; add get "$(since "$t0")"
 	cmp -s "$disk/src.bin" "$disk/out.get"
+	if [ -n "${BASELINE_BIN:-}" ]; then
+		drop; warm; t0=$(now); ff0 set "$disk/src.bin" big.bin; add set0 "$(since "$t0")"
+		rm -f "$disk/out.get"; warm; t0=$(now); ff0 get big.bin "$disk/out.get"; add get0 "$(since "$t0")"
+	fi
 	if [ -n "$have_rsync" ]; then
 		drop; warm; t0=$(now); rsync "$disk/src.bin" "rsync://127.0.0.1:$port/bench/big.bin"; add rsync_set "$(since "$t0")"
 		rm -f "$disk/out.rsync"; warm; t0=$(now); rsync "rsync://127.0.0.1:$port/bench/big.bin" "$disk/out.rsync"; add rsync_get "$(since "$t0")"
@@ -106,7 +127,7 @@ median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {printf "%.2f", 
 fs=$(df -T "$disk" | awk 'NR==2 {print $2}')
 echo "$size_mib MiB on $fs ($disk), $rounds rounds, medians in seconds:"
 d=$(echo "${t[durable]}" | median)
-for k in raw durable set get rsync_set rsync_get scp_set scp_get; do
+for k in raw durable set get set0 get0 rsync_set rsync_get scp_set scp_get; do
 	[ -n "${t[$k]:-}" ] || continue
 	m=$(echo "${t[$k]}" | median)
 	printf '  %-10s %6ss  (runs: %s) durable/this %s\n' "$k" "$m" "${t[$k]}" "$(echo "scale=2; $d / $m" | bc)"
