@@ -247,9 +247,6 @@ func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p sizing, q
 		if err != nil {
 			return 0, err
 		}
-		if !c.opts.NoSync {
-			startWriteback(d.f, off, n)
-		}
 		if err := d.record(off/digest.BlockSize, sums); err != nil {
 			return 0, err
 		}

@@ -127,7 +127,7 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 			return err
 		}
 	}
-	st, err := storeurl.Open(spec, &storeurl.Options{NoSync: o.noSync})
+	st, err := storeurl.Open(spec)
 	if err != nil {
 		return err
 	}

@@ -119,8 +119,7 @@ func newGetCmd(e *env, g *globals) *cobra.Command {
 // addNoSyncFlag registers get's and pull's --no-fsync. By default a
 // download is flushed to the disk before it is renamed into place, so
 // that the name never shows a file a crash could leave damaged — the
-// promise "never half-written" — as the server does before it publishes;
-// writeback is started as the data lands, so the flush finds little left.
+// promise "never half-written" — as the server does before it publishes.
 func addNoSyncFlag(cmd *cobra.Command, g *globals) {
 	cmd.Flags().BoolVar(&g.noSync, "no-fsync", false, "rename downloads into place without flushing them to the disk first (faster; a crash soon after may leave a damaged file)")
 }

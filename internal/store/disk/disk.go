@@ -25,11 +25,6 @@ type Store struct {
 	fast  *beneath // nil where openat2 is missing
 	umask fs.FileMode
 	dirs  sync.Map // directories known to exist, so commits skip MkdirAll
-
-	// NoWriteback leaves written data to the kernel's own writeback,
-	// for servers that do not flush before publishing (--no-fsync);
-	// otherwise each write starts its writeback at once.
-	NoWriteback bool
 }
 
 // mkdirs makes dir (a key's directory) unless it is known to exist, or
@@ -239,17 +234,8 @@ type diskUpload struct {
 	done bool
 }
 
-// WriteAt writes p at off and starts its writeback at once, overlapping
-// the disk's work with the rest of the transfer.
-func (u *diskUpload) WriteAt(p []byte, off int64) (int, error) {
-	n, err := u.f.WriteAt(p, off)
-	if n > 0 && !u.d.NoWriteback {
-		startWriteback(u.f, off, int64(n))
-	}
-	return n, err
-}
-
-func (u *diskUpload) ReadAt(p []byte, off int64) (int, error) { return u.f.ReadAt(p, off) }
+func (u *diskUpload) WriteAt(p []byte, off int64) (int, error) { return u.f.WriteAt(p, off) }
+func (u *diskUpload) ReadAt(p []byte, off int64) (int, error)  { return u.f.ReadAt(p, off) }
 
 func (u *diskUpload) Commit(ctx context.Context, opts store.CommitOptions) error {
 	if u.done {

@@ -26,18 +26,8 @@ type Opened struct {
 	Where string
 }
 
-// Options tune Open.
-type Options struct {
-	// NoSync: the server publishes without flushing (--no-fsync), so a
-	// disk store need not start writeback as data lands.
-	NoSync bool
-}
-
-// Open opens the store spec names; o may be nil.
-func Open(spec string, o *Options) (*Opened, error) {
-	if o == nil {
-		o = &Options{}
-	}
+// Open opens the store spec names.
+func Open(spec string) (*Opened, error) {
 	scheme, rest, ok := strings.Cut(spec, ":")
 	if !ok || len(scheme) < 2 { // no scheme, or a Windows drive letter
 		scheme, rest = "dir", spec
@@ -51,7 +41,6 @@ func Open(spec string, o *Options) (*Opened, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.NoWriteback = o.NoSync
 		return &Opened{Store: d, Where: d.Dir()}, nil
 	case "mem":
 		capacity := int64(mem.DefaultCapacity)
