@@ -21,18 +21,19 @@ func ParseInt(b []byte) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	bad := fmt.Errorf("invalid literal for int() with base 10: %s", PyRepr(s))
+	// Made only on failure: every chunk reply's number comes through here.
+	bad := func() error { return fmt.Errorf("invalid literal for int() with base 10: %s", PyRepr(s)) }
 	t := strings.TrimFunc(s, unicode.IsSpace)
 	digits := strings.TrimLeft(t, "+-")
 	if len(t)-len(digits) > 1 || digits == "" || digits[0] == '_' || digits[len(digits)-1] == '_' || strings.Contains(digits, "__") {
-		return 0, bad
+		return 0, bad()
 	}
 	n, err := strconv.ParseInt(strings.ReplaceAll(t, "_", ""), 10, 64)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
 			return 0, fmt.Errorf("integer %s out of range", t)
 		}
-		return 0, bad
+		return 0, bad()
 	}
 	return n, nil
 }
