@@ -58,6 +58,11 @@ func completeKeys(e *env, g *globals) cobra.CompletionFunc {
 			} else if first, _, isDir := strings.Cut(en.Key, "/"); isDir {
 				name = first + "/"
 			}
+			// A key the shell would see as more than one word, or whose
+			// control characters would reach the terminal, is not offered.
+			if termSafe(name) != name || strings.ContainsAny(name, " \t") {
+				continue
+			}
 			if strings.HasPrefix(name, toComplete) && !seen[name] {
 				seen[name] = true
 				out = append(out, name)
