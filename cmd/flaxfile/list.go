@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -160,16 +161,19 @@ func fileEntry(ctx context.Context, c *flaxfile.Client, key string) ([]flaxfile.
 	if parent == "." {
 		parent = ""
 	}
-	all, err := c.List(ctx, parent, false)
-	if err != nil {
+	var found []flaxfile.Entry
+	errFound := errors.New("found")
+	err = c.Walk(ctx, parent, false, func(en flaxfile.Entry) error {
+		if en.Key == k {
+			found = []flaxfile.Entry{en}
+			return errFound // no need to read the rest of the directory
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errFound) {
 		return nil, err
 	}
-	for _, en := range all {
-		if en.Key == k {
-			return []flaxfile.Entry{en}, nil
-		}
-	}
-	return nil, nil
+	return found, nil
 }
 
 // cut shortens s to n columns, keeping its head and tail around "…", so

@@ -36,7 +36,7 @@ func (r *request) replyParts(parts ...zmtp.Part) {
 
 func (r *request) ok(frames ...[]byte) { r.reply(append([][]byte{[]byte(wire.ReplyOK)}, frames...)...) }
 
-func (r *request) fail(msg string) { r.reply([]byte(wire.ReplyError), []byte(msg)) }
+func (r *request) fail(msg string) { r.reply(wire.ErrorReply{Message: msg}.Frames()...) }
 
 // handle runs one request. frames are [delimiter, COMMAND, args...]; as 1.2
 // does, the command is taken from the second frame without checking the
