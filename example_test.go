@@ -4,30 +4,35 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"net"
 	"os"
 	"path/filepath"
 
 	"github.com/flaxfile/flaxfile"
 	"github.com/flaxfile/flaxfile/internal/server"
+	"github.com/flaxfile/flaxfile/internal/server/servertest"
 	"github.com/flaxfile/flaxfile/internal/store/mem"
 )
 
 // exampleServer runs a server in memory on a free loopback port for the
 // examples, as `flaxfile serve --storage mem: --port 0` would.
 func exampleServer() (addr string, stop func()) {
-	srv, err := server.New(server.Config{Store: mem.New(0)})
+	addr, _, stop, err := servertest.Background(server.Config{Store: mem.New(0)})
 	if err != nil {
 		log.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return addr, stop
+}
+
+// exampleClient dials a fresh in-memory server and writes a small file to
+// upload; cleanup ends all three.
+func exampleClient() (c *flaxfile.Client, path string, cleanup func()) {
+	addr, stop := exampleServer()
+	c, err := flaxfile.Dial(context.Background(), addr, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = srv.Serve(ctx, ln); close(done) }()
-	return ln.Addr().String(), func() { cancel(); <-done }
+	path = exampleFile("hello, world\n")
+	return c, path, func() { c.Close(); stop(); os.RemoveAll(filepath.Dir(path)) }
 }
 
 // exampleFile writes a small file to upload.
@@ -58,16 +63,9 @@ func ExampleDial() {
 }
 
 func ExampleClient_SetFile() {
-	addr, stop := exampleServer()
-	defer stop()
+	c, path, cleanup := exampleClient()
+	defer cleanup()
 	ctx := context.Background()
-	c, err := flaxfile.Dial(ctx, addr, nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer c.Close()
-	path := exampleFile("hello, world\n")
-	defer os.RemoveAll(filepath.Dir(path))
 
 	res, err := c.SetFile(ctx, "docs/hello.txt", path)
 	if err != nil {
@@ -78,16 +76,9 @@ func ExampleClient_SetFile() {
 }
 
 func ExampleClient_GetFile() {
-	addr, stop := exampleServer()
-	defer stop()
+	c, path, cleanup := exampleClient()
+	defer cleanup()
 	ctx := context.Background()
-	c, err := flaxfile.Dial(ctx, addr, nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer c.Close()
-	path := exampleFile("hello, world\n")
-	defer os.RemoveAll(filepath.Dir(path))
 	if _, err := c.SetFile(ctx, "docs/hello.txt", path); err != nil {
 		log.Fatal(err)
 	}

@@ -4,29 +4,24 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"net"
 	"os"
 	"path/filepath"
 
 	"github.com/flaxfile/flaxfile"
 	"github.com/flaxfile/flaxfile/dirsync"
 	"github.com/flaxfile/flaxfile/internal/server"
+	"github.com/flaxfile/flaxfile/internal/server/servertest"
 	"github.com/flaxfile/flaxfile/internal/store/mem"
 )
 
 func ExamplePush() {
 	// A server in memory on a free loopback port.
-	srv, err := server.New(server.Config{Store: mem.New(0)})
+	addr, _, stop, err := servertest.Background(server.Config{Store: mem.New(0)})
 	if err != nil {
 		log.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		log.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() { _ = srv.Serve(ctx, ln) }()
-	defer cancel()
+	defer stop()
+	ctx := context.Background()
 
 	// A small tree to push.
 	dir, err := os.MkdirTemp("", "flaxfile-example")
@@ -40,7 +35,7 @@ func ExamplePush() {
 		_ = os.WriteFile(p, []byte(content), 0o644)
 	}
 
-	c, err := flaxfile.Dial(ctx, ln.Addr().String(), nil)
+	c, err := flaxfile.Dial(ctx, addr, nil)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -50,20 +50,29 @@ func startServer(t testing.TB, dir string, cfg server.Config, mech zmtp.Mechanis
 	cfg.Store = st
 	cfg.NoSync = true
 	cfg.Mechanism = mech
-	srv, err = server.New(cfg)
+	addr, srv, stopServer, err := Background(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var once sync.Once
+	stop = func() { once.Do(func() { stopServer(); st.Close() }) }
+	return addr, srv, st, stop
+}
+
+// Background runs a server of cfg on a free loopback port until stop is
+// called (which waits for it to end); for tests and examples alike.
+func Background(cfg server.Config) (addr string, srv *server.Server, stop func(), err error) {
+	if srv, err = server.New(cfg); err != nil {
+		return "", nil, nil, err
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return "", nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ctx, ln); close(done) }()
-	var once sync.Once
-	stop = func() { once.Do(func() { cancel(); <-done; st.Close() }) }
-	return ln.Addr().String(), srv, st, stop
+	return ln.Addr().String(), srv, func() { cancel(); <-done }, nil
 }
 
 // Password returns the CURVE server mechanism for a FlaxFile 1.2 password.
