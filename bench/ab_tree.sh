@@ -9,6 +9,8 @@
 #
 # ROUNDS (default 5) sets the rounds.
 set -euo pipefail
+# Static, as released (README): a cgo build links libc and starts slower.
+export CGO_ENABLED=0
 cd "$(dirname "$0")/.."
 rev_a=$1
 rev_b=${2:-}

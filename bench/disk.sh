@@ -20,6 +20,8 @@
 # BASELINE_BIN=path also measures another one in the same rounds (set0,
 # get0), its server beside ours, for a before/after comparison.
 set -euo pipefail
+# Static, as released (README): a cgo build links libc and starts slower.
+export CGO_ENABLED=0
 cd "$(dirname "$0")/.."
 disk=${1:-}
 size_mib=${2:-1024}

@@ -12,6 +12,8 @@
 # Target (FlaxFile 2): set and get >= 0.80 of the 16 raw copies; peak
 # server memory <= 128 MiB.
 set -euo pipefail
+# Static, as released (README): a cgo build links libc and starts slower.
+export CGO_ENABLED=0
 cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
 proto=${PROTOCOL:-2}

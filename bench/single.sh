@@ -24,6 +24,8 @@
 # >= 0.90 plaintext, >= 0.70 encrypted. Peak server memory during the set
 # <= 128 MiB for both.
 set -euo pipefail
+# Static, as released (README): a cgo build links libc and starts slower.
+export CGO_ENABLED=0
 cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
 proto=${PROTOCOL:-2}

@@ -14,6 +14,8 @@
 # re-push no slower than rsync's; the big tree faster than rsync both ways;
 # memory flat from N to 10 x N.
 set -euo pipefail
+# Static, as released (README): a cgo build links libc and starts slower.
+export CGO_ENABLED=0
 cd "$(dirname "$0")/.."
 n=${1:-10000}
 command -v rsync >/dev/null || { echo "bench/tree.sh needs rsync (apt-get install rsync)" >&2; exit 1; }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime/pprof"
 
 	"github.com/flaxfile/flaxfile"
 	"github.com/flaxfile/flaxfile/internal/auth"
@@ -63,19 +62,13 @@ func newRootCmd(e *env) *cobra.Command {
 			g.passSet = cmd.Flags().Changed("password")
 			e.verbose, e.json = g.verbose, g.json
 			if g.cpuProfile != "" {
-				f, err := os.Create(g.cpuProfile)
-				if err != nil {
-					return err
-				}
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
+				return startCPUProfile(g.cpuProfile)
 			}
 			return nil
 		},
 		PersistentPostRun: func(*cobra.Command, []string) {
 			if g.cpuProfile != "" {
-				pprof.StopCPUProfile()
+				stopCPUProfile()
 			}
 		},
 	}
