@@ -332,7 +332,7 @@ func TestGetWriteFailure(t *testing.T) {
 	}
 }
 
-// FlaxFile 2 sizes transfers by the measured round trip: on a short one,
+// FlaxFile 2 sizes transfers by the measured round trip: on a short one, up to
 // 16 connections for a plaintext upload and 4 for a download, 4 MiB
 // chunks (16 connections on a long round trip, which a loaded machine can
 // pass for once), uploads with twice the window of downloads; Options
@@ -364,7 +364,9 @@ func TestPlanOnLoopback(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.Close()
-		conns := func(n, want int) bool { return n == want || o.opts.Connections == 0 && n == 16 }
+		// Connections join while chunks remain (spread): the count is the
+		// plan's at most, exactly it when chosen (TestSizing2 checks the plan).
+		conns := func(n, want int) bool { return n == want || o.opts.Connections == 0 && n >= 1 && n <= 16 }
 		if !conns(up.Connections, o.upConns) || !conns(down.Connections, o.downConns) || up.Window != o.up || down.Window != o.down {
 			t.Errorf("options %+v: set %d×%d, get %d×%d; want %d×%d and %d×%d", o.opts, up.Connections, up.Window, down.Connections, down.Window, o.upConns, o.up, o.downConns, o.down)
 		}

@@ -156,3 +156,27 @@ func TestDialToSilentServerTimesOut(t *testing.T) {
 		}
 	}
 }
+
+// A transfer starts on the first connection it has and takes more while
+// chunks remain; one the server will not take leaves the transfer to the
+// connections it has, where it used to fail the whole transfer.
+func TestTransferGoesOnWithTheConnectionsItGets(t *testing.T) {
+	ctx := ctxFor(t)
+	// Room for the control connection and one more.
+	addr, srv := servertest.StartServer(t, server.Config{MaxConns: 2}, nil)
+	c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Connections: 8, Window: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	src, data := randomFile(t, 24<<20+5) // seven chunks
+	for round := range 2 {
+		if _, err := c.SetFile(ctx, "k", src); err != nil {
+			t.Fatalf("round %d: set with the server's connections full: %v", round, err)
+		}
+		mustGet(ctx, t, c, "k", data)
+	}
+	if n := srv.Stats().Connections; n < 2 {
+		t.Fatalf("the server saw %d connections", n)
+	}
+}

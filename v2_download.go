@@ -54,6 +54,7 @@ type download struct {
 	jmu   sync.Mutex // guards the journal file
 	j     *os.File
 	moved atomic.Int64
+	used  int // connections the chunks came over
 }
 
 // download2 fetches key to path with FlaxFile 2: the blocks already in a
@@ -132,7 +133,7 @@ func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) 
 	if err := d.publish(path); err != nil {
 		return nil, err
 	}
-	return &Result{Key: key, Size: rf.Size, Duration: time.Since(start), Connections: p.conns, Window: p.window,
+	return &Result{Key: key, Size: rf.Size, Duration: time.Since(start), Connections: max(d.used, 1), Window: p.window,
 		Checksum: "xxh3-128-blocks:" + rf.Hash, Moved: d.moved.Load(), Protocol: wire.Version2}, nil
 }
 
@@ -210,13 +211,15 @@ func (d *download) close() {
 	d.j.Close()
 }
 
-// fetch requests the chunks todo over p.conns connections with a window
-// each; each chunk is hashed from the buffer it arrives in and written.
+// fetch requests the chunks todo over up to p.conns connections with a
+// window each; each chunk is hashed from the buffer it arrives in and written.
 func (d *download) fetch(ctx context.Context, p sizing, todo []int64) error {
 	lock := &sync.Mutex{}
-	return d.c.spread(ctx, p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, q queue) error {
+	n, err := d.c.spread(ctx, p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, q queue) error {
 		return d.fetchChunks(ctx, conn, p, q, lock)
 	})
+	d.used = n
+	return err
 }
 
 func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p sizing, q queue, lock *sync.Mutex) error {

@@ -83,7 +83,7 @@ func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file 
 	start := time.Now()
 	u := &upload{c: c, key: key, src: src, file: file, size: size, mode: mode, p: c.sizing2(size, true),
 		id: uploadID(key, size, mtime, mode)}
-	c.conns.predial(ctx, u.p.conns) // handshakes during PUT's round trip
+	c.conns.predial(ctx, u.predialN()) // handshakes during PUT's round trip
 	if !mtime.IsZero() && mtime.UnixNano() > 0 {
 		u.mtime = mtime.UnixNano()
 	}
@@ -94,7 +94,7 @@ func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file 
 	for round := 1; ; round++ {
 		res, err := u.round(ctx)
 		if err == nil {
-			return &Result{Key: key, Size: size, Duration: time.Since(start), Connections: u.p.conns, Window: u.p.window,
+			return &Result{Key: key, Size: size, Duration: time.Since(start), Connections: max(u.used, 1), Window: u.p.window,
 				Checksum: "xxh3-128-blocks:" + res.Hash, Moved: u.sent.Load(), Protocol: wire.Version2}, nil
 		}
 		if round == maxPutRounds || !errors.Is(err, errUploadLost) {
@@ -120,6 +120,7 @@ type upload struct {
 	mode  os.FileMode
 	p     sizing
 	sent  atomic.Int64 // payload octets sent, all rounds together
+	used  int          // the most connections a round ran on
 }
 
 // round is one PUT, the chunks the server lacks, and PUT_END.
@@ -230,9 +231,11 @@ func (u *upload) missing(have map[int64]digest.Sum, blocks []digest.Sum) ([]int6
 // send sends the chunks todo over the sizing's connections, each with a
 // window, hashing each chunk's blocks into blocks as it goes.
 func (u *upload) send(ctx context.Context, todo []int64, blocks []digest.Sum) error {
-	return u.c.spread(ctx, u.p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, q queue) error {
+	n, err := u.c.spread(ctx, u.p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, q queue) error {
 		return u.sendChunks(ctx, conn, q, blocks)
 	})
+	u.used = max(u.used, n)
+	return err
 }
 
 // sendChunks sends one connection's chunks with a window and waits for
@@ -286,4 +289,15 @@ func (u *upload) sendChunks(ctx context.Context, conn *zmtp.Conn, q queue, block
 		return off / p.chunk, nil
 	}
 	return c.windowed(ctx, conn, q, p.window, send, handle)
+}
+
+// predialN is how many connections to dial during PUT's round trip: all
+// of them on a long link, where each handshake costs round trips; on a
+// short one a few, the rest joining as the transfer goes (spread), so
+// that a file that needs few does not pay for many.
+func (u *upload) predialN() int {
+	if time.Duration(u.c.rtt.Load()) > 5*time.Millisecond {
+		return u.p.conns
+	}
+	return min(u.p.conns, 4)
 }

@@ -117,25 +117,78 @@ func (c *Client) windowed(ctx context.Context, conn *zmtp.Conn, q queue, window 
 // spread runs the chunks todo over up to conns pooled connections, each
 // taking the next chunk whenever its window has room (so a connection that
 // runs faster carries more, and all finish together), and returns the
-// first error. A connection whose share ended cleanly goes back to the
-// pool; the others, which may still have replies on their way, are closed.
-func (c *Client) spread(ctx context.Context, conns int, todo []int64, share func(ctx context.Context, conn *zmtp.Conn, q queue) error) error {
+// first error and how many connections it ran on. It starts on the first connection it gets and takes more
+// one at a time while chunks remain to be sent: a short transfer ends on
+// the few connections it needed, a long one grows to conns (connections
+// dialled ahead, predial, join at once). A connection that cannot be had
+// after the first leaves the transfer to those it has. A connection whose
+// share ended cleanly goes back to the pool; the others, which may still
+// have replies on their way, are closed.
+func (c *Client) spread(ctx context.Context, conns int, todo []int64, share func(ctx context.Context, conn *zmtp.Conn, q queue) error) (int, error) {
 	active := min(conns, len(todo))
-	cs, err := c.conns.takeN(ctx, active)
+	if active == 0 {
+		return 0, nil
+	}
+	first, err := c.conns.take(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	clean := make([]bool, active)
-	q := newQueue(todo)
-	for i, conn := range cs {
+	// The queue, and a signal once it has handed out every chunk: no
+	// connection joins after that.
+	all := newQueue(todo)
+	drained := make(chan struct{})
+	var once sync.Once
+	q := func() (int64, bool) {
+		id, ok := all()
+		if !ok {
+			once.Do(func() { close(drained) })
+		}
+		return id, ok
+	}
+	var mu sync.Mutex
+	var cs []*zmtp.Conn
+	var clean []bool
+	run := func(conn *zmtp.Conn) {
+		mu.Lock()
+		i := len(cs)
+		cs, clean = append(cs, conn), append(clean, false)
+		mu.Unlock()
 		g.Go(func() error {
 			err := share(gctx, conn, q)
+			mu.Lock()
 			clean[i] = err == nil
+			mu.Unlock()
 			return err
+		})
+	}
+	run(first)
+	if active > 1 {
+		rctx, stop := context.WithCancel(gctx)
+		go func() {
+			select {
+			case <-drained:
+			case <-rctx.Done():
+			}
+			stop()
+		}()
+		g.Go(func() error {
+			defer stop()
+			for n := 1; n < active; n++ {
+				conn, err := c.conns.take(rctx)
+				if err != nil {
+					return nil // the others carry on
+				}
+				if rctx.Err() != nil {
+					c.conns.give(conn)
+					return nil
+				}
+				run(conn)
+			}
+			return nil
 		})
 	}
 	err = g.Wait()
 	c.conns.giveAll(cs, clean)
-	return err
+	return len(cs), err
 }

@@ -3,6 +3,7 @@ package flaxfile
 import (
 	"sync"
 	"testing"
+	"time"
 )
 
 // A queue hands each id out once, in order, however many
@@ -40,5 +41,35 @@ func TestQueueHandsOutEachOnce(t *testing.T) {
 	}
 	if _, ok := q(); ok {
 		t.Fatal("an exhausted queue handed out more")
+	}
+}
+
+// FlaxFile 2's plan by the round trip and the cipher: on a short link 16
+// connections for a plaintext upload (the client's sendfiles cost less
+// spread wide), 4 for an encrypted one and for downloads; 16 on a long
+// link; uploads with twice the window; never more connections than
+// chunks; Options override each part.
+func TestSizing2(t *testing.T) {
+	for _, tc := range []struct {
+		cipher     string
+		rtt        time.Duration
+		opts       Options
+		size       int64
+		upload     bool
+		conns, win int
+	}{
+		{"", 0, Options{}, 1 << 30, true, 16, 8},
+		{"", 0, Options{}, 1 << 30, false, 4, 4},
+		{"aes-256-gcm", 0, Options{}, 1 << 30, true, 4, 8},
+		{"aes-256-gcm", 20 * time.Millisecond, Options{}, 1 << 30, false, 16, 4},
+		{"", 0, Options{}, 12 << 20, true, 3, 8},
+		{"", 0, Options{Connections: 2, Window: 3}, 1 << 30, true, 2, 3},
+	} {
+		c := &Client{opts: tc.opts, cipher: tc.cipher}
+		c.rtt.Store(int64(tc.rtt))
+		p := c.sizing2(tc.size, tc.upload)
+		if p.conns != tc.conns || p.window != tc.win {
+			t.Errorf("%+v: %d connections × %d, want %d × %d", tc, p.conns, p.window, tc.conns, tc.win)
+		}
 	}
 }

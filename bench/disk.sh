@@ -18,7 +18,9 @@
 #
 # FLAXFILE_BIN=path measures that flaxfile binary instead of a fresh build;
 # BASELINE_BIN=path also measures another one in the same rounds (set0,
-# get0), its server beside ours, for a before/after comparison.
+# get0), its server beside ours, for a before/after comparison; JOBS
+# narrows the run to some of raw durable set get set0 get0 rsync_set
+# rsync_get scp_set scp_get.
 set -euo pipefail
 # Static, as released (README): a cgo build links libc and starts slower.
 export CGO_ENABLED=0
@@ -52,7 +54,7 @@ sync
 warm() { warm_memory "$shm" $((size_mib * 5 / 4 + 64)); }
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
-drop() { rm -f "$disk"/out.* "$disk"/store/big.bin "$disk"/store0/big.bin "$disk"/rsync/big.bin; sync; }
+drop() { rm -f "$disk"/out.raw "$disk"/out.get "$disk"/out.rsync "$disk"/out.scp2 "$disk"/store/big.bin "$disk"/store0/big.bin "$disk"/rsync/big.bin; sync; }
 
 raw() { # $1: "sync" to flush the copy before the clock stops
 	"$shm/rawcopy" recv "$disk/out.raw" >"$shm/raw.addr" &
@@ -105,30 +107,49 @@ fi
 
 declare -A t
 add() { t[$1]+="$2 "; }
+# Each measurement is a job; every round runs them all, starting one job
+# further along the list than the round before, so that no tool always
+# follows the same one (this disk's speed depends on what it wrote just
+# before: measured, a build in the slot after the durable copy ran 1.5x
+# slower than the same build two slots later). A get first stores its file
+# (untimed) when the store lacks it.
+stored() { # FF-FUNCTION STORE-DIR
+	[ -f "$2/big.bin" ] || "$1" set "$disk/src.bin" big.bin
+	sync
+}
+job_raw() { drop; add raw "$(raw nosync)"; }
+job_durable() { drop; add durable "$(raw sync)"; }
+job_set() { drop; warm; t0=$(now); ff set "$disk/src.bin" big.bin; add set "$(since "$t0")"; cmp -s "$disk/src.bin" "$disk/store/big.bin"; }
+job_get() { rm -f "$disk/out.get"; stored ff "$disk/store"; warm; t0=$(now); ff get big.bin "$disk/out.get"; add get "$(since "$t0")"; cmp -s "$disk/src.bin" "$disk/out.get"; }
+job_set0() { drop; warm; t0=$(now); ff0 set "$disk/src.bin" big.bin; add set0 "$(since "$t0")"; cmp -s "$disk/src.bin" "$disk/store0/big.bin"; }
+job_get0() { rm -f "$disk/out.get"; stored ff0 "$disk/store0"; warm; t0=$(now); ff0 get big.bin "$disk/out.get"; add get0 "$(since "$t0")"; cmp -s "$disk/src.bin" "$disk/out.get"; }
+job_rsync_set() { drop; warm; t0=$(now); rsync "$disk/src.bin" "rsync://127.0.0.1:$port/bench/big.bin"; add rsync_set "$(since "$t0")"; }
+job_rsync_get() {
+	rm -f "$disk/out.rsync"
+	[ -f "$disk/rsync/big.bin" ] || { rsync "$disk/src.bin" "rsync://127.0.0.1:$port/bench/big.bin"; sync; }
+	warm; t0=$(now); rsync "rsync://127.0.0.1:$port/bench/big.bin" "$disk/out.rsync"; add rsync_get "$(since "$t0")"
+}
+job_scp_set() { drop; warm; t0=$(now); scp -q -o BatchMode=yes "$disk/src.bin" "root@127.0.0.1:$disk/out.scp"; add scp_set "$(since "$t0")"; }
+job_scp_get() {
+	rm -f "$disk/out.scp2"; [ -f "$disk/out.scp" ] || cp "$disk/src.bin" "$disk/out.scp"; sync
+	warm; t0=$(now); scp -q -o BatchMode=yes "root@127.0.0.1:$disk/out.scp" "$disk/out.scp2"; add scp_get "$(since "$t0")"
+}
+jobs=(raw durable set get)
+[ -n "${BASELINE_BIN:-}" ] && jobs+=(set0 get0)
+[ -n "$have_rsync" ] && jobs+=(rsync_set rsync_get)
+[ -n "$have_scp" ] && jobs+=(scp_set scp_get)
+if [ -n "${JOBS:-}" ]; then # e.g. JOBS="set get set0 get0" for an A/B alone
+	read -r -a jobs <<<"$JOBS"
+fi
 for r in $(seq "$rounds"); do
-	drop; add raw "$(raw nosync)"
-	drop; add durable "$(raw sync)"
-	drop; warm; t0=$(now); ff set "$disk/src.bin" big.bin; add set "$(since "$t0")"
-	cmp -s "$disk/src.bin" "$disk/store/big.bin"
-	rm -f "$disk/out.get"; warm; t0=$(now); ff get big.bin "$disk/out.get"; add get "$(since "$t0")"
-	cmp -s "$disk/src.bin" "$disk/out.get"
-	if [ -n "${BASELINE_BIN:-}" ]; then
-		drop; warm; t0=$(now); ff0 set "$disk/src.bin" big.bin; add set0 "$(since "$t0")"
-		rm -f "$disk/out.get"; warm; t0=$(now); ff0 get big.bin "$disk/out.get"; add get0 "$(since "$t0")"
-	fi
-	if [ -n "$have_rsync" ]; then
-		drop; warm; t0=$(now); rsync "$disk/src.bin" "rsync://127.0.0.1:$port/bench/big.bin"; add rsync_set "$(since "$t0")"
-		rm -f "$disk/out.rsync"; warm; t0=$(now); rsync "rsync://127.0.0.1:$port/bench/big.bin" "$disk/out.rsync"; add rsync_get "$(since "$t0")"
-	fi
-	if [ -n "$have_scp" ]; then
-		drop; warm; t0=$(now); scp -q -o BatchMode=yes "$disk/src.bin" "root@127.0.0.1:$disk/out.scp"; add scp_set "$(since "$t0")"
-		rm -f "$disk/out.scp2"; warm; t0=$(now); scp -q -o BatchMode=yes "root@127.0.0.1:$disk/out.scp" "$disk/out.scp2"; add scp_get "$(since "$t0")"
-	fi
+	for k in $(seq 0 $((${#jobs[@]} - 1))); do
+		"job_${jobs[$(((k + r - 1) % ${#jobs[@]}))]}"
+	done
 done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'; }
 fs=$(df -T "$disk" | awk 'NR==2 {print $2}')
 echo "$size_mib MiB on $fs ($disk), $rounds rounds, medians in seconds:"
-d=$(echo "${t[durable]}" | median)
+d=$(echo "${t[durable]:-0}" | median)
 for k in raw durable set get set0 get0 rsync_set rsync_get scp_set scp_get; do
 	[ -n "${t[$k]:-}" ] || continue
 	m=$(echo "${t[$k]}" | median)

@@ -34,14 +34,17 @@ until grep -q 'msg=listening' "$work/serve.log" 2>/dev/null; do sleep 0.01; done
 addr=$(grep -o 'addr=[0-9.:]*' "$work/serve.log" | head -1 | cut -d= -f2)
 ff() { FLAXFILE_PASSWORD=${PASSWORD:-} "$work/flaxfile" --server "$addr" --quiet "$@"; }
 raw() {
-	rm -f "$work/raw.addr" "$work/raw.out"
-	local t0
+	rm -f "$work/raw.out"
+	local t0 addr rpid
 	t0=$(now)
-	"$work/rawcopy" recv "$work/raw.out" >"$work/raw.addr" &
-	local rpid=$!
-	while [ ! -s "$work/raw.addr" ]; do sleep 0.001; done
-	"$work/rawcopy" send "$1" "$(cat "$work/raw.addr")"
+	# The receiver prints its address when it listens: read it as it comes
+	# (no polling, which would add its own sleeps to the raw copy's time).
+	exec 3< <(exec "$work/rawcopy" recv "$work/raw.out")
+	rpid=$!
+	read -r -u 3 addr
+	"$work/rawcopy" send "$1" "$addr"
 	wait $rpid
+	exec 3<&-
 	since "$t0"
 }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {printf "%.4f", a[int((NR+1)/2)]}'; }
