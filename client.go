@@ -81,6 +81,12 @@ type Options struct {
 	// renamed into place (FlaxFile 2): faster, but a crash soon after
 	// may leave a damaged file under the final name.
 	NoSync bool
+	// Delta chooses when an upload over an existing key (FlaxFile 2, a
+	// server with the feature) starts from the server's file and sends
+	// only the 4 MiB blocks that differ: DeltaAuto on a long link (a
+	// round trip over 5 ms), where the bytes saved outweigh hashing the
+	// source first; DeltaAlways; DeltaNever.
+	Delta DeltaMode
 	// MaxFileSize is the largest file the client accepts from a server:
 	// a larger declared size is refused before anything is allocated or
 	// written. Zero means DefaultMaxFileSize.
@@ -101,6 +107,17 @@ type Options struct {
 	// reply (command and status); nil discards.
 	Logger *slog.Logger
 }
+
+// DeltaMode chooses when uploads send only the blocks that differ from
+// the server's file (Options.Delta).
+type DeltaMode int
+
+// The DeltaModes.
+const (
+	DeltaAuto DeltaMode = iota
+	DeltaAlways
+	DeltaNever
+)
 
 // LevelTrace is the log level of the protocol exchange: each request's
 // command and each reply's status, below slog.LevelDebug.
@@ -128,8 +145,9 @@ type Client struct {
 	budget *zmtp.Budget
 	conns  *connPool
 
-	v2  bool         // the server speaks FlaxFile 2
-	rtt atomic.Int64 // the shortest round trip seen (PING, HELLO), in nanoseconds
+	v2    bool         // the server speaks FlaxFile 2
+	rtt   atomic.Int64 // the shortest round trip seen (PING, HELLO), in nanoseconds
+	delta bool         // the server takes Put.Delta
 }
 
 // Dial connects to the server at addr ("host:port", or "host" for port
@@ -240,10 +258,12 @@ func (c *Client) negotiate(parent context.Context, conn *zmtp.Conn) error {
 		return fmt.Errorf("flaxfile: asking %s for FlaxFile 2: %w", c.addr, err)
 	}
 	defer r.Release()
-	if _, err := wire.ParseHelloReply(r.frames); err != nil {
+	hello, err := wire.ParseHelloReply(r.frames)
+	if err != nil {
 		return fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
 	c.v2 = true
+	c.delta = hello.HasFeature(wire.FeatureDelta)
 	return nil
 }
 

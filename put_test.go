@@ -2,6 +2,7 @@ package flaxfile_test
 
 import (
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/server/servertest"
+	"github.com/flaxfile/flaxfile/internal/store/mem"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
 
@@ -199,5 +201,68 @@ func TestPutResumeOtherChunkSize(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(filepath.Join(dir, "k")); !bytes.Equal(got, data) {
 		t.Fatal("stored file differs")
+	}
+}
+
+// With Delta, a set over a key that holds a file sends only the blocks
+// that differ: one changed block in the middle and the appended tail,
+// not the whole file; the server builds the rest from its old file, and
+// the file read back is the new one. Without Delta the whole file goes.
+func TestDeltaUploadSendsOnlyChangedBlocks(t *testing.T) {
+	for _, st := range []string{"disk", "mem"} {
+		t.Run(st, func(t *testing.T) {
+			ctx := ctxFor(t)
+			cfg := server.Config{}
+			if st == "mem" {
+				cfg.Store = mem.New(1 << 30)
+			}
+			addr, _ := servertest.StartServer(t, cfg, nil)
+			c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Delta: flaxfile.DeltaAlways})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			const block = 4 << 20
+			src, data := randomFile(t, 10*block) // ten whole blocks
+			if _, err := c.SetFile(ctx, "k", src); err != nil {
+				t.Fatal(err)
+			}
+			// One octet changed in block 3, and 1 MiB appended (a new,
+			// short block 10).
+			data[3*block+12345] ^= 0xff
+			tail := make([]byte, 1<<20)
+			rand.Read(tail)
+			data = append(data, tail...)
+			if err := os.WriteFile(src, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res, err := c.SetFile(ctx, "k", src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := int64(block + 1<<20); res.Moved != want {
+				t.Errorf("delta set sent %d octets, want %d (block 3 and the tail)", res.Moved, want)
+			}
+			mustGet(ctx, t, c, "k", data)
+
+			// The same change again without Delta: all of it goes.
+			data[5*block] ^= 0xff
+			if err := os.WriteFile(src, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			plain, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Delta: flaxfile.DeltaNever})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer plain.Close()
+			res, err = plain.SetFile(ctx, "k", src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Moved != int64(len(data)) {
+				t.Errorf("set without delta sent %d octets, want the whole %d", res.Moved, len(data))
+			}
+			mustGet(ctx, t, plain, "k", data)
+		})
 	}
 }

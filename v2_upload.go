@@ -126,7 +126,7 @@ type upload struct {
 // round is one PUT, the chunks the server lacks, and PUT_END.
 func (u *upload) round(ctx context.Context) (*wire.PutResult, error) {
 	c, key, size := u.c, u.key, u.size
-	r, err := c.request(ctx, wire.Put{Key: key, Size: size, Chunk: u.p.chunk, MTime: u.mtime, Mode: uint32(u.mode.Perm()), ID: u.id})
+	r, err := c.request(ctx, wire.Put{Key: key, Size: size, Chunk: u.p.chunk, MTime: u.mtime, Mode: uint32(u.mode.Perm()), ID: u.id, Delta: u.delta()})
 	if err != nil {
 		return nil, err
 	}
@@ -289,6 +289,25 @@ func (u *upload) sendChunks(ctx context.Context, conn *zmtp.Conn, q queue, block
 		return off / p.chunk, nil
 	}
 	return c.windowed(ctx, conn, q, p.window, send, handle)
+}
+
+// delta reports whether to ask the server to start from the file the key
+// holds (Options.Delta): the client then hashes each block the server
+// holds before sending, to send only those that differ. Worth it on a
+// long link, where the bytes saved take longer to send than the source
+// takes to read; on a short one only when asked.
+func (u *upload) delta() bool {
+	c := u.c
+	if !c.delta || u.size <= digest.BlockSize {
+		return false
+	}
+	switch c.opts.Delta {
+	case DeltaAlways:
+		return true
+	case DeltaAuto:
+		return time.Duration(c.rtt.Load()) > 5*time.Millisecond
+	}
+	return false
 }
 
 // predialN is how many connections to dial during PUT's round trip: all

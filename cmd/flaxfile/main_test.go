@@ -34,9 +34,11 @@ func TestScripts(t *testing.T) {
 
 // scriptCmds are the commands the scripts have beyond testscript's own.
 var scriptCmds = map[string]func(*testscript.TestScript, bool, []string){
-	"serve":  cmdServe,
-	"stop":   cmdStop,
-	"status": cmdStatus,
+	"serve":    cmdServe,
+	"stop":     cmdStop,
+	"status":   cmdStatus,
+	"randfile": cmdRandFile,
+	"flip":     cmdFlip,
 }
 
 var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)

@@ -37,6 +37,27 @@ type tuning struct {
 	connections int
 	window      int
 	chunkMiB    int
+	delta       bool // --delta
+	noDelta     bool // --no-delta
+}
+
+// addDeltaFlags registers --delta and --no-delta on an uploading command.
+func addDeltaFlags(cmd *cobra.Command, t *tuning) {
+	f := cmd.Flags()
+	f.BoolVar(&t.delta, "delta", false, "over a file the server has, send only the 4 MiB blocks that differ (default: on links with a round trip over 5 ms)")
+	f.BoolVar(&t.noDelta, "no-delta", false, "always send whole files")
+	cmd.MarkFlagsMutuallyExclusive("delta", "no-delta")
+}
+
+// deltaMode is what --delta and --no-delta ask for.
+func (t *tuning) deltaMode() flaxfile.DeltaMode {
+	switch {
+	case t.delta:
+		return flaxfile.DeltaAlways
+	case t.noDelta:
+		return flaxfile.DeltaNever
+	}
+	return flaxfile.DeltaAuto
 }
 
 // addTuningFlags registers the tuning flags on a transfer command.
@@ -204,6 +225,7 @@ func (g *globals) connect(ctx context.Context, e *env, progress flaxfile.Progres
 		Connections: g.tune.connections,
 		Window:      g.tune.window,
 		ChunkSize:   int64(g.tune.chunkMiB) << 20,
+		Delta:       g.tune.deltaMode(),
 	}
 	if keyMode {
 		return flaxfile.Dial(ctx, addr, opts)

@@ -88,6 +88,9 @@ func newSyncCmd(e *env, g *globals, push bool, use, short, long string) *cobra.C
 		},
 	}
 	addSyncFlags(cmd, s)
+	if push {
+		addDeltaFlags(cmd, &g.tune)
+	}
 	if !push {
 		addNoSyncFlag(cmd, g)
 	}

@@ -84,6 +84,7 @@ func newSetCmd(e *env, g *globals) *cobra.Command {
 		},
 	}
 	addTuningFlags(cmd, &g.tune)
+	addDeltaFlags(cmd, &g.tune)
 	return cmd
 }
 

@@ -15,7 +15,8 @@ func (s *Server) hello(r *request) {
 		r.fail(err.Error())
 		return
 	}
-	features, _ := json.Marshal(map[string]any{"max_chunk": wire.MaxChunk2, "block": digest.BlockSize, "resume": s.puts.st != nil})
+	features, _ := json.Marshal(map[string]any{"max_chunk": wire.MaxChunk2, "block": digest.BlockSize, "resume": s.puts.st != nil,
+		wire.FeatureDelta: s.puts.st != nil})
 	r.reply(wire.HelloReply{Version: wire.Version2, Features: features}.Frames()...)
 }
 
@@ -33,6 +34,11 @@ func (s *Server) put(r *request) {
 		return
 	}
 	defer sess.release()
+	if m.Delta && s.noRoom(r.ctx, size) == "" { // the copies take room too
+		if err := s.puts.seed(r.ctx, sess); err != nil {
+			r.log.Warn("upload not started from the current file", "key", key, "err", err)
+		}
+	}
 	sess.mu.Lock()
 	held := int64(len(sess.blocks))
 	sess.mu.Unlock()

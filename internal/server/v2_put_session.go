@@ -40,6 +40,7 @@ type putSession struct {
 	blocks   map[int64]digest.Sum // the blocks held, by index: memory grows with what arrived, never with the size declared
 	received int64                // payload octets received since the server opened it
 	done     bool
+	seeded   bool          // seed has run (or was skipped)
 	failure  error         // why it was ended, if a write ended it
 	settled  chan struct{} // closed once done and its file published, kept or removed
 

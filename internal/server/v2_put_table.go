@@ -17,6 +17,7 @@ import (
 // journals stay in the store when they leave it, to be resumed.
 type putTable struct {
 	st       store.Partials
+	store    store.Store // the files uploads with Put.Delta start from
 	log      *slog.Logger
 	sessions *table[*putSession]
 
@@ -26,7 +27,7 @@ type putTable struct {
 
 func newPutTable(st store.Store, log *slog.Logger) *putTable {
 	p, _ := st.(store.Partials)
-	return &putTable{st: p, log: log, sessions: newTable[*putSession](nil)}
+	return &putTable{st: p, store: st, log: log, sessions: newTable[*putSession](nil)}
 }
 
 // open returns the session id for hdr, loading it from the store or

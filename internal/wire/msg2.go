@@ -45,20 +45,47 @@ func ParseHelloReply(frames [][]byte) (HelloReply, error) {
 	return HelloReply{Version: Version2, Features: arg(frames, 2)}, nil
 }
 
-// Put is [PUT, key, size, chunk, mtime_ns, mode, upload id] -> PutReply.
+// Put is [PUT, key, size, chunk, mtime_ns, mode, upload id, ("delta")]
+// -> PutReply. With "delta" (a server that lists the feature), a fresh
+// upload of a key that holds a file starts from that file: its blocks
+// that can stand where they are in the new file are copied into the
+// upload and listed in the reply as held, so that the client sends only
+// the blocks that differ. Servers without the feature ignore it.
 type Put struct {
 	Key                string
 	Size, Chunk, MTime int64
 	Mode               uint32
 	ID                 string
+	Delta              bool
 }
+
+// FeatureDelta is the HELLO feature of servers that take Put.Delta.
+const FeatureDelta = "delta"
+
+// HasFeature reports whether the features of a HELLO reply (a JSON
+// object) turn name on. Anything unreadable turns nothing on.
+func (m HelloReply) HasFeature(name string) bool {
+	var f map[string]any
+	if len(m.Features) > MaxFeatures || json.Unmarshal(m.Features, &f) != nil {
+		return false
+	}
+	on, _ := f[name].(bool)
+	return on
+}
+
+// MaxFeatures bounds the HELLO features a client reads.
+const MaxFeatures = 64 << 10
 
 // Command implements Request.
 func (Put) Command() string { return CmdPut }
 
 // Args implements Request.
 func (m Put) Args() [][]byte {
-	return [][]byte{[]byte(m.Key), Itoa(m.Size), Itoa(m.Chunk), Itoa(m.MTime), Itoa(int64(m.Mode)), []byte(m.ID)}
+	args := [][]byte{[]byte(m.Key), Itoa(m.Size), Itoa(m.Chunk), Itoa(m.MTime), Itoa(int64(m.Mode)), []byte(m.ID)}
+	if m.Delta {
+		args = append(args, []byte(FeatureDelta))
+	}
+	return args
 }
 
 // ParsePut decodes and checks the arguments. Key is as sent.
@@ -78,7 +105,7 @@ func ParsePut(args [][]byte) (Put, error) {
 			return m, Refusal(fmt.Sprintf("invalid %s", [...]string{"size", "chunk size", "mtime", "mode"}[i]))
 		}
 	}
-	m = Put{Key: key, Size: v[0], Chunk: v[1], MTime: v[2], ID: string(args[5])}
+	m = Put{Key: key, Size: v[0], Chunk: v[1], MTime: v[2], ID: string(args[5]), Delta: len(args) > 6 && string(args[6]) == FeatureDelta}
 	switch {
 	case m.Size > MaxFileSize:
 		return m, Refusal(ErrInvalidFileSize)
