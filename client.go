@@ -81,11 +81,12 @@ type Options struct {
 	// renamed into place (FlaxFile 2): faster, but a crash soon after
 	// may leave a damaged file under the final name.
 	NoSync bool
-	// Delta chooses when an upload over an existing key (FlaxFile 2, a
-	// server with the feature) starts from the server's file and sends
-	// only the 4 MiB blocks that differ: DeltaAuto on a long link (a
-	// round trip over 5 ms), where the bytes saved outweigh hashing the
-	// source first; DeltaAlways; DeltaNever.
+	// Delta chooses when a transfer over an older copy (FlaxFile 2, a
+	// server with the feature) moves only the 4 MiB blocks that differ:
+	// an upload over an existing key starts from the server's file, a
+	// download over an existing local file from that file. DeltaAuto on a
+	// long link (a round trip over 5 ms), where the bytes saved outweigh
+	// hashing the copies first; DeltaAlways; DeltaNever.
 	Delta DeltaMode
 	// MaxFileSize is the largest file the client accepts from a server:
 	// a larger declared size is refused before anything is allocated or
@@ -145,9 +146,10 @@ type Client struct {
 	budget *zmtp.Budget
 	conns  *connPool
 
-	v2    bool         // the server speaks FlaxFile 2
-	rtt   atomic.Int64 // the shortest round trip seen (PING, HELLO), in nanoseconds
-	delta bool         // the server takes Put.Delta
+	v2       bool         // the server speaks FlaxFile 2
+	rtt      atomic.Int64 // the shortest round trip seen (PING, HELLO), in nanoseconds
+	delta    bool         // the server takes Put.Delta
+	deltaGet bool         // the server answers GetBlocks
 }
 
 // Dial connects to the server at addr ("host:port", or "host" for port
@@ -264,6 +266,7 @@ func (c *Client) negotiate(parent context.Context, conn *zmtp.Conn) error {
 	}
 	c.v2 = true
 	c.delta = hello.HasFeature(wire.FeatureDelta)
+	c.deltaGet = hello.HasFeature(wire.FeatureDeltaGet)
 	return nil
 }
 

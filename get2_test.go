@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/internal/server"
+	"github.com/flaxfile/flaxfile/internal/server/servertest"
 )
 
 // cancelAfter cancels a context once n octets have been reported.
@@ -125,5 +127,68 @@ func TestGetPartialOfOtherVersion(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(out); !bytes.Equal(got, b) || res.Moved != int64(len(b)) {
 		t.Fatalf("moved %d; content is the new version: %v", res.Moved, bytes.Equal(got, b))
+	}
+}
+
+// With Delta, a get over an older local copy fetches only the blocks that
+// differ: one changed block in the middle and the appended tail; the
+// rest comes from the local file, which is only read until the new
+// version replaces it. Without Delta the whole file comes.
+func TestDeltaDownloadFetchesOnlyChangedBlocks(t *testing.T) {
+	ctx := ctxFor(t)
+	addr, _ := servertest.StartServer(t, server.Config{}, nil)
+	c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Delta: flaxfile.DeltaAlways})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const block = 4 << 20
+	src, data := randomFile(t, 10*block)
+	if _, err := c.SetFile(ctx, "k", src); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := c.GetFile(ctx, "k", out); err != nil {
+		t.Fatal(err)
+	}
+	data[3*block+777] ^= 0xff
+	data = append(data, bytes.Repeat([]byte{7}, 1<<20)...)
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SetFile(ctx, "k", src); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.GetFile(ctx, "k", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(block + 1<<20); res.Moved != want {
+		t.Errorf("delta get moved %d octets, want %d (block 3 and the tail)", res.Moved, want)
+	}
+	if got, err := os.ReadFile(out); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("delta get wrote a different file (%v)", err)
+	}
+
+	data[7*block] ^= 0xff
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SetFile(ctx, "k", src); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Delta: flaxfile.DeltaNever})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	if res, err = plain.GetFile(ctx, "k", out); err != nil {
+		t.Fatal(err)
+	}
+	if res.Moved != int64(len(data)) {
+		t.Errorf("get without delta moved %d octets, want the whole %d", res.Moved, len(data))
+	}
+	if got, err := os.ReadFile(out); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("get without delta wrote a different file (%v)", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,6 +115,11 @@ func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) 
 		return nil, err
 	}
 	defer d.close()
+	if c.deltaGet && c.useDelta(rf.Size) && !slices.Contains(d.have, true) {
+		if err := d.seedLocal(ctx, dirFor(spec), path); err != nil {
+			c.opts.Logger.Debug("download not started from the local file", "key", key, "err", err)
+		}
+	}
 	p := c.sizing2(rf.Size, false)
 	per := p.chunk / digest.BlockSize
 	var todo []int64

@@ -293,22 +293,8 @@ func (u *upload) sendChunks(ctx context.Context, conn *zmtp.Conn, q queue, block
 
 // delta reports whether to ask the server to start from the file the key
 // holds (Options.Delta): the client then hashes each block the server
-// holds before sending, to send only those that differ. Worth it on a
-// long link, where the bytes saved take longer to send than the source
-// takes to read; on a short one only when asked.
-func (u *upload) delta() bool {
-	c := u.c
-	if !c.delta || u.size <= digest.BlockSize {
-		return false
-	}
-	switch c.opts.Delta {
-	case DeltaAlways:
-		return true
-	case DeltaAuto:
-		return time.Duration(c.rtt.Load()) > 5*time.Millisecond
-	}
-	return false
-}
+// holds before sending, to send only those that differ.
+func (u *upload) delta() bool { return u.c.delta && u.c.useDelta(u.size) }
 
 // predialN is how many connections to dial during PUT's round trip: all
 // of them on a long link, where each handshake costs round trips; on a
@@ -319,4 +305,22 @@ func (u *upload) predialN() int {
 		return u.p.conns
 	}
 	return min(u.p.conns, 4)
+}
+
+// useDelta reports whether a transfer of size octets over an older copy
+// moves only the blocks that differ (Options.Delta): worth it on a long
+// link, where the octets saved take longer to move than the copies take
+// to read and hash; on a short one only when asked. A file of one block
+// has nothing to save.
+func (c *Client) useDelta(size int64) bool {
+	if size <= digest.BlockSize {
+		return false
+	}
+	switch c.opts.Delta {
+	case DeltaAlways:
+		return true
+	case DeltaAuto:
+		return time.Duration(c.rtt.Load()) > 5*time.Millisecond
+	}
+	return false
 }

@@ -41,11 +41,11 @@ type tuning struct {
 	noDelta     bool // --no-delta
 }
 
-// addDeltaFlags registers --delta and --no-delta on an uploading command.
+// addDeltaFlags registers --delta and --no-delta on a transfer command.
 func addDeltaFlags(cmd *cobra.Command, t *tuning) {
 	f := cmd.Flags()
-	f.BoolVar(&t.delta, "delta", false, "over a file the server has, send only the 4 MiB blocks that differ (default: on links with a round trip over 5 ms)")
-	f.BoolVar(&t.noDelta, "no-delta", false, "always send whole files")
+	f.BoolVar(&t.delta, "delta", false, "over an older copy on the other side, move only the 4 MiB blocks that differ (default: on links with a round trip over 5 ms)")
+	f.BoolVar(&t.noDelta, "no-delta", false, "always move whole files")
 	cmd.MarkFlagsMutuallyExclusive("delta", "no-delta")
 }
 

@@ -88,9 +88,7 @@ func newSyncCmd(e *env, g *globals, push bool, use, short, long string) *cobra.C
 		},
 	}
 	addSyncFlags(cmd, s)
-	if push {
-		addDeltaFlags(cmd, &g.tune)
-	}
+	addDeltaFlags(cmd, &g.tune)
 	if !push {
 		addNoSyncFlag(cmd, g)
 	}

@@ -113,6 +113,7 @@ func newGetCmd(e *env, g *globals) *cobra.Command {
 		},
 	}
 	addTuningFlags(cmd, &g.tune)
+	addDeltaFlags(cmd, &g.tune)
 	addNoSyncFlag(cmd, g)
 	return cmd
 }

@@ -84,6 +84,8 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 		s.getRange(r)
 	case wire.CmdGetEnd:
 		s.getEnd(r)
+	case wire.CmdGetBlocks:
+		s.getBlocks(r)
 	case wire.CmdList2:
 		s.list2(r)
 	case wire.CmdListNext:

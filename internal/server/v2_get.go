@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 
+	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/wire"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
@@ -91,4 +92,32 @@ func (s *Server) getEnd(r *request) {
 		return
 	}
 	r.ok()
+}
+
+// getBlocks answers the block hashes of an open handle's file: [handle]
+// -> [OK, hashes]. They are hashed from the version the handle holds (the
+// stored file hash alone cannot tell which blocks differ); a file over
+// wire.MaxGetBlocks blocks is refused, to be fetched whole.
+func (s *Server) getBlocks(r *request) {
+	m, err := wire.ParseGetBlocks(r.args)
+	if r.refused(err) {
+		return
+	}
+	h := s.gets.acquire(m.Handle, false)
+	if h == nil {
+		r.fail(wire.ErrSessionNotFound)
+		return
+	}
+	defer s.gets.release(h)
+	size := h.v.Info().Size
+	if digest.Blocks(size) > wire.MaxGetBlocks {
+		r.fail(fmt.Sprintf("a file of %d blocks is fetched whole", digest.Blocks(size)))
+		return
+	}
+	sums, err := digest.FileBlocks(h.v, 0, size)
+	if err != nil {
+		r.fail(fmt.Sprintf("read error: %v", err))
+		return
+	}
+	r.reply(wire.GetBlocksReply{Sums: sums}.Frames()...)
 }

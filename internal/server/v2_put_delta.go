@@ -2,9 +2,9 @@ package server
 
 import (
 	"context"
-	"io"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
+	"github.com/flaxfile/flaxfile/internal/filecopy"
 	"github.com/flaxfile/flaxfile/internal/journal"
 	"github.com/flaxfile/flaxfile/internal/store"
 )
@@ -73,19 +73,12 @@ func (t *putTable) seed(ctx context.Context, s *putSession) error {
 }
 
 // copyRange copies [off, off+n) of src to the same place in dst: inside
-// the kernel when both are files (copy_file_range, which shares the
-// blocks where the file system can), else through a buffer.
+// the kernel when both are files, else through a buffer.
 func copyRange(dst store.Upload, src store.Object, off, n int64) error {
 	if df, ok := dst.(store.Filer); ok {
 		if sf, ok := src.(store.Filer); ok {
-			if done, err := copyFileRange(df.File(), sf.File(), off, n); err != nil || done {
-				return err
-			}
+			return filecopy.Range(df.File(), sf.File(), off, n)
 		}
 	}
-	w, err := io.Copy(io.NewOffsetWriter(dst, off), io.NewSectionReader(src, off, n))
-	if err == nil && w < n {
-		err = io.ErrUnexpectedEOF
-	}
-	return err
+	return filecopy.Buffered(dst, src, off, n)
 }

@@ -164,3 +164,59 @@ func ParseGetEnd(args [][]byte) (GetEnd, error) {
 	}
 	return GetEnd{Handle: string(args[0])}, nil
 }
+
+// FeatureDeltaGet is the HELLO feature of servers that answer GetBlocks.
+const FeatureDeltaGet = "delta_get"
+
+// MaxGetBlocks bounds the blocks GetBlocks answers for (a file of 1 TiB):
+// larger files are downloaded whole, their reply never sized by a number
+// a peer sent.
+const MaxGetBlocks = 1 << 18
+
+// GetBlocks is [GET_BLOCKS, handle] -> GetBlocksReply: the hashes of the
+// blocks of the file a GET opened, so that a client holding an older copy
+// fetches only the blocks that differ.
+type GetBlocks struct{ Handle string }
+
+// Command implements Request.
+func (GetBlocks) Command() string { return CmdGetBlocks }
+
+// Args implements Request.
+func (m GetBlocks) Args() [][]byte { return [][]byte{[]byte(m.Handle)} }
+
+// ParseGetBlocks decodes the arguments.
+func ParseGetBlocks(args [][]byte) (GetBlocks, error) {
+	if len(args) < 1 {
+		return GetBlocks{}, Refusal(ErrSessionNotFound)
+	}
+	return GetBlocks{Handle: string(args[0])}, nil
+}
+
+// GetBlocksReply is [OK, hashes]: digest.Size octets per block, in order.
+type GetBlocksReply struct{ Sums []digest.Sum }
+
+// Frames encodes m.
+func (m GetBlocksReply) Frames() [][]byte {
+	b := make([]byte, 0, len(m.Sums)*digest.Size)
+	for _, s := range m.Sums {
+		b = append(b, s[:]...)
+	}
+	return [][]byte{[]byte(ReplyOK), b}
+}
+
+// ParseGetBlocksReply decodes a reply for a file of size octets: exactly
+// one hash per block.
+func ParseGetBlocksReply(frames [][]byte, size int64) (GetBlocksReply, error) {
+	if status(frames) != ReplyOK || len(frames) < 2 {
+		return GetBlocksReply{}, fmt.Errorf("%s answered %q", CmdGetBlocks, status(frames))
+	}
+	n := digest.Blocks(size)
+	if n > MaxGetBlocks || int64(len(frames[1])) != n*digest.Size {
+		return GetBlocksReply{}, fmt.Errorf("%s answered %d octets of hashes for %d blocks", CmdGetBlocks, len(frames[1]), n)
+	}
+	m := GetBlocksReply{Sums: make([]digest.Sum, n)}
+	for i := range m.Sums {
+		copy(m.Sums[i][:], frames[1][i*digest.Size:])
+	}
+	return m, nil
+}

@@ -25,6 +25,7 @@ func TestRequestsRoundTrip(t *testing.T) {
 		{PutEnd{ID: "i", Sum: sum}, func(a [][]byte) (any, error) { return ParsePutEnd(a) }},
 		{Get{Key: "k", Most: 100}, func(a [][]byte) (any, error) { return ParseGet(a) }},
 		{GetEnd{Handle: "h"}, func(a [][]byte) (any, error) { return ParseGetEnd(a) }},
+		{GetBlocks{Handle: "h"}, func(a [][]byte) (any, error) { return ParseGetBlocks(a) }},
 		{List2{Prefix: "p", Hashes: true, Page: 10}, func(a [][]byte) (any, error) { return ParseList2(a) }},
 		{ListNext{Cursor: "c"}, func(a [][]byte) (any, error) { return ParseListNext(a) }},
 		{Keys{Cmd: CmdHashes, Keys: []string{"a", "b"}}, func(a [][]byte) (any, error) { return ParseKeys(CmdHashes, a) }},
@@ -84,6 +85,16 @@ func TestRepliesRoundTrip(t *testing.T) {
 	if got, err := ParseHashesReply(hr.Frames(), 2); err != nil || !reflect.DeepEqual(got, hr) {
 		t.Errorf("HashesReply: %+v %v", got, err)
 	}
+	gb := GetBlocksReply{Sums: []digest.Sum{sum, {}}}
+	if got, err := ParseGetBlocksReply(gb.Frames(), digest.BlockSize+1); err != nil || !reflect.DeepEqual(got, gb) {
+		t.Errorf("GetBlocksReply: %+v %v", got, err)
+	}
+	if _, err := ParseGetBlocksReply(gb.Frames(), digest.BlockSize); err == nil {
+		t.Error("GetBlocksReply: two hashes accepted for a one-block file")
+	}
+	if _, err := ParseGetBlocksReply(gb.Frames(), (MaxGetBlocks+1)*digest.BlockSize); err == nil {
+		t.Error("GetBlocksReply: accepted for a file over MaxGetBlocks blocks")
+	}
 	for _, st := range []string{ReplyAck, ReplyChunk, ReplyData} {
 		n := Numbered{Status: st, N: 42, Data: []byte("d")}
 		got, err := ParseNumbered(n.Frames(), "REQ", st)
@@ -135,5 +146,7 @@ func FuzzParse(f *testing.F) {
 		_, _ = ParseGetSmallReply(args, 1)
 		_, _ = ParseGetReply(args)
 		_, _ = ParsePutReply(args, 4)
+		_, _ = ParseGetBlocks(args)
+		_, _ = ParseGetBlocksReply(args, 3*digest.BlockSize)
 	})
 }

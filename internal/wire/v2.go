@@ -24,6 +24,9 @@ const (
 	CmdGetRange = "FLAXFILE_GET_RANGE"
 	// CmdGetEnd: [GET_END, handle] -> [OK]; the server drops the handle.
 	CmdGetEnd = "FLAXFILE_GET_END"
+	// CmdGetBlocks: [GET_BLOCKS, handle] -> [OK, hashes]: the 16-octet
+	// hash of each block of the handle's file, for a delta download.
+	CmdGetBlocks = "FLAXFILE_GET_BLOCKS"
 )
 
 // FlaxFile 2 replies beyond 1.2's.

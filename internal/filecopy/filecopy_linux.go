@@ -1,4 +1,4 @@
-package server
+package filecopy
 
 import (
 	"errors"
@@ -8,11 +8,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// copyFileRange copies [off, off+n) of src to the same place in dst with
+// inKernel copies [off, off+n) of src to the same place in dst with
 // copy_file_range. It reports false, having copied nothing, where the
 // kernel or the file systems cannot (then the caller copies through a
 // buffer).
-func copyFileRange(dst, src *os.File, off, n int64) (bool, error) {
+func inKernel(dst, src *os.File, off, n int64) (bool, error) {
 	for done := int64(0); done < n; {
 		roff, woff := off+done, off+done
 		k, err := unix.CopyFileRange(int(src.Fd()), &roff, int(dst.Fd()), &woff, int(n-done), 0)
