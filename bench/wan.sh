@@ -10,8 +10,10 @@
 #
 #   bench/wan.sh [SIZE_MIB]   (ROUNDS, default 3; RATE octets/s; RTT_MS)
 #
-# Prints seconds and the payload each tool reports sending (ours:
-# --json's bytes_sent; rsync: --stats' "Total bytes sent"), medians.
+# Also the other way: a get over the old local copy against rsync's. Prints
+# seconds and the payload each tool reports moving (ours: --json's
+# bytes_sent or bytes_received; rsync: --stats' "Total bytes sent" or
+# "received"), medians.
 set -euo pipefail
 export CGO_ENABLED=0
 cd "$(dirname "$0")/.."
@@ -75,6 +77,21 @@ for r in $(seq "$rounds"); do
 	t[rsync]+="$(since "$t0") "; b[rsync]+="$(grep 'Total bytes sent' <<<"$out" | tr -dc 0-9) "
 	cmp -s "$work/new.bin" "$work/rsync/big.bin"
 
+	# The other way: the old version is the local copy, the server has
+	# the new one.
+	ff --server "$addr" --quiet set --no-delta "$work/new.bin" big.bin
+	cp "$work/old.bin" "$work/got.bin"
+	warm_memory "$work" $((size_mib * 3)); t0=$(now)
+	out=$(ff --server "$ffproxy" --json get big.bin "$work/got.bin")
+	t[ours_get]+="$(since "$t0") "; b[ours_get]+="$(grep -o '"bytes_received":[0-9]*' <<<"$out" | cut -d: -f2) "
+	cmp -s "$work/new.bin" "$work/got.bin"
+	cp "$work/new.bin" "$work/rsync/big.bin"
+	cp "$work/old.bin" "$work/got.bin"; touch -d '2001-01-01' "$work/got.bin"
+	warm_memory "$work" $((size_mib * 3)); t0=$(now)
+	out=$(rsync --stats "rsync://$rsproxy/bench/big.bin" "$work/got.bin")
+	t[rsync_get]+="$(since "$t0") "; b[rsync_get]+="$(grep 'Total bytes received' <<<"$out" | tr -dc 0-9) "
+	cmp -s "$work/new.bin" "$work/got.bin"
+
 	for mode in --delta --no-delta; do
 		ff --server "$addr" --quiet set --no-delta "$work/old.bin" big.bin
 		warm_memory "$work" $((size_mib * 3)); t0=$(now)
@@ -88,14 +105,16 @@ t0=$(now); out=$(ff --server "$ffproxy" --json set --no-delta "$work/new.bin" bi
 t[whole]="$(since "$t0")"; b[whole]="$(grep -o '"bytes_sent":[0-9]*' <<<"$out" | cut -d: -f2)"
 
 echo "re-push of $size_mib MiB after 1 MiB rewritten in the middle and 1 MiB appended; link $((rate * 8 / 1000000)) Mbit/s, ${rtt_ms} ms round trip; $rounds rounds, medians; $(nproc) cores"
-for k in ours rsync whole loop--delta loop--no-delta; do
+for k in ours rsync whole ours_get rsync_get loop--delta loop--no-delta; do
 	label=$k
 	case $k in
 	ours) label="flaxfile (delta, by default on this link)" ;;
 	rsync) label="rsync daemon" ;;
+	ours_get) label="get over the old local copy (delta)" ;;
+	rsync_get) label="rsync daemon, the same way" ;;
 	whole) label="flaxfile --no-delta (one run)" ;;
 	loop--delta) label="loopback, no link: --delta" ;;
 	loop--no-delta) label="loopback, no link: --no-delta" ;;
 	esac
-	printf '  %-42s %8.2f s  %12s octets sent\n' "$label" "$(echo "${t[$k]}" | median)" "$(echo "${b[$k]}" | median)"
+	printf '  %-42s %8.2f s  %12s octets moved\n' "$label" "$(echo "${t[$k]}" | median)" "$(echo "${b[$k]}" | median)"
 done
