@@ -39,13 +39,9 @@ func (d *download) seedLocal(ctx context.Context, dir localDir, path string) err
 		return err
 	}
 	size, oldSize := d.rf.Size, fi.Size()
-	for i, want := range rep.Sums {
-		b := int64(i)
-		if b >= digest.Blocks(oldSize) || d.have[b] {
-			continue
-		}
-		n := digest.BlockLen(size, b)
-		if n != digest.BlockLen(oldSize, b) {
+	for b, n := range digest.Aligned(size, oldSize) {
+		want := rep.Sums[b]
+		if d.have[b] {
 			continue
 		}
 		if err := ctx.Err(); err != nil {

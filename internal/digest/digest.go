@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 
 	"github.com/zeebo/xxh3"
 )
@@ -100,3 +101,16 @@ func Reader(r io.ReaderAt, size int64, buf []byte) (Sum, []Sum, error) {
 
 // Small is the file hash of data held whole in memory.
 func Small(data []byte) Sum { return File(int64(len(data)), Chunk(data)) }
+
+// Aligned yields the index and length of each block of a file of size
+// octets that has the same length at the same place in a file of oldSize
+// octets: the blocks an older version of the file may hold unchanged.
+func Aligned(size, oldSize int64) iter.Seq2[int64, int64] {
+	return func(yield func(int64, int64) bool) {
+		for i := range min(Blocks(size), Blocks(oldSize)) {
+			if n := BlockLen(size, i); n == BlockLen(oldSize, i) && !yield(i, n) {
+				return
+			}
+		}
+	}
+}

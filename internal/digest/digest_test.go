@@ -124,3 +124,31 @@ func TestSmall(t *testing.T) {
 		}
 	}
 }
+
+// Aligned yields the blocks of the same length at the same place: all
+// but a last block whose length changed, none past the shorter file.
+func TestAligned(t *testing.T) {
+	const b = BlockSize
+	for _, tc := range []struct {
+		size, old int64
+		want      []int64 // indexes
+	}{
+		{10 * b, 10 * b, []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}},
+		{10*b + 1, 10 * b, []int64{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}},
+		{3*b + 5, 3*b + 7, []int64{0, 1, 2}},
+		{3*b + 5, 3*b + 5, []int64{0, 1, 2, 3}},
+		{2 * b, 5 * b, []int64{0, 1}},
+		{0, 5 * b, nil},
+	} {
+		var got []int64
+		for i, n := range Aligned(tc.size, tc.old) {
+			if n != BlockLen(tc.size, i) {
+				t.Errorf("Aligned(%d, %d): block %d of %d octets", tc.size, tc.old, i, n)
+			}
+			got = append(got, i)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("Aligned(%d, %d) = %v, want %v", tc.size, tc.old, got, tc.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
+	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/wire"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
@@ -53,16 +54,26 @@ func (s *Server) get(r *request) {
 	r.replyParts(rep.Parts(zmtp.Part{})...)
 }
 
+// getHandle takes a reference to the open GET handle id, or answers the
+// request's refusal (err, from decoding it) or that there is no such
+// handle, and returns nil. The caller releases what it returns.
+func (s *Server) getHandle(r *request, id string, err error) *entry[store.Object] {
+	if r.refused(err) {
+		return nil
+	}
+	h := s.gets.acquire(id, false)
+	if h == nil {
+		r.fail(wire.ErrSessionNotFound)
+	}
+	return h
+}
+
 // getRange sends one range of an open version: [handle, offset, length]
 // -> [DATA, offset, data], by sendfile on a plaintext connection.
 func (s *Server) getRange(r *request) {
 	m, err := wire.ParseGetRange(r.args)
-	if r.refused(err) {
-		return
-	}
-	h := s.gets.acquire(m.Handle, false)
+	h := s.getHandle(r, m.Handle, err)
 	if h == nil {
-		r.fail(wire.ErrSessionNotFound)
 		return
 	}
 	defer s.gets.release(h)
@@ -100,12 +111,8 @@ func (s *Server) getEnd(r *request) {
 // wire.MaxGetBlocks blocks is refused, to be fetched whole.
 func (s *Server) getBlocks(r *request) {
 	m, err := wire.ParseGetBlocks(r.args)
-	if r.refused(err) {
-		return
-	}
-	h := s.gets.acquire(m.Handle, false)
+	h := s.getHandle(r, m.Handle, err)
 	if h == nil {
-		r.fail(wire.ErrSessionNotFound)
 		return
 	}
 	defer s.gets.release(h)

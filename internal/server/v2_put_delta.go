@@ -34,11 +34,7 @@ func (t *putTable) seed(ctx context.Context, s *putSession) error {
 	size, oldSize := s.hdr.Size, old.Info().Size
 	var rec []byte
 	got := map[int64]digest.Sum{}
-	for i := range min(digest.Blocks(size), digest.Blocks(oldSize)) {
-		n := digest.BlockLen(size, i)
-		if n != digest.BlockLen(oldSize, i) {
-			continue
-		}
+	for i, n := range digest.Aligned(size, oldSize) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
