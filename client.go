@@ -150,6 +150,7 @@ type Client struct {
 	rtt      atomic.Int64 // the shortest round trip seen (PING, HELLO), in nanoseconds
 	delta    bool         // the server takes Put.Delta
 	deltaGet bool         // the server answers GetBlocks
+	patch    bool         // the server takes PutSums and PutPatch
 }
 
 // Dial connects to the server at addr ("host:port", or "host" for port
@@ -267,6 +268,7 @@ func (c *Client) negotiate(parent context.Context, conn *zmtp.Conn) error {
 	c.v2 = true
 	c.delta = hello.HasFeature(wire.FeatureDelta)
 	c.deltaGet = hello.HasFeature(wire.FeatureDeltaGet)
+	c.patch = hello.HasFeature(wire.FeaturePatch)
 	return nil
 }
 

@@ -204,9 +204,9 @@ func TestPutResumeOtherChunkSize(t *testing.T) {
 	}
 }
 
-// With Delta, a set over a key that holds a file sends only the blocks
-// that differ: one changed block in the middle and the appended tail,
-// not the whole file; the server builds the rest from its old file, and
+// With Delta, a set over a key that holds a file sends only what differs:
+// the 64 KiB piece of a block with one changed octet and the appended
+// tail, not the whole file; a block mostly rewritten goes whole; the server builds the rest from its old file, and
 // the file read back is the new one. Without Delta the whole file goes.
 func TestDeltaUploadSendsOnlyChangedBlocks(t *testing.T) {
 	for _, st := range []string{"disk", "mem"} {
@@ -240,8 +240,23 @@ func TestDeltaUploadSendsOnlyChangedBlocks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := int64(block + 1<<20); res.Moved != want {
-				t.Errorf("delta set sent %d octets, want %d (block 3 and the tail)", res.Moved, want)
+			// Block 3 is mended: only its 64 KiB piece with the change goes.
+			if want := int64(64<<10 + 1<<20); res.Moved != want {
+				t.Errorf("delta set sent %d octets, want %d (a piece of block 3 and the tail)", res.Moved, want)
+			}
+			mustGet(ctx, t, c, "k", data)
+
+			// Most of block 6 rewritten: mending would cost more than it
+			// saves, so the block goes whole.
+			rand.Read(data[6*block : 6*block+block*7/8])
+			if err := os.WriteFile(src, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if res, err = c.SetFile(ctx, "k", src); err != nil {
+				t.Fatal(err)
+			}
+			if res.Moved != block {
+				t.Errorf("delta set of a mostly new block sent %d octets, want the block's %d", res.Moved, block)
 			}
 			mustGet(ctx, t, c, "k", data)
 

@@ -86,6 +86,10 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 		s.getEnd(r)
 	case wire.CmdGetBlocks:
 		s.getBlocks(r)
+	case wire.CmdPutSums:
+		s.putSums(r)
+	case wire.CmdPutPatch:
+		s.putPatch(r)
 	case wire.CmdList2:
 		s.list2(r)
 	case wire.CmdListNext:

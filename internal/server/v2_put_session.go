@@ -80,6 +80,14 @@ func (s *putSession) ended() (bool, error) {
 	return s.done, s.failure
 }
 
+// holds reports whether block i is held.
+func (s *putSession) holds(i int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.blocks[i]
+	return ok
+}
+
 // held lists the blocks held, in index order, as PUT's reply carries
 // them.
 func (s *putSession) held() []wire.Block {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -318,5 +319,72 @@ func TestGetInlinesSmallFiles(t *testing.T) {
 	}
 	if st := srv.Stats(); st.OpenHandles != 0 || st.HandlesOpened != 4 {
 		t.Fatalf("%d handles open, %d opened after one inline and four ended GETs, want 0 and 4", st.OpenHandles, st.HandlesOpened)
+	}
+}
+
+// PUT_SUMS and PUT_PATCH take only blocks the upload holds and pieces
+// inside them; a patch whose result does not hash to the client's block
+// hash leaves the block not held (the client then sends it whole), and
+// one that does makes the published file the patched one.
+func TestPutPatch(t *testing.T) {
+	addr, _ := startWith(t, server.Config{})
+	d := dial(t, addr)
+	id := strings.Repeat("cd", 16)
+	const size = 100 << 10 // one block, two pieces
+	data := bytes.Repeat([]byte("a"), size)
+	if r := d.req(wire.CmdPut, "p", strconv.Itoa(size), "4194304", "0", "420", id); r[0] != "OK" {
+		t.Fatalf("PUT: %q", r)
+	}
+	if r := d.req(wire.CmdPutSums, id, "0"); r[0] != "ERROR" {
+		t.Fatalf("PUT_SUMS of a block not held: %q", r)
+	}
+	sum := digest.Block(data)
+	if r := d.req(wire.CmdPutChunk, id, "0", string(data), string(sum[:])); r[0] != "ACK" {
+		t.Fatalf("chunk: %q", r)
+	}
+	r := d.req(wire.CmdPutSums, id, "0")
+	if r[0] != "OK" || len(r[1]) != 2*digest.Size {
+		t.Fatalf("PUT_SUMS: %q", r)
+	}
+	if want := digest.Block(data[:wire.PatchPiece]); r[1][:digest.Size] != string(want[:]) {
+		t.Fatalf("PUT_SUMS: first piece's hash %x, want %x", r[1][:digest.Size], want)
+	}
+	patched := bytes.Clone(data)
+	copy(patched[wire.PatchPiece:], "zzzz")
+	piece := string(patched[wire.PatchPiece:])
+	good := digest.Block(patched)
+	for _, args := range [][]string{
+		{wire.CmdPutPatch, id, "1", string(good[:]), "0", "x"},                             // block past the file
+		{wire.CmdPutPatch, id, "0", string(good[:]), "65536", piece + "tail"},              // piece past the block
+		{wire.CmdPutPatch, id, "0", string(good[:]), "100", "x"},                           // not on a piece boundary
+		{wire.CmdPutPatch, id, "0", "short", "65536", piece},                               // block hash
+		{wire.CmdPutPatch, id, "0", string(good[:]), "65536", piece, "0", "x"},             // pieces out of order
+		{wire.CmdPutPatch, strings.Repeat("ef", 16), "0", string(good[:]), "65536", piece}, // no such upload
+	} {
+		if r := d.req(args...); r[0] != "ERROR" {
+			t.Errorf("PUT_PATCH %q answered %q", args[2:4], r)
+		}
+	}
+	// A patch that does not make the client's block: the block is no
+	// longer held, so PUT_END cannot publish it.
+	if r := d.req(wire.CmdPutPatch, id, "0", string(sum[:]), "65536", piece); r[0] != "ERROR" || !strings.Contains(r[1], "patched hashes to") {
+		t.Fatalf("PUT_PATCH with the wrong block hash: %q", r)
+	}
+	if r := d.req(wire.CmdPutEnd, id, digest.File(size, []digest.Sum{sum}).String()); r[0] != "ERROR" || !strings.Contains(r[1], "incomplete") {
+		t.Fatalf("END after a failed patch: %q", r)
+	}
+	// Sent again whole, then mended: the patched file is what is published.
+	if r := d.req(wire.CmdPutChunk, id, "0", string(data), string(sum[:])); r[0] != "ACK" {
+		t.Fatalf("chunk again: %q", r)
+	}
+	if r := d.req(wire.CmdPutPatch, id, "0", string(good[:]), "65536", piece); r[0] != "OK" {
+		t.Fatalf("PUT_PATCH: %q", r)
+	}
+	if r := d.req(wire.CmdPutEnd, id, digest.File(size, []digest.Sum{good}).String()); r[0] != "OK" {
+		t.Fatalf("END after the patch: %q", r)
+	}
+	g := d.req(wire.CmdGet, "p", strconv.Itoa(size))
+	if g[0] != "OK" || g[len(g)-1] != string(patched) {
+		t.Fatalf("GET after the patch: %d frames, status %q", len(g), g[0])
 	}
 }

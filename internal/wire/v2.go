@@ -27,6 +27,12 @@ const (
 	// CmdGetBlocks: [GET_BLOCKS, handle] -> [OK, hashes]: the 16-octet
 	// hash of each block of the handle's file, for a delta download.
 	CmdGetBlocks = "FLAXFILE_GET_BLOCKS"
+	// CmdPutSums: [PUT_SUMS, upload_id, block...] -> [OK, hashes]: the
+	// hashes of the pieces of blocks an upload holds (PutSums).
+	CmdPutSums = "FLAXFILE_PUT_SUMS"
+	// CmdPutPatch: [PUT_PATCH, upload_id, block, block_hash, (offset,
+	// data)...] -> [OK]: mends a block an upload holds (PutPatch).
+	CmdPutPatch = "FLAXFILE_PUT_PATCH"
 )
 
 // FlaxFile 2 replies beyond 1.2's.

@@ -1,0 +1,147 @@
+package wire
+
+import (
+	"fmt"
+
+	"github.com/flaxfile/flaxfile/internal/digest"
+)
+
+// Patching: a block the server holds with other content (a delta upload's
+// block that changed) can be mended piece by piece instead of sent whole.
+const (
+	// FeaturePatch is the HELLO feature of servers that take PutSums and
+	// PutPatch.
+	FeaturePatch = "patch"
+	// PatchPiece is the size of the pieces a block is compared and mended
+	// in.
+	PatchPiece = 64 << 10
+	// MaxSumsBlocks bounds the blocks of one PutSums.
+	MaxSumsBlocks = 256
+)
+
+// Pieces is the number of PatchPiece pieces of a block of n octets.
+func Pieces(n int64) int64 { return (n + PatchPiece - 1) / PatchPiece }
+
+// PutSums is [PUT_SUMS, upload_id, block...] -> PutSumsReply: the hashes
+// of the pieces of blocks the upload holds.
+type PutSums struct {
+	ID     string
+	Blocks []int64
+}
+
+// Command implements Request.
+func (PutSums) Command() string { return CmdPutSums }
+
+// Args implements Request.
+func (m PutSums) Args() [][]byte {
+	args := [][]byte{[]byte(m.ID)}
+	for _, b := range m.Blocks {
+		args = append(args, Itoa(b))
+	}
+	return args
+}
+
+// ParsePutSums decodes the arguments: one to MaxSumsBlocks block indexes.
+func ParsePutSums(args [][]byte) (PutSums, error) {
+	if len(args) < 2 {
+		return PutSums{}, Refusal(ErrMissingArguments)
+	}
+	if len(args)-1 > MaxSumsBlocks {
+		return PutSums{}, Refusal(fmt.Sprintf("more than %d blocks", MaxSumsBlocks))
+	}
+	m := PutSums{ID: string(args[0]), Blocks: make([]int64, 0, len(args)-1)}
+	for _, a := range args[1:] {
+		n, ok := Count(a)
+		if !ok {
+			return PutSums{}, Refusal(fmt.Sprintf("invalid block %q", a))
+		}
+		m.Blocks = append(m.Blocks, n)
+	}
+	return m, nil
+}
+
+// PutSumsReply is [OK, hashes]: the 16-octet hash of each piece of each
+// block asked for, in order.
+type PutSumsReply struct{ Sums []digest.Sum }
+
+// Frames encodes m.
+func (m PutSumsReply) Frames() [][]byte {
+	b := make([]byte, 0, len(m.Sums)*digest.Size)
+	for _, s := range m.Sums {
+		b = append(b, s[:]...)
+	}
+	return [][]byte{[]byte(ReplyOK), b}
+}
+
+// ParsePutSumsReply decodes a reply that must hold exactly want hashes.
+func ParsePutSumsReply(frames [][]byte, want int64) (PutSumsReply, error) {
+	if status(frames) != ReplyOK || len(frames) < 2 {
+		return PutSumsReply{}, fmt.Errorf("%s answered %q", CmdPutSums, status(frames))
+	}
+	if want > MaxSumsBlocks*Pieces(digest.BlockSize) || int64(len(frames[1])) != want*digest.Size {
+		return PutSumsReply{}, fmt.Errorf("%s answered %d octets of hashes, want %d hashes", CmdPutSums, len(frames[1]), want)
+	}
+	m := PutSumsReply{Sums: make([]digest.Sum, want)}
+	for i := range m.Sums {
+		copy(m.Sums[i][:], frames[1][i*digest.Size:])
+	}
+	return m, nil
+}
+
+// Piece is a run of a block to overwrite: at Off (a multiple of
+// PatchPiece) within the block, at most PatchPiece octets.
+type Piece struct {
+	Off  int64
+	Data []byte
+}
+
+// PutPatch is [PUT_PATCH, upload_id, block, block_hash, (offset, data)...]
+// -> [OK]: the server overwrites the pieces of a block it holds and holds
+// it again only if the whole block then hashes to block_hash.
+type PutPatch struct {
+	ID     string
+	Block  int64
+	Sum    digest.Sum
+	Pieces []Piece
+}
+
+// Command implements Request.
+func (PutPatch) Command() string { return CmdPutPatch }
+
+// Args implements Request.
+func (m PutPatch) Args() [][]byte {
+	args := [][]byte{[]byte(m.ID), Itoa(m.Block), m.Sum[:]}
+	for _, p := range m.Pieces {
+		args = append(args, Itoa(p.Off), p.Data)
+	}
+	return args
+}
+
+// ParsePutPatch decodes the arguments: pieces in increasing order, each on
+// a piece boundary of a block, not empty, at most PatchPiece octets. The
+// block's length is checked by the server, which knows the file's size.
+func ParsePutPatch(args [][]byte) (PutPatch, error) {
+	if len(args) < 5 || (len(args)-3)%2 != 0 {
+		return PutPatch{}, Refusal(ErrMissingArguments)
+	}
+	block, ok := Count(args[1])
+	if !ok || len(args[2]) != digest.Size {
+		return PutPatch{}, Refusal("invalid block or block hash")
+	}
+	m := PutPatch{ID: string(args[0]), Block: block}
+	copy(m.Sum[:], args[2])
+	if n := int64(len(args)-3) / 2; n > Pieces(digest.BlockSize) {
+		return PutPatch{}, Refusal(fmt.Sprintf("%d pieces: a block has %d", n, Pieces(digest.BlockSize)))
+	}
+	next := int64(0)
+	for i := 3; i < len(args); i += 2 {
+		off, ok := Count(args[i])
+		data := args[i+1]
+		if !ok || off < next || off%PatchPiece != 0 || off >= digest.BlockSize || len(data) == 0 || len(data) > PatchPiece {
+			return PutPatch{}, Refusal(fmt.Sprintf("invalid piece at %q of %d octets", args[i], len(data)))
+		}
+		m.Pieces = append(m.Pieces, Piece{Off: off, Data: data})
+		next = off + PatchPiece
+	}
+	return m, nil
+}
