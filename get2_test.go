@@ -130,9 +130,9 @@ func TestGetPartialOfOtherVersion(t *testing.T) {
 	}
 }
 
-// With Delta, a get over an older local copy fetches only the blocks that
-// differ: one changed block in the middle and the appended tail; the
-// rest comes from the local file, which is only read until the new
+// With Delta, a get over an older local copy fetches only what differs:
+// the 64 KiB piece of a block with one changed octet and the appended
+// tail; the rest comes from the local file, which is only read until the new
 // version replaces it. Without Delta the whole file comes.
 func TestDeltaDownloadFetchesOnlyChangedBlocks(t *testing.T) {
 	ctx := ctxFor(t)
@@ -163,8 +163,9 @@ func TestDeltaDownloadFetchesOnlyChangedBlocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := int64(block + 1<<20); res.Moved != want {
-		t.Errorf("delta get moved %d octets, want %d (block 3 and the tail)", res.Moved, want)
+	// Block 3 is mended: only its 64 KiB piece with the change comes.
+	if want := int64(64<<10 + 1<<20); res.Moved != want {
+		t.Errorf("delta get moved %d octets, want %d (a piece of block 3 and the tail)", res.Moved, want)
 	}
 	if got, err := os.ReadFile(out); err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("delta get wrote a different file (%v)", err)

@@ -86,6 +86,8 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 		s.getEnd(r)
 	case wire.CmdGetBlocks:
 		s.getBlocks(r)
+	case wire.CmdGetSums:
+		s.getSums(r)
 	case wire.CmdPutSums:
 		s.putSums(r)
 	case wire.CmdPutPatch:

@@ -128,3 +128,29 @@ func (s *Server) getBlocks(r *request) {
 	}
 	r.reply(wire.GetBlocksReply{Sums: sums}.Frames()...)
 }
+
+// getSums answers the hashes of the pieces of blocks of an open handle's
+// file: [handle, block...] -> [OK, hashes], for a client whose copy of
+// those blocks differs and fetches only the pieces that do.
+func (s *Server) getSums(r *request) {
+	m, err := wire.ParseGetSums(r.args)
+	h := s.getHandle(r, m.Handle, err)
+	if h == nil {
+		return
+	}
+	defer s.gets.release(h)
+	size := h.v.Info().Size
+	var rep wire.PieceSums
+	buf := make([]byte, wire.PatchPiece)
+	for _, b := range m.Blocks {
+		if b >= digest.Blocks(size) {
+			r.fail(fmt.Sprintf("block %d is past a %d-octet file", b, size))
+			return
+		}
+		if rep.Sums, err = appendPieceSums(rep.Sums, h.v, size, b, buf); err != nil {
+			r.fail(fmt.Sprintf("read error: %v", err))
+			return
+		}
+	}
+	r.reply(rep.Frames()...)
+}

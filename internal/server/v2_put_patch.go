@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/journal"
@@ -19,25 +20,19 @@ func (s *Server) putSums(r *request) {
 		return
 	}
 	defer sess.release()
-	size := sess.hdr.Size
-	var rep wire.PutSumsReply
+	var rep wire.PieceSums
 	buf := make([]byte, wire.PatchPiece)
 	for _, b := range m.Blocks {
 		if !sess.holds(b) {
 			r.fail(fmt.Sprintf("block %d is not held", b))
 			return
 		}
-		n := digest.BlockLen(size, b)
-		for off := int64(0); off < n; off += wire.PatchPiece {
-			k := min(wire.PatchPiece, n-off)
-			sess.wmu.Lock()
-			got, err := sess.part.ReadAt(buf[:k], b*digest.BlockSize+off)
-			sess.wmu.Unlock()
-			if int64(got) < k {
-				r.fail(fmt.Sprintf("read error: %v", err))
-				return
-			}
-			rep.Sums = append(rep.Sums, digest.Block(buf[:k]))
+		sess.wmu.Lock()
+		rep.Sums, err = appendPieceSums(rep.Sums, sess.part, sess.hdr.Size, b, buf)
+		sess.wmu.Unlock()
+		if err != nil {
+			r.fail(fmt.Sprintf("read error: %v", err))
+			return
 		}
 	}
 	r.reply(rep.Frames()...)
@@ -101,4 +96,21 @@ func (s *Server) putPatch(r *request) {
 	sess.mu.Unlock()
 	s.bytesUp.Add(octets)
 	r.reply([]byte(wire.ReplyOK))
+}
+
+// appendPieceSums appends the hashes of the wire.PatchPiece pieces of
+// block b of a file of size octets read from rd, with buf (a piece long).
+func appendPieceSums(sums []digest.Sum, rd io.ReaderAt, size, b int64, buf []byte) ([]digest.Sum, error) {
+	n := digest.BlockLen(size, b)
+	for off := int64(0); off < n; off += wire.PatchPiece {
+		k := min(wire.PatchPiece, n-off)
+		if got, err := rd.ReadAt(buf[:k], b*digest.BlockSize+off); int64(got) < k {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		sums = append(sums, digest.Block(buf[:k]))
+	}
+	return sums, nil
 }

@@ -22,7 +22,7 @@ const (
 // Pieces is the number of PatchPiece pieces of a block of n octets.
 func Pieces(n int64) int64 { return (n + PatchPiece - 1) / PatchPiece }
 
-// PutSums is [PUT_SUMS, upload_id, block...] -> PutSumsReply: the hashes
+// PutSums is [PUT_SUMS, upload_id, block...] -> PieceSums: the hashes
 // of the pieces of blocks the upload holds.
 type PutSums struct {
 	ID     string
@@ -43,29 +43,55 @@ func (m PutSums) Args() [][]byte {
 
 // ParsePutSums decodes the arguments: one to MaxSumsBlocks block indexes.
 func ParsePutSums(args [][]byte) (PutSums, error) {
+	id, blocks, err := parseSums(args)
+	return PutSums{ID: id, Blocks: blocks}, err
+}
+
+// GetSums is [GET_SUMS, handle, block...] -> PieceSums: the hashes of the
+// pieces of blocks of a file a GET opened, so that a client whose copy of
+// a block differs fetches only the pieces that do.
+type GetSums struct {
+	Handle string
+	Blocks []int64
+}
+
+// Command implements Request.
+func (GetSums) Command() string { return CmdGetSums }
+
+// Args implements Request.
+func (m GetSums) Args() [][]byte { return PutSums{ID: m.Handle, Blocks: m.Blocks}.Args() }
+
+// ParseGetSums decodes the arguments: one to MaxSumsBlocks block indexes.
+func ParseGetSums(args [][]byte) (GetSums, error) {
+	h, blocks, err := parseSums(args)
+	return GetSums{Handle: h, Blocks: blocks}, err
+}
+
+// parseSums decodes [id, block...] with one to MaxSumsBlocks blocks.
+func parseSums(args [][]byte) (string, []int64, error) {
 	if len(args) < 2 {
-		return PutSums{}, Refusal(ErrMissingArguments)
+		return "", nil, Refusal(ErrMissingArguments)
 	}
 	if len(args)-1 > MaxSumsBlocks {
-		return PutSums{}, Refusal(fmt.Sprintf("more than %d blocks", MaxSumsBlocks))
+		return "", nil, Refusal(fmt.Sprintf("more than %d blocks", MaxSumsBlocks))
 	}
-	m := PutSums{ID: string(args[0]), Blocks: make([]int64, 0, len(args)-1)}
+	blocks := make([]int64, 0, len(args)-1)
 	for _, a := range args[1:] {
 		n, ok := Count(a)
 		if !ok {
-			return PutSums{}, Refusal(fmt.Sprintf("invalid block %q", a))
+			return "", nil, Refusal(fmt.Sprintf("invalid block %q", a))
 		}
-		m.Blocks = append(m.Blocks, n)
+		blocks = append(blocks, n)
 	}
-	return m, nil
+	return string(args[0]), blocks, nil
 }
 
-// PutSumsReply is [OK, hashes]: the 16-octet hash of each piece of each
-// block asked for, in order.
-type PutSumsReply struct{ Sums []digest.Sum }
+// PieceSums, the reply to PutSums and GetSums, is [OK, hashes]: the
+// 16-octet hash of each piece of each block asked for, in order.
+type PieceSums struct{ Sums []digest.Sum }
 
 // Frames encodes m.
-func (m PutSumsReply) Frames() [][]byte {
+func (m PieceSums) Frames() [][]byte {
 	b := make([]byte, 0, len(m.Sums)*digest.Size)
 	for _, s := range m.Sums {
 		b = append(b, s[:]...)
@@ -73,15 +99,15 @@ func (m PutSumsReply) Frames() [][]byte {
 	return [][]byte{[]byte(ReplyOK), b}
 }
 
-// ParsePutSumsReply decodes a reply that must hold exactly want hashes.
-func ParsePutSumsReply(frames [][]byte, want int64) (PutSumsReply, error) {
+// ParsePieceSums decodes a reply that must hold exactly want hashes.
+func ParsePieceSums(frames [][]byte, want int64) (PieceSums, error) {
 	if status(frames) != ReplyOK || len(frames) < 2 {
-		return PutSumsReply{}, fmt.Errorf("%s answered %q", CmdPutSums, status(frames))
+		return PieceSums{}, fmt.Errorf("asked for piece hashes, answered %q", status(frames))
 	}
 	if want > MaxSumsBlocks*Pieces(digest.BlockSize) || int64(len(frames[1])) != want*digest.Size {
-		return PutSumsReply{}, fmt.Errorf("%s answered %d octets of hashes, want %d hashes", CmdPutSums, len(frames[1]), want)
+		return PieceSums{}, fmt.Errorf("asked for %d piece hashes, answered %d octets", want, len(frames[1]))
 	}
-	m := PutSumsReply{Sums: make([]digest.Sum, want)}
+	m := PieceSums{Sums: make([]digest.Sum, want)}
 	for i := range m.Sums {
 		copy(m.Sums[i][:], frames[1][i*digest.Size:])
 	}

@@ -28,6 +28,7 @@ func TestRequestsRoundTrip(t *testing.T) {
 		{GetBlocks{Handle: "h"}, func(a [][]byte) (any, error) { return ParseGetBlocks(a) }},
 		{Put{Key: "k", Size: 9 << 20, Chunk: 4 << 20, ID: "0123456789abcdef0123456789abcdef", Delta: true}, func(a [][]byte) (any, error) { return ParsePut(a) }},
 		{PutSums{ID: "i", Blocks: []int64{0, 7}}, func(a [][]byte) (any, error) { return ParsePutSums(a) }},
+		{GetSums{Handle: "h", Blocks: []int64{3}}, func(a [][]byte) (any, error) { return ParseGetSums(a) }},
 		{PutPatch{ID: "i", Block: 3, Sum: sum, Pieces: []Piece{{Off: 0, Data: []byte("a")}, {Off: 2 * PatchPiece, Data: []byte("b")}}}, func(a [][]byte) (any, error) { return ParsePutPatch(a) }},
 		{List2{Prefix: "p", Hashes: true, Page: 10}, func(a [][]byte) (any, error) { return ParseList2(a) }},
 		{ListNext{Cursor: "c"}, func(a [][]byte) (any, error) { return ParseListNext(a) }},
@@ -88,12 +89,12 @@ func TestRepliesRoundTrip(t *testing.T) {
 	if got, err := ParseHashesReply(hr.Frames(), 2); err != nil || !reflect.DeepEqual(got, hr) {
 		t.Errorf("HashesReply: %+v %v", got, err)
 	}
-	ps := PutSumsReply{Sums: []digest.Sum{sum, {}, sum}}
-	if got, err := ParsePutSumsReply(ps.Frames(), 3); err != nil || !reflect.DeepEqual(got, ps) {
-		t.Errorf("PutSumsReply: %+v %v", got, err)
+	ps := PieceSums{Sums: []digest.Sum{sum, {}, sum}}
+	if got, err := ParsePieceSums(ps.Frames(), 3); err != nil || !reflect.DeepEqual(got, ps) {
+		t.Errorf("PieceSums: %+v %v", got, err)
 	}
-	if _, err := ParsePutSumsReply(ps.Frames(), 2); err == nil {
-		t.Error("PutSumsReply: three hashes accepted for two")
+	if _, err := ParsePieceSums(ps.Frames(), 2); err == nil {
+		t.Error("PieceSums: three hashes accepted for two")
 	}
 	gb := GetBlocksReply{Sums: []digest.Sum{sum, {}}}
 	if got, err := ParseGetBlocksReply(gb.Frames(), digest.BlockSize+1); err != nil || !reflect.DeepEqual(got, gb) {
@@ -157,7 +158,8 @@ func FuzzParse(f *testing.F) {
 		_, _ = ParseGetReply(args)
 		_, _ = ParsePutReply(args, 4)
 		_, _ = ParseGetBlocks(args)
-		_, _ = ParsePutSumsReply(args, 2)
+		_, _ = ParsePieceSums(args, 2)
+		_, _ = ParseGetSums(args)
 		if m, err := ParsePutSums(args); err == nil {
 			if back, err := ParsePutSums(m.Args()); err != nil || !reflect.DeepEqual(back, m) {
 				t.Fatalf("PUT_SUMS %+v came back %+v, %v", m, back, err)

@@ -33,6 +33,9 @@ const (
 	// CmdPutPatch: [PUT_PATCH, upload_id, block, block_hash, (offset,
 	// data)...] -> [OK]: mends a block an upload holds (PutPatch).
 	CmdPutPatch = "FLAXFILE_PUT_PATCH"
+	// CmdGetSums: [GET_SUMS, handle, block...] -> [OK, hashes]: the hashes
+	// of the pieces of blocks of a GET's file (GetSums).
+	CmdGetSums = "FLAXFILE_GET_SUMS"
 )
 
 // FlaxFile 2 replies beyond 1.2's.
