@@ -35,7 +35,7 @@ func (d *download) seedLocal(ctx context.Context, dir localDir, path string) err
 	if err != nil {
 		return err
 	}
-	rep, err := wire.ParseGetBlocksReply(r.frames, d.rf.Size)
+	rep, err := wire.ParseSumsReply(r.frames, wire.CmdGetBlocks, digest.Blocks(d.rf.Size), wire.MaxGetBlocks)
 	r.Release()
 	if err != nil {
 		return err
@@ -93,7 +93,7 @@ func (d *download) mendLocal(ctx context.Context, old *os.File, differ []int64, 
 		if err != nil {
 			return err
 		}
-		sums, err := wire.ParsePieceSums(r.frames, n)
+		sums, err := wire.ParseSumsReply(r.frames, wire.CmdGetSums, n, wire.MaxSums)
 		r.Release()
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrProtocol, err)

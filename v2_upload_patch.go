@@ -75,7 +75,7 @@ func (u *upload) sums(ctx context.Context, blocks []int64) (map[int64][]digest.S
 		return nil, fmt.Errorf("flaxfile: %s: %w", u.key, err)
 	}
 	defer r.Release()
-	rep, err := wire.ParsePieceSums(r.frames, want)
+	rep, err := wire.ParseSumsReply(r.frames, wire.CmdPutSums, want, wire.MaxSums)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrProtocol, err)
 	}

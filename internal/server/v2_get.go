@@ -126,7 +126,7 @@ func (s *Server) getBlocks(r *request) {
 		r.fail(fmt.Sprintf("read error: %v", err))
 		return
 	}
-	r.reply(wire.GetBlocksReply{Sums: sums}.Frames()...)
+	r.reply(wire.SumsReply{Sums: sums}.Frames()...)
 }
 
 // getSums answers the hashes of the pieces of blocks of an open handle's
@@ -140,7 +140,7 @@ func (s *Server) getSums(r *request) {
 	}
 	defer s.gets.release(h)
 	size := h.v.Info().Size
-	var rep wire.PieceSums
+	var rep wire.SumsReply
 	buf := make([]byte, wire.PatchPiece)
 	for _, b := range m.Blocks {
 		if b >= digest.Blocks(size) {

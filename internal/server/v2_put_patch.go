@@ -20,7 +20,7 @@ func (s *Server) putSums(r *request) {
 		return
 	}
 	defer sess.release()
-	var rep wire.PieceSums
+	var rep wire.SumsReply
 	buf := make([]byte, wire.PatchPiece)
 	for _, b := range m.Blocks {
 		if !sess.holds(b) {

@@ -173,7 +173,7 @@ const FeatureDeltaGet = "delta_get"
 // a peer sent.
 const MaxGetBlocks = 1 << 18
 
-// GetBlocks is [GET_BLOCKS, handle] -> GetBlocksReply: the hashes of the
+// GetBlocks is [GET_BLOCKS, handle] -> SumsReply: the hashes of the
 // blocks of the file a GET opened, so that a client holding an older copy
 // fetches only the blocks that differ.
 type GetBlocks struct{ Handle string }
@@ -190,33 +190,4 @@ func ParseGetBlocks(args [][]byte) (GetBlocks, error) {
 		return GetBlocks{}, Refusal(ErrSessionNotFound)
 	}
 	return GetBlocks{Handle: string(args[0])}, nil
-}
-
-// GetBlocksReply is [OK, hashes]: digest.Size octets per block, in order.
-type GetBlocksReply struct{ Sums []digest.Sum }
-
-// Frames encodes m.
-func (m GetBlocksReply) Frames() [][]byte {
-	b := make([]byte, 0, len(m.Sums)*digest.Size)
-	for _, s := range m.Sums {
-		b = append(b, s[:]...)
-	}
-	return [][]byte{[]byte(ReplyOK), b}
-}
-
-// ParseGetBlocksReply decodes a reply for a file of size octets: exactly
-// one hash per block.
-func ParseGetBlocksReply(frames [][]byte, size int64) (GetBlocksReply, error) {
-	if status(frames) != ReplyOK || len(frames) < 2 {
-		return GetBlocksReply{}, fmt.Errorf("%s answered %q", CmdGetBlocks, status(frames))
-	}
-	n := digest.Blocks(size)
-	if n > MaxGetBlocks || int64(len(frames[1])) != n*digest.Size {
-		return GetBlocksReply{}, fmt.Errorf("%s answered %d octets of hashes for %d blocks", CmdGetBlocks, len(frames[1]), n)
-	}
-	m := GetBlocksReply{Sums: make([]digest.Sum, n)}
-	for i := range m.Sums {
-		copy(m.Sums[i][:], frames[1][i*digest.Size:])
-	}
-	return m, nil
 }

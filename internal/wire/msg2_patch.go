@@ -22,7 +22,7 @@ const (
 // Pieces is the number of PatchPiece pieces of a block of n octets.
 func Pieces(n int64) int64 { return (n + PatchPiece - 1) / PatchPiece }
 
-// PutSums is [PUT_SUMS, upload_id, block...] -> PieceSums: the hashes
+// PutSums is [PUT_SUMS, upload_id, block...] -> SumsReply: the hashes
 // of the pieces of blocks the upload holds.
 type PutSums struct {
 	ID     string
@@ -47,7 +47,7 @@ func ParsePutSums(args [][]byte) (PutSums, error) {
 	return PutSums{ID: id, Blocks: blocks}, err
 }
 
-// GetSums is [GET_SUMS, handle, block...] -> PieceSums: the hashes of the
+// GetSums is [GET_SUMS, handle, block...] -> SumsReply: the hashes of the
 // pieces of blocks of a file a GET opened, so that a client whose copy of
 // a block differs fetches only the pieces that do.
 type GetSums struct {
@@ -86,12 +86,12 @@ func parseSums(args [][]byte) (string, []int64, error) {
 	return string(args[0]), blocks, nil
 }
 
-// PieceSums, the reply to PutSums and GetSums, is [OK, hashes]: the
-// 16-octet hash of each piece of each block asked for, in order.
-type PieceSums struct{ Sums []digest.Sum }
+// SumsReply, the reply to GetBlocks, GetSums and PutSums, is [OK,
+// hashes]: 16 octets per block or piece asked for, in order.
+type SumsReply struct{ Sums []digest.Sum }
 
 // Frames encodes m.
-func (m PieceSums) Frames() [][]byte {
+func (m SumsReply) Frames() [][]byte {
 	b := make([]byte, 0, len(m.Sums)*digest.Size)
 	for _, s := range m.Sums {
 		b = append(b, s[:]...)
@@ -99,20 +99,25 @@ func (m PieceSums) Frames() [][]byte {
 	return [][]byte{[]byte(ReplyOK), b}
 }
 
-// ParsePieceSums decodes a reply that must hold exactly want hashes.
-func ParsePieceSums(frames [][]byte, want int64) (PieceSums, error) {
+// ParseSumsReply decodes the reply to req, which must hold exactly want
+// hashes; a want over most (the request's own bound) is refused before
+// anything is allocated.
+func ParseSumsReply(frames [][]byte, req string, want, most int64) (SumsReply, error) {
 	if status(frames) != ReplyOK || len(frames) < 2 {
-		return PieceSums{}, fmt.Errorf("asked for piece hashes, answered %q", status(frames))
+		return SumsReply{}, fmt.Errorf("%s answered %q", req, status(frames))
 	}
-	if want > MaxSumsBlocks*Pieces(digest.BlockSize) || int64(len(frames[1])) != want*digest.Size {
-		return PieceSums{}, fmt.Errorf("asked for %d piece hashes, answered %d octets", want, len(frames[1]))
+	if want > most || int64(len(frames[1])) != want*digest.Size {
+		return SumsReply{}, fmt.Errorf("%s answered %d octets of hashes, want %d hashes", req, len(frames[1]), want)
 	}
-	m := PieceSums{Sums: make([]digest.Sum, want)}
+	m := SumsReply{Sums: make([]digest.Sum, want)}
 	for i := range m.Sums {
 		copy(m.Sums[i][:], frames[1][i*digest.Size:])
 	}
 	return m, nil
 }
+
+// MaxSums bounds the hashes of a PutSums or GetSums reply.
+const MaxSums = MaxSumsBlocks * digest.BlockSize / PatchPiece
 
 // Piece is a run of a block to overwrite: at Off (a multiple of
 // PatchPiece) within the block, at most PatchPiece octets.

@@ -89,22 +89,15 @@ func TestRepliesRoundTrip(t *testing.T) {
 	if got, err := ParseHashesReply(hr.Frames(), 2); err != nil || !reflect.DeepEqual(got, hr) {
 		t.Errorf("HashesReply: %+v %v", got, err)
 	}
-	ps := PieceSums{Sums: []digest.Sum{sum, {}, sum}}
-	if got, err := ParsePieceSums(ps.Frames(), 3); err != nil || !reflect.DeepEqual(got, ps) {
-		t.Errorf("PieceSums: %+v %v", got, err)
+	ps := SumsReply{Sums: []digest.Sum{sum, {}, sum}}
+	if got, err := ParseSumsReply(ps.Frames(), CmdPutSums, 3, MaxSums); err != nil || !reflect.DeepEqual(got, ps) {
+		t.Errorf("SumsReply: %+v %v", got, err)
 	}
-	if _, err := ParsePieceSums(ps.Frames(), 2); err == nil {
-		t.Error("PieceSums: three hashes accepted for two")
+	if _, err := ParseSumsReply(ps.Frames(), CmdPutSums, 2, MaxSums); err == nil {
+		t.Error("SumsReply: three hashes accepted for two")
 	}
-	gb := GetBlocksReply{Sums: []digest.Sum{sum, {}}}
-	if got, err := ParseGetBlocksReply(gb.Frames(), digest.BlockSize+1); err != nil || !reflect.DeepEqual(got, gb) {
-		t.Errorf("GetBlocksReply: %+v %v", got, err)
-	}
-	if _, err := ParseGetBlocksReply(gb.Frames(), digest.BlockSize); err == nil {
-		t.Error("GetBlocksReply: two hashes accepted for a one-block file")
-	}
-	if _, err := ParseGetBlocksReply(gb.Frames(), (MaxGetBlocks+1)*digest.BlockSize); err == nil {
-		t.Error("GetBlocksReply: accepted for a file over MaxGetBlocks blocks")
+	if _, err := ParseSumsReply(ps.Frames(), CmdPutSums, 3, 2); err == nil {
+		t.Error("SumsReply: accepted past its request's bound")
 	}
 	for _, st := range []string{ReplyAck, ReplyChunk, ReplyData} {
 		n := Numbered{Status: st, N: 42, Data: []byte("d")}
@@ -158,7 +151,7 @@ func FuzzParse(f *testing.F) {
 		_, _ = ParseGetReply(args)
 		_, _ = ParsePutReply(args, 4)
 		_, _ = ParseGetBlocks(args)
-		_, _ = ParsePieceSums(args, 2)
+		_, _ = ParseSumsReply(args, CmdGetBlocks, 2, MaxGetBlocks)
 		_, _ = ParseGetSums(args)
 		if m, err := ParsePutSums(args); err == nil {
 			if back, err := ParsePutSums(m.Args()); err != nil || !reflect.DeepEqual(back, m) {
@@ -170,6 +163,5 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("PUT_PATCH %+v came back %+v, %v", m, back, err)
 			}
 		}
-		_, _ = ParseGetBlocksReply(args, 3*digest.BlockSize)
 	})
 }
