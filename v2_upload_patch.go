@@ -34,7 +34,7 @@ func (u *upload) patch(ctx context.Context, todo []int64, have map[int64]digest.
 			cand = append(cand, j)
 		}
 	}
-	whole := map[int64]bool{}
+	mended := map[int64]bool{}
 	for len(cand) > 0 {
 		batch := cand[:min(len(cand), wire.MaxSumsBlocks)]
 		cand = cand[len(batch):]
@@ -57,11 +57,11 @@ func (u *upload) patch(ctx context.Context, todo []int64, have map[int64]digest.
 		}
 		for k, b := range batch {
 			if results[k] {
-				whole[b] = false
+				mended[b] = true
 			}
 		}
 	}
-	return slices.DeleteFunc(todo, func(j int64) bool { _, mended := whole[j]; return mended }), nil
+	return slices.DeleteFunc(todo, func(j int64) bool { return mended[j] }), nil
 }
 
 // sums asks the server for the piece hashes of blocks, by block.
