@@ -266,9 +266,8 @@ func (c *Client) negotiate(parent context.Context, conn *zmtp.Conn) error {
 		return fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
 	c.v2 = true
-	c.delta = hello.HasFeature(wire.FeatureDelta)
-	c.deltaGet = hello.HasFeature(wire.FeatureDeltaGet)
-	c.patch = hello.HasFeature(wire.FeaturePatch)
+	on := hello.FeaturesOn()
+	c.delta, c.deltaGet, c.patch = on[wire.FeatureDelta], on[wire.FeatureDeltaGet], on[wire.FeaturePatch]
 	return nil
 }
 

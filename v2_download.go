@@ -66,7 +66,7 @@ type download struct {
 func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) {
 	key, path := spec.Key, spec.Path
 	start := time.Now()
-	if time.Duration(c.rtt.Load()) > 5*time.Millisecond {
+	if c.longLink() {
 		// On a long link, handshakes during GET's round trip: as many
 		// connections as a large file takes (the size is not known yet).
 		c.conns.predial(ctx, c.sizing2(1<<40, false).conns)

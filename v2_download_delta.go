@@ -13,11 +13,12 @@ import (
 )
 
 // seedLocal starts a download from the file already at path (an older
-// version, say): the server's block hashes (GET_BLOCKS) are compared with
-// the local file's, and each block that matches is copied into the
-// partial file, hashed there and journaled, so that only the others are
-// fetched. The local file is only read; it is opened beneath its
-// directory without following links, and only when it is a regular file.
+// version, say): each of its blocks that can stand where it is in the new
+// file is copied into the partial file and hashed there; those that hash
+// as the server's (GET_BLOCKS) are journaled and not fetched, those that
+// differ are mended piece by piece when few pieces do (mendLocal). The
+// local file is only read; it is opened beneath its directory without
+// following links, and only when it is a regular file.
 func (d *download) seedLocal(ctx context.Context, dir localDir, path string) error {
 	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
 		return nil // nothing to start from
@@ -40,10 +41,8 @@ func (d *download) seedLocal(ctx context.Context, dir localDir, path string) err
 	if err != nil {
 		return err
 	}
-	size, oldSize := d.rf.Size, fi.Size()
-	var differ []int64 // blocks whose local copy differs
-	for b, n := range digest.Aligned(size, oldSize) {
-		want := rep.Sums[b]
+	var differ []int64 // blocks whose local copy differs, now in the partial file
+	for b, n := range digest.Aligned(d.rf.Size, fi.Size()) {
 		if d.have[b] {
 			continue
 		}
@@ -51,19 +50,15 @@ func (d *download) seedLocal(ctx context.Context, dir localDir, path string) err
 			return err
 		}
 		off := b * digest.BlockSize
-		local, err := digest.FileBlocks(old, off, n)
-		if err != nil {
-			continue
-		}
-		if local[0] != want {
-			differ = append(differ, b)
-			continue
-		}
 		if err := filecopy.Range(d.f, old, off, n); err != nil {
+			return err // the rest is fetched
+		}
+		got, err := digest.FileBlocks(d.f, off, n)
+		if err != nil {
 			return err
 		}
-		got, err := digest.FileBlocks(d.f, off, n) // what the partial file holds
-		if err != nil || got[0] != want {
+		if got[0] != rep.Sums[b] {
+			differ = append(differ, b)
 			continue
 		}
 		if err := d.record(b, got); err != nil {
@@ -72,40 +67,34 @@ func (d *download) seedLocal(ctx context.Context, dir localDir, path string) err
 		d.have[b] = true
 	}
 	if d.c.patch && len(differ) > 0 {
-		return d.mendLocal(ctx, old, differ, rep.Sums)
+		return d.mendLocal(ctx, differ, rep.Sums)
 	}
 	return nil
 }
 
-// mendLocal starts blocks whose local copy differs from the server's
-// from that copy, fetching only the 64 KiB pieces that differ (GET_SUMS,
-// then a GET_RANGE per run of them), when they are few enough; a block
-// is kept only if it then hashes to want's. The others are fetched whole.
-func (d *download) mendLocal(ctx context.Context, old *os.File, differ []int64, want []digest.Sum) error {
+// mendLocal mends blocks the partial file holds the local copy of, which
+// differ from the server's: it asks for the hashes of their pieces
+// (GET_SUMS) and fetches only the runs of pieces that differ (GET_RANGE),
+// when few enough do; a block is kept only if it then hashes to want's.
+// The others are fetched whole.
+func (d *download) mendLocal(ctx context.Context, differ []int64, want []digest.Sum) error {
 	for len(differ) > 0 {
 		batch := differ[:min(len(differ), wire.MaxSumsBlocks)]
 		differ = differ[len(batch):]
-		var n int64
-		for _, b := range batch {
-			n += wire.Pieces(digest.BlockLen(d.rf.Size, b))
-		}
 		r, err := d.c.request(ctx, wire.GetSums{Handle: d.rf.handle, Blocks: batch})
 		if err != nil {
 			return err
 		}
-		sums, err := wire.ParseSumsReply(r.frames, wire.CmdGetSums, n, wire.MaxSums)
+		sums, err := wire.ParseSumsReply(r.frames, wire.CmdGetSums, pieceCount(d.rf.Size, batch), wire.MaxSums)
 		r.Release()
 		if err != nil {
 			return fmt.Errorf("%w: %v", ErrProtocol, err)
 		}
+		theirs := byBlock(sums.Sums, d.rf.Size, batch)
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(4)
-		i := int64(0)
-		for _, b := range batch {
-			k := wire.Pieces(digest.BlockLen(d.rf.Size, b))
-			theirs := sums.Sums[i : i+k]
-			i += k
-			g.Go(func() error { return d.mendBlock(gctx, old, b, theirs, want[b]) })
+		for k, b := range batch {
+			g.Go(func() error { return d.mendBlock(gctx, b, theirs[k], want[b]) })
 		}
 		if err := g.Wait(); err != nil {
 			return err
@@ -114,36 +103,19 @@ func (d *download) mendLocal(ctx context.Context, old *os.File, differ []int64, 
 	return nil
 }
 
-// mendBlock copies block b of the local file into the partial file and
-// fetches over it the runs of pieces that differ from theirs, unless they
-// are most of the block; it keeps the block if it then hashes to want.
-func (d *download) mendBlock(ctx context.Context, old *os.File, b int64, theirs []digest.Sum, want digest.Sum) error {
+// mendBlock fetches over block b of the partial file the runs of pieces
+// that differ from theirs, unless they are most of the block; it keeps
+// the block if it then hashes to want.
+func (d *download) mendBlock(ctx context.Context, b int64, theirs []digest.Sum, want digest.Sum) error {
 	n := digest.BlockLen(d.rf.Size, b)
 	base := b * digest.BlockSize
 	local := make([]byte, n)
-	if k, _ := old.ReadAt(local, base); int64(k) < n {
-		return nil // changed under us: fetched whole
-	}
-	type run struct{ off, n int64 } // within the block
-	var runs []run
-	var octets int64
-	for i := range int64(len(theirs)) {
-		lo, hi := i*wire.PatchPiece, min((i+1)*wire.PatchPiece, n)
-		if digest.Block(local[lo:hi]) == theirs[i] {
-			continue
-		}
-		if len(runs) > 0 && runs[len(runs)-1].off+runs[len(runs)-1].n == lo {
-			runs[len(runs)-1].n += hi - lo
-		} else {
-			runs = append(runs, run{lo, hi - lo})
-		}
-		octets += hi - lo
-	}
-	if octets*4 > n*patchAt {
-		return nil // mostly new: fetched whole
-	}
-	if _, err := d.f.WriteAt(local, base); err != nil {
+	if k, err := d.f.ReadAt(local, base); int64(k) < n {
 		return err
+	}
+	runs, pays := changedRuns(local, theirs)
+	if !pays {
+		return nil // mostly new: fetched whole
 	}
 	for _, rn := range runs {
 		r, err := d.c.request(ctx, wire.GetRange{Handle: d.rf.handle, Offset: base + rn.off, Len: rn.n})

@@ -41,7 +41,7 @@ func (c *Client) sizing2(size int64, upload bool) sizing {
 	}
 	// The shortest round trip seen, so that a loaded machine does not
 	// pass for a long link.
-	if time.Duration(c.rtt.Load()) > 5*time.Millisecond {
+	if c.longLink() {
 		p.conns = 16
 	}
 	if c.opts.Connections > 0 {
@@ -183,7 +183,8 @@ func parseHave(r *reply, size int64) (map[int64]digest.Sum, error) {
 
 // missing returns the chunks to send: those with a block the server
 // does not hold, or holds with another hash. The blocks it holds are
-// hashed here, from the source, and their hashes put in blocks.
+// hashed here, from the source, and their hashes put in blocks (the first
+// that differs of each chunk too: patch mends it with that hash).
 func (u *upload) missing(have map[int64]digest.Sum, blocks []digest.Sum) ([]int64, error) {
 	key, src, file, size, chunk := u.key, u.src, u.file, u.size, u.p.chunk
 	per := chunk / digest.BlockSize
@@ -215,11 +216,11 @@ func (u *upload) missing(have map[int64]digest.Sum, blocks []digest.Sum) ([]int6
 				}
 				got = digest.Block(buf[:n])
 			}
+			blocks[i] = got // ours, whether the server's matches or not
 			if got != want {
 				whole = false
 				break
 			}
-			blocks[i] = got
 		}
 		if !whole {
 			todo = append(todo, j)
@@ -304,7 +305,7 @@ func (u *upload) delta() bool { return u.c.delta && u.c.useDelta(u.size) }
 // short one a few, the rest joining as the transfer goes (spread), so
 // that a file that needs few does not pay for many.
 func (u *upload) predialN() int {
-	if time.Duration(u.c.rtt.Load()) > 5*time.Millisecond {
+	if u.c.longLink() {
 		return u.p.conns
 	}
 	return min(u.p.conns, 4)
@@ -323,7 +324,7 @@ func (c *Client) useDelta(size int64) bool {
 	case DeltaAlways:
 		return true
 	case DeltaAuto:
-		return time.Duration(c.rtt.Load()) > 5*time.Millisecond
+		return c.longLink()
 	}
 	return false
 }

@@ -117,10 +117,10 @@ func (c *Client) windowed(ctx context.Context, conn *zmtp.Conn, q queue, window 
 // spread runs the chunks todo over up to conns pooled connections, each
 // taking the next chunk whenever its window has room (so a connection that
 // runs faster carries more, and all finish together), and returns the
-// first error and how many connections it ran on. It starts on the first connection it gets and takes more
-// one at a time while chunks remain to be sent: a short transfer ends on
-// the few connections it needed, a long one grows to conns (connections
-// dialled ahead, predial, join at once). A connection that cannot be had
+// first error and how many connections it ran on. It starts on the first
+// connection it gets and takes more one at a time while chunks remain to
+// be sent: a short transfer ends on the few connections it needed, a long
+// one grows to conns (connections dialled ahead, predial, join at once). A connection that cannot be had
 // after the first leaves the transfer to those it has. A connection whose
 // share ended cleanly goes back to the pool; the others, which may still
 // have replies on their way, are closed.

@@ -62,14 +62,19 @@ type Put struct {
 // FeatureDelta is the HELLO feature of servers that take Put.Delta.
 const FeatureDelta = "delta"
 
-// HasFeature reports whether the features of a HELLO reply (a JSON
-// object) turn name on. Anything unreadable turns nothing on.
-func (m HelloReply) HasFeature(name string) bool {
+// FeaturesOn returns the features of a HELLO reply (a JSON object) that
+// are turned on. Anything unreadable turns nothing on.
+func (m HelloReply) FeaturesOn() map[string]bool {
 	var f map[string]any
 	if len(m.Features) > MaxFeatures || json.Unmarshal(m.Features, &f) != nil {
-		return false
+		return nil
 	}
-	on, _ := f[name].(bool)
+	on := map[string]bool{}
+	for name, v := range f {
+		if b, _ := v.(bool); b {
+			on[name] = true
+		}
+	}
 	return on
 }
 

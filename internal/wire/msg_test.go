@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
@@ -164,4 +165,18 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FeaturesOn reads the features a HELLO reply turns on: true values
+// only; anything unreadable or too long turns none on.
+func TestFeaturesOn(t *testing.T) {
+	on := HelloReply{Features: []byte(`{"delta":true,"patch":false,"block":4194304,"delta_get":"yes"}`)}.FeaturesOn()
+	if !on[FeatureDelta] || on[FeaturePatch] || on["block"] || on[FeatureDeltaGet] || len(on) != 1 {
+		t.Errorf("FeaturesOn: %v", on)
+	}
+	for _, raw := range []string{"", "[true]", `{"delta":true`, `{"delta":true,"x":"` + strings.Repeat("a", MaxFeatures) + `"}`} {
+		if on := (HelloReply{Features: []byte(raw)}).FeaturesOn(); len(on) != 0 {
+			t.Errorf("FeaturesOn(%.20q…) = %v, want nothing", raw, on)
+		}
+	}
 }
