@@ -151,6 +151,7 @@ type Client struct {
 	delta    bool         // the server takes Put.Delta
 	deltaGet bool         // the server answers GetBlocks
 	patch    bool         // the server takes PutSums and PutPatch
+	cuts     bool         // the server answers PutCuts and GetCuts and takes PutBuild
 }
 
 // Dial connects to the server at addr ("host:port", or "host" for port
@@ -267,7 +268,7 @@ func (c *Client) negotiate(parent context.Context, conn *zmtp.Conn) error {
 	}
 	c.v2 = true
 	on := hello.FeaturesOn()
-	c.delta, c.deltaGet, c.patch = on[wire.FeatureDelta], on[wire.FeatureDeltaGet], on[wire.FeaturePatch]
+	c.delta, c.deltaGet, c.patch, c.cuts = on[wire.FeatureDelta], on[wire.FeatureDeltaGet], on[wire.FeaturePatch], on[wire.FeatureCuts]
 	return nil
 }
 

@@ -50,7 +50,7 @@ func (d *download) seedLocal(ctx context.Context, dir localDir, path string) err
 			return err
 		}
 		off := b * digest.BlockSize
-		if err := filecopy.Range(d.f, old, off, n); err != nil {
+		if err := filecopy.Range(d.f, old, off, off, n); err != nil {
 			return err // the rest is fetched
 		}
 		got, err := digest.FileBlocks(d.f, off, n)
@@ -67,7 +67,12 @@ func (d *download) seedLocal(ctx context.Context, dir localDir, path string) err
 		d.have[b] = true
 	}
 	if d.c.patch && len(differ) > 0 {
-		return d.mendLocal(ctx, differ, rep.Sums)
+		if err := d.mendLocal(ctx, differ, rep.Sums); err != nil {
+			return err
+		}
+	}
+	if d.c.cuts {
+		return d.buildLocal(ctx, old, fi.Size(), rep.Sums)
 	}
 	return nil
 }
@@ -118,26 +123,40 @@ func (d *download) mendBlock(ctx context.Context, b int64, theirs []digest.Sum, 
 		return nil // mostly new: fetched whole
 	}
 	for _, rn := range runs {
-		r, err := d.c.request(ctx, wire.GetRange{Handle: d.rf.handle, Offset: base + rn.off, Len: rn.n})
-		if err != nil {
+		if err := d.fetchRange(ctx, base+rn.off, rn.n); err != nil {
 			return err
 		}
-		m, err := wire.ParseNumbered(r.frames, wire.CmdGetRange, wire.ReplyData)
-		if err == nil && (m.N != base+rn.off || int64(len(m.Data)) != rn.n) {
-			err = fmt.Errorf("%s answered %d octets at %d, want %d at %d", wire.CmdGetRange, len(m.Data), m.N, rn.n, base+rn.off)
-		}
-		if err != nil {
-			r.Release()
-			return fmt.Errorf("%w: %v", ErrProtocol, err)
-		}
-		_, err = d.f.WriteAt(m.Data, base+rn.off)
-		r.Release()
-		if err != nil {
-			return err
-		}
-		d.moved.Add(rn.n)
 	}
-	got, err := digest.FileBlocks(d.f, base, n)
+	return d.keep(b, want)
+}
+
+// fetchRange fetches [off, off+n) of the server's file into the partial
+// file (GET_RANGE; n at most wire.MaxChunk2).
+func (d *download) fetchRange(ctx context.Context, off, n int64) error {
+	r, err := d.c.request(ctx, wire.GetRange{Handle: d.rf.handle, Offset: off, Len: n})
+	if err != nil {
+		return err
+	}
+	defer r.Release()
+	m, err := wire.ParseNumbered(r.frames, wire.CmdGetRange, wire.ReplyData)
+	if err == nil && (m.N != off || int64(len(m.Data)) != n) {
+		err = fmt.Errorf("%s answered %d octets at %d, want %d at %d", wire.CmdGetRange, len(m.Data), m.N, n, off)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrProtocol, err)
+	}
+	if _, err = d.f.WriteAt(m.Data, off); err != nil {
+		return err
+	}
+	d.moved.Add(n)
+	return nil
+}
+
+// keep hashes block b of the partial file, built from local octets and
+// fetched ones, and keeps it (journaled, not fetched again) if it hashes
+// to want; otherwise it is fetched whole.
+func (d *download) keep(b int64, want digest.Sum) error {
+	got, err := digest.FileBlocks(d.f, b*digest.BlockSize, digest.BlockLen(d.rf.Size, b))
 	if err != nil || got[0] != want {
 		return err // not kept: fetched whole
 	}

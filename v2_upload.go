@@ -146,6 +146,9 @@ func (u *upload) round(ctx context.Context) (*wire.PutResult, error) {
 	if todo, err = u.patch(ctx, todo, have, blocks); err != nil {
 		return nil, err
 	}
+	if todo, err = u.build(ctx, todo, blocks); err != nil {
+		return nil, err
+	}
 	if len(todo) > 0 {
 		if err := u.send(ctx, todo, blocks); err != nil {
 			return nil, err

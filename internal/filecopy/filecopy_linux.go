@@ -8,13 +8,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// inKernel copies [off, off+n) of src to the same place in dst with
-// copy_file_range. It reports false, having copied nothing, where the
+// inKernel copies [srcOff, srcOff+n) of src to [dstOff, dstOff+n) of
+// dst with copy_file_range. It reports false, having copied nothing, where the
 // kernel or the file systems cannot (then the caller copies through a
 // buffer).
-func inKernel(dst, src *os.File, off, n int64) (bool, error) {
+func inKernel(dst, src *os.File, dstOff, srcOff, n int64) (bool, error) {
 	for done := int64(0); done < n; {
-		roff, woff := off+done, off+done
+		roff, woff := srcOff+done, dstOff+done
 		k, err := unix.CopyFileRange(int(src.Fd()), &roff, int(dst.Fd()), &woff, int(n-done), 0)
 		switch {
 		case done == 0 && (errors.Is(err, unix.EXDEV) || errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EINVAL)):

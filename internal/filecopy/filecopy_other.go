@@ -5,4 +5,4 @@ package filecopy
 import "os"
 
 // inKernel has no portable form: the caller copies through a buffer.
-func inKernel(dst, src *os.File, off, n int64) (bool, error) { return false, nil }
+func inKernel(dst, src *os.File, dstOff, srcOff, n int64) (bool, error) { return false, nil }

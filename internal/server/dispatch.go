@@ -92,6 +92,12 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 		s.putSums(r)
 	case wire.CmdPutPatch:
 		s.putPatch(r)
+	case wire.CmdPutCuts:
+		s.putCuts(r)
+	case wire.CmdPutBuild:
+		s.putBuild(r)
+	case wire.CmdGetCuts:
+		s.getCuts(r)
 	case wire.CmdList2:
 		s.list2(r)
 	case wire.CmdListNext:

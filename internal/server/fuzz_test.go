@@ -19,7 +19,7 @@ func FuzzRequest(f *testing.F) {
 	cmds := []string{wire.CmdPing, wire.CmdUploadStart, wire.CmdUploadChunk, wire.CmdUploadEnd,
 		wire.CmdDownloadStart, wire.CmdDownloadChunk, wire.CmdList, wire.CmdDelete,
 		wire.CmdHello, wire.CmdPut, wire.CmdPutChunk, wire.CmdPutEnd, wire.CmdGet, wire.CmdGetRange,
-		wire.CmdGetEnd, wire.CmdList2, wire.CmdListNext, wire.CmdPutSmall, wire.CmdGetSmall, wire.CmdHashes, wire.CmdGetBlocks, wire.CmdPutSums, wire.CmdPutPatch, wire.CmdGetSums}
+		wire.CmdGetEnd, wire.CmdList2, wire.CmdListNext, wire.CmdPutSmall, wire.CmdGetSmall, wire.CmdHashes, wire.CmdGetBlocks, wire.CmdPutSums, wire.CmdPutPatch, wire.CmdGetSums, wire.CmdPutCuts, wire.CmdPutBuild, wire.CmdGetCuts}
 	for i := range cmds {
 		f.Add(uint8(i), []byte("k\x00100\x004194304\x000\x00420\x00"+strings.Repeat("ab", 16)))
 		f.Add(uint8(i), []byte("../x\x00-1\x00\xff\x00"))

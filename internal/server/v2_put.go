@@ -16,7 +16,7 @@ func (s *Server) hello(r *request) {
 		return
 	}
 	features, _ := json.Marshal(map[string]any{"max_chunk": wire.MaxChunk2, "block": digest.BlockSize, "resume": s.puts.st != nil,
-		wire.FeatureDelta: s.puts.st != nil, wire.FeatureDeltaGet: true, wire.FeaturePatch: s.puts.st != nil})
+		wire.FeatureDelta: s.puts.st != nil, wire.FeatureDeltaGet: true, wire.FeaturePatch: s.puts.st != nil, wire.FeatureCuts: true})
 	r.reply(wire.HelloReply{Version: wire.Version2, Features: features}.Frames()...)
 }
 

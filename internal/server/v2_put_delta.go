@@ -40,7 +40,7 @@ func (t *putTable) seed(ctx context.Context, s *putSession) error {
 		}
 		off := i * digest.BlockSize
 		s.wmu.Lock()
-		err := copyRange(s.part, old, off, n)
+		err := copyRange(s.part, old, off, off, n)
 		var sums []digest.Sum
 		if err == nil {
 			sums, err = digest.FileBlocks(s.part, off, n)
@@ -68,13 +68,13 @@ func (t *putTable) seed(ctx context.Context, s *putSession) error {
 	return nil
 }
 
-// copyRange copies [off, off+n) of src to the same place in dst: inside
-// the kernel when both are files, else through a buffer.
-func copyRange(dst store.Upload, src store.Object, off, n int64) error {
+// copyRange copies [srcOff, srcOff+n) of src to [dstOff, dstOff+n) of
+// dst: inside the kernel when both are files, else through a buffer.
+func copyRange(dst store.Upload, src store.Object, dstOff, srcOff, n int64) error {
 	if df, ok := dst.(store.Filer); ok {
 		if sf, ok := src.(store.Filer); ok {
-			return filecopy.Range(df.File(), sf.File(), off, n)
+			return filecopy.Range(df.File(), sf.File(), dstOff, srcOff, n)
 		}
 	}
-	return filecopy.Buffered(dst, src, off, n)
+	return filecopy.Buffered(dst, src, dstOff, srcOff, n)
 }

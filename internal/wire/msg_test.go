@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flaxfile/flaxfile/internal/cdc"
 	"github.com/flaxfile/flaxfile/internal/digest"
 )
 
@@ -31,6 +32,9 @@ func TestRequestsRoundTrip(t *testing.T) {
 		{PutSums{ID: "i", Blocks: []int64{0, 7}}, func(a [][]byte) (any, error) { return ParsePutSums(a) }},
 		{GetSums{Handle: "h", Blocks: []int64{3}}, func(a [][]byte) (any, error) { return ParseGetSums(a) }},
 		{PutPatch{ID: "i", Block: 3, Sum: sum, Pieces: []Piece{{Off: 0, Data: []byte("a")}, {Off: 2 * PatchPiece, Data: []byte("b")}}}, func(a [][]byte) (any, error) { return ParsePutPatch(a) }},
+		{PutCuts{ID: "i"}, func(a [][]byte) (any, error) { return ParsePutCuts(a) }},
+		{GetCuts{Handle: "h"}, func(a [][]byte) (any, error) { return ParseGetCuts(a) }},
+		{PutBuild{ID: "i", Block: 2, Sum: sum, Steps: []cdc.Op{{Off: 0, N: 5, Src: 100}, {Off: 5, N: 2, Src: cdc.Literal}, {Off: 7, N: 9, Src: 0}}, Data: []byte("ab")}, func(a [][]byte) (any, error) { return ParsePutBuild(a) }},
 		{List2{Prefix: "p", Hashes: true, Page: 10}, func(a [][]byte) (any, error) { return ParseList2(a) }},
 		{ListNext{Cursor: "c"}, func(a [][]byte) (any, error) { return ParseListNext(a) }},
 		{Keys{Cmd: CmdHashes, Keys: []string{"a", "b"}}, func(a [][]byte) (any, error) { return ParseKeys(CmdHashes, a) }},
@@ -100,6 +104,32 @@ func TestRepliesRoundTrip(t *testing.T) {
 	if _, err := ParseSumsReply(ps.Frames(), CmdPutSums, 3, 2); err == nil {
 		t.Error("SumsReply: accepted past its request's bound")
 	}
+	cr := CutsReply{Size: cdc.Min + 10, Chunks: []cdc.Chunk{{Off: 0, Len: cdc.Min, Sum: 7}, {Off: cdc.Min, Len: 10, Sum: 9}}}
+	if got, err := ParseCutsReply(cr.Frames(), CmdGetCuts); err != nil || !reflect.DeepEqual(got, cr) {
+		t.Errorf("CutsReply: %+v %v", got, err)
+	}
+	for _, bad := range []CutsReply{
+		{Size: cdc.Min + 11, Chunks: cr.Chunks},                      // cuts short of the size
+		{Size: cdc.Min + 9, Chunks: cr.Chunks},                       // cuts past it
+		{Size: MaxCutsFile + 1},                                      // a file too large to cut
+		{Size: 20, Chunks: make([]cdc.Chunk, 3)},                     // more cuts than the size allows
+		{Size: cdc.Max + 1, Chunks: []cdc.Chunk{{Len: cdc.Max + 1}}}, // a cut too long
+	} {
+		if _, err := ParseCutsReply(bad.Frames(), CmdGetCuts); err == nil {
+			t.Errorf("CutsReply accepted: size %d, %d cuts", bad.Size, len(bad.Chunks))
+		}
+	}
+	for _, steps := range [][]cdc.Op{
+		nil,                                 // no step
+		{{N: 3, Src: cdc.Literal}},          // 3 literal octets, 2 of data
+		{{N: digest.BlockSize + 1, Src: 0}}, // more than a block
+		{{N: 0, Src: 0}, {N: 2, Src: cdc.Literal}}, // an empty step
+	} {
+		args := PutBuild{ID: "i", Sum: sum, Steps: steps, Data: []byte("ab")}.Args()
+		if _, err := ParsePutBuild(args); err == nil {
+			t.Errorf("PutBuild accepted steps %+v", steps)
+		}
+	}
 	for _, st := range []string{ReplyAck, ReplyChunk, ReplyData} {
 		n := Numbered{Status: st, N: 42, Data: []byte("d")}
 		got, err := ParseNumbered(n.Frames(), "REQ", st)
@@ -157,6 +187,12 @@ func FuzzParse(f *testing.F) {
 		if m, err := ParsePutSums(args); err == nil {
 			if back, err := ParsePutSums(m.Args()); err != nil || !reflect.DeepEqual(back, m) {
 				t.Fatalf("PUT_SUMS %+v came back %+v, %v", m, back, err)
+			}
+		}
+		_, _ = ParseCutsReply(args, CmdGetCuts)
+		if m, err := ParsePutBuild(args); err == nil {
+			if back, err := ParsePutBuild(m.Args()); err != nil || !reflect.DeepEqual(back, m) {
+				t.Fatalf("PUT_BUILD %+v came back %+v, %v", m, back, err)
 			}
 		}
 		if m, err := ParsePutPatch(args); err == nil {

@@ -18,7 +18,7 @@ func Named(cmd string, args [][]byte) (keys [][]byte, upload string, lists bool)
 		for i := 0; i < len(args); i += 5 {
 			keys = append(keys, args[i])
 		}
-	case CmdPutChunk, CmdPutEnd:
+	case CmdPutChunk, CmdPutEnd, CmdPutSums, CmdPutPatch, CmdPutCuts, CmdPutBuild:
 		upload = string(arg(args, 0))
 	case CmdList, CmdList2:
 		lists = true

@@ -36,6 +36,17 @@ const (
 	// CmdGetSums: [GET_SUMS, handle, block...] -> [OK, hashes]: the hashes
 	// of the pieces of blocks of a GET's file (GetSums).
 	CmdGetSums = "FLAXFILE_GET_SUMS"
+	// CmdPutCuts: [PUT_CUTS, upload_id] -> [OK, size, cuts]: the
+	// content-defined chunks of the file a delta upload starts from
+	// (PutCuts).
+	CmdPutCuts = "FLAXFILE_PUT_CUTS"
+	// CmdPutBuild: [PUT_BUILD, upload_id, block, block_hash, steps, data]
+	// -> [OK]: builds a block of an upload from the old file and data
+	// (PutBuild).
+	CmdPutBuild = "FLAXFILE_PUT_BUILD"
+	// CmdGetCuts: [GET_CUTS, handle] -> [OK, size, cuts]: the
+	// content-defined chunks of a GET's file (GetCuts).
+	CmdGetCuts = "FLAXFILE_GET_CUTS"
 )
 
 // FlaxFile 2 replies beyond 1.2's.

@@ -1,0 +1,151 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/flaxfile/flaxfile/internal/cdc"
+	"github.com/flaxfile/flaxfile/internal/digest"
+	"github.com/flaxfile/flaxfile/internal/journal"
+	"github.com/flaxfile/flaxfile/internal/wire"
+)
+
+// Shifted data (docs/PROTOCOL.md, "Shifted data"): the content-defined
+// chunks of a file, for the client to find what it shares with its own
+// version wherever it lies, and blocks of an upload built from the old
+// file and the octets the client found nowhere in it.
+
+// cutsOf cuts a file of size octets read from rd.
+func cutsOf(ctx context.Context, rd io.ReaderAt, size int64) (wire.CutsReply, error) {
+	if size > wire.MaxCutsFile {
+		return wire.CutsReply{}, fmt.Errorf("a file of %d octets is matched block by block only (at most %d)", size, int64(wire.MaxCutsFile))
+	}
+	rep := wire.CutsReply{Size: size}
+	err := cdc.Cut(ctx, rd, 0, size, func(c cdc.Chunk) error {
+		rep.Chunks = append(rep.Chunks, c)
+		return nil
+	})
+	return rep, err
+}
+
+// putCuts answers the cuts of the file a delta upload starts from (the
+// key's current file): [id] -> [OK, size, cuts]; none when the key holds
+// no file.
+func (s *Server) putCuts(r *request) {
+	m, err := wire.ParsePutCuts(r.args)
+	sess := s.session(r, m.ID, err)
+	if sess == nil {
+		return
+	}
+	defer sess.release()
+	old, err := s.cfg.Store.Open(r.ctx, sess.hdr.Key)
+	if err != nil {
+		r.reply(wire.CutsReply{}.Frames()...)
+		return
+	}
+	defer old.Close()
+	rep, err := cutsOf(r.ctx, old, old.Info().Size)
+	if err != nil {
+		r.fail(err.Error())
+		return
+	}
+	r.reply(rep.Frames()...)
+}
+
+// getCuts answers the cuts of an open handle's file: [handle] -> [OK,
+// size, cuts].
+func (s *Server) getCuts(r *request) {
+	m, err := wire.ParseGetCuts(r.args)
+	h := s.getHandle(r, m.Handle, err)
+	if h == nil {
+		return
+	}
+	defer s.gets.release(h)
+	rep, err := cutsOf(r.ctx, h.v, h.v.Info().Size)
+	if err != nil {
+		r.fail(err.Error())
+		return
+	}
+	r.reply(rep.Frames()...)
+}
+
+// putBuild writes a block of an upload step by step, copying from the
+// key's current file (inside the kernel where it can) or from the data
+// sent: [id, block, block_hash, steps, data] -> [OK]. The block stops
+// being held, is written, read back and hashed: it is held only if that
+// is block_hash (else the client sends it whole). The current file is
+// only read; if it was replaced since the client read its cuts, the hash
+// tells.
+func (s *Server) putBuild(r *request) {
+	m, err := wire.ParsePutBuild(r.args)
+	sess := s.session(r, m.ID, err)
+	if sess == nil {
+		return
+	}
+	defer sess.release()
+	size := sess.hdr.Size
+	if m.Block >= digest.Blocks(size) {
+		r.fail(fmt.Sprintf("block %d is past a %d-octet file", m.Block, size))
+		return
+	}
+	n := digest.BlockLen(size, m.Block)
+	if last := m.Steps[len(m.Steps)-1]; last.Off+last.N != n {
+		r.fail(fmt.Sprintf("steps of %d octets for block %d of %d octets", last.Off+last.N, m.Block, n))
+		return
+	}
+	old, err := s.cfg.Store.Open(r.ctx, sess.hdr.Key)
+	if err != nil {
+		r.fail(pyError(sess.hdr.Key, err))
+		return
+	}
+	defer old.Close()
+	oldSize := old.Info().Size
+	for _, st := range m.Steps {
+		if st.Src != cdc.Literal && st.Src+st.N > oldSize {
+			r.fail(fmt.Sprintf("a step copies [%d, %d) of a %d-octet file", st.Src, st.Src+st.N, oldSize))
+			return
+		}
+	}
+	base := m.Block * digest.BlockSize
+	sess.mu.Lock()
+	delete(sess.blocks, m.Block)
+	sess.mu.Unlock()
+	sess.wmu.Lock()
+	data := m.Data
+	for _, st := range m.Steps {
+		if st.Src == cdc.Literal {
+			_, err = sess.part.WriteAt(data[:st.N], base+st.Off)
+			data = data[st.N:]
+		} else {
+			err = copyRange(sess.part, old, base+st.Off, st.Src, st.N)
+		}
+		if err != nil {
+			break
+		}
+	}
+	var sums []digest.Sum
+	if err == nil {
+		sums, err = digest.FileBlocks(sess.part, base, n)
+	}
+	sess.wmu.Unlock()
+	if err != nil {
+		s.writeFailed(r, sess, err)
+		return
+	}
+	if sums[0] != m.Sum {
+		r.fail(fmt.Sprintf("block %d built hashes to %s, the client's is %s", m.Block, sums[0], m.Sum))
+		return
+	}
+	if err := sess.part.AppendJournal(journal.AppendRecord(nil, m.Block, sums[0])); err != nil {
+		s.writeFailed(r, sess, err)
+		return
+	}
+	lit := int64(len(m.Data))
+	sess.mu.Lock()
+	sess.blocks[m.Block] = sums[0]
+	sess.received += lit
+	sess.mu.Unlock()
+	s.bytesUp.Add(lit)
+	r.reply([]byte(wire.ReplyOK))
+}

@@ -1,0 +1,154 @@
+package flaxfile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/flaxfile/flaxfile/internal/cdc"
+	"github.com/flaxfile/flaxfile/internal/digest"
+	"github.com/flaxfile/flaxfile/internal/wire"
+	"golang.org/x/sync/errgroup"
+)
+
+// build sends, instead of whole, the chunks of todo (one block each here)
+// that share most of their octets with the file a delta upload started
+// from, wherever those octets lie in it (an insertion shifts them off the
+// block grid, where patch cannot find them): it asks the server for that
+// file's content-defined chunks (PUT_CUTS), cuts its own blocks alike,
+// and sends for each block the steps that build it (PUT_BUILD): copies
+// from the old file and the octets found nowhere in it. It returns the
+// chunks still to send whole.
+func (u *upload) build(ctx context.Context, todo []int64, blocks []digest.Sum) ([]int64, error) {
+	c := u.c
+	if !c.cuts || !u.delta() || u.p.chunk != digest.BlockSize || len(todo) == 0 {
+		return todo, nil
+	}
+	theirs, err := c.cuts2(ctx, wire.PutCuts{ID: u.id}, -1)
+	if err != nil || len(theirs) == 0 {
+		return todo, err
+	}
+	ix := cdc.NewIndex(theirs)
+	ours, err := cutRuns(ctx, u, todo)
+	if err != nil {
+		return nil, err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(buildersAtOnce)
+	built := make([]bool, len(todo))
+	for k, b := range todo {
+		lo := b * digest.BlockSize
+		steps := cdc.Plan(ours, ix, lo, lo+digest.BlockLen(u.size, b))
+		if !buildPays(steps) {
+			continue
+		}
+		g.Go(func() (err error) {
+			built[k], err = u.buildBlock(gctx, b, steps, blocks)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var left []int64
+	for k, j := range todo {
+		if !built[k] {
+			left = append(left, j)
+		}
+	}
+	return left, nil
+}
+
+// buildersAtOnce bounds the blocks built at once (each read whole into
+// memory).
+const buildersAtOnce = 8
+
+// buildPays reports whether building a block by steps saves enough to be
+// worth it over sending it whole: it copies some octets and at most three
+// quarters of it are new (changedRuns' rule).
+func buildPays(steps []cdc.Op) bool {
+	if len(steps) == 0 {
+		return false
+	}
+	n := steps[len(steps)-1].Off + steps[len(steps)-1].N - steps[0].Off
+	copied := cdc.Copied(steps)
+	return copied > 0 && n-copied <= n/4*3
+}
+
+// cutRuns cuts the source's octets under each run of consecutive blocks
+// of todo (in order) into content-defined chunks, each run from its start.
+func cutRuns(ctx context.Context, u *upload, todo []int64) ([]cdc.Chunk, error) {
+	var out []cdc.Chunk
+	add := func(ch cdc.Chunk) error { out = append(out, ch); return nil }
+	for i := 0; i < len(todo); {
+		j := i
+		for j+1 < len(todo) && todo[j+1] == todo[j]+1 {
+			j++
+		}
+		lo, hi := todo[i]*digest.BlockSize, min((todo[j]+1)*digest.BlockSize, u.size)
+		if err := cdc.Cut(ctx, u.src, lo, hi, add); err != nil {
+			return nil, fmt.Errorf("flaxfile: reading %s: %w", u.key, err)
+		}
+		i = j + 1
+	}
+	return out, nil
+}
+
+// buildBlock reads block b, puts its hash in blocks, and sends the steps
+// that build it with the octets of its literal ones; it reports whether
+// the server now holds the block (it may refuse: the block is then sent
+// whole).
+func (u *upload) buildBlock(ctx context.Context, b int64, steps []cdc.Op, blocks []digest.Sum) (bool, error) {
+	n := digest.BlockLen(u.size, b)
+	lo := b * digest.BlockSize
+	data := make([]byte, n)
+	if k, err := u.src.ReadAt(data, lo); int64(k) < n {
+		return false, fmt.Errorf("flaxfile: reading %s at %d: %w", u.key, lo, err)
+	}
+	blocks[b] = digest.Block(data)
+	var lit []byte
+	rel := make([]cdc.Op, len(steps))
+	for i, st := range steps {
+		rel[i] = cdc.Op{Off: st.Off - lo, N: st.N, Src: st.Src}
+		if st.Src == cdc.Literal {
+			lit = append(lit, data[st.Off-lo:st.Off-lo+st.N]...)
+		}
+	}
+	r, err := u.c.request(ctx, wire.PutBuild{ID: u.id, Block: b, Sum: blocks[b], Steps: rel, Data: lit})
+	if err != nil {
+		if se := (*ServerError)(nil); errors.As(err, &se) {
+			u.c.opts.Logger.Debug("block not built; sending it whole", "key", u.key, "block", b, "err", err)
+			return false, nil
+		}
+		return false, fmt.Errorf("flaxfile: %s: %w", u.key, err)
+	}
+	r.Release()
+	u.sent.Add(int64(len(lit)))
+	if u.c.opts.Progress != nil {
+		u.c.opts.Progress.Transferred(u.key, n)
+	}
+	return true, nil
+}
+
+// cuts2 asks for the cuts of a file (PUT_CUTS or GET_CUTS); size, unless
+// negative, is the size the file must have. A server that refuses (a file
+// too large to cut) gives none.
+func (c *Client) cuts2(ctx context.Context, req wire.Request, size int64) ([]cdc.Chunk, error) {
+	r, err := c.request(ctx, req)
+	if err != nil {
+		if se := (*ServerError)(nil); errors.As(err, &se) {
+			c.opts.Logger.Debug("no cuts", "err", err)
+			return nil, nil
+		}
+		return nil, err
+	}
+	defer r.Release()
+	rep, err := wire.ParseCutsReply(r.frames, req.Command())
+	if err == nil && size >= 0 && rep.Size != size {
+		err = fmt.Errorf("%s answered cuts of a %d-octet file, want %d", req.Command(), rep.Size, size)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrProtocol, err)
+	}
+	return rep.Chunks, nil
+}
