@@ -152,6 +152,7 @@ type Client struct {
 	deltaGet bool         // the server answers GetBlocks
 	patch    bool         // the server takes PutSums and PutPatch
 	cuts     bool         // the server answers PutCuts and GetCuts and takes PutBuild
+	traffic  zmtp.Traffic // what every connection sent and received
 }
 
 // Dial connects to the server at addr ("host:port", or "host" for port
@@ -297,4 +298,24 @@ func (c *Client) Close() error {
 	c.conns.close()
 	c.bufs.Drain()
 	return nil
+}
+
+// Traffic reports the octets the client's connections have sent and
+// received on the network so far, everything included (payload, requests,
+// replies, framing, encryption, handshakes): what a link carried, as
+// against the files' sizes.
+func (c *Client) Traffic() (sent, received int64) {
+	return c.traffic.Sent(), c.traffic.Received()
+}
+
+// metered runs a transfer and sets its Result's WireSent and
+// WireReceived from the client's traffic while it ran.
+func (c *Client) metered(f func() (*Result, error)) (*Result, error) {
+	s0, r0 := c.Traffic()
+	res, err := f()
+	if res != nil {
+		s1, r1 := c.Traffic()
+		res.WireSent, res.WireReceived = s1-s0, r1-r0
+	}
+	return res, err
 }

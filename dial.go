@@ -23,6 +23,7 @@ func (c *Client) dial(parent context.Context) (*zmtp.Conn, error) {
 		Mechanism:        mech,
 		Buffers:          c.bufs,
 		Budget:           c.budget,
+		Traffic:          &c.traffic,
 		HandshakeTimeout: c.opts.ConnectTimeout,
 		MaxMessageSize:   64<<20 + 64<<10,
 	})

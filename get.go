@@ -11,7 +11,7 @@ import (
 // goes to a temporary file beside path that is renamed over it only when
 // every octet has arrived, so path is never left half-written.
 func (c *Client) GetFile(ctx context.Context, key, path string) (*Result, error) {
-	return c.getFile(ctx, FileSpec{Key: key, Path: path})
+	return c.metered(func() (*Result, error) { return c.getFile(ctx, FileSpec{Key: key, Path: path}) })
 }
 
 // getFile is GetFile of a FileSpec, written beneath its Dir.
@@ -23,7 +23,7 @@ func (c *Client) getFile(ctx context.Context, f FileSpec) (*Result, error) {
 	var res *Result
 	err := writeAside(dirFor(f), path, 0o666&^c.umask, time.Time{}, func(tmp *os.File) error {
 		var err error
-		if res, err = c.Get(ctx, key, tmp); err != nil {
+		if res, err = c.get12(ctx, key, tmp); err != nil {
 			return err
 		}
 		return tmp.Truncate(res.Size)
@@ -37,5 +37,5 @@ func (c *Client) getFile(ctx context.Context, f FileSpec) (*Result, error) {
 // Get downloads key into dst, each chunk written at its offset as it
 // arrives, over several connections with a window of requests each.
 func (c *Client) Get(ctx context.Context, key string, dst io.WriterAt) (*Result, error) {
-	return c.get12(ctx, key, dst)
+	return c.metered(func() (*Result, error) { return c.get12(ctx, key, dst) })
 }

@@ -30,10 +30,20 @@ type Result struct {
 	Moved int64
 	// Protocol is the protocol used: "2" or "1.2".
 	Protocol string
+	// WireSent and WireReceived are the octets the client's connections
+	// sent and received on the network while the call ran: payload,
+	// requests, replies, framing, encryption and handshakes (other calls
+	// on the same Client at the same time count too).
+	WireSent, WireReceived int64
 }
 
 // SetFile uploads the file at path under key.
 func (c *Client) SetFile(ctx context.Context, key, path string) (*Result, error) {
+	return c.metered(func() (*Result, error) { return c.setFile(ctx, key, path) })
+}
+
+// setFile is SetFile without the traffic count.
+func (c *Client) setFile(ctx context.Context, key, path string) (*Result, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -52,7 +62,7 @@ func (c *Client) SetFile(ctx context.Context, key, path string) (*Result, error)
 	case c.v2:
 		return c.upload2(ctx, key, f, f, fi.Size(), fi.ModTime(), fi.Mode())
 	}
-	return c.Set(ctx, key, f, fi.Size())
+	return c.set(ctx, key, f, fi.Size())
 }
 
 // setSmall uploads a file of at most wire.MaxSmallFile octets with one
@@ -82,6 +92,11 @@ func (c *Client) setSmall(ctx context.Context, key, path string, size int64) (*R
 // there before. When src is an *os.File, plaintext connections send it
 // with sendfile.
 func (c *Client) Set(ctx context.Context, key string, src io.ReaderAt, size int64) (*Result, error) {
+	return c.metered(func() (*Result, error) { return c.set(ctx, key, src, size) })
+}
+
+// set is Set without the traffic count.
+func (c *Client) set(ctx context.Context, key string, src io.ReaderAt, size int64) (*Result, error) {
 	if c.v2 {
 		file, _ := src.(*os.File)
 		return c.upload2(ctx, key, src, file, size, time.Time{}, 0)

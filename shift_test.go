@@ -11,6 +11,7 @@ import (
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/server/servertest"
 	"github.com/flaxfile/flaxfile/internal/store/mem"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
 
 // insert returns data with n random octets inserted at off.
@@ -67,6 +68,10 @@ func TestDeltaFindsShiftedData(t *testing.T) {
 				if res.Moved > most {
 					t.Errorf("%s: delta set sent %d octets of %d, want at most %d", change.name, res.Moved, len(data), most)
 				}
+				// On the wire: the payload, the cuts and the piece hashes.
+				if w := res.WireSent + res.WireReceived; w < res.Moved || w > res.Moved+256<<10 {
+					t.Errorf("%s: delta set: %d octets on the wire for %d of payload", change.name, w, res.Moved)
+				}
 				mustGet(ctx, t, c, "k", data)
 				if res, err = c.GetFile(ctx, "k", out); err != nil {
 					t.Fatal(err)
@@ -79,5 +84,39 @@ func TestDeltaFindsShiftedData(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The wire counts are what crossed the sockets: a whole set sends the file
+// and a little more, and receives little; a get the other way round.
+func TestWireCounts(t *testing.T) {
+	for _, tc := range []struct{ proto, password string }{{"2", ""}, {"2", "s3cret-pass-123"}, {"1.2", ""}} {
+		proto, password := tc.proto, tc.password
+		ctx := ctxFor(t)
+		var mech zmtp.Mechanism
+		if password != "" {
+			mech = servertest.Password(t, password)
+		}
+		addr, _ := servertest.StartServer(t, server.Config{}, mech)
+		c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Password: password, Protocol: proto, Delta: flaxfile.DeltaNever})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		const size = 9 << 20
+		src, _ := randomFile(t, size)
+		res, err := c.SetFile(ctx, "k", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.WireSent < size || res.WireSent > size+size/50 || res.WireReceived > 64<<10 {
+			t.Errorf("set of %d octets (protocol %s, password %q): %d sent, %d received on the wire", size, proto, password, res.WireSent, res.WireReceived)
+		}
+		if res, err = c.GetFile(ctx, "k", filepath.Join(t.TempDir(), "out")); err != nil {
+			t.Fatal(err)
+		}
+		if res.WireReceived < size || res.WireReceived > size+size/50 || res.WireSent > 64<<10 {
+			t.Errorf("get of %d octets (protocol %s, password %q): %d sent, %d received on the wire", size, proto, password, res.WireSent, res.WireReceived)
+		}
 	}
 }

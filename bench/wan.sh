@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Re-push over a slow link (issue 17): a 256 MiB random file is on the
-# server; 1 MiB in its middle is rewritten and 1 MiB appended; the new
-# version is pushed again through bench/linkproxy standing for a link of
+# Delta over a slow link (issue 17): a SIZE_MIB random file (256 by
+# default) is on the server, and changed locally in one of three ways:
+# 1 MiB rewritten in the middle ("change"), 1 MiB appended ("append"),
+# 100 octets inserted at the start ("insert", which shifts every block).
+# The new version is pushed through bench/linkproxy standing for a link of
 # RATE octets a second and RTT round trip (default 100 Mbit/s, 20 ms),
-# against rsync's daemon through the same link in the same run. Each
-# round first puts the old version back (directly, untimed). Also on
-# loopback without the link: delta against whole-file, to show delta
-# never costs there.
+# against rsync's daemon through the same link in the same run; then the
+# other way, a get over the old local copy against rsync's. Each run
+# first puts the old version back (directly, untimed). Also on loopback
+# without the link: delta against whole-file, to show delta never costs
+# there.
 #
-#   bench/wan.sh [SIZE_MIB]   (ROUNDS, default 3; RATE octets/s; RTT_MS)
+#   bench/wan.sh [SIZE_MIB]   (ROUNDS, default 3; RATE octets/s; RTT_MS;
+#                              CASES, default "change append insert")
 #
-# Also the other way: a get over the old local copy against rsync's. Prints
-# seconds and the payload each tool reports moving (ours: --json's
-# bytes_sent or bytes_received; rsync: --stats' "Total bytes sent" or
-# "received"), medians.
+# Prints seconds and the octets that crossed the link both ways (ours:
+# --json's wire_sent + wire_received; rsync: --stats' "Total bytes sent"
+# + "Total bytes received", which count the same), medians.
 set -euo pipefail
 export CGO_ENABLED=0
 cd "$(dirname "$0")/.."
@@ -37,11 +40,21 @@ now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {printf "%s", a[int((NR+1)/2)]}'; }
 
+cases=${CASES:-change append insert}
 mib=$((1 << 20))
 head -c $((size_mib * mib)) /dev/urandom >"$work/old.bin"
-cp "$work/old.bin" "$work/new.bin"
-head -c $mib /dev/urandom | dd of="$work/new.bin" bs=$mib seek=$((size_mib / 2)) conv=notrunc status=none
-head -c $mib /dev/urandom >>"$work/new.bin"
+# make CASE: the new version for a case, in $work/new-CASE.bin.
+make_case() {
+	local out="$work/new-$1.bin"
+	case $1 in
+	change)
+		cp "$work/old.bin" "$out"
+		head -c $mib /dev/urandom | dd of="$out" bs=$mib seek=$((size_mib / 2)) conv=notrunc status=none ;;
+	append) { cat "$work/old.bin"; head -c $mib /dev/urandom; } >"$out" ;;
+	insert) { head -c 100 /dev/urandom; cat "$work/old.bin"; } >"$out" ;;
+	esac
+}
+for c in $cases; do make_case "$c"; done
 
 mkdir -p "$work/store" "$work/rsync"
 "$work/flaxfile" serve --host 127.0.0.1 --port 0 --storage-dir "$work/store" -q --log-level info 2>"$work/serve.log" &
@@ -63,58 +76,72 @@ proxies+=($!)
 read -r -u 4 rsproxy
 ff() { FLAXFILE_PASSWORD= "$work/flaxfile" "$@"; }
 
+# wire JSON: wire_sent + wire_received of our --json output.
+wire() { echo $(($(grep -o '"wire_sent":[0-9]*' <<<"$1" | cut -d: -f2) + $(grep -o '"wire_received":[0-9]*' <<<"$1" | cut -d: -f2))); }
+# rwire STATS: the same from rsync's --stats.
+rwire() { echo $(($(grep 'Total bytes sent' <<<"$1" | tr -dc 0-9) + $(grep 'Total bytes received' <<<"$1" | tr -dc 0-9))); }
+
 declare -A t b
 for r in $(seq "$rounds"); do
-	ff --server "$addr" --quiet set --no-delta "$work/old.bin" big.bin
-	warm_memory "$work" $((size_mib * 3)); t0=$(now)
-	out=$(ff --server "$ffproxy" --json set "$work/new.bin" big.bin)
-	t[ours]+="$(since "$t0") "; b[ours]+="$(grep -o '"bytes_sent":[0-9]*' <<<"$out" | cut -d: -f2) "
-	cmp -s "$work/new.bin" "$work/store/big.bin"
-
-	cp "$work/old.bin" "$work/rsync/big.bin"; touch -d '2001-01-01' "$work/rsync/big.bin"
-	warm_memory "$work" $((size_mib * 3)); t0=$(now)
-	out=$(rsync --stats "$work/new.bin" "rsync://$rsproxy/bench/big.bin")
-	t[rsync]+="$(since "$t0") "; b[rsync]+="$(grep 'Total bytes sent' <<<"$out" | tr -dc 0-9) "
-	cmp -s "$work/new.bin" "$work/rsync/big.bin"
-
-	# The other way: the old version is the local copy, the server has
-	# the new one.
-	ff --server "$addr" --quiet set --no-delta "$work/new.bin" big.bin
-	cp "$work/old.bin" "$work/got.bin"
-	warm_memory "$work" $((size_mib * 3)); t0=$(now)
-	out=$(ff --server "$ffproxy" --json get big.bin "$work/got.bin")
-	t[ours_get]+="$(since "$t0") "; b[ours_get]+="$(grep -o '"bytes_received":[0-9]*' <<<"$out" | cut -d: -f2) "
-	cmp -s "$work/new.bin" "$work/got.bin"
-	cp "$work/new.bin" "$work/rsync/big.bin"
-	cp "$work/old.bin" "$work/got.bin"; touch -d '2001-01-01' "$work/got.bin"
-	warm_memory "$work" $((size_mib * 3)); t0=$(now)
-	out=$(rsync --stats "rsync://$rsproxy/bench/big.bin" "$work/got.bin")
-	t[rsync_get]+="$(since "$t0") "; b[rsync_get]+="$(grep 'Total bytes received' <<<"$out" | tr -dc 0-9) "
-	cmp -s "$work/new.bin" "$work/got.bin"
-
-	for mode in --delta --no-delta; do
+	for c in $cases; do
+		new="$work/new-$c.bin"
 		ff --server "$addr" --quiet set --no-delta "$work/old.bin" big.bin
 		warm_memory "$work" $((size_mib * 3)); t0=$(now)
-		out=$(ff --server "$addr" --json set $mode "$work/new.bin" big.bin)
-		t[loop$mode]+="$(since "$t0") "; b[loop$mode]+="$(grep -o '"bytes_sent":[0-9]*' <<<"$out" | cut -d: -f2) "
+		out=$(ff --server "$ffproxy" --json set "$new" big.bin)
+		t[$c.ours]+="$(since "$t0") "; b[$c.ours]+="$(wire "$out") "
+		cmp -s "$new" "$work/store/big.bin"
+
+		cp "$work/old.bin" "$work/rsync/big.bin"; touch -d '2001-01-01' "$work/rsync/big.bin"
+		warm_memory "$work" $((size_mib * 3)); t0=$(now)
+		out=$(rsync --stats "$new" "rsync://$rsproxy/bench/big.bin")
+		t[$c.rsync]+="$(since "$t0") "; b[$c.rsync]+="$(rwire "$out") "
+		cmp -s "$new" "$work/rsync/big.bin"
+
+		# The other way: the old version is the local copy, the server
+		# has the new one.
+		ff --server "$addr" --quiet set --no-delta "$new" big.bin
+		cp "$work/old.bin" "$work/got.bin"
+		warm_memory "$work" $((size_mib * 3)); t0=$(now)
+		out=$(ff --server "$ffproxy" --json get big.bin "$work/got.bin")
+		t[$c.ours_get]+="$(since "$t0") "; b[$c.ours_get]+="$(wire "$out") "
+		cmp -s "$new" "$work/got.bin"
+		cp "$new" "$work/rsync/big.bin"
+		cp "$work/old.bin" "$work/got.bin"; touch -d '2001-01-01' "$work/got.bin"
+		warm_memory "$work" $((size_mib * 3)); t0=$(now)
+		out=$(rsync --stats "rsync://$rsproxy/bench/big.bin" "$work/got.bin")
+		t[$c.rsync_get]+="$(since "$t0") "; b[$c.rsync_get]+="$(rwire "$out") "
+		cmp -s "$new" "$work/got.bin"
+
+		for mode in --delta --no-delta; do
+			ff --server "$addr" --quiet set --no-delta "$work/old.bin" big.bin
+			warm_memory "$work" $((size_mib * 3)); t0=$(now)
+			out=$(ff --server "$addr" --json set $mode "$new" big.bin)
+			t[$c.loop$mode]+="$(since "$t0") "; b[$c.loop$mode]+="$(wire "$out") "
+		done
 	done
 done
 # One whole-file run through the link: what a re-push cost before.
 ff --server "$addr" --quiet set --no-delta "$work/old.bin" big.bin
-t0=$(now); out=$(ff --server "$ffproxy" --json set --no-delta "$work/new.bin" big.bin)
-t[whole]="$(since "$t0")"; b[whole]="$(grep -o '"bytes_sent":[0-9]*' <<<"$out" | cut -d: -f2)"
+t0=$(now); out=$(ff --server "$ffproxy" --json set --no-delta "$work/new-$(set -- $cases; echo "$1").bin" big.bin)
+whole_t="$(since "$t0")"; whole_b="$(wire "$out")"
 
-echo "re-push of $size_mib MiB after 1 MiB rewritten in the middle and 1 MiB appended; link $((rate * 8 / 1000000)) Mbit/s, ${rtt_ms} ms round trip; $rounds rounds, medians; $(nproc) cores"
-for k in ours rsync whole ours_get rsync_get loop--delta loop--no-delta; do
-	label=$k
-	case $k in
-	ours) label="flaxfile (delta, by default on this link)" ;;
-	rsync) label="rsync daemon" ;;
-	ours_get) label="get over the old local copy (delta)" ;;
-	rsync_get) label="rsync daemon, the same way" ;;
-	whole) label="flaxfile --no-delta (one run)" ;;
-	loop--delta) label="loopback, no link: --delta" ;;
-	loop--no-delta) label="loopback, no link: --no-delta" ;;
+echo "$size_mib MiB file; link $((rate * 8 / 1000000)) Mbit/s, ${rtt_ms} ms round trip; $rounds rounds, medians; $(nproc) cores"
+for c in $cases; do
+	case $c in
+	change) echo "1 MiB rewritten in the middle:" ;;
+	append) echo "1 MiB appended:" ;;
+	insert) echo "100 octets inserted at the start:" ;;
 	esac
-	printf '  %-42s %8.2f s  %12s octets moved\n' "$label" "$(echo "${t[$k]}" | median)" "$(echo "${b[$k]}" | median)"
+	for k in ours rsync ours_get rsync_get loop--delta loop--no-delta; do
+		case $k in
+		ours) label="set (delta, by default on this link)" ;;
+		rsync) label="rsync daemon, push" ;;
+		ours_get) label="get over the old local copy (delta)" ;;
+		rsync_get) label="rsync daemon, pull" ;;
+		loop--delta) label="loopback, no link: set --delta" ;;
+		loop--no-delta) label="loopback, no link: set --no-delta" ;;
+		esac
+		printf '  %-42s %8.2f s  %12s octets on the wire\n' "$label" "$(echo "${t[$c.$k]}" | median)" "$(echo "${b[$c.$k]}" | median)"
+	done
 done
+printf '%-44s %8.2f s  %12s octets on the wire\n' "whole file through the link (--no-delta, one run)" "$whole_t" "$whole_b"

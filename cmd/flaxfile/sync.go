@@ -132,21 +132,25 @@ func fit(s string, n int) string {
 
 // syncReport is push's and pull's --json output.
 type syncReport struct {
-	Direction string            `json:"direction"`
-	Local     string            `json:"local"`
-	Remote    string            `json:"remote"`
-	DryRun    bool              `json:"dry_run"`
-	New       int               `json:"new"`
-	Modified  int               `json:"modified"`
-	Unchanged int               `json:"unchanged"`
-	ToDelete  int               `json:"to_delete"`
-	Sent      int               `json:"transferred"`
-	Deleted   int               `json:"deleted"`
-	Failed    int               `json:"failed"`
-	Bytes     int64             `json:"bytes"`
-	Seconds   float64           `json:"seconds"`
-	Plan      []dirsync.File    `json:"plan,omitempty"`
-	Failures  []dirsync.Failure `json:"failures,omitempty"`
+	Direction string `json:"direction"`
+	Local     string `json:"local"`
+	Remote    string `json:"remote"`
+	DryRun    bool   `json:"dry_run"`
+	New       int    `json:"new"`
+	Modified  int    `json:"modified"`
+	Unchanged int    `json:"unchanged"`
+	ToDelete  int    `json:"to_delete"`
+	Sent      int    `json:"transferred"`
+	Deleted   int    `json:"deleted"`
+	Failed    int    `json:"failed"`
+	Bytes     int64  `json:"bytes"`
+	// WireSent / WireReceived: what crossed the network both ways, the
+	// listing, requests, framing and encryption included.
+	WireSent     int64             `json:"wire_sent"`
+	WireReceived int64             `json:"wire_received"`
+	Seconds      float64           `json:"seconds"`
+	Plan         []dirsync.File    `json:"plan,omitempty"`
+	Failures     []dirsync.Failure `json:"failures,omitempty"`
 }
 
 func runSync(ctx context.Context, e *env, g *globals, s *syncFlags, push bool, dir, remote string) error {
@@ -186,6 +190,7 @@ func runSync(ctx context.Context, e *env, g *globals, s *syncFlags, push bool, d
 		}
 	}
 	var res *dirsync.Result
+	s0, r0 := c.Traffic()
 	if push {
 		res, err = dirsync.Push(ctx, c, dir, remote, o)
 	} else {
@@ -197,15 +202,20 @@ func runSync(ctx context.Context, e *env, g *globals, s *syncFlags, push bool, d
 	if err != nil {
 		return interrupted(ctx, err)
 	}
-	return reportSync(e, g, s, push, dir, remote, res, time.Since(start))
+	s1, r1 := c.Traffic()
+	return reportSync(e, g, s, push, dir, remote, res, traffic{s1 - s0, r1 - r0}, time.Since(start))
 }
 
-func reportSync(e *env, g *globals, s *syncFlags, push bool, dir, remote string, res *dirsync.Result, total time.Duration) error {
+// traffic is what crossed the network during a command, both ways.
+type traffic struct{ sent, received int64 }
+
+func reportSync(e *env, g *globals, s *syncFlags, push bool, dir, remote string, res *dirsync.Result, w traffic, total time.Duration) error {
 	p := res.Plan
 	if g.json {
 		r := syncReport{Direction: map[bool]string{true: "push", false: "pull"}[push], Local: dir, Remote: remote, DryRun: s.dryRun,
 			New: p.New, Modified: p.Modified, Unchanged: p.Unchanged, ToDelete: p.Delete,
-			Sent: res.Sent, Deleted: res.Deleted, Failed: res.Failed, Bytes: res.Bytes, Seconds: total.Seconds(), Failures: res.Failures}
+			Sent: res.Sent, Deleted: res.Deleted, Failed: res.Failed, Bytes: res.Bytes, WireSent: w.sent, WireReceived: w.received,
+			Seconds: total.Seconds(), Failures: res.Failures}
 		if s.dryRun {
 			r.Plan = p.Files
 		}

@@ -27,7 +27,11 @@ type transferResult struct {
 	// than size when it resumed an earlier one.
 	BytesSent     *int64 `json:"bytes_sent,omitempty"`
 	BytesReceived *int64 `json:"bytes_received,omitempty"`
-	Protocol      string `json:"protocol"`
+	// WireSent / WireReceived: what crossed the network both ways,
+	// requests, replies, framing and encryption included.
+	WireSent     int64  `json:"wire_sent"`
+	WireReceived int64  `json:"wire_received"`
+	Protocol     string `json:"protocol"`
 	// Cipher is what sealed the traffic; absent in the clear.
 	Cipher string `json:"cipher,omitempty"`
 }
@@ -172,7 +176,7 @@ func setOne(ctx context.Context, e *env, g *globals, c *flaxfile.Client, b *bars
 	}
 	return report(e, e.stdout, g, "uploadDone", transferResult{Key: t.key, Size: res.Size, Seconds: res.Duration.Seconds(),
 		BytesPerSecond: float64(res.Moved) / res.Duration.Seconds(), Checksum: res.Checksum,
-		BytesSent: &res.Moved, Protocol: res.Protocol, Cipher: c.Cipher()}, time.Since(start), "")
+		BytesSent: &res.Moved, WireSent: res.WireSent, WireReceived: res.WireReceived, Protocol: res.Protocol, Cipher: c.Cipher()}, time.Since(start), "")
 }
 
 // getOne downloads one file (standard output through a temporary file,
@@ -201,7 +205,7 @@ func getOne(ctx context.Context, e *env, g *globals, c *flaxfile.Client, b *bars
 	}
 	return report(e, w, g, "downloadDone", transferResult{Key: t.key, Size: res.Size, Seconds: res.Duration.Seconds(),
 		BytesPerSecond: float64(res.Moved) / res.Duration.Seconds(), Output: shown,
-		BytesReceived: &res.Moved, Protocol: res.Protocol, Cipher: c.Cipher()}, time.Since(start), shown)
+		BytesReceived: &res.Moved, WireSent: res.WireSent, WireReceived: res.WireReceived, Protocol: res.Protocol, Cipher: c.Cipher()}, time.Since(start), shown)
 }
 
 // spoolStdin copies standard input into a temporary file, so that it can

@@ -23,6 +23,7 @@ type Conn struct {
 	codec     Codec
 	pool      BufferPool
 	budget    *Budget
+	traffic   *Traffic // counts what the socket carries; may be nil
 	maxMsg    int64
 	maxFrames int
 	peer      Greeting
@@ -57,6 +58,7 @@ func newConn(nc net.Conn, br *bufio.Reader, codec Codec, hs *Handshake, o *Optio
 		codec:      codec,
 		pool:       o.Buffers,
 		budget:     o.Budget,
+		traffic:    o.Traffic,
 		maxMsg:     o.MaxMessageSize,
 		maxFrames:  o.MaxFrames,
 		peer:       hs.Peer,

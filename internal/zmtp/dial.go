@@ -17,7 +17,7 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Conn, error) {
 		return nil, err
 	}
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
-	br, codec, hs, err := handshake(nc, &o, TypeDealer)
+	br, codec, hs, err := handshake(countedConn(nc, o.Traffic), &o, TypeDealer)
 	if !stop() {
 		err = ctx.Err()
 	}

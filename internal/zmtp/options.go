@@ -76,6 +76,9 @@ type Options struct {
 	// sharing it, and the buffers that encrypted sends of 32 KiB or more
 	// are sealed in.
 	Budget *Budget
+	// Traffic, when set, counts the octets the connections send and
+	// receive on their sockets.
+	Traffic *Traffic
 }
 
 // withDefaults returns a copy of o (nil allowed) with zero fields filled in.

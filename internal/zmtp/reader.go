@@ -184,7 +184,11 @@ func (c *Conn) sinkBody(sp *splicer, msg *Message, h FrameHeader) (taken bool, w
 		err = sp.spliceTo(c.nc, t, n)
 		var we *sinkWriteError
 		switch {
+		case err == nil:
+			c.traffic.addReceived(n)
+			return true, nil, nil
 		case errors.As(err, &we):
+			c.traffic.addReceived(n - we.rest)
 			if _, err := io.CopyN(io.Discard, c.br, we.rest); err != nil {
 				return false, nil, noEOF(err)
 			}

@@ -216,7 +216,7 @@ func (r *Router) handshake(nc net.Conn) {
 	r.pmu.Lock()
 	r.pending = append(r.pending, pending{nc, time.Now()})
 	r.pmu.Unlock()
-	br, codec, hs, err := handshake(nc, &r.opts, TypeRouter)
+	br, codec, hs, err := handshake(countedConn(nc, r.opts.Traffic), &r.opts, TypeRouter)
 	r.pmu.Lock()
 	for i, p := range r.pending {
 		if p.nc == nc {

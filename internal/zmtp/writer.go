@@ -59,14 +59,16 @@ type frameWriter struct {
 func (w *frameWriter) writeCommand(name string, data []byte) error {
 	body := AppendCommandBody(nil, name, data)
 	if w.c.codec == nil {
-		_, err := w.c.nc.Write(AppendCommandFrame(nil, name, data))
+		n, err := w.c.nc.Write(AppendCommandFrame(nil, name, data))
+		w.c.traffic.addSent(int64(n))
 		return err
 	}
 	out, err := w.c.codec.Seal(nil, FlagCommand, body)
 	if err != nil {
 		return err
 	}
-	_, err = w.c.nc.Write(out)
+	n, err := w.c.nc.Write(out)
+	w.c.traffic.addSent(int64(n))
 	return err
 }
 
@@ -118,6 +120,7 @@ func (w *frameWriter) writeMessage(parts []Part) error {
 		if err := sendFile(w.c.nc, p.File, p.Offset, p.Len); err != nil {
 			return err
 		}
+		w.c.traffic.addSent(p.Len)
 	}
 	return w.flush()
 }
@@ -174,7 +177,8 @@ func (w *frameWriter) flush() error {
 	if len(w.bufs) == 0 {
 		return nil
 	}
-	_, err := w.bufs.WriteTo(w.c.nc)
+	n, err := w.bufs.WriteTo(w.c.nc)
+	w.c.traffic.addSent(n)
 	w.bufs = w.bufs[:0]
 	return err
 }
