@@ -2,6 +2,7 @@ package flaxfile
 
 import (
 	"context"
+	"errors"
 	"os"
 
 	"github.com/flaxfile/flaxfile/internal/cdc"
@@ -28,13 +29,18 @@ func (d *download) buildLocal(ctx context.Context, old *os.File, oldSize int64, 
 	if len(todo) == 0 || oldSize > wire.MaxCutsFile {
 		return nil
 	}
-	theirs, err := d.c.cuts2(ctx, wire.GetCuts{Handle: d.rf.handle}, d.rf.Size)
-	if err != nil || len(theirs) == 0 {
-		return err
-	}
+	// Ours are cut while the server cuts its file.
 	var ours []cdc.Chunk
-	if err := cdc.Cut(ctx, old, 0, oldSize, func(ch cdc.Chunk) error { ours = append(ours, ch); return nil }); err != nil {
-		return err
+	var oursErr error
+	cut := make(chan struct{})
+	go func() {
+		defer close(cut)
+		oursErr = cdc.Cut(ctx, old, 0, oldSize, func(ch cdc.Chunk) error { ours = append(ours, ch); return nil })
+	}()
+	theirs, err := d.c.cuts2(ctx, wire.GetCuts{Handle: d.rf.handle}, d.rf.Size)
+	<-cut
+	if err != nil || oursErr != nil || len(theirs) == 0 {
+		return errors.Join(err, oursErr)
 	}
 	ix := cdc.NewIndex(ours)
 	g, gctx := errgroup.WithContext(ctx)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/filecopy"
@@ -41,7 +42,8 @@ func (d *download) seedLocal(ctx context.Context, dir localDir, path string) err
 	if err != nil {
 		return err
 	}
-	var differ []int64 // blocks whose local copy differs, now in the partial file
+	var differ []int64 // blocks whose local copy differs
+	aligned := 0
 	for b, n := range digest.Aligned(d.rf.Size, fi.Size()) {
 		if d.have[b] {
 			continue
@@ -49,40 +51,43 @@ func (d *download) seedLocal(ctx context.Context, dir localDir, path string) err
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		aligned++
 		off := b * digest.BlockSize
-		if err := filecopy.Range(d.f, old, off, off, n); err != nil {
-			return err // the rest is fetched
-		}
-		got, err := digest.FileBlocks(d.f, off, n)
+		local, err := digest.FileBlocks(old, off, n)
 		if err != nil {
 			return err
 		}
-		if got[0] != rep.Sums[b] {
+		if local[0] != rep.Sums[b] {
 			differ = append(differ, b)
 			continue
 		}
-		if err := d.record(b, got); err != nil {
-			return err
+		if err := filecopy.Range(d.f, old, off, off, n); err != nil {
+			return err // the rest is fetched
 		}
-		d.have[b] = true
-	}
-	if d.c.patch && len(differ) > 0 {
-		if err := d.mendLocal(ctx, differ, rep.Sums); err != nil {
+		if err := d.keep(b, rep.Sums[b]); err != nil {
 			return err
 		}
 	}
-	if d.c.cuts {
+	// Few blocks changed: an edit in place, mended piece by piece; most:
+	// the data has likely shifted, and only content-defined chunks find
+	// it (buildLocal), as they find what mending could not.
+	if d.c.patch && len(differ) > 0 && 2*len(differ) <= aligned {
+		if err := d.mendLocal(ctx, old, differ, rep.Sums); err != nil {
+			return err
+		}
+	}
+	if d.c.cuts && slices.ContainsFunc(differ, func(b int64) bool { return !d.have[b] }) {
 		return d.buildLocal(ctx, old, fi.Size(), rep.Sums)
 	}
 	return nil
 }
 
-// mendLocal mends blocks the partial file holds the local copy of, which
-// differ from the server's: it asks for the hashes of their pieces
+// mendLocal mends blocks whose local copy (in old) differs from the
+// server's: it asks for the hashes of their pieces
 // (GET_SUMS) and fetches only the runs of pieces that differ (GET_RANGE),
 // when few enough do; a block is kept only if it then hashes to want's.
 // The others are fetched whole.
-func (d *download) mendLocal(ctx context.Context, differ []int64, want []digest.Sum) error {
+func (d *download) mendLocal(ctx context.Context, old *os.File, differ []int64, want []digest.Sum) error {
 	for len(differ) > 0 {
 		batch := differ[:min(len(differ), wire.MaxSumsBlocks)]
 		differ = differ[len(batch):]
@@ -99,7 +104,7 @@ func (d *download) mendLocal(ctx context.Context, differ []int64, want []digest.
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(4)
 		for k, b := range batch {
-			g.Go(func() error { return d.mendBlock(gctx, b, theirs[k], want[b]) })
+			g.Go(func() error { return d.mendBlock(gctx, old, b, theirs[k], want[b]) })
 		}
 		if err := g.Wait(); err != nil {
 			return err
@@ -108,19 +113,22 @@ func (d *download) mendLocal(ctx context.Context, differ []int64, want []digest.
 	return nil
 }
 
-// mendBlock fetches over block b of the partial file the runs of pieces
-// that differ from theirs, unless they are most of the block; it keeps
-// the block if it then hashes to want.
-func (d *download) mendBlock(ctx context.Context, b int64, theirs []digest.Sum, want digest.Sum) error {
+// mendBlock copies block b of old into the partial file and fetches over
+// it the runs of pieces that differ from theirs, unless they are most of
+// the block; it keeps the block if it then hashes to want.
+func (d *download) mendBlock(ctx context.Context, old *os.File, b int64, theirs []digest.Sum, want digest.Sum) error {
 	n := digest.BlockLen(d.rf.Size, b)
 	base := b * digest.BlockSize
 	local := make([]byte, n)
-	if k, err := d.f.ReadAt(local, base); int64(k) < n {
+	if k, err := old.ReadAt(local, base); int64(k) < n {
 		return err
 	}
 	runs, pays := changedRuns(local, theirs)
 	if !pays {
 		return nil // mostly new: fetched whole
+	}
+	if _, err := d.f.WriteAt(local, base); err != nil {
+		return err
 	}
 	for _, rn := range runs {
 		if err := d.fetchRange(ctx, base+rn.off, rn.n); err != nil {

@@ -143,11 +143,18 @@ func (u *upload) round(ctx context.Context) (*wire.PutResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if todo, err = u.patch(ctx, todo, have, blocks); err != nil {
-		return nil, err
+	// Held blocks that changed: mended piece by piece where few did (an
+	// edit in place); where most did, the data has likely shifted, and
+	// only content-defined chunks find it (build).
+	if changed := heldOf(todo, have); 2*changed <= len(have) {
+		if todo, err = u.patch(ctx, todo, have, blocks); err != nil {
+			return nil, err
+		}
 	}
-	if todo, err = u.build(ctx, todo, blocks); err != nil {
-		return nil, err
+	if heldOf(todo, have) > 0 {
+		if todo, err = u.build(ctx, todo, have, blocks); err != nil {
+			return nil, err
+		}
 	}
 	if len(todo) > 0 {
 		if err := u.send(ctx, todo, blocks); err != nil {
@@ -169,6 +176,18 @@ func (u *upload) round(ctx context.Context) (*wire.PutResult, error) {
 		return nil, fmt.Errorf("%w: %s: the server stored %d octets hashing %s; we sent %d hashing %s", ErrChecksum, key, res.Size, res.Hash, size, sum)
 	}
 	return &res, nil
+}
+
+// heldOf counts the chunks of todo whose block the server holds (with
+// other content: todo has only those that differ).
+func heldOf(todo []int64, have map[int64]digest.Sum) int {
+	n := 0
+	for _, j := range todo {
+		if _, ok := have[j]; ok {
+			n++
+		}
+	}
+	return n
 }
 
 // parseHave reads PUT's reply: the blocks the server holds already.

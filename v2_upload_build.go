@@ -19,20 +19,28 @@ import (
 // and sends for each block the steps that build it (PUT_BUILD): copies
 // from the old file and the octets found nowhere in it. It returns the
 // chunks still to send whole.
-func (u *upload) build(ctx context.Context, todo []int64, blocks []digest.Sum) ([]int64, error) {
+func (u *upload) build(ctx context.Context, todo []int64, have map[int64]digest.Sum, blocks []digest.Sum) ([]int64, error) {
 	c := u.c
 	if !c.cuts || !u.delta() || u.p.chunk != digest.BlockSize || len(todo) == 0 {
 		return todo, nil
 	}
+	// Ours are cut while the server cuts its file.
+	var ours []cdc.Chunk
+	var oursErr error
+	cut := make(chan struct{})
+	go func() {
+		defer close(cut)
+		ours, oursErr = cutRuns(ctx, u, todo)
+	}()
 	theirs, err := c.cuts2(ctx, wire.PutCuts{ID: u.id}, -1)
-	if err != nil || len(theirs) == 0 {
-		return todo, err
+	<-cut
+	if err != nil || oursErr != nil {
+		return nil, errors.Join(err, oursErr)
+	}
+	if len(theirs) == 0 {
+		return todo, nil
 	}
 	ix := cdc.NewIndex(theirs)
-	ours, err := cutRuns(ctx, u, todo)
-	if err != nil {
-		return nil, err
-	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(buildersAtOnce)
 	built := make([]bool, len(todo))
@@ -42,8 +50,9 @@ func (u *upload) build(ctx context.Context, todo []int64, blocks []digest.Sum) (
 		if !buildPays(steps) {
 			continue
 		}
+		_, known := have[b]
 		g.Go(func() (err error) {
-			built[k], err = u.buildBlock(gctx, b, steps, blocks)
+			built[k], err = u.buildBlock(gctx, b, steps, blocks, known)
 			return err
 		})
 	}
@@ -94,24 +103,31 @@ func cutRuns(ctx context.Context, u *upload, todo []int64) ([]cdc.Chunk, error) 
 	return out, nil
 }
 
-// buildBlock reads block b, puts its hash in blocks, and sends the steps
-// that build it with the octets of its literal ones; it reports whether
-// the server now holds the block (it may refuse: the block is then sent
-// whole).
-func (u *upload) buildBlock(ctx context.Context, b int64, steps []cdc.Op, blocks []digest.Sum) (bool, error) {
+// buildBlock sends the steps that build block b with the octets of its
+// literal ones, read from the source; the block's hash is in blocks when
+// known (missing hashed it: a block the server held with other content),
+// else it is hashed here. It reports whether the server now holds the
+// block (it may refuse: the block is then sent whole).
+func (u *upload) buildBlock(ctx context.Context, b int64, steps []cdc.Op, blocks []digest.Sum, known bool) (bool, error) {
 	n := digest.BlockLen(u.size, b)
 	lo := b * digest.BlockSize
-	data := make([]byte, n)
-	if k, err := u.src.ReadAt(data, lo); int64(k) < n {
-		return false, fmt.Errorf("flaxfile: reading %s at %d: %w", u.key, lo, err)
+	if !known {
+		data := make([]byte, n)
+		if k, err := u.src.ReadAt(data, lo); int64(k) < n {
+			return false, fmt.Errorf("flaxfile: reading %s at %d: %w", u.key, lo, err)
+		}
+		blocks[b] = digest.Block(data)
 	}
-	blocks[b] = digest.Block(data)
 	var lit []byte
 	rel := make([]cdc.Op, len(steps))
 	for i, st := range steps {
 		rel[i] = cdc.Op{Off: st.Off - lo, N: st.N, Src: st.Src}
 		if st.Src == cdc.Literal {
-			lit = append(lit, data[st.Off-lo:st.Off-lo+st.N]...)
+			k := len(lit)
+			lit = append(lit, make([]byte, st.N)...)
+			if m, err := u.src.ReadAt(lit[k:], st.Off); int64(m) < st.N {
+				return false, fmt.Errorf("flaxfile: reading %s at %d: %w", u.key, st.Off, err)
+			}
 		}
 	}
 	r, err := u.c.request(ctx, wire.PutBuild{ID: u.id, Block: b, Sum: blocks[b], Steps: rel, Data: lit})

@@ -23,7 +23,7 @@ import (
 
 // Chunk bounds, in octets.
 const (
-	Min = 16 << 10
+	Min = 32 << 10
 	Avg = 64 << 10
 	Max = 256 << 10
 )

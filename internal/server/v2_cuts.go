@@ -108,6 +108,7 @@ func (s *Server) putBuild(r *request) {
 		}
 	}
 	base := m.Block * digest.BlockSize
+	sess.unborrow(m.Block, 1)
 	sess.mu.Lock()
 	delete(sess.blocks, m.Block)
 	sess.mu.Unlock()

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"slices"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/filecopy"
@@ -9,18 +11,21 @@ import (
 	"github.com/flaxfile/flaxfile/internal/store"
 )
 
-// seed starts a fresh upload from the file its key holds now (Put.Delta):
+// seed starts an upload from the file its key holds now (Put.Delta):
 // each block of that file that can stand where it is in the new file (the
-// same length at the same place) is copied into the upload, hashed from
-// the copy, journaled and held, so that PUT's reply lists it and the
-// client sends only the blocks that differ. The old file is only read:
-// its readers are not affected, and the upload is published as any other,
-// after the hash of all its blocks is the client's. A resumed upload (one
-// with blocks already), a key holding no file, or a store that cannot
-// open it, seeds nothing.
+// same length at the same place) is hashed where it lies and held as
+// borrowed, so that PUT's reply lists it and the client sends only the
+// blocks that differ. A borrowed block is copied into the upload only
+// when something needs it there (materialize): mending it, or PUT_END;
+// one the client rebuilds or sends is never copied. The old file is only
+// read, from the version open when the upload started: its readers are
+// not affected, and the upload is published as any other, after the hash
+// of all its blocks is the client's. Blocks the upload holds already (a
+// resumed one) stay; a key holding no file, or a store that cannot open
+// it, seeds nothing.
 func (t *putTable) seed(ctx context.Context, s *putSession) error {
 	s.mu.Lock()
-	skip := s.seeded || s.done || len(s.blocks) > 0
+	skip := s.seeded || s.done
 	s.seeded = true
 	s.mu.Unlock()
 	if skip || t.store == nil {
@@ -30,42 +35,106 @@ func (t *putTable) seed(ctx context.Context, s *putSession) error {
 	if err != nil {
 		return nil // nothing to start from
 	}
-	defer old.Close()
-	size, oldSize := s.hdr.Size, old.Info().Size
-	var rec []byte
 	got := map[int64]digest.Sum{}
-	for i, n := range digest.Aligned(size, oldSize) {
+	for i, n := range digest.Aligned(s.hdr.Size, old.Info().Size) {
 		if err := ctx.Err(); err != nil {
+			old.Close()
 			return err
 		}
-		off := i * digest.BlockSize
-		s.wmu.Lock()
-		err := copyRange(s.part, old, off, off, n)
-		var sums []digest.Sum
-		if err == nil {
-			sums, err = digest.FileBlocks(s.part, off, n)
+		if s.holds(i) {
+			continue
 		}
-		s.wmu.Unlock()
+		sums, err := digest.FileBlocks(old, i*digest.BlockSize, n)
 		if err != nil {
+			old.Close()
 			return err
 		}
 		got[i] = sums[0]
-		rec = journal.AppendRecord(rec, i, sums[0])
-	}
-	if len(rec) == 0 {
-		return nil
-	}
-	if err := s.part.AppendJournal(rec); err != nil {
-		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(got) == 0 || s.done {
+		old.Close()
+		return nil
+	}
+	s.base = old
 	for i, sum := range got {
 		if _, ok := s.blocks[i]; !ok { // a chunk that landed meanwhile wins
 			s.blocks[i] = sum
+			s.borrowed[i] = true
 		}
 	}
 	return nil
+}
+
+// materialize copies borrowed block b from the old file into the upload,
+// hashes the copy and journals it; the caller holds wmu. A block not
+// borrowed is left as it is.
+func (s *putSession) materialize(b int64) error {
+	s.mu.Lock()
+	borrowed, want, base := s.borrowed[b], s.blocks[b], s.base
+	s.mu.Unlock()
+	if !borrowed {
+		return nil
+	}
+	off, n := b*digest.BlockSize, digest.BlockLen(s.hdr.Size, b)
+	if err := copyRange(s.part, base, off, off, n); err != nil {
+		return err
+	}
+	sums, err := digest.FileBlocks(s.part, off, n)
+	if err != nil {
+		return err
+	}
+	if sums[0] != want {
+		return fmt.Errorf("block %d copied from the old file hashes to %s, not %s", b, sums[0], want)
+	}
+	if err := s.part.AppendJournal(journal.AppendRecord(nil, b, want)); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	delete(s.borrowed, b)
+	s.mu.Unlock()
+	return nil
+}
+
+// materializeAll copies every block still borrowed into the upload.
+func (s *putSession) materializeAll() error {
+	s.mu.Lock()
+	var todo []int64
+	for b := range s.borrowed {
+		todo = append(todo, b)
+	}
+	s.mu.Unlock()
+	slices.Sort(todo)
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	for _, b := range todo {
+		if err := s.materialize(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unborrow marks blocks [first, first+n) as about to be overwritten
+// whole: what they held of the old file need not be copied.
+func (s *putSession) unborrow(first, n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := first; i < first+n; i++ {
+		delete(s.borrowed, i)
+	}
+}
+
+// closeBase closes the old file once the session has ended.
+func (s *putSession) closeBase() {
+	s.mu.Lock()
+	base := s.base
+	s.base = nil
+	s.mu.Unlock()
+	if base != nil {
+		_ = base.Close()
+	}
 }
 
 // copyRange copies [srcOff, srcOff+n) of src to [dstOff, dstOff+n) of

@@ -28,7 +28,10 @@ func (s *Server) putSums(r *request) {
 			return
 		}
 		sess.wmu.Lock()
-		rep.Sums, err = appendPieceSums(rep.Sums, sess.part, sess.hdr.Size, b, buf)
+		err = sess.materialize(b)
+		if err == nil {
+			rep.Sums, err = appendPieceSums(rep.Sums, sess.part, sess.hdr.Size, b, buf)
+		}
 		sess.wmu.Unlock()
 		if err != nil {
 			r.fail(fmt.Sprintf("read error: %v", err))
@@ -64,11 +67,15 @@ func (s *Server) putPatch(r *request) {
 		octets += int64(len(p.Data))
 	}
 	base := m.Block * digest.BlockSize
+	sess.wmu.Lock()
+	err = sess.materialize(m.Block) // the pieces go over the old block
 	sess.mu.Lock()
 	delete(sess.blocks, m.Block)
 	sess.mu.Unlock()
-	sess.wmu.Lock()
 	for _, p := range m.Pieces {
+		if err != nil {
+			break
+		}
 		if _, err = sess.part.WriteAt(p.Data, base+p.Off); err != nil {
 			break
 		}

@@ -41,6 +41,8 @@ type putSession struct {
 	received int64                // payload octets received since the server opened it
 	done     bool
 	seeded   bool          // seed has run (or was skipped)
+	base     store.Object   // the file a delta upload started from, while blocks are borrowed from it
+	borrowed map[int64]bool // held blocks still only in base (seed, materialize)
 	failure  error         // why it was ended, if a write ended it
 	settled  chan struct{} // closed once done and its file published, kept or removed
 
@@ -128,6 +130,7 @@ func (s *putSession) forget(off int64, got []digest.Sum) {
 		if old, ok := s.blocks[first+int64(k)]; ok && old != sum {
 			delete(s.blocks, first+int64(k))
 		}
+		delete(s.borrowed, first+int64(k)) // overwritten whole
 	}
 }
 
@@ -164,6 +167,9 @@ func (s *putSession) accept(off, n int64, got []digest.Sum, sent []byte) error {
 // matches the client's; it ends the session either way but for a missing
 // block, which the client may still send.
 func (t *putTable) finish(ctx context.Context, s *putSession, want digest.Sum, noSync bool) (wire.PutResult, error) {
+	if err := s.materializeAll(); err != nil {
+		return wire.PutResult{}, err
+	}
 	s.mu.Lock()
 	if s.done {
 		s.mu.Unlock()

@@ -86,7 +86,7 @@ func (t *putTable) create(ctx context.Context, id string, hdr putHeader) (*putSe
 	if err != nil {
 		return nil, err
 	}
-	s := &putSession{id: id, hdr: hdr, part: part, blocks: map[int64]digest.Sum{}, settled: make(chan struct{}), t: t}
+	s := &putSession{id: id, hdr: hdr, part: part, blocks: map[int64]digest.Sum{}, borrowed: map[int64]bool{}, settled: make(chan struct{}), t: t}
 	if !fresh {
 		if ok := s.load(); !ok {
 			_ = part.Abort()
@@ -132,6 +132,7 @@ func (s *putSession) release() { s.t.sessions.release(s.entry) }
 // for its id.
 func (t *putTable) drop(s *putSession) {
 	if t.sessions.end(s.entry) {
+		s.closeBase()
 		close(s.settled)
 	}
 }
@@ -150,6 +151,7 @@ func (t *putTable) pause(now time.Time, idle time.Duration, why string) {
 	})
 	for _, s := range paused {
 		_ = s.part.Close()
+		s.closeBase()
 		close(s.settled)
 		t.log.Info(why, "key", s.hdr.Key, "upload", s.id)
 	}
