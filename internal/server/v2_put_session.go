@@ -40,11 +40,11 @@ type putSession struct {
 	blocks   map[int64]digest.Sum // the blocks held, by index: memory grows with what arrived, never with the size declared
 	received int64                // payload octets received since the server opened it
 	done     bool
-	seeded   bool          // seed has run (or was skipped)
+	seeded   bool           // seed has run (or was skipped)
 	base     store.Object   // the file a delta upload started from, while blocks are borrowed from it
 	borrowed map[int64]bool // held blocks still only in base (seed, materialize)
-	failure  error         // why it was ended, if a write ended it
-	settled  chan struct{} // closed once done and its file published, kept or removed
+	failure  error          // why it was ended, if a write ended it
+	settled  chan struct{}  // closed once done and its file published, kept or removed
 
 	t     *putTable
 	entry *entry[*putSession] // its place in t.sessions
