@@ -88,6 +88,10 @@ type Options struct {
 	// long link (a round trip over 5 ms), where the bytes saved outweigh
 	// hashing the copies first; DeltaAlways; DeltaNever.
 	Delta DeltaMode
+	// Compress chooses when chunks travel compressed (FlaxFile 2, a
+	// server with the feature): CompressAuto when the data shrinks and
+	// the link is slower than compression; CompressAlways; CompressNever.
+	Compress CompressMode
 	// MaxFileSize is the largest file the client accepts from a server:
 	// a larger declared size is refused before anything is allocated or
 	// written. Zero means DefaultMaxFileSize.
@@ -152,6 +156,7 @@ type Client struct {
 	deltaGet bool         // the server answers GetBlocks
 	patch    bool         // the server takes PutSums and PutPatch
 	cuts     bool         // the server answers PutCuts and GetCuts and takes PutBuild
+	zstd     bool         // the server takes and makes compressed chunks
 	traffic  zmtp.Traffic // what every connection sent and received
 }
 
@@ -270,6 +275,7 @@ func (c *Client) negotiate(parent context.Context, conn *zmtp.Conn) error {
 	c.v2 = true
 	on := hello.FeaturesOn()
 	c.delta, c.deltaGet, c.patch, c.cuts = on[wire.FeatureDelta], on[wire.FeatureDeltaGet], on[wire.FeaturePatch], on[wire.FeatureCuts]
+	c.zstd = on[wire.FeatureZstd]
 	return nil
 }
 

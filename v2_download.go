@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/flaxfile/flaxfile/internal/compress"
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/journal"
 	"github.com/flaxfile/flaxfile/internal/umask"
@@ -55,7 +56,8 @@ type download struct {
 	jmu   sync.Mutex // guards the journal file
 	j     *os.File
 	moved atomic.Int64
-	used  int // connections the chunks came over
+	used  int       // connections the chunks came over
+	z     *squeezer // asks for compressed ranges when it pays; nil: never
 }
 
 // download2 fetches key to path with FlaxFile 2: the blocks already in a
@@ -121,6 +123,7 @@ func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) 
 		}
 	}
 	p := c.sizing2(rf.Size, false)
+	d.z = c.newSqueezer(nil, rf.Size)
 	per := p.chunk / digest.BlockSize
 	var todo []int64
 	for j := int64(0); j*p.chunk < rf.Size; j++ {
@@ -233,7 +236,11 @@ func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p sizing, q
 	span := func(j int64) (int64, int64) { return j * p.chunk, min(p.chunk, size-j*p.chunk) }
 	send := func(j int64) error {
 		off, n := span(j)
-		return conn.Send(ctx, wire.RequestFrames(wire.GetRange{Handle: d.rf.handle, Offset: off, Len: n})...)
+		req := wire.GetRange{Handle: d.rf.handle, Offset: off, Len: n}
+		if level := d.z.level(); level != compress.Off {
+			req.Squeeze = level.String()
+		}
+		return conn.Send(ctx, wire.RequestFrames(req)...)
 	}
 	handle := func(r *reply) (int64, error) {
 		m, err := chunkReply(r, wire.CmdGetRange, wire.ReplyData, onGrid(size, p.chunk))
@@ -246,6 +253,16 @@ func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p sizing, q
 		// must be read to be hashed, so splicing it into the file would
 		// save nothing (measured: it costs more).
 		data := m.Data
+		squeezed := wire.Codec(r.frames, 3) == wire.CodecZstd
+		d.z.received(int64(len(data)), n, squeezed)
+		if squeezed {
+			buf, release, err := d.expand(ctx, data, n)
+			if err != nil {
+				return 0, err
+			}
+			defer release()
+			data = buf
+		}
 		if int64(len(data)) != n {
 			return 0, fmt.Errorf("%w: range at %d has %d octets, want %d", ErrIncomplete, off, len(data), n)
 		}
@@ -266,6 +283,26 @@ func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p sizing, q
 		return off / p.chunk, nil
 	}
 	return c.windowed(ctx, conn, q, p.window, send, handle)
+}
+
+// expand decodes a compressed range of n octets into a buffer taken from
+// the memory budget; release gives it back.
+func (d *download) expand(ctx context.Context, frame []byte, n int64) ([]byte, func(), error) {
+	c := d.c
+	if !c.budget.Acquire(ctx.Done(), n) {
+		return nil, nil, ctx.Err()
+	}
+	buf := c.bufs.Get(int(n))
+	release := func() {
+		c.bufs.Put(buf)
+		c.budget.Release(n)
+	}
+	out, err := compress.Decompress(buf[:0], frame, int(n))
+	if err != nil {
+		release()
+		return nil, nil, fmt.Errorf("%w: range of %d octets: %v", ErrProtocol, n, err)
+	}
+	return out, release, nil
 }
 
 // record keeps the hashes of blocks first… and journals them.

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/flaxfile/flaxfile/internal/compress"
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/wire"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
@@ -82,7 +83,7 @@ func uploadID(key string, size int64, mtime time.Time, mode os.FileMode) string 
 func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file *os.File, size int64, mtime time.Time, mode os.FileMode) (*Result, error) {
 	start := time.Now()
 	u := &upload{c: c, key: key, src: src, file: file, size: size, mode: mode, p: c.sizing2(size, true),
-		id: uploadID(key, size, mtime, mode)}
+		id: uploadID(key, size, mtime, mode), z: c.newSqueezer(src, size)}
 	c.conns.predial(ctx, u.predialN()) // handshakes during PUT's round trip
 	if !mtime.IsZero() && mtime.UnixNano() > 0 {
 		u.mtime = mtime.UnixNano()
@@ -121,6 +122,7 @@ type upload struct {
 	p     sizing
 	sent  atomic.Int64 // payload octets sent, all rounds together
 	used  int          // the most connections a round ran on
+	z     *squeezer    // compresses chunks when it pays; nil: never
 }
 
 // round is one PUT, the chunks the server lacks, and PUT_END.
@@ -282,6 +284,10 @@ func (u *upload) sendChunks(ctx context.Context, conn *zmtp.Conn, q queue, block
 			}
 			return nil
 		}}
+		if level := u.z.level(); level != compress.Off {
+			return u.sendSqueezed(ctx, conn, j, off, n, sums, hashes, level)
+		}
+		u.z.sent(j, n)
 		var data zmtp.Part
 		if file != nil && !conn.Encrypted() {
 			got, err := digest.FileBlocks(file, off, n)
@@ -308,6 +314,7 @@ func (u *upload) sendChunks(ctx context.Context, conn *zmtp.Conn, q queue, block
 		}
 		off := m.N
 		_, n := span(off / p.chunk)
+		u.z.acked(off/p.chunk, n)
 		u.sent.Add(n)
 		if c.opts.Progress != nil {
 			c.opts.Progress.Transferred(key, n)
@@ -315,6 +322,32 @@ func (u *upload) sendChunks(ctx context.Context, conn *zmtp.Conn, q queue, block
 		return off / p.chunk, nil
 	}
 	return c.windowed(ctx, conn, q, p.window, send, handle)
+}
+
+// sendSqueezed sends chunk j (n octets at off) as a zstd frame made at
+// level when that shrinks it, else as it is; its blocks are hashed into
+// sums from the buffer it is read into. The two buffers are taken from
+// the memory budget.
+func (u *upload) sendSqueezed(ctx context.Context, conn *zmtp.Conn, j, off, n int64, sums []digest.Sum, hashes zmtp.Part, level compress.Level) error {
+	c := u.c
+	if !c.budget.Acquire(ctx.Done(), 2*n) {
+		return ctx.Err()
+	}
+	defer c.budget.Release(2 * n)
+	raw, zb := c.bufs.Get(int(n)), c.bufs.Get(int(n))
+	defer c.bufs.Put(raw)
+	defer c.bufs.Put(zb)
+	if m, err := u.src.ReadAt(raw[:n], off); int64(m) < n {
+		return fmt.Errorf("flaxfile: reading %s at %d: %w", u.key, off, err)
+	}
+	copy(sums, digest.Chunk(raw[:n]))
+	msg := wire.PutChunk{ID: u.id, Offset: off}
+	data := raw[:n]
+	if frame, ok := compress.Compress(zb[:0], data, level); ok {
+		data, msg.Codec = frame, wire.CodecZstd
+	}
+	u.z.sent(j, int64(len(data)))
+	return conn.SendParts(ctx, msg.Parts(zmtp.Part{Data: data}, hashes))
 }
 
 // delta reports whether to ask the server to start from the file the key

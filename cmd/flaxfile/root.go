@@ -39,14 +39,31 @@ type tuning struct {
 	chunkMiB    int
 	delta       bool // --delta
 	noDelta     bool // --no-delta
+	compress    bool // --compress
+	noCompress  bool // --no-compress
 }
 
-// addDeltaFlags registers --delta and --no-delta on a transfer command.
+// addDeltaFlags registers --delta and --no-delta, --compress and
+// --no-compress on a transfer command.
 func addDeltaFlags(cmd *cobra.Command, t *tuning) {
 	f := cmd.Flags()
-	f.BoolVar(&t.delta, "delta", false, "over an older copy on the other side, move only the 4 MiB blocks that differ (default: on links with a round trip over 5 ms)")
+	f.BoolVar(&t.delta, "delta", false, "over an older copy on the other side, move only what differs, even where it shifted (default: on links with a round trip over 5 ms)")
 	f.BoolVar(&t.noDelta, "no-delta", false, "always move whole files")
 	cmd.MarkFlagsMutuallyExclusive("delta", "no-delta")
+	f.BoolVar(&t.compress, "compress", false, "compress every chunk that shrinks (default: when the data shrinks and the link is slower than compressing it)")
+	f.BoolVar(&t.noCompress, "no-compress", false, "never compress")
+	cmd.MarkFlagsMutuallyExclusive("compress", "no-compress")
+}
+
+// compressMode is what --compress and --no-compress ask for.
+func (t *tuning) compressMode() flaxfile.CompressMode {
+	switch {
+	case t.compress:
+		return flaxfile.CompressAlways
+	case t.noCompress:
+		return flaxfile.CompressNever
+	}
+	return flaxfile.CompressAuto
 }
 
 // deltaMode is what --delta and --no-delta ask for.
@@ -226,6 +243,7 @@ func (g *globals) connect(ctx context.Context, e *env, progress flaxfile.Progres
 		Window:      g.tune.window,
 		ChunkSize:   int64(g.tune.chunkMiB) << 20,
 		Delta:       g.tune.deltaMode(),
+		Compress:    g.tune.compressMode(),
 	}
 	if keyMode {
 		return flaxfile.Dial(ctx, addr, opts)

@@ -3,6 +3,8 @@ package server
 import (
 	"fmt"
 
+	"github.com/flaxfile/flaxfile/internal/compress"
+
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/wire"
@@ -84,6 +86,17 @@ func (s *Server) getRange(r *request) {
 	off, n := m.Offset, m.Len
 	s.bytesDown.Add(n)
 	rep := wire.Numbered{Status: wire.ReplyData, NFrame: m.OffsetFrame}
+	if m.Squeeze != "" {
+		level, ok := compress.ParseLevel(m.Squeeze)
+		if !ok {
+			r.fail(fmt.Sprintf("unknown compression level %q", m.Squeeze))
+			return
+		}
+		if level != compress.Off && n > 0 {
+			s.replySqueezed(r, h.v, rep, off, n, level)
+			return
+		}
+	}
 	if f := fileOf(h.v); f != nil {
 		r.replyParts(rep.Parts(zmtp.Part{File: f, Offset: off, Len: n})...)
 		return

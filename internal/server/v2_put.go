@@ -16,7 +16,7 @@ func (s *Server) hello(r *request) {
 		return
 	}
 	features, _ := json.Marshal(map[string]any{"max_chunk": wire.MaxChunk2, "block": digest.BlockSize, "resume": s.puts.st != nil,
-		wire.FeatureDelta: s.puts.st != nil, wire.FeatureDeltaGet: true, wire.FeaturePatch: s.puts.st != nil, wire.FeatureCuts: true})
+		wire.FeatureDelta: s.puts.st != nil, wire.FeatureDeltaGet: true, wire.FeaturePatch: s.puts.st != nil, wire.FeatureCuts: true, wire.FeatureZstd: true})
 	r.reply(wire.HelloReply{Version: wire.Version2, Features: features}.Frames()...)
 }
 
@@ -87,9 +87,21 @@ func (s *Server) putChunk(r *request) {
 	defer sess.release()
 	off, data := m.Offset, m.Data
 	n := int64(len(data))
+	if m.Codec != "" { // the chunk is as long as its hashes say
+		n = min(int64(len(m.Hashes)/digest.Size)*digest.BlockSize, sess.hdr.Size-off)
+	}
 	if err := sess.span(off, n); err != nil {
 		r.fail(err.Error())
 		return
+	}
+	if m.Codec != "" {
+		buf, release, err := s.expand(r, data, n)
+		if err != nil {
+			r.fail(err.Error())
+			return
+		}
+		defer release()
+		data = buf
 	}
 	got := digest.Chunk(data)
 	sess.forget(off, got)

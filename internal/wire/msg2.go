@@ -174,6 +174,10 @@ type PutChunk struct {
 	Offset int64
 	Data   []byte
 	Hashes []byte
+	// Codec is CodecZstd when Data is the chunk's zstd frame (servers
+	// with FeatureZstd), else empty. The chunk's length follows from
+	// Hashes: as many whole blocks as hashes, the file's last one short.
+	Codec string
 	// OffsetFrame is the offset as received, for the echo.
 	OffsetFrame []byte
 }
@@ -183,7 +187,11 @@ func (PutChunk) Command() string { return CmdPutChunk }
 
 // Args implements Request.
 func (m PutChunk) Args() [][]byte {
-	return [][]byte{[]byte(m.ID), Itoa(m.Offset), m.Data, m.Hashes}
+	args := [][]byte{[]byte(m.ID), Itoa(m.Offset), m.Data, m.Hashes}
+	if m.Codec != "" {
+		args = append(args, []byte(m.Codec))
+	}
+	return args
 }
 
 // ParsePutChunk decodes the arguments; the server finds the session
@@ -196,6 +204,12 @@ func ParsePutChunk(args [][]byte) (PutChunk, error) {
 	var ok bool
 	if m.Offset, ok = Count(args[1]); !ok {
 		return m, Refusal("invalid offset")
+	}
+	if len(args) > 4 {
+		if string(args[4]) != CodecZstd {
+			return m, Refusal(fmt.Sprintf("unknown codec %q", args[4]))
+		}
+		m.Codec = CodecZstd
 	}
 	return m, nil
 }
@@ -246,5 +260,9 @@ func ParsePutEndReply(frames [][]byte) (PutEndReply, error) {
 // block hashes as parts, the data possibly a file region sent without
 // copying.
 func (m PutChunk) Parts(data, hashes zmtp.Part) []zmtp.Part {
-	return []zmtp.Part{{Data: Delimiter}, {Data: []byte(CmdPutChunk)}, {Data: []byte(m.ID)}, {Data: Itoa(m.Offset)}, data, hashes}
+	parts := []zmtp.Part{{Data: Delimiter}, {Data: []byte(CmdPutChunk)}, {Data: []byte(m.ID)}, {Data: Itoa(m.Offset)}, data, hashes}
+	if m.Codec != "" {
+		parts = append(parts, zmtp.Part{Data: []byte(m.Codec)})
+	}
+	return parts
 }

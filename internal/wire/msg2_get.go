@@ -111,6 +111,10 @@ func ParseGetReply(frames [][]byte) (GetReply, error) {
 type GetRange struct {
 	Handle      string
 	Offset, Len int64
+	// Squeeze, when not empty, asks a server with FeatureZstd to send the
+	// range as a zstd frame made at that level ("fast" or "strong"), if
+	// it shrinks: the reply is then [DATA, offset, frame, CodecZstd].
+	Squeeze string
 	// OffsetFrame is the offset as received, for the echo.
 	OffsetFrame []byte
 }
@@ -120,7 +124,11 @@ func (GetRange) Command() string { return CmdGetRange }
 
 // Args implements Request.
 func (m GetRange) Args() [][]byte {
-	return [][]byte{[]byte(m.Handle), Itoa(m.Offset), Itoa(m.Len)}
+	args := [][]byte{[]byte(m.Handle), Itoa(m.Offset), Itoa(m.Len)}
+	if m.Squeeze != "" {
+		args = append(args, []byte(m.Squeeze))
+	}
+	return args
 }
 
 // ParseGetRange decodes the arguments; a range it cannot read is refused
@@ -135,6 +143,9 @@ func ParseGetRange(args [][]byte) (GetRange, error) {
 	}
 	if n, ok := Count(args[2]); ok {
 		m.Len = n
+	}
+	if len(args) > 3 {
+		m.Squeeze = string(args[3])
 	}
 	return m, nil
 }

@@ -150,3 +150,22 @@ func PeerMTime(ns int64, now time.Time) time.Time {
 	}
 	return time.Unix(0, ns)
 }
+
+// Compression (servers with FeatureZstd): a chunk travels as one zstd
+// frame when that pays, flagged per chunk.
+const (
+	// FeatureZstd is the HELLO feature of servers that take compressed
+	// PUT_CHUNKs and compress GET_RANGE replies on request.
+	FeatureZstd = "zstd"
+	// CodecZstd flags a chunk sent as a zstd frame.
+	CodecZstd = "zstd"
+)
+
+// Codec is the codec frame of a message, frames[i], or "" when it has
+// none.
+func Codec(frames [][]byte, i int) string {
+	if i < len(frames) {
+		return string(frames[i])
+	}
+	return ""
+}

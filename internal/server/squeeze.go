@@ -1,0 +1,62 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/flaxfile/flaxfile/internal/compress"
+	"github.com/flaxfile/flaxfile/internal/wire"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
+)
+
+// Compression: chunks that arrive as zstd frames are expanded into
+// buffers taken from the memory budget, never past the chunk's length;
+// ranges are compressed on request when that shrinks them.
+
+// expand decodes a chunk's frame into a buffer of exactly n octets taken
+// from the memory budget; release gives it back.
+func (s *Server) expand(r *request, frame []byte, n int64) ([]byte, func(), error) {
+	if !s.budget.Acquire(r.ctx.Done(), n) {
+		return nil, nil, errors.New("server shutting down")
+	}
+	buf := s.pool.Get(int(n))
+	release := func() {
+		s.pool.Put(buf)
+		s.budget.Release(n)
+	}
+	out, err := compress.Decompress(buf[:0], frame, int(n))
+	if err != nil {
+		release()
+		return nil, nil, fmt.Errorf("chunk of %d octets: %v", n, err)
+	}
+	return out, release, nil
+}
+
+// replySqueezed answers a GET_RANGE that asked for compression at level:
+// the range read from h, compressed when that pays (else as it is), in
+// buffers taken from the memory budget.
+func (s *Server) replySqueezed(r *request, h readerAt, rep wire.Numbered, off, n int64, level compress.Level) {
+	if !s.budget.Acquire(r.ctx.Done(), 2*n) {
+		r.fail("server shutting down")
+		return
+	}
+	defer s.budget.Release(2 * n)
+	raw := s.pool.Get(int(n))
+	defer s.pool.Put(raw)
+	if k, err := h.ReadAt(raw[:n], off); int64(k) < n {
+		r.fail(fmt.Sprintf("read error: %v", err))
+		return
+	}
+	zbuf := s.pool.Get(int(n))
+	defer s.pool.Put(zbuf)
+	if frame, ok := compress.Compress(zbuf[:0], raw[:n], level); ok {
+		r.replyParts(append(rep.Parts(zmtp.Part{Data: frame}), zmtp.Part{Data: []byte(wire.CodecZstd)})...)
+		return
+	}
+	r.replyParts(rep.Parts(zmtp.Part{Data: raw[:n]})...)
+}
+
+// readerAt is what a range is read from.
+type readerAt interface {
+	ReadAt(p []byte, off int64) (int, error)
+}

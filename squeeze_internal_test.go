@@ -1,0 +1,79 @@
+package flaxfile
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/flaxfile/flaxfile/internal/compress"
+)
+
+func text(n int) []byte {
+	var b bytes.Buffer
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, "line %d: user=%d action=read path=/data/%d\n", i, i*31%977, i*7919%10007)
+	}
+	return b.Bytes()[:n]
+}
+
+// measured makes z look as if its link had carried rate octets a second.
+func measured(z *squeezer, rate float64) {
+	z.start = time.Now().Add(-time.Second)
+	z.done, z.wire = 10, int64(rate)
+}
+
+// The automatic choice: nothing on a fast or unmeasured short link,
+// nothing for data that does not shrink, a level on a slow link for data
+// that does; --compress compresses whatever the link.
+func TestSqueezerChooses(t *testing.T) {
+	txt := text(1 << 20)
+	noise := make([]byte, 1<<20)
+	_, _ = rand.Read(noise)
+	up := func(mode CompressMode, long bool, data []byte) *squeezer {
+		return &squeezer{mode: mode, long: long, src: bytes.NewReader(data), size: int64(len(data)), sizes: map[int64]int64{}}
+	}
+	for _, tc := range []struct {
+		name string
+		z    *squeezer
+		rate float64 // 0: not measured
+		off  bool
+	}{
+		{"short link, not measured", up(CompressAuto, false, txt), 0, true},
+		{"long link, not measured, text", up(CompressAuto, true, txt), 0, false},
+		{"measured slow, text", up(CompressAuto, false, txt), 12.5e6, false},
+		{"measured fast, text", up(CompressAuto, true, txt), 2e9, true},
+		{"measured slow, random", up(CompressAuto, true, noise), 12.5e6, true},
+		{"forced, fast link", up(CompressAlways, false, txt), 2e9, false},
+		{"forced, random", up(CompressAlways, false, noise), 0, false},
+		{"download, long link", &squeezer{mode: CompressAuto, long: true}, 0, false},
+		{"download, measured fast", &squeezer{mode: CompressAuto, long: true}, 2e9, true},
+	} {
+		if tc.rate > 0 {
+			measured(tc.z, tc.rate)
+		}
+		if got := tc.z.level(); (got == compress.Off) != tc.off {
+			t.Errorf("%s: level %v", tc.name, got)
+		}
+	}
+	// A download whose replies keep coming as they are stops asking, but
+	// for now and then.
+	z := &squeezer{mode: CompressAuto, long: true}
+	for range 4 {
+		z.received(4<<20, 4<<20, false)
+	}
+	if got := z.level(); got != compress.Off {
+		t.Errorf("after four replies that did not shrink: %v", got)
+	}
+	for range 12 {
+		z.received(4<<20, 4<<20, false)
+	}
+	if got := z.level(); got == compress.Off {
+		t.Error("never asks again")
+	}
+	var none *squeezer
+	if none.level() != compress.Off {
+		t.Error("a nil squeezer compresses")
+	}
+}
