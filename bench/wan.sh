@@ -12,7 +12,12 @@
 # there.
 #
 #   bench/wan.sh [SIZE_MIB]   (ROUNDS, default 3; RATE octets/s; RTT_MS;
-#                              CASES, default "change append insert")
+#                              CASES, default "change append insert log")
+#
+# The case "log" is compression's: a 100 MB application log
+# (bench/genlog) set to a key the server does not hold, through the same
+# link, against rsync -z to a fresh file, and --no-compress once; on
+# loopback automatic compression against --no-compress.
 #
 # Prints seconds and the octets that crossed the link both ways (ours:
 # --json's wire_sent + wire_received; rsync: --stats' "Total bytes sent"
@@ -35,12 +40,13 @@ cleanup() {
 trap cleanup EXIT
 go build -o "$work/flaxfile" ./cmd/flaxfile
 go build -o "$work/linkproxy" ./bench/linkproxy
+go build -o "$work/genlog" ./bench/genlog
 . bench/warm.sh
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {printf "%s", a[int((NR+1)/2)]}'; }
 
-cases=${CASES:-change append insert}
+cases=${CASES:-change append insert log}
 mib=$((1 << 20))
 head -c $((size_mib * mib)) /dev/urandom >"$work/old.bin"
 # make CASE: the new version for a case, in $work/new-CASE.bin.
@@ -52,6 +58,7 @@ make_case() {
 		head -c $mib /dev/urandom | dd of="$out" bs=$mib seek=$((size_mib / 2)) conv=notrunc status=none ;;
 	append) { cat "$work/old.bin"; head -c $mib /dev/urandom; } >"$out" ;;
 	insert) { head -c 100 /dev/urandom; cat "$work/old.bin"; } >"$out" ;;
+	log) "$work/genlog" -size 100000000 >"$out" ;;
 	esac
 }
 for c in $cases; do make_case "$c"; done
@@ -85,6 +92,25 @@ declare -A t b
 for r in $(seq "$rounds"); do
 	for c in $cases; do
 		new="$work/new-$c.bin"
+		if [ "$c" = log ]; then
+			ff --server "$addr" --quiet delete app.log 2>/dev/null || true
+			warm_memory "$work" 300; t0=$(now)
+			out=$(ff --server "$ffproxy" --json set "$new" app.log)
+			t[log.ours]+="$(since "$t0") "; b[log.ours]+="$(wire "$out") "
+			cmp -s "$new" "$work/store/app.log"
+			rm -f "$work/rsync/app.log"
+			warm_memory "$work" 300; t0=$(now)
+			out=$(rsync -z --stats "$new" "rsync://$rsproxy/bench/app.log")
+			t[log.rsync]+="$(since "$t0") "; b[log.rsync]+="$(rwire "$out") "
+			cmp -s "$new" "$work/rsync/app.log"
+			for mode in "" --no-compress; do
+				ff --server "$addr" --quiet delete app.log 2>/dev/null || true
+				warm_memory "$work" 300; t0=$(now)
+				out=$(ff --server "$addr" --json set $mode "$new" app.log)
+				t[log.loop$mode]+="$(since "$t0") "; b[log.loop$mode]+="$(wire "$out") "
+			done
+			continue
+		fi
 		ff --server "$addr" --quiet set --no-delta "$work/old.bin" big.bin
 		warm_memory "$work" $((size_mib * 3)); t0=$(now)
 		out=$(ff --server "$ffproxy" --json set "$new" big.bin)
@@ -120,13 +146,33 @@ for r in $(seq "$rounds"); do
 		done
 	done
 done
-# One whole-file run through the link: what a re-push cost before.
+# One whole-file run through the link: what a re-push cost before; and
+# the log without compression.
 ff --server "$addr" --quiet set --no-delta "$work/old.bin" big.bin
-t0=$(now); out=$(ff --server "$ffproxy" --json set --no-delta "$work/new-$(set -- $cases; echo "$1").bin" big.bin)
+t0=$(now); out=$(ff --server "$ffproxy" --json set --no-delta "$work/old.bin" big.bin)
 whole_t="$(since "$t0")"; whole_b="$(wire "$out")"
+if [[ " $cases " == *" log "* ]]; then
+	ff --server "$addr" --quiet delete app.log 2>/dev/null || true
+	t0=$(now); out=$(ff --server "$ffproxy" --json set --no-compress "$work/new-log.bin" app.log)
+	t[log.plain]="$(since "$t0")"; b[log.plain]="$(wire "$out")"
+fi
 
 echo "$size_mib MiB file; link $((rate * 8 / 1000000)) Mbit/s, ${rtt_ms} ms round trip; $rounds rounds, medians; $(nproc) cores"
 for c in $cases; do
+	if [ "$c" = log ]; then
+		echo "a 100 MB application log to a new key (compression):"
+		for k in ours rsync plain loop loop--no-compress; do
+			case $k in
+			ours) label="set (automatic compression)" ;;
+			rsync) label="rsync -z daemon, push" ;;
+			plain) label="set --no-compress (one run)" ;;
+			loop) label="loopback, no link: set (automatic)" ;;
+			loop--no-compress) label="loopback, no link: set --no-compress" ;;
+			esac
+			printf '  %-42s %8.2f s  %12s octets on the wire\n' "$label" "$(echo "${t[log.$k]}" | median)" "$(echo "${b[log.$k]}" | median)"
+		done
+		continue
+	fi
 	case $c in
 	change) echo "1 MiB rewritten in the middle:" ;;
 	append) echo "1 MiB appended:" ;;
