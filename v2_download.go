@@ -56,8 +56,10 @@ type download struct {
 	jmu   sync.Mutex // guards the journal file
 	j     *os.File
 	moved atomic.Int64
-	used  int       // connections the chunks came over
-	z     *squeezer // asks for compressed ranges when it pays; nil: never
+	used  int         // connections the chunks came over
+	z     *squeezer   // asks for compressed ranges when it pays; nil: never
+	ahead *cutsFuture // the server's cuts, asked for early (seedLocal)
+	mine  *cutsFuture // the local copy's, begun early too
 }
 
 // download2 fetches key to path with FlaxFile 2: the blocks already in a

@@ -29,22 +29,22 @@ func (d *download) buildLocal(ctx context.Context, old *os.File, oldSize int64, 
 	if len(todo) == 0 || oldSize > wire.MaxCutsFile {
 		return nil
 	}
-	// Ours are cut while the server cuts its file.
-	var ours []cdc.Chunk
-	var oursErr error
-	cut := make(chan struct{})
-	go func() {
-		defer close(cut)
-		oursErr = cdc.Cut(ctx, old, 0, oldSize, func(ch cdc.Chunk) error { ours = append(ours, ch); return nil })
-	}()
-	theirs, err := d.c.cuts2(ctx, wire.GetCuts{Handle: d.rf.handle}, d.rf.Size)
-	<-cut
+	// Ours are cut while the server cuts its file (both may have started
+	// in seedLocal).
+	if d.mine == nil {
+		d.mine = later(func() ([]cdc.Chunk, error) { return cutAll(ctx, old, oldSize) })
+	}
+	if d.ahead == nil {
+		d.ahead = later(func() ([]cdc.Chunk, error) { return d.c.cuts2(ctx, wire.GetCuts{Handle: d.rf.handle}, d.rf.Size) })
+	}
+	theirs, err := d.ahead.wait()
+	ours, oursErr := d.mine.wait()
 	if err != nil || oursErr != nil || len(theirs) == 0 {
 		return errors.Join(err, oursErr)
 	}
 	ix := cdc.NewIndex(ours)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(buildersAtOnce)
+	g.SetLimit(d.c.buildersAtOnce())
 	for _, b := range todo {
 		lo := b * digest.BlockSize
 		steps := cdc.Plan(theirs, ix, lo, lo+digest.BlockLen(d.rf.Size, b))

@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 
+	"github.com/flaxfile/flaxfile/internal/cdc"
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/filecopy"
 	"github.com/flaxfile/flaxfile/internal/wire"
@@ -58,6 +59,12 @@ func (d *download) seedLocal(ctx context.Context, dir localDir, path string) err
 			return err
 		}
 		if local[0] != rep.Sums[b] {
+			if b == 0 && d.c.cuts && fi.Size() <= wire.MaxCutsFile {
+				// The first block changed: the data may have shifted,
+				// and the server cuts its file while we hash.
+				d.ahead = later(func() ([]cdc.Chunk, error) { return d.c.cuts2(ctx, wire.GetCuts{Handle: d.rf.handle}, d.rf.Size) })
+				d.mine = later(func() ([]cdc.Chunk, error) { return cutAll(ctx, old, fi.Size()) })
+			}
 			differ = append(differ, b)
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/flaxfile/flaxfile/internal/cdc"
 	"github.com/flaxfile/flaxfile/internal/compress"
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/wire"
@@ -123,11 +124,14 @@ type upload struct {
 	sent  atomic.Int64 // payload octets sent, all rounds together
 	used  int          // the most connections a round ran on
 	z     *squeezer    // compresses chunks when it pays; nil: never
+	ahead *cutsFuture  // the old file's cuts, asked for early (missing)
+	mine  *cutsFuture  // ours, begun early too
 }
 
 // round is one PUT, the chunks the server lacks, and PUT_END.
 func (u *upload) round(ctx context.Context) (*wire.PutResult, error) {
 	c, key, size := u.c, u.key, u.size
+	u.ahead, u.mine = nil, nil
 	r, err := c.request(ctx, wire.Put{Key: key, Size: size, Chunk: u.p.chunk, MTime: u.mtime, Mode: uint32(u.mode.Perm()), ID: u.id, Delta: u.delta()})
 	if err != nil {
 		return nil, err
@@ -141,7 +145,7 @@ func (u *upload) round(ctx context.Context) (*wire.PutResult, error) {
 		c.opts.Progress.Start(key, size)
 	}
 	blocks := make([]digest.Sum, digest.Blocks(size))
-	todo, err := u.missing(have, blocks)
+	todo, err := u.missing(ctx, have, blocks)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +213,7 @@ func parseHave(r *reply, size int64) (map[int64]digest.Sum, error) {
 // does not hold, or holds with another hash. The blocks it holds are
 // hashed here, from the source, and their hashes put in blocks (the first
 // that differs of each chunk too: patch mends it with that hash).
-func (u *upload) missing(have map[int64]digest.Sum, blocks []digest.Sum) ([]int64, error) {
+func (u *upload) missing(ctx context.Context, have map[int64]digest.Sum, blocks []digest.Sum) ([]int64, error) {
 	key, src, file, size, chunk := u.key, u.src, u.file, u.size, u.p.chunk
 	per := chunk / digest.BlockSize
 	total := (size + chunk - 1) / chunk
@@ -242,6 +246,12 @@ func (u *upload) missing(have map[int64]digest.Sum, blocks []digest.Sum) ([]int6
 			}
 			blocks[i] = got // ours, whether the server's matches or not
 			if got != want {
+				if i == 0 && u.canBuild() {
+					// The first block changed: the data may have shifted,
+					// and the server cuts its file while we hash.
+					u.ahead = later(func() ([]cdc.Chunk, error) { return u.c.cuts2(ctx, wire.PutCuts{ID: u.id}, -1) })
+					u.mine = later(func() ([]cdc.Chunk, error) { return cutAll(ctx, u.src, u.size) })
+				}
 				whole = false
 				break
 			}
@@ -354,6 +364,12 @@ func (u *upload) sendSqueezed(ctx context.Context, conn *zmtp.Conn, j, off, n in
 // holds (Options.Delta): the client then hashes each block the server
 // holds before sending, to send only those that differ.
 func (u *upload) delta() bool { return u.c.delta && u.c.useDelta(u.size) }
+
+// canBuild reports whether blocks may be built from the server's old
+// file by content-defined chunks (build).
+func (u *upload) canBuild() bool {
+	return u.c.cuts && u.delta() && u.p.chunk == digest.BlockSize
+}
 
 // predialN is how many connections to dial during PUT's round trip: all
 // of them on a long link, where each handshake costs round trips; on a

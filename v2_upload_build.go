@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/flaxfile/flaxfile/internal/cdc"
 	"github.com/flaxfile/flaxfile/internal/digest"
@@ -21,19 +22,20 @@ import (
 // chunks still to send whole.
 func (u *upload) build(ctx context.Context, todo []int64, have map[int64]digest.Sum, blocks []digest.Sum) ([]int64, error) {
 	c := u.c
-	if !c.cuts || !u.delta() || u.p.chunk != digest.BlockSize || len(todo) == 0 {
+	if !u.canBuild() || len(todo) == 0 {
 		return todo, nil
 	}
-	// Ours are cut while the server cuts its file.
-	var ours []cdc.Chunk
-	var oursErr error
-	cut := make(chan struct{})
-	go func() {
-		defer close(cut)
-		ours, oursErr = cutRuns(ctx, u, todo)
-	}()
-	theirs, err := c.cuts2(ctx, wire.PutCuts{ID: u.id}, -1)
-	<-cut
+	// Ours are cut while the server cuts its file (both may have started
+	// in missing).
+	if u.mine == nil {
+		u.mine = later(func() ([]cdc.Chunk, error) { return cutRuns(ctx, u, todo) })
+	}
+	if u.ahead == nil {
+		u.ahead = later(func() ([]cdc.Chunk, error) { return c.cuts2(ctx, wire.PutCuts{ID: u.id}, -1) })
+	}
+	theirs, err := u.ahead.wait()
+	ours, oursErr := u.mine.wait()
+	u.ahead, u.mine = nil, nil
 	if err != nil || oursErr != nil {
 		return nil, errors.Join(err, oursErr)
 	}
@@ -42,7 +44,7 @@ func (u *upload) build(ctx context.Context, todo []int64, have map[int64]digest.
 	}
 	ix := cdc.NewIndex(theirs)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(buildersAtOnce)
+	g.SetLimit(c.buildersAtOnce())
 	built := make([]bool, len(todo))
 	for k, b := range todo {
 		lo := b * digest.BlockSize
@@ -68,9 +70,16 @@ func (u *upload) build(ctx context.Context, todo []int64, have map[int64]digest.
 	return left, nil
 }
 
-// buildersAtOnce bounds the blocks built at once (each read whole into
-// memory).
-const buildersAtOnce = 8
+// buildersAtOnce bounds the blocks built at once: each costs a round
+// trip and little memory (its literal octets; a block read whole only
+// when its hash is not known), so on a long link as many as there are
+// connections keep the server busy.
+func (c *Client) buildersAtOnce() int {
+	if c.longLink() {
+		return 16
+	}
+	return 4
+}
 
 // buildPays reports whether building a block by steps saves enough to be
 // worth it over sending it whole: it copies some octets and at most three
@@ -144,6 +153,37 @@ func (u *upload) buildBlock(ctx context.Context, b int64, steps []cdc.Op, blocks
 		u.c.opts.Progress.Transferred(u.key, n)
 	}
 	return true, nil
+}
+
+// cutsFuture is cuts being made while other work goes on: the server's
+// (PUT_CUTS, GET_CUTS) while the client hashes, ours while it waits.
+type cutsFuture struct {
+	done   chan struct{}
+	chunks []cdc.Chunk
+	err    error
+}
+
+// later runs f on a goroutine of its own.
+func later(f func() ([]cdc.Chunk, error)) *cutsFuture {
+	cf := &cutsFuture{done: make(chan struct{})}
+	go func() {
+		defer close(cf.done)
+		cf.chunks, cf.err = f()
+	}()
+	return cf
+}
+
+// wait returns what f made.
+func (f *cutsFuture) wait() ([]cdc.Chunk, error) {
+	<-f.done
+	return f.chunks, f.err
+}
+
+// cutAll cuts [0, size) of r.
+func cutAll(ctx context.Context, r io.ReaderAt, size int64) ([]cdc.Chunk, error) {
+	var out []cdc.Chunk
+	err := cdc.Cut(ctx, r, 0, size, func(ch cdc.Chunk) error { out = append(out, ch); return nil })
+	return out, err
 }
 
 // cuts2 asks for the cuts of a file (PUT_CUTS or GET_CUTS); size, unless

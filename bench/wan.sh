@@ -45,6 +45,8 @@ go build -o "$work/genlog" ./bench/genlog
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {printf "%s", a[int((NR+1)/2)]}'; }
+# spread: every round's seconds, sorted, two decimals.
+spread() { tr ' ' '\n' | grep . | sort -n | awk '{printf "%s%.2f", (NR>1?" ":""), $1}'; }
 
 cases=${CASES:-change append insert log}
 mib=$((1 << 20))
@@ -169,7 +171,7 @@ for c in $cases; do
 			loop) label="loopback, no link: set (automatic)" ;;
 			loop--no-compress) label="loopback, no link: set --no-compress" ;;
 			esac
-			printf '  %-42s %8.2f s  %12s octets on the wire\n' "$label" "$(echo "${t[log.$k]}" | median)" "$(echo "${b[log.$k]}" | median)"
+			printf '  %-42s %8.2f s  %12s octets on the wire  (%s)\n' "$label" "$(echo "${t[log.$k]}" | median)" "$(echo "${b[log.$k]}" | median)" "$(echo "${t[log.$k]}" | spread)"
 		done
 		continue
 	fi
@@ -187,7 +189,7 @@ for c in $cases; do
 		loop--delta) label="loopback, no link: set --delta" ;;
 		loop--no-delta) label="loopback, no link: set --no-delta" ;;
 		esac
-		printf '  %-42s %8.2f s  %12s octets on the wire\n' "$label" "$(echo "${t[$c.$k]}" | median)" "$(echo "${b[$c.$k]}" | median)"
+		printf '  %-42s %8.2f s  %12s octets on the wire  (%s)\n' "$label" "$(echo "${t[$c.$k]}" | median)" "$(echo "${b[$c.$k]}" | median)" "$(echo "${t[$c.$k]}" | spread)"
 	done
 done
 printf '%-44s %8.2f s  %12s octets on the wire\n' "whole file through the link (--no-delta, one run)" "$whole_t" "$whole_b"
