@@ -2,9 +2,11 @@ package flaxfile_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/flaxfile/flaxfile"
@@ -119,4 +121,70 @@ func TestWireCounts(t *testing.T) {
 			t.Errorf("get of %d octets (protocol %s, password %q): %d sent, %d received on the wire", size, proto, password, res.WireSent, res.WireReceived)
 		}
 	}
+}
+
+// stopAfter cancels a transfer once it has reported k chunks or blocks,
+// and counts what it reports.
+type stopAfter struct {
+	mu     sync.Mutex
+	k, n   int
+	cancel context.CancelFunc
+}
+
+func (s *stopAfter) Start(string, int64) {}
+
+func (s *stopAfter) Transferred(string, int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	if s.n == s.k && s.cancel != nil {
+		s.cancel()
+	}
+}
+
+// A delta upload of shifted data cut short resumes: the blocks the
+// server built are kept, the others are built then, and the file is the
+// new version.
+func TestDeltaResumesMidway(t *testing.T) {
+	ctx := ctxFor(t)
+	addr, _ := servertest.StartServer(t, server.Config{}, nil)
+	const block = 4 << 20
+	src, data := randomFile(t, 10*block)
+	plain, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Delta: flaxfile.DeltaAlways})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	if _, err := plain.SetFile(ctx, "k", src); err != nil {
+		t.Fatal(err)
+	}
+	data = insert(data, 10, 100)
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	first := &stopAfter{k: 3, cancel: cancel}
+	c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Delta: flaxfile.DeltaAlways, Progress: first, Connections: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SetFile(cctx, "k", src); err == nil {
+		t.Fatal("the cut-short upload finished")
+	}
+	c.Close()
+	again := &stopAfter{}
+	c, err = flaxfile.Dial(ctx, addr, &flaxfile.Options{Delta: flaxfile.DeltaAlways, Progress: again})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	res, err := c.SetFile(ctx, "k", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.n > 11-first.k || res.Moved > 1<<20 {
+		t.Errorf("the resumed upload moved %d blocks (%d octets); %d were built before it", again.n, res.Moved, first.n)
+	}
+	t.Logf("built before: %d blocks; after: %d blocks, %d octets", first.n, again.n, res.Moved)
+	mustGet(ctx, t, c, "k", data)
 }
