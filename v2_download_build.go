@@ -72,3 +72,13 @@ func (d *download) buildBlock(ctx context.Context, old *os.File, b int64, steps 
 	}
 	return d.keep(b, want)
 }
+
+// buildersAtOnce bounds the blocks a download builds at once: each costs
+// a round trip when it fetches literal octets, so on a long link more
+// keep the link busy.
+func (c *Client) buildersAtOnce() int {
+	if c.longLink() {
+		return 16
+	}
+	return 4
+}

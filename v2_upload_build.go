@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"sync"
 
 	"github.com/flaxfile/flaxfile/internal/cdc"
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/wire"
-	"golang.org/x/sync/errgroup"
+	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
 
 // build sends, instead of whole, the chunks of todo (one block each here)
@@ -43,54 +43,92 @@ func (u *upload) build(ctx context.Context, todo []int64, have map[int64]digest.
 		return todo, nil
 	}
 	ix := cdc.NewIndex(theirs)
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(c.buildersAtOnce())
-	built := make([]bool, len(todo))
-	for k, b := range todo {
+	plans := map[int64][]cdc.Op{}
+	var ids []int64
+	for _, b := range todo {
 		lo := b * digest.BlockSize
-		steps := cdc.Plan(ours, ix, lo, lo+digest.BlockLen(u.size, b))
-		if !buildPays(steps) {
-			continue
+		if steps := cdc.Plan(ours, ix, lo, lo+digest.BlockLen(u.size, b)); buildPays(steps) {
+			plans[b] = steps
+			ids = append(ids, b)
 		}
-		_, known := have[b]
-		g.Go(func() (err error) {
-			built[k], err = u.buildBlock(gctx, b, steps, blocks, known)
-			return err
-		})
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+	var mu sync.Mutex
+	built := map[int64]bool{}
+	if len(ids) > 0 {
+		n, err := c.spread(ctx, u.p.conns, ids, func(ctx context.Context, conn *zmtp.Conn, q queue) error {
+			return c.windowed(ctx, conn, q, u.p.window, func(b int64) error {
+				_, known := have[b]
+				return u.sendBuild(ctx, conn, b, plans[b], blocks, known)
+			}, func(r *reply) (int64, error) {
+				b, err := u.builtReply(r)
+				if err == nil {
+					mu.Lock()
+					built[b] = true
+					mu.Unlock()
+				}
+				return b, err
+			})
+		})
+		u.used = max(u.used, n)
+		if se := (*ServerError)(nil); errors.As(err, &se) {
+			// A block the server would not build (the old file changed
+			// since it was cut, say): what was not built goes whole.
+			c.opts.Logger.Debug("blocks not built; sending them whole", "key", u.key, "err", err)
+		} else if err != nil {
+			return nil, err
+		}
 	}
 	var left []int64
-	for k, j := range todo {
-		if !built[k] {
+	for _, j := range todo {
+		if !built[j] {
 			left = append(left, j)
 		}
 	}
 	return left, nil
 }
 
-// buildersAtOnce bounds the blocks built at once: each costs a round
-// trip and little memory (its literal octets; a block read whole only
-// when its hash is not known), so on a long link as many as there are
-// connections keep the server busy.
-func (c *Client) buildersAtOnce() int {
-	if c.longLink() {
-		return 16
+// sendBuild sends the steps that build block b with the octets of its
+// literal ones, read from the source; the block's hash is in blocks when
+// known (missing hashed it: a block the server held with other content),
+// else it is hashed here.
+func (u *upload) sendBuild(ctx context.Context, conn *zmtp.Conn, b int64, steps []cdc.Op, blocks []digest.Sum, known bool) error {
+	n := digest.BlockLen(u.size, b)
+	lo := b * digest.BlockSize
+	if !known {
+		data := make([]byte, n)
+		if k, err := u.src.ReadAt(data, lo); int64(k) < n {
+			return fmt.Errorf("flaxfile: reading %s at %d: %w", u.key, lo, err)
+		}
+		blocks[b] = digest.Block(data)
 	}
-	return 4
+	var lit []byte
+	rel := make([]cdc.Op, len(steps))
+	for i, st := range steps {
+		rel[i] = cdc.Op{Off: st.Off - lo, N: st.N, Src: st.Src}
+		if st.Src == cdc.Literal {
+			k := len(lit)
+			lit = append(lit, make([]byte, st.N)...)
+			if m, err := u.src.ReadAt(lit[k:], st.Off); int64(m) < st.N {
+				return fmt.Errorf("flaxfile: reading %s at %d: %w", u.key, st.Off, err)
+			}
+		}
+	}
+	u.sent.Add(int64(len(lit)))
+	return conn.Send(ctx, wire.RequestFrames(wire.PutBuild{ID: u.id, Block: b, Sum: blocks[b], Steps: rel, Data: lit})...)
 }
 
-// buildPays reports whether building a block by steps saves enough to be
-// worth it over sending it whole: it copies some octets and at most three
-// quarters of it are new (changedRuns' rule).
-func buildPays(steps []cdc.Op) bool {
-	if len(steps) == 0 {
-		return false
+// builtReply reads PUT_BUILD's answer, the block built, and counts its
+// literal octets as sent.
+func (u *upload) builtReply(r *reply) (int64, error) {
+	m, err := chunkReply(r, wire.CmdPutBuild, wire.ReplyOK, func(b int64) bool { return b >= 0 && b < digest.Blocks(u.size) })
+	if err != nil {
+		return 0, err
 	}
-	n := steps[len(steps)-1].Off + steps[len(steps)-1].N - steps[0].Off
-	copied := cdc.Copied(steps)
-	return copied > 0 && n-copied <= n/4*3
+	n := digest.BlockLen(u.size, m.N)
+	if u.c.opts.Progress != nil {
+		u.c.opts.Progress.Transferred(u.key, n)
+	}
+	return m.N, nil
 }
 
 // cutRuns cuts the source's octets under each run of consecutive blocks
@@ -110,101 +148,4 @@ func cutRuns(ctx context.Context, u *upload, todo []int64) ([]cdc.Chunk, error) 
 		i = j + 1
 	}
 	return out, nil
-}
-
-// buildBlock sends the steps that build block b with the octets of its
-// literal ones, read from the source; the block's hash is in blocks when
-// known (missing hashed it: a block the server held with other content),
-// else it is hashed here. It reports whether the server now holds the
-// block (it may refuse: the block is then sent whole).
-func (u *upload) buildBlock(ctx context.Context, b int64, steps []cdc.Op, blocks []digest.Sum, known bool) (bool, error) {
-	n := digest.BlockLen(u.size, b)
-	lo := b * digest.BlockSize
-	if !known {
-		data := make([]byte, n)
-		if k, err := u.src.ReadAt(data, lo); int64(k) < n {
-			return false, fmt.Errorf("flaxfile: reading %s at %d: %w", u.key, lo, err)
-		}
-		blocks[b] = digest.Block(data)
-	}
-	var lit []byte
-	rel := make([]cdc.Op, len(steps))
-	for i, st := range steps {
-		rel[i] = cdc.Op{Off: st.Off - lo, N: st.N, Src: st.Src}
-		if st.Src == cdc.Literal {
-			k := len(lit)
-			lit = append(lit, make([]byte, st.N)...)
-			if m, err := u.src.ReadAt(lit[k:], st.Off); int64(m) < st.N {
-				return false, fmt.Errorf("flaxfile: reading %s at %d: %w", u.key, st.Off, err)
-			}
-		}
-	}
-	r, err := u.c.request(ctx, wire.PutBuild{ID: u.id, Block: b, Sum: blocks[b], Steps: rel, Data: lit})
-	if err != nil {
-		if se := (*ServerError)(nil); errors.As(err, &se) {
-			u.c.opts.Logger.Debug("block not built; sending it whole", "key", u.key, "block", b, "err", err)
-			return false, nil
-		}
-		return false, fmt.Errorf("flaxfile: %s: %w", u.key, err)
-	}
-	r.Release()
-	u.sent.Add(int64(len(lit)))
-	if u.c.opts.Progress != nil {
-		u.c.opts.Progress.Transferred(u.key, n)
-	}
-	return true, nil
-}
-
-// cutsFuture is cuts being made while other work goes on: the server's
-// (PUT_CUTS, GET_CUTS) while the client hashes, ours while it waits.
-type cutsFuture struct {
-	done   chan struct{}
-	chunks []cdc.Chunk
-	err    error
-}
-
-// later runs f on a goroutine of its own.
-func later(f func() ([]cdc.Chunk, error)) *cutsFuture {
-	cf := &cutsFuture{done: make(chan struct{})}
-	go func() {
-		defer close(cf.done)
-		cf.chunks, cf.err = f()
-	}()
-	return cf
-}
-
-// wait returns what f made.
-func (f *cutsFuture) wait() ([]cdc.Chunk, error) {
-	<-f.done
-	return f.chunks, f.err
-}
-
-// cutAll cuts [0, size) of r.
-func cutAll(ctx context.Context, r io.ReaderAt, size int64) ([]cdc.Chunk, error) {
-	var out []cdc.Chunk
-	err := cdc.Cut(ctx, r, 0, size, func(ch cdc.Chunk) error { out = append(out, ch); return nil })
-	return out, err
-}
-
-// cuts2 asks for the cuts of a file (PUT_CUTS or GET_CUTS); size, unless
-// negative, is the size the file must have. A server that refuses (a file
-// too large to cut) gives none.
-func (c *Client) cuts2(ctx context.Context, req wire.Request, size int64) ([]cdc.Chunk, error) {
-	r, err := c.request(ctx, req)
-	if err != nil {
-		if se := (*ServerError)(nil); errors.As(err, &se) {
-			c.opts.Logger.Debug("no cuts", "err", err)
-			return nil, nil
-		}
-		return nil, err
-	}
-	defer r.Release()
-	rep, err := wire.ParseCutsReply(r.frames, req.Command())
-	if err == nil && size >= 0 && rep.Size != size {
-		err = fmt.Errorf("%s answered cuts of a %d-octet file, want %d", req.Command(), rep.Size, size)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrProtocol, err)
-	}
-	return rep.Chunks, nil
 }

@@ -95,7 +95,7 @@ func TestPutBuild(t *testing.T) {
 	if r := d.req(wire.CmdPutEnd, id2, digest.File(n, []digest.Sum{good}).String()); r[0] != "ERROR" || !strings.Contains(r[1], "incomplete") {
 		t.Fatalf("END after a failed build: %q", r)
 	}
-	if r := d.req(wire.CmdPutBuild, id2, "0", string(good[:]), steps(3, -1, n-3, 0), "xyz"); r[0] != "OK" {
+	if r := d.req(wire.CmdPutBuild, id2, "0", string(good[:]), steps(3, -1, n-3, 0), "xyz"); r[0] != "OK" || len(r) != 2 || r[1] != "0" {
 		t.Fatalf("PUT_BUILD: %q", r)
 	}
 	if r := d.req(wire.CmdPutEnd, id2, digest.File(n, []digest.Sum{good}).String()); r[0] != "OK" {

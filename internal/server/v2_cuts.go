@@ -70,9 +70,29 @@ func (s *Server) getCuts(r *request) {
 	r.reply(rep.Frames()...)
 }
 
+// take stops holding block b, about to be overwritten whole; undo holds it
+// again as it was if it was borrowed (its octets are still the old
+// file's, whatever the upload's file now holds there). The caller holds
+// wmu.
+func (s *putSession) take(b int64) (undo func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sum, held := s.blocks[b]
+	borrowed := s.borrowed[b]
+	delete(s.blocks, b)
+	delete(s.borrowed, b)
+	return func() {
+		if held && borrowed {
+			s.mu.Lock()
+			s.blocks[b], s.borrowed[b] = sum, true
+			s.mu.Unlock()
+		}
+	}
+}
+
 // putBuild writes a block of an upload step by step, copying from the
 // key's current file (inside the kernel where it can) or from the data
-// sent: [id, block, block_hash, steps, data] -> [OK]. The block stops
+// sent: [id, block, block_hash, steps, data] -> [OK, block]. The block stops
 // being held, is written, read back and hashed: it is held only if that
 // is block_hash (else the client sends it whole). The current file is
 // only read; if it was replaced since the client read its cuts, the hash
@@ -108,11 +128,8 @@ func (s *Server) putBuild(r *request) {
 		}
 	}
 	base := m.Block * digest.BlockSize
-	sess.unborrow(m.Block, 1)
-	sess.mu.Lock()
-	delete(sess.blocks, m.Block)
-	sess.mu.Unlock()
 	sess.wmu.Lock()
+	undo := sess.take(m.Block)
 	data := m.Data
 	for _, st := range m.Steps {
 		if st.Src == cdc.Literal {
@@ -128,6 +145,9 @@ func (s *Server) putBuild(r *request) {
 	var sums []digest.Sum
 	if err == nil {
 		sums, err = digest.FileBlocks(sess.part, base, n)
+	}
+	if err != nil || sums[0] != m.Sum {
+		undo() // a borrowed block is still the old file's
 	}
 	sess.wmu.Unlock()
 	if err != nil {
@@ -148,5 +168,5 @@ func (s *Server) putBuild(r *request) {
 	sess.received += lit
 	sess.mu.Unlock()
 	s.bytesUp.Add(lit)
-	r.reply([]byte(wire.ReplyOK))
+	r.reply([]byte(wire.ReplyOK), wire.Itoa(m.Block))
 }

@@ -116,16 +116,6 @@ func (s *putSession) materializeAll() error {
 	return nil
 }
 
-// unborrow marks blocks [first, first+n) as about to be overwritten
-// whole: what they held of the old file need not be copied.
-func (s *putSession) unborrow(first, n int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := first; i < first+n; i++ {
-		delete(s.borrowed, i)
-	}
-}
-
 // closeBase closes the old file once the session has ended.
 func (s *putSession) closeBase() {
 	s.mu.Lock()

@@ -115,7 +115,7 @@ func ParseCutsReply(frames [][]byte, req string) (CutsReply, error) {
 }
 
 // PutBuild is [PUT_BUILD, upload_id, block, block_hash, steps, data] ->
-// [OK]: the server writes block of the upload step by step, from the file
+// [OK, block]: the server writes block of the upload step by step, from the file
 // the upload started from (the one PutCuts described) or from data, in
 // order, and holds the block only if it then hashes to block_hash.
 type PutBuild struct {

@@ -41,7 +41,7 @@ const (
 	// (PutCuts).
 	CmdPutCuts = "FLAXFILE_PUT_CUTS"
 	// CmdPutBuild: [PUT_BUILD, upload_id, block, block_hash, steps, data]
-	// -> [OK]: builds a block of an upload from the old file and data
+	// -> [OK, block]: builds a block of an upload from the old file and data
 	// (PutBuild).
 	CmdPutBuild = "FLAXFILE_PUT_BUILD"
 	// CmdGetCuts: [GET_CUTS, handle] -> [OK, size, cuts]: the
