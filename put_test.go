@@ -13,7 +13,6 @@ import (
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/server/servertest"
-	"github.com/flaxfile/flaxfile/internal/store/mem"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
 
@@ -214,16 +213,7 @@ func TestDeltaUploadSendsOnlyChangedBlocks(t *testing.T) {
 	for _, st := range []string{"disk", "mem"} {
 		t.Run(st, func(t *testing.T) {
 			ctx := ctxFor(t)
-			cfg := server.Config{}
-			if st == "mem" {
-				cfg.Store = mem.New(1 << 30)
-			}
-			addr, _ := servertest.StartServer(t, cfg, nil)
-			c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Delta: flaxfile.DeltaAlways})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c, addr := deltaClient(t, st)
 			const block = 4 << 20
 			src, data := randomFile(t, 10*block) // ten whole blocks
 			if _, err := c.SetFile(ctx, "k", src); err != nil {

@@ -16,6 +16,23 @@ import (
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
 
+// deltaClient starts a server on store st ("disk" or "mem") and returns
+// a client that always asks for delta transfers, closed with the test,
+// and the server's address.
+func deltaClient(t *testing.T, st string) (*flaxfile.Client, string) {
+	cfg := server.Config{}
+	if st == "mem" {
+		cfg.Store = mem.New(1 << 30)
+	}
+	addr, _ := servertest.StartServer(t, cfg, nil)
+	c, err := flaxfile.Dial(ctxFor(t), addr, &flaxfile.Options{Delta: flaxfile.DeltaAlways})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, addr
+}
+
 // insert returns data with n random octets inserted at off.
 func insert(data []byte, off, n int) []byte {
 	extra := make([]byte, n)
@@ -32,16 +49,7 @@ func TestDeltaFindsShiftedData(t *testing.T) {
 	for _, st := range []string{"disk", "mem"} {
 		t.Run(st, func(t *testing.T) {
 			ctx := ctxFor(t)
-			cfg := server.Config{}
-			if st == "mem" {
-				cfg.Store = mem.New(1 << 30)
-			}
-			addr, _ := servertest.StartServer(t, cfg, nil)
-			c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Delta: flaxfile.DeltaAlways})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c, _ := deltaClient(t, st)
 			const block = 4 << 20
 			src, data := randomFile(t, 10*block+12345)
 			if _, err := c.SetFile(ctx, "k", src); err != nil {
