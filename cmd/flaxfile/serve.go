@@ -48,7 +48,7 @@ func newServeCmd(e *env, g *globals) *cobra.Command {
 	f.StringVar(&o.host, "host", "", "address to listen on (config [server] host, default 0.0.0.0)")
 	f.IntVar(&o.port, "port", -1, "port (config [server] port, default 25555; 0 picks a free one)")
 	f.StringVar(&o.storageDir, "storage-dir", "", "where files are kept (config [server] storage_dir, default ./zmq_streaming_storage)")
-	f.StringVar(&o.storage, "storage", "", "the store, as dir:PATH or mem:[SIZE] (config [server] storage; overrides --storage-dir)")
+	f.StringVar(&o.storage, "storage", "", "the store, as dir:PATH, mem:[SIZE] or s3://BUCKET[/PREFIX]?endpoint=http://HOST:PORT (config [server] storage; overrides --storage-dir)")
 	f.DurationVar(&o.sessionTimeout, "session-timeout", 0, "how long an unfinished upload may sit idle (config [server] session_timeout, default 300s)")
 	f.DurationVar(&o.partialExpiry, "partial-expiry", 0, "how long an interrupted upload is kept for a resume (config [server] partial_expiry_hours, default 24h)")
 	f.StringVar(&o.authorizedKeys, "authorized-keys", "", "key-file mode (with --identity): a file of '<client public key> <ro|rw> [prefix]' lines, reread when it changes")

@@ -5,18 +5,24 @@
 //	dir:PATH     files in the directory PATH (created if missing)
 //	PATH         the same (no scheme: a directory)
 //	mem:         memory, DefaultCapacity; mem:SIZE bounds it (512MiB, 4GiB)
+//	s3://BUCKET[/PREFIX]?endpoint=http://HOST:PORT[&region=R][&spool=DIR]
+//	             an S3-API object store (credentials from AWS_ACCESS_KEY_ID
+//	             and AWS_SECRET_ACCESS_KEY, or the shared credentials file)
 //
 // A new backend adds a case here and a package beside disk and mem.
 package storeurl
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/store/disk"
 	"github.com/flaxfile/flaxfile/internal/store/mem"
+	"github.com/flaxfile/flaxfile/internal/store/s3"
 )
 
 // Opened is a store and how to name it to a person.
@@ -42,6 +48,18 @@ func Open(spec string) (*Opened, error) {
 			return nil, err
 		}
 		return &Opened{Store: d, Where: d.Dir()}, nil
+	case "s3":
+		cfg, err := s3.ParseURL(spec)
+		if err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+		defer cancel()
+		st, err := s3.Open(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return &Opened{Store: st, Where: st.Where()}, nil
 	case "mem":
 		capacity := int64(mem.DefaultCapacity)
 		if rest != "" {
@@ -53,8 +71,11 @@ func Open(spec string) (*Opened, error) {
 		}
 		return &Opened{Store: mem.New(capacity), Where: fmt.Sprintf("memory (%d MiB, gone when the server stops)", capacity>>20)}, nil
 	}
-	return nil, fmt.Errorf("storage %q: unknown kind %q (dir:PATH or mem:[SIZE])", spec, scheme)
+	return nil, fmt.Errorf("storage %q: unknown kind %q (dir:PATH, mem:[SIZE] or s3://BUCKET?endpoint=URL)", spec, scheme)
 }
+
+// openTimeout bounds reaching a remote store when the server starts.
+const openTimeout = 30 * time.Second
 
 // parseSize reads a size such as 512MiB, 4GiB or 1000000 (octets).
 func parseSize(s string) (int64, error) {

@@ -1,0 +1,251 @@
+// Package s3 keeps FlaxFile's files in an S3-API object store (tested
+// against SeaweedFS), through minio-go: one object per file under an
+// optional prefix, its size, time, mode and the server's metadata (the
+// file hash) as object metadata, so that a listing or a stat reads no
+// data.
+//
+// What the object store cannot do directly is done here:
+//   - writes at any offset: an upload is written into a spool file on the
+//     server's own disk and sent as one object (minio-go cuts it into
+//     multipart parts) when it is committed, so that readers see the old
+//     object or the new one, never a mix;
+//   - resumable uploads: the spool keeps partial uploads and their
+//     journals across restarts of this server (not yet across servers);
+//   - an open version: objects of up to 1 MiB are read whole when opened;
+//     larger ones are read by ranges pinned to the opened object's ETag,
+//     so that once the key is replaced their reads fail instead of mixing
+//     two versions;
+//   - directories: a key is a directory when objects lie under KEY/, and
+//     deleting it deletes them in batches.
+package s3
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+)
+
+// Config says where the store is.
+type Config struct {
+	// Endpoint is the S3 endpoint's URL: http://HOST:PORT or https://….
+	Endpoint string
+	// Bucket holds the files; Prefix, if not empty, is the folder inside
+	// it ("a/b", no slashes at either end).
+	Bucket, Prefix string
+	// Region, if the store needs one.
+	Region string
+	// Spool is the local directory uploads are written into before they
+	// are sent; empty means one under the system's temporary directory.
+	Spool string
+}
+
+// ParseURL reads s3://BUCKET[/PREFIX]?endpoint=URL[&region=R][&spool=DIR].
+func ParseURL(spec string) (Config, error) {
+	u, err := url.Parse(spec)
+	if err != nil || u.Scheme != "s3" || u.Host == "" {
+		return Config{}, fmt.Errorf("storage %q: want s3://BUCKET[/PREFIX]?endpoint=http://HOST:PORT", spec)
+	}
+	q := u.Query()
+	c := Config{Bucket: u.Host, Prefix: strings.Trim(u.Path, "/"), Endpoint: q.Get("endpoint"), Region: q.Get("region"), Spool: q.Get("spool")}
+	if c.Endpoint == "" {
+		return Config{}, fmt.Errorf("storage %q: endpoint= is missing (http://HOST:PORT)", spec)
+	}
+	return c, nil
+}
+
+// Store is an S3 bucket (or a prefix of one) holding files.
+type Store struct {
+	c      *minio.Client
+	bucket string
+	prefix string // "" or "p/" (with the slash)
+	spool  string
+	where  string
+}
+
+// Open connects to the store cfg names, with credentials from
+// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or the shared credentials
+// file, and checks that the bucket exists.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	ep, err := url.Parse(cfg.Endpoint)
+	if err != nil || (ep.Scheme != "http" && ep.Scheme != "https") || ep.Host == "" {
+		return nil, fmt.Errorf("s3: endpoint %q: want http://HOST:PORT or https://HOST:PORT", cfg.Endpoint)
+	}
+	creds := credentials.NewChainCredentials([]credentials.Provider{&credentials.EnvAWS{}, &credentials.FileAWSCredentials{}})
+	c, err := minio.New(ep.Host, &minio.Options{Creds: creds, Secure: ep.Scheme == "https", Region: cfg.Region, BucketLookup: minio.BucketLookupPath})
+	if err != nil {
+		return nil, fmt.Errorf("s3: %w", err)
+	}
+	ok, err := c.BucketExists(ctx, cfg.Bucket)
+	if err != nil {
+		return nil, fmt.Errorf("s3: %s: %w", cfg.Endpoint, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("s3: %s: no bucket %q", cfg.Endpoint, cfg.Bucket)
+	}
+	spool := cfg.Spool
+	if spool == "" {
+		spool = filepath.Join(os.TempDir(), "flaxfile-s3-"+cfg.Bucket+"-"+strings.ReplaceAll(cfg.Prefix, "/", "_"))
+	}
+	if err := os.MkdirAll(spool, 0o700); err != nil {
+		return nil, fmt.Errorf("s3: spool: %w", err)
+	}
+	prefix := ""
+	if cfg.Prefix != "" {
+		prefix = cfg.Prefix + "/"
+	}
+	return &Store{c: c, bucket: cfg.Bucket, prefix: prefix, spool: spool, where: fmt.Sprintf("s3://%s/%s at %s", cfg.Bucket, cfg.Prefix, cfg.Endpoint)}, nil
+}
+
+// Where names the store to a person.
+func (s *Store) Where() string { return s.where }
+
+// Close implements store.Store.
+func (s *Store) Close() error { return nil }
+
+// object is the object name of key.
+func (s *Store) object(key string) string { return s.prefix + key }
+
+// fileKey checks and cleans a key naming a file.
+func fileKey(key string) (string, error) {
+	k, err := store.CleanKey(key)
+	if err != nil {
+		return "", err
+	}
+	if k == "" {
+		return "", store.ErrInvalidKey
+	}
+	return k, nil
+}
+
+// notFound reports whether err is the store's "no such object".
+func notFound(err error) bool {
+	code := minio.ToErrorResponse(err).Code
+	return code == "NoSuchKey" || code == "NotFound" || code == "NoSuchObject"
+}
+
+// Stat implements store.Store.
+func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
+	k, err := store.CleanKey(key)
+	if err != nil {
+		return store.Info{}, err
+	}
+	if k != "" {
+		oi, err := s.c.StatObject(ctx, s.bucket, s.object(k), minio.StatObjectOptions{})
+		if err == nil {
+			return infoOf(k, oi.Size, oi.LastModified, oi.UserMetadata), nil
+		}
+		if !notFound(err) {
+			return store.Info{}, fmt.Errorf("s3: %s: %w", k, err)
+		}
+	}
+	dir, err := s.isDir(ctx, k)
+	if err != nil {
+		return store.Info{}, err
+	}
+	if !dir && k != "" {
+		return store.Info{}, store.ErrNotFound
+	}
+	return store.Info{Key: k, Dir: true}, nil
+}
+
+// isDir reports whether any object lies under k/ (under the prefix, for
+// the root).
+func (s *Store) isDir(ctx context.Context, k string) (bool, error) {
+	p := s.prefix
+	if k != "" {
+		p = s.object(k) + "/"
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for oi := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: p, Recursive: true, MaxKeys: 1}) {
+		if oi.Err != nil {
+			return false, fmt.Errorf("s3: listing %s: %w", p, oi.Err)
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// Delete implements store.Store: a file, or every object under a
+// directory's prefix, removed in batches.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	k, err := fileKey(key)
+	if err != nil {
+		return err
+	}
+	_, err = s.c.StatObject(ctx, s.bucket, s.object(k), minio.StatObjectOptions{})
+	switch {
+	case err == nil:
+		if err := s.c.RemoveObject(ctx, s.bucket, s.object(k), minio.RemoveObjectOptions{}); err != nil {
+			return fmt.Errorf("s3: deleting %s: %w", k, err)
+		}
+		return nil
+	case !notFound(err):
+		return fmt.Errorf("s3: %s: %w", k, err)
+	}
+	found := false
+	objs := make(chan minio.ObjectInfo)
+	var listErr error
+	go func() {
+		defer close(objs)
+		for oi := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.object(k) + "/", Recursive: true}) {
+			if oi.Err != nil {
+				listErr = oi.Err
+				return
+			}
+			found = true
+			objs <- oi
+		}
+	}()
+	var rmErr error
+	for e := range s.c.RemoveObjects(ctx, s.bucket, objs, minio.RemoveObjectsOptions{}) {
+		rmErr = errors.Join(rmErr, fmt.Errorf("s3: deleting %s: %w", e.ObjectName, e.Err))
+	}
+	if err := errors.Join(listErr, rmErr); err != nil {
+		return err
+	}
+	if !found {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// List implements store.Store, from the store's own paging; objects
+// outside the key rules (made by other tools) are skipped.
+func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) error) error {
+	p, err := store.CleanKey(prefix)
+	if err != nil {
+		return nil // no file lies under a key that cannot be
+	}
+	lp := s.prefix
+	if p != "" {
+		lp = s.object(p) + "/"
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for oi := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: lp, Recursive: true, WithMetadata: true}) {
+		if oi.Err != nil {
+			return fmt.Errorf("s3: listing %s: %w", lp, oi.Err)
+		}
+		k := strings.TrimPrefix(oi.Key, s.prefix)
+		if ck, err := fileKey(k); err != nil || ck != k {
+			continue
+		}
+		md := oi.UserMetadataStripped
+		if len(md) == 0 {
+			md = oi.UserMetadata
+		}
+		if err := fn(infoOf(k, oi.Size, oi.LastModified, md)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+package s3
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/minio/minio-go/v7"
+)
+
+// Create implements store.Store: the upload is written into a spool file
+// and sent when it is committed.
+func (s *Store) Create(ctx context.Context, key string) (store.Upload, error) {
+	k, err := fileKey(key)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(s.spool, "upload-*")
+	if err != nil {
+		return nil, fmt.Errorf("s3: spool: %w", err)
+	}
+	return &upload{s: s, key: k, f: f}, nil
+}
+
+// upload is a new version in its spool file.
+type upload struct {
+	s   *Store
+	key string
+	f   *os.File
+}
+
+// WriteAt implements store.Upload.
+func (u *upload) WriteAt(p []byte, off int64) (int, error) { return u.f.WriteAt(p, off) }
+
+// ReadAt implements store.Upload.
+func (u *upload) ReadAt(p []byte, off int64) (int, error) { return u.f.ReadAt(p, off) }
+
+// File returns the spool file (store.Filer).
+func (u *upload) File() *os.File { return u.f }
+
+// Commit sends the spool file as the key's object (one PUT, or a
+// multipart upload completed at once: the store publishes it whole) and
+// removes it.
+func (u *upload) Commit(ctx context.Context, opts store.CommitOptions) error {
+	if err := u.s.send(ctx, u.key, u.f, opts); err != nil {
+		return err
+	}
+	return u.Abort()
+}
+
+// Abort implements store.Upload.
+func (u *upload) Abort() error {
+	u.f.Close()
+	if err := os.Remove(u.f.Name()); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
+}
+
+// send writes f as key's object, with its metadata.
+func (s *Store) send(ctx context.Context, key string, f *os.File, opts store.CommitOptions) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	mtime := opts.ModTime
+	if mtime.IsZero() {
+		mtime = time.Now()
+	}
+	mode := opts.Mode
+	if mode == 0 {
+		mode = 0o644
+	}
+	if len(opts.Meta) > store.MaxMeta {
+		return fmt.Errorf("s3: metadata of %d octets (at most %d)", len(opts.Meta), store.MaxMeta)
+	}
+	if _, err := f.Seek(0, 0); err != nil {
+		return err
+	}
+	_, err = s.c.PutObject(ctx, s.bucket, s.object(key), f, fi.Size(), minio.PutObjectOptions{
+		UserMetadata: userMeta(mtime, mode, opts.Meta), ContentType: "application/octet-stream"})
+	if err != nil {
+		return fmt.Errorf("s3: storing %s: %w", key, err)
+	}
+	return nil
+}
