@@ -165,13 +165,14 @@ func (s *Store) isDir(ctx context.Context, k string) (bool, error) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	for oi := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: p, Recursive: true, MaxKeys: 1}) {
-		if oi.Err != nil {
-			return false, fmt.Errorf("s3: listing %s: %w", p, oi.Err)
-		}
-		return true, nil
+	oi, ok := <-s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: p, Recursive: true, MaxKeys: 1})
+	switch {
+	case !ok:
+		return false, nil
+	case oi.Err != nil:
+		return false, fmt.Errorf("s3: listing %s: %w", p, oi.Err)
 	}
-	return false, nil
+	return true, nil
 }
 
 // Delete implements store.Store: a file, or every object under a
