@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -151,7 +152,11 @@ func randomSource(t *testing.T, size int) (string, []byte) {
 func jsonRun(t *testing.T, args ...string) transferResult {
 	out, err := flaxfileCmd(t, append([]string{"--json"}, args...)...).Output()
 	if err != nil {
-		t.Fatalf("%v: %v", args, err)
+		var stderr []byte
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("%v: %v: %s", args, err, stderr)
 	}
 	var r transferResult
 	if err := json.Unmarshal(out, &r); err != nil {

@@ -34,26 +34,29 @@ func (s *Server) expand(r *request, frame []byte, n int64) ([]byte, func(), erro
 
 // replySqueezed answers a GET_RANGE that asked for compression at level:
 // the range read from h, compressed when that pays (else as it is), in
-// buffers taken from the memory budget.
-func (s *Server) replySqueezed(r *request, h readerAt, rep wire.Numbered, off, n int64, level compress.Level) {
-	if !s.budget.Acquire(r.ctx.Done(), 2*n) {
-		r.fail("server shutting down")
-		return
+// buffers taken from the memory budget. It reports false, having sent
+// nothing, when the budget has no room now: the range then goes as it is
+// (without a buffer, by sendfile), rather than wait behind what holds the
+// memory.
+func (s *Server) replySqueezed(r *request, h readerAt, rep wire.Numbered, off, n int64, level compress.Level) bool {
+	if !s.budget.TryAcquire(2 * n) {
+		return false
 	}
 	defer s.budget.Release(2 * n)
 	raw := s.pool.Get(int(n))
 	defer s.pool.Put(raw)
 	if k, err := h.ReadAt(raw[:n], off); int64(k) < n {
 		r.fail(fmt.Sprintf("read error: %v", err))
-		return
+		return true
 	}
 	zbuf := s.pool.Get(int(n))
 	defer s.pool.Put(zbuf)
 	if frame, ok := compress.Compress(zbuf[:0], raw[:n], level); ok {
 		r.replyParts(append(rep.Parts(zmtp.Part{Data: frame}), zmtp.Part{Data: []byte(wire.CodecZstd)})...)
-		return
+		return true
 	}
 	r.replyParts(rep.Parts(zmtp.Part{Data: raw[:n]})...)
+	return true
 }
 
 // readerAt is what a range is read from.

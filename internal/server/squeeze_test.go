@@ -61,3 +61,29 @@ func TestCompressedChunks(t *testing.T) {
 		t.Fatalf("unknown level: %q", r)
 	}
 }
+
+// A range asked for compressed when the memory budget has no room for the
+// buffers comes as it is, at once, rather than waiting behind whatever
+// holds the memory.
+func TestCompressedRangeWithoutRoom(t *testing.T) {
+	addr, _ := startWith(t, server.Config{MemoryLimit: 64 << 10})
+	d := dial(t, addr)
+	data := bytes.Repeat([]byte("compressible line of text\n"), 4000) // ~100 KiB: twice is over the budget
+	n := len(data)
+	sum := digest.Block(data)
+	id := strings.Repeat("d4", 16)
+	if r := d.req(wire.CmdPut, "z", strconv.Itoa(n), "4194304", "0", "420", id); r[0] != "OK" {
+		t.Fatalf("PUT: %q", r)
+	}
+	if r := d.req(wire.CmdPutChunk, id, "0", string(data), string(sum[:])); r[0] != "ACK" {
+		t.Fatalf("chunk: %q", r)
+	}
+	if r := d.req(wire.CmdPutEnd, id, digest.File(int64(n), []digest.Sum{sum}).String()); r[0] != "OK" {
+		t.Fatalf("END: %q", r)
+	}
+	g := d.req(wire.CmdGet, "z")
+	r := d.req(wire.CmdGetRange, g[1], "0", strconv.Itoa(n), "fast")
+	if r[0] != "DATA" || len(r) != 3 || r[2] != string(data) {
+		t.Fatalf("GET_RANGE without room: %d frames", len(r))
+	}
+}

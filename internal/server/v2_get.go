@@ -92,8 +92,7 @@ func (s *Server) getRange(r *request) {
 			r.fail(fmt.Sprintf("unknown compression level %q", m.Squeeze))
 			return
 		}
-		if level != compress.Off && n > 0 {
-			s.replySqueezed(r, h.v, rep, off, n, level)
+		if level != compress.Off && n > 0 && s.replySqueezed(r, h.v, rep, off, n, level) {
 			return
 		}
 	}
