@@ -24,15 +24,23 @@ func measured(z *squeezer, rate float64) {
 	z.done, z.wire = 10, int64(rate)
 }
 
+// sampled makes z look as if its sample had shown ratio at both levels
+// and speed octets a second on a core (the real measure depends on the
+// machine, and the race detector slows it twentyfold).
+func sampled(z *squeezer, ratio, speed float64) *squeezer {
+	z.sample.Do(func() {})
+	for _, l := range []compress.Level{compress.Fast, compress.Strong} {
+		z.ratio[l], z.speed[l] = ratio, speed
+	}
+	return z
+}
+
 // The automatic choice: nothing on a fast or unmeasured short link,
 // nothing for data that does not shrink, a level on a slow link for data
 // that does; --compress compresses whatever the link.
 func TestSqueezerChooses(t *testing.T) {
-	txt := text(1 << 20)
-	noise := make([]byte, 1<<20)
-	_, _ = rand.Read(noise)
-	up := func(mode CompressMode, long bool, data []byte) *squeezer {
-		return &squeezer{mode: mode, long: long, src: bytes.NewReader(data), size: int64(len(data)), sizes: map[int64]int64{}}
+	up := func(mode CompressMode, long bool, ratio float64) *squeezer {
+		return sampled(&squeezer{mode: mode, long: long, src: bytes.NewReader(nil), size: 1 << 20, sizes: map[int64]int64{}}, ratio, 400e6)
 	}
 	for _, tc := range []struct {
 		name string
@@ -40,13 +48,14 @@ func TestSqueezerChooses(t *testing.T) {
 		rate float64 // 0: not measured
 		off  bool
 	}{
-		{"short link, not measured", up(CompressAuto, false, txt), 0, true},
-		{"long link, not measured, text", up(CompressAuto, true, txt), 0, false},
-		{"measured slow, text", up(CompressAuto, false, txt), 12.5e6, false},
-		{"measured fast, text", up(CompressAuto, true, txt), 2e9, true},
-		{"measured slow, random", up(CompressAuto, true, noise), 12.5e6, true},
-		{"forced, fast link", up(CompressAlways, false, txt), 2e9, false},
-		{"forced, random", up(CompressAlways, false, noise), 0, false},
+		{"short link, not measured", up(CompressAuto, false, 0.2), 0, true},
+		{"long link, not measured, text", up(CompressAuto, true, 0.2), 0, false},
+		{"measured slow, text", up(CompressAuto, false, 0.2), 12.5e6, false},
+		{"measured fast, text", up(CompressAuto, true, 0.2), 2e9, true},
+		{"measured slow, random", up(CompressAuto, true, 1), 12.5e6, true},
+		{"measured slow, compression slower still", sampled(up(CompressAuto, true, 0.9), 0.9, 0.5e6), 12.5e6, true},
+		{"forced, fast link", up(CompressAlways, false, 0.2), 2e9, false},
+		{"forced, random", up(CompressAlways, false, 1), 0, false},
 		{"download, long link", &squeezer{mode: CompressAuto, long: true}, 0, false},
 		{"download, measured fast", &squeezer{mode: CompressAuto, long: true}, 2e9, true},
 	} {
@@ -75,5 +84,24 @@ func TestSqueezerChooses(t *testing.T) {
 	var none *squeezer
 	if none.level() != compress.Off {
 		t.Error("a nil squeezer compresses")
+	}
+}
+
+// The sample tells text, which shrinks, from random octets, which do not.
+func TestSqueezerSamples(t *testing.T) {
+	noise := make([]byte, 1<<20)
+	_, _ = rand.Read(noise)
+	for _, tc := range []struct {
+		name   string
+		data   []byte
+		shrink bool
+	}{{"text", text(1 << 20), true}, {"random", noise, false}} {
+		z := &squeezer{src: bytes.NewReader(tc.data), size: int64(len(tc.data))}
+		z.measure()
+		for _, l := range []compress.Level{compress.Fast, compress.Strong} {
+			if (z.ratio[l] < 0.5) != tc.shrink || z.speed[l] <= 0 {
+				t.Errorf("%s at %v: ratio %.2f, speed %.0f", tc.name, l, z.ratio[l], z.speed[l])
+			}
+		}
 	}
 }

@@ -187,6 +187,16 @@ type Partial interface {
 // before they are committed; keys inside it are refused.
 const PartialDir = ".flaxfile-partial"
 
+// FileKey is CleanKey for a key that must name something below the root
+// (a file, or a directory to delete): the root itself is ErrInvalidKey.
+func FileKey(key string) (string, error) {
+	k, err := CleanKey(key)
+	if err == nil && k == "" {
+		err = ErrInvalidKey
+	}
+	return k, err
+}
+
 // CleanKey normalises a key as FlaxFile 1.2 does (compat §4): leading
 // slashes are dropped and "." and ".." resolved lexically. A key that
 // escapes, holds a NUL, or lies under PartialDir is ErrInvalidKey. The

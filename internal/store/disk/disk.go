@@ -108,18 +108,6 @@ func (d *Store) Close() error {
 	return d.root.Close()
 }
 
-// fileKey cleans a key that must name something below the root.
-func fileKey(key string) (string, error) {
-	k, err := store.CleanKey(key)
-	if err != nil {
-		return "", err
-	}
-	if k == "" {
-		return "", store.ErrInvalidKey
-	}
-	return k, nil
-}
-
 // mapErr turns file-system errors into the store's sentinels.
 func mapErr(err error) error {
 	switch {
@@ -141,7 +129,7 @@ func info(key string, fi fs.FileInfo) store.Info {
 
 // Stat implements Store.
 func (d *Store) Stat(ctx context.Context, key string) (store.Info, error) {
-	k, err := fileKey(key)
+	k, err := store.FileKey(key)
 	if err != nil {
 		return store.Info{}, err
 	}
@@ -163,7 +151,7 @@ func (d *Store) openRead(k string) (*os.File, error) {
 
 // Open implements Store.
 func (d *Store) Open(ctx context.Context, key string) (store.Object, error) {
-	k, err := fileKey(key)
+	k, err := store.FileKey(key)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +193,7 @@ func (o *diskObject) SetMeta(meta []byte) error { return writeMeta(o.f, meta) }
 // Create implements Store: the upload is a file under store.PartialDir, renamed
 // over the key by Commit.
 func (d *Store) Create(ctx context.Context, key string) (store.Upload, error) {
-	k, err := fileKey(key)
+	k, err := store.FileKey(key)
 	if err != nil {
 		return nil, err
 	}
@@ -351,7 +339,7 @@ func (u *diskUpload) Abort() error {
 
 // Delete implements Store.
 func (d *Store) Delete(ctx context.Context, key string) error {
-	k, err := fileKey(key)
+	k, err := store.FileKey(key)
 	if err != nil {
 		return err
 	}

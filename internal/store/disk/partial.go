@@ -23,7 +23,7 @@ const journalSuffix = ".journal"
 
 // OpenPartial implements Partials.
 func (d *Store) OpenPartial(ctx context.Context, key, id string) (store.Partial, bool, error) {
-	k, err := fileKey(key)
+	k, err := store.FileKey(key)
 	if err != nil {
 		return nil, false, err
 	}

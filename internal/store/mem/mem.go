@@ -49,15 +49,6 @@ func New(capacity int64) *Store {
 	return &Store{capacity: capacity, files: map[string]*version{}, partials: map[string]*partial{}}
 }
 
-// fileKey cleans a key that must name something below the root.
-func fileKey(key string) (string, error) {
-	k, err := store.CleanKey(key)
-	if err == nil && k == "" {
-		err = store.ErrInvalidKey
-	}
-	return k, err
-}
-
 // isDir reports that some file lies below k; the caller holds s.mu.
 func (s *Store) isDir(k string) bool {
 	for name := range s.files {
@@ -70,7 +61,7 @@ func (s *Store) isDir(k string) bool {
 
 // Stat implements store.Store.
 func (s *Store) Stat(_ context.Context, key string) (store.Info, error) {
-	k, err := fileKey(key)
+	k, err := store.FileKey(key)
 	if err != nil {
 		return store.Info{}, err
 	}
@@ -87,7 +78,7 @@ func (s *Store) Stat(_ context.Context, key string) (store.Info, error) {
 
 // Open implements store.Store.
 func (s *Store) Open(_ context.Context, key string) (store.Object, error) {
-	k, err := fileKey(key)
+	k, err := store.FileKey(key)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +95,7 @@ func (s *Store) Open(_ context.Context, key string) (store.Object, error) {
 
 // Delete implements store.Store.
 func (s *Store) Delete(_ context.Context, key string) error {
-	k, err := fileKey(key)
+	k, err := store.FileKey(key)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ type partial struct {
 
 // OpenPartial implements store.Partials.
 func (s *Store) OpenPartial(_ context.Context, key, id string) (store.Partial, bool, error) {
-	k, err := fileKey(key)
+	k, err := store.FileKey(key)
 	if err != nil {
 		return nil, false, err
 	}

@@ -11,7 +11,7 @@ import (
 
 // Create implements store.Store.
 func (s *Store) Create(_ context.Context, key string) (store.Upload, error) {
-	k, err := fileKey(key)
+	k, err := store.FileKey(key)
 	if err != nil {
 		return nil, err
 	}

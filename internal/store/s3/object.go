@@ -16,7 +16,7 @@ const wholeBelow = 1 << 20
 
 // Open implements store.Store.
 func (s *Store) Open(ctx context.Context, key string) (store.Object, error) {
-	k, err := fileKey(key)
+	k, err := store.FileKey(key)
 	if err != nil {
 		return nil, err
 	}

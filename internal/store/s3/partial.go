@@ -23,7 +23,7 @@ func (s *Store) partialPath(id, ext string) string {
 
 // OpenPartial implements store.Partials.
 func (s *Store) OpenPartial(ctx context.Context, key, id string) (store.Partial, bool, error) {
-	k, err := fileKey(key)
+	k, err := store.FileKey(key)
 	if err != nil {
 		return nil, false, err
 	}

@@ -113,18 +113,6 @@ func (s *Store) Close() error { return nil }
 // object is the object name of key.
 func (s *Store) object(key string) string { return s.prefix + key }
 
-// fileKey checks and cleans a key naming a file.
-func fileKey(key string) (string, error) {
-	k, err := store.CleanKey(key)
-	if err != nil {
-		return "", err
-	}
-	if k == "" {
-		return "", store.ErrInvalidKey
-	}
-	return k, nil
-}
-
 // notFound reports whether err is the store's "no such object".
 func notFound(err error) bool {
 	code := minio.ToErrorResponse(err).Code
@@ -178,7 +166,7 @@ func (s *Store) isDir(ctx context.Context, k string) (bool, error) {
 // Delete implements store.Store: a file, or every object under a
 // directory's prefix, removed in batches.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	k, err := fileKey(key)
+	k, err := store.FileKey(key)
 	if err != nil {
 		return err
 	}
@@ -237,7 +225,7 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) err
 			return fmt.Errorf("s3: listing %s: %w", lp, oi.Err)
 		}
 		k := strings.TrimPrefix(oi.Key, s.prefix)
-		if ck, err := fileKey(k); err != nil || ck != k {
+		if ck, err := store.FileKey(k); err != nil || ck != k {
 			continue
 		}
 		md := oi.UserMetadataStripped

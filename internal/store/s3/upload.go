@@ -13,7 +13,7 @@ import (
 // Create implements store.Store: the upload is written into a spool file
 // and sent when it is committed.
 func (s *Store) Create(ctx context.Context, key string) (store.Upload, error) {
-	k, err := fileKey(key)
+	k, err := store.FileKey(key)
 	if err != nil {
 		return nil, err
 	}
