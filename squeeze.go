@@ -38,7 +38,6 @@ type squeezer struct {
 	mu     sync.Mutex      // guards what follows
 	start  time.Time       // the first chunk's request
 	wire   int64           // octets the link carried for the chunks answered
-	raw    int64           // the same chunks' octets as they are
 	done   int             // chunks answered
 	plain  int             // downloads: replies in a row that came as they are
 	sizes  map[int64]int64 // uploads: octets on the wire of each chunk in flight
@@ -169,18 +168,17 @@ func (z *squeezer) acked(j, raw int64) {
 		w = raw
 	}
 	delete(z.sizes, j)
-	z.note(w, raw)
+	z.note(w)
 }
 
-// received notes a download's reply: wire octets for raw, compressed or
-// not.
-func (z *squeezer) received(wire, raw int64, squeezed bool) {
+// received notes a download's reply: wire octets, compressed or not.
+func (z *squeezer) received(wire int64, squeezed bool) {
 	if z == nil {
 		return
 	}
 	z.mu.Lock()
 	defer z.mu.Unlock()
-	z.note(wire, raw)
+	z.note(wire)
 	if squeezed {
 		z.plain = 0
 	} else {
@@ -188,8 +186,9 @@ func (z *squeezer) received(wire, raw int64, squeezed bool) {
 	}
 }
 
-func (z *squeezer) note(wire, raw int64) {
+// note counts a chunk answered, wire octets on the link; the caller holds
+// mu.
+func (z *squeezer) note(wire int64) {
 	z.wire += wire
-	z.raw += raw
 	z.done++
 }

@@ -70,13 +70,13 @@ func TestSqueezerChooses(t *testing.T) {
 	// for now and then.
 	z := &squeezer{mode: CompressAuto, long: true}
 	for range 4 {
-		z.received(4<<20, 4<<20, false)
+		z.received(4<<20, false)
 	}
 	if got := z.level(); got != compress.Off {
 		t.Errorf("after four replies that did not shrink: %v", got)
 	}
 	for range 12 {
-		z.received(4<<20, 4<<20, false)
+		z.received(4<<20, false)
 	}
 	if got := z.level(); got == compress.Off {
 		t.Error("never asks again")

@@ -256,7 +256,7 @@ func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p sizing, q
 		// save nothing (measured: it costs more).
 		data := m.Data
 		squeezed := wire.Codec(r.frames, 3) == wire.CodecZstd
-		d.z.received(int64(len(data)), n, squeezed)
+		d.z.received(int64(len(data)), squeezed)
 		if squeezed {
 			buf, release, err := d.expand(ctx, data, n)
 			if err != nil {

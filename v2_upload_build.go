@@ -101,13 +101,19 @@ func (u *upload) sendBuild(ctx context.Context, conn *zmtp.Conn, b int64, steps 
 		}
 		blocks[b] = digest.Block(data)
 	}
-	var lit []byte
+	var litN int64
+	for _, st := range steps {
+		if st.Src == cdc.Literal {
+			litN += st.N
+		}
+	}
+	lit := make([]byte, 0, litN) // read straight into the frame sent
 	rel := make([]cdc.Op, len(steps))
 	for i, st := range steps {
 		rel[i] = cdc.Op{Off: st.Off - lo, N: st.N, Src: st.Src}
 		if st.Src == cdc.Literal {
 			k := len(lit)
-			lit = append(lit, make([]byte, st.N)...)
+			lit = lit[:k+int(st.N)]
 			if m, err := u.src.ReadAt(lit[k:], st.Off); int64(m) < st.N {
 				return fmt.Errorf("flaxfile: reading %s at %d: %w", u.key, st.Off, err)
 			}

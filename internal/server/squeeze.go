@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/flaxfile/flaxfile/internal/compress"
 	"github.com/flaxfile/flaxfile/internal/wire"
@@ -38,7 +39,7 @@ func (s *Server) expand(r *request, frame []byte, n int64) ([]byte, func(), erro
 // nothing, when the budget has no room now: the range then goes as it is
 // (without a buffer, by sendfile), rather than wait behind what holds the
 // memory.
-func (s *Server) replySqueezed(r *request, h readerAt, rep wire.Numbered, off, n int64, level compress.Level) bool {
+func (s *Server) replySqueezed(r *request, h io.ReaderAt, rep wire.Numbered, off, n int64, level compress.Level) bool {
 	if !s.budget.TryAcquire(2 * n) {
 		return false
 	}
@@ -57,9 +58,4 @@ func (s *Server) replySqueezed(r *request, h readerAt, rep wire.Numbered, off, n
 	}
 	r.replyParts(rep.Parts(zmtp.Part{Data: raw[:n]})...)
 	return true
-}
-
-// readerAt is what a range is read from.
-type readerAt interface {
-	ReadAt(p []byte, off int64) (int, error)
 }
