@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -116,5 +117,63 @@ func TestPutBuild(t *testing.T) {
 	r = d.req(wire.CmdGetRange, g[1], "0", strconv.FormatInt(n, 10))
 	if r[0] != "DATA" || r[2] != string(cur) {
 		t.Fatalf("the file built is not the client's")
+	}
+}
+
+// A build whose octets do not hash as the client's leaves the upload as
+// it was: a block held from the old file stays held, and the upload still
+// publishes; a good one replaces it.
+func TestFailedBuildKeepsHeldBlock(t *testing.T) {
+	addr, store := startWith(t, server.Config{})
+	d := dial(t, addr)
+	bs := int64(digest.BlockSize)
+	old := make([]byte, bs+100)
+	_, _ = rand.Read(old)
+	put := func(id string, delta bool) []string {
+		args := []string{wire.CmdPut, "k", strconv.Itoa(len(old)), strconv.FormatInt(bs, 10), "0", "420", id}
+		if delta {
+			args = append(args, wire.FeatureDelta)
+		}
+		r := d.req(args...)
+		if r[0] != "OK" {
+			t.Fatalf("PUT: %q", r)
+		}
+		return r
+	}
+	sums := []digest.Sum{digest.Block(old[:bs]), digest.Block(old[bs:])}
+	id1, id2 := strings.Repeat("c3", 16), strings.Repeat("d4", 16)
+	put(id1, false)
+	for i, s := range sums {
+		off := int64(i) * bs
+		if r := d.req(wire.CmdPutChunk, id1, strconv.FormatInt(off, 10), string(old[off:min(off+bs, int64(len(old)))]), string(s[:])); r[0] != "ACK" {
+			t.Fatalf("chunk: %q", r)
+		}
+	}
+	whole := digest.File(int64(len(old)), sums).String()
+	if r := d.req(wire.CmdPutEnd, id1, whole); r[0] != "OK" {
+		t.Fatalf("END: %q", r)
+	}
+	if r := put(id2, true); len(r) < 2 {
+		t.Fatalf("delta PUT held nothing: %q", r)
+	}
+	// Block 0 built from the old file's second block: other octets.
+	if r := d.req(wire.CmdPutBuild, id2, "0", string(sums[0][:]), steps(100, bs, bs-100, 0), ""); r[0] != "ERROR" || !strings.Contains(r[1], "built hashes to") {
+		t.Fatalf("PUT_BUILD of other octets: %q", r)
+	}
+	// Block 0 rebuilt from itself in two steps, one literal.
+	if r := d.req(wire.CmdPutBuild, id2, "0", string(sums[0][:]), steps(5, -1, bs-5, 5), string(old[:5])); r[0] != "OK" {
+		t.Fatalf("PUT_BUILD: %q", r)
+	}
+	if r := d.req(wire.CmdPutEnd, id2, whole); r[0] != "OK" {
+		t.Fatalf("END after a failed build: %q", r)
+	}
+	o, err := store.Open(context.Background(), "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	got, err := io.ReadAll(io.NewSectionReader(o, 0, o.Info().Size))
+	if err != nil || !bytes.Equal(got, old) {
+		t.Fatalf("published %d octets (%v), not the file", len(got), err)
 	}
 }

@@ -90,13 +90,15 @@ func (s *putSession) take(b int64) (undo func()) {
 	}
 }
 
-// putBuild writes a block of an upload step by step, copying from the
-// key's current file (inside the kernel where it can) or from the data
-// sent: [id, block, block_hash, steps, data] -> [OK, block]. The block stops
-// being held, is written, read back and hashed: it is held only if that
-// is block_hash (else the client sends it whole). The current file is
-// only read; if it was replaced since the client read its cuts, the hash
-// tells.
+// putBuild writes a block of an upload assembled step by step from the
+// key's current file and the data sent: [id, block, block_hash, steps,
+// data] -> [OK, block]. The block is put together in a buffer from the
+// memory budget and hashed there; only if that is block_hash is it
+// written (the block held before, borrowed or not, is then replaced),
+// else the upload is left as it was and the client sends the block whole.
+// The current file is only read; if it was replaced since the client
+// read its cuts, the hash tells. Builds of different blocks assemble and
+// hash at once, on as many cores as there are; only writing them queues.
 func (s *Server) putBuild(r *request) {
 	m, err := wire.ParsePutBuild(r.args)
 	sess := s.session(r, m.ID, err)
@@ -127,26 +129,26 @@ func (s *Server) putBuild(r *request) {
 			return
 		}
 	}
-	base := m.Block * digest.BlockSize
+	if !s.budget.Acquire(r.ctx.Done(), n) {
+		r.fail("server shutting down")
+		return
+	}
+	defer s.budget.Release(n)
+	buf := s.pool.Get(int(n))
+	defer s.pool.Put(buf)
+	block, err := assemble(buf[:n], m.Steps, m.Data, old)
+	if err != nil {
+		r.fail(fmt.Sprintf("read error: %v", err))
+		return
+	}
+	if sum := digest.Block(block); sum != m.Sum {
+		r.fail(fmt.Sprintf("block %d built hashes to %s, the client's is %s", m.Block, sum, m.Sum))
+		return
+	}
 	sess.wmu.Lock()
 	undo := sess.take(m.Block)
-	data := m.Data
-	for _, st := range m.Steps {
-		if st.Src == cdc.Literal {
-			_, err = sess.part.WriteAt(data[:st.N], base+st.Off)
-			data = data[st.N:]
-		} else {
-			err = copyRange(sess.part, old, base+st.Off, st.Src, st.N)
-		}
-		if err != nil {
-			break
-		}
-	}
-	var sums []digest.Sum
-	if err == nil {
-		sums, err = digest.FileBlocks(sess.part, base, n)
-	}
-	if err != nil || sums[0] != m.Sum {
+	_, err = sess.part.WriteAt(block, m.Block*digest.BlockSize)
+	if err != nil {
 		undo() // a borrowed block is still the old file's
 	}
 	sess.wmu.Unlock()
@@ -154,19 +156,35 @@ func (s *Server) putBuild(r *request) {
 		s.writeFailed(r, sess, err)
 		return
 	}
-	if sums[0] != m.Sum {
-		r.fail(fmt.Sprintf("block %d built hashes to %s, the client's is %s", m.Block, sums[0], m.Sum))
-		return
-	}
-	if err := sess.part.AppendJournal(journal.AppendRecord(nil, m.Block, sums[0])); err != nil {
+	if err := sess.part.AppendJournal(journal.AppendRecord(nil, m.Block, m.Sum)); err != nil {
 		s.writeFailed(r, sess, err)
 		return
 	}
 	lit := int64(len(m.Data))
 	sess.mu.Lock()
-	sess.blocks[m.Block] = sums[0]
+	sess.blocks[m.Block] = m.Sum
 	sess.received += lit
 	sess.mu.Unlock()
 	s.bytesUp.Add(lit)
 	r.reply([]byte(wire.ReplyOK), wire.Itoa(m.Block))
+}
+
+// assemble fills block by steps (ParsePutBuild checked that they cover it
+// and that data holds their literal octets): copies read from old, the
+// rest taken from data in order.
+func assemble(block []byte, steps []cdc.Op, data []byte, old io.ReaderAt) ([]byte, error) {
+	for _, st := range steps {
+		dst := block[st.Off : st.Off+st.N]
+		if st.Src == cdc.Literal {
+			data = data[copy(dst, data[:st.N]):]
+			continue
+		}
+		if k, err := old.ReadAt(dst, st.Src); int64(k) < st.N {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+	}
+	return block, nil
 }

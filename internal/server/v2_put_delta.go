@@ -2,8 +2,13 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/filecopy"
@@ -35,21 +40,16 @@ func (t *putTable) seed(ctx context.Context, s *putSession) error {
 	if err != nil {
 		return nil // nothing to start from
 	}
-	got := map[int64]digest.Sum{}
-	for i, n := range digest.Aligned(s.hdr.Size, old.Info().Size) {
-		if err := ctx.Err(); err != nil {
-			old.Close()
-			return err
+	var todo []int64
+	for i := range digest.Aligned(s.hdr.Size, old.Info().Size) {
+		if !s.holds(i) {
+			todo = append(todo, i)
 		}
-		if s.holds(i) {
-			continue
-		}
-		sums, err := digest.FileBlocks(old, i*digest.BlockSize, n)
-		if err != nil {
-			old.Close()
-			return err
-		}
-		got[i] = sums[0]
+	}
+	got, err := hashOld(ctx, old, s.hdr.Size, todo)
+	if err != nil {
+		old.Close()
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -65,6 +65,44 @@ func (t *putTable) seed(ctx context.Context, s *putSession) error {
 		}
 	}
 	return nil
+}
+
+// seedWorkers is how many blocks seed hashes at once: the client waits
+// for PUT's reply meanwhile, so the cores are the server's.
+var seedWorkers = min(runtime.GOMAXPROCS(0), 4)
+
+// hashOld hashes blocks todo of old, a file whose blocks are laid out
+// as in one of size octets, seedWorkers at a time.
+func hashOld(ctx context.Context, old io.ReaderAt, size int64, todo []int64) (map[int64]digest.Sum, error) {
+	sums := make([]digest.Sum, len(todo))
+	var next atomic.Int64
+	errs := make([]error, seedWorkers)
+	var wg sync.WaitGroup
+	for w := range seedWorkers {
+		wg.Go(func() {
+			for k := next.Add(1) - 1; k < int64(len(todo)); k = next.Add(1) - 1 {
+				if errs[w] = ctx.Err(); errs[w] != nil {
+					return
+				}
+				i := todo[k]
+				s, err := digest.FileBlocks(old, i*digest.BlockSize, digest.BlockLen(size, i))
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				sums[k] = s[0]
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	got := make(map[int64]digest.Sum, len(todo))
+	for k, i := range todo {
+		got[i] = sums[k]
+	}
+	return got, nil
 }
 
 // materialize copies borrowed block b from the old file into the upload,
