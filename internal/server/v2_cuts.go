@@ -7,7 +7,6 @@ import (
 
 	"github.com/flaxfile/flaxfile/internal/cdc"
 	"github.com/flaxfile/flaxfile/internal/digest"
-	"github.com/flaxfile/flaxfile/internal/journal"
 	"github.com/flaxfile/flaxfile/internal/wire"
 )
 
@@ -156,7 +155,7 @@ func (s *Server) putBuild(r *request) {
 		s.writeFailed(r, sess, err)
 		return
 	}
-	if err := sess.part.AppendJournal(journal.AppendRecord(nil, m.Block, m.Sum)); err != nil {
+	if err := sess.recordBlock(m.Block, m.Sum); err != nil {
 		s.writeFailed(r, sess, err)
 		return
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/filecopy"
-	"github.com/flaxfile/flaxfile/internal/journal"
 	"github.com/flaxfile/flaxfile/internal/store"
 )
 
@@ -126,7 +125,7 @@ func (s *putSession) materialize(b int64) error {
 	if sums[0] != want {
 		return fmt.Errorf("block %d copied from the old file hashes to %s, not %s", b, sums[0], want)
 	}
-	if err := s.part.AppendJournal(journal.AppendRecord(nil, b, want)); err != nil {
+	if err := s.recordBlock(b, want); err != nil {
 		return err
 	}
 	s.mu.Lock()

@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
-	"github.com/flaxfile/flaxfile/internal/journal"
 	"github.com/flaxfile/flaxfile/internal/wire"
 )
 
@@ -93,7 +92,7 @@ func (s *Server) putPatch(r *request) {
 		r.fail(fmt.Sprintf("block %d patched hashes to %s, the client's is %s", m.Block, sums[0], m.Sum))
 		return
 	}
-	if err := sess.part.AppendJournal(journal.AppendRecord(nil, m.Block, sums[0])); err != nil {
+	if err := sess.recordBlock(m.Block, sums[0]); err != nil {
 		s.writeFailed(r, sess, err)
 		return
 	}

@@ -28,6 +28,15 @@ type putHeader struct {
 	Mode  uint32 `json:"mode"`
 }
 
+// spec describes the file to the store.
+func (h putHeader) spec() store.Spec {
+	sp := store.Spec{Size: h.Size, Mode: modeBits(h.Mode)}
+	if h.MTime > 0 {
+		sp.ModTime = time.Unix(0, h.MTime)
+	}
+	return sp
+}
+
 // putSession is one resumable upload, shared by the connections that
 // send its chunks.
 type putSession struct {
@@ -62,6 +71,10 @@ func (s *putSession) load() bool {
 	var h putHeader
 	if !ok || json.Unmarshal(line, &h) != nil || h != s.hdr {
 		return false
+	}
+	if v, ok := s.part.(store.Vouched); ok && v.Vouched() {
+		maps.Copy(s.blocks, claimed)
+		return true
 	}
 	// The data may not have reached the disk before a crash: check it.
 	f := s.part
@@ -134,6 +147,20 @@ func (s *putSession) forget(off int64, got []digest.Sum) {
 	}
 }
 
+// record appends rec, the journal records of the blocks written at
+// [off, off+n), to the upload's journal.
+func (s *putSession) record(rec []byte, off, n int64) error {
+	if r, ok := s.part.(store.RangeJournal); ok {
+		return r.AppendJournalFor(rec, off, n)
+	}
+	return s.part.AppendJournal(rec)
+}
+
+// recordBlock records block b with hash sum.
+func (s *putSession) recordBlock(b int64, sum digest.Sum) error {
+	return s.record(journal.AppendRecord(nil, b, sum), b*digest.BlockSize, digest.BlockLen(s.hdr.Size, b))
+}
+
 // accept records blocks of [off, off+n) whose hashes, computed from what
 // was written, match what the client sent; the first mismatch is an
 // error and nothing of the chunk counts.
@@ -151,7 +178,7 @@ func (s *putSession) accept(off, n int64, got []digest.Sum, sent []byte) error {
 	for k, sum := range got {
 		rec = journal.AppendRecord(rec, first+int64(k), sum)
 	}
-	if err := s.part.AppendJournal(rec); err != nil {
+	if err := s.record(rec, off, n); err != nil {
 		return err
 	}
 	s.mu.Lock()

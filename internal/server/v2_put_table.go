@@ -82,7 +82,7 @@ func (t *putTable) joinOpen(id string, hdr putHeader) (*putSession, error) {
 // create opens session id from its partial in the store, or a new one.
 // Called with t.opening held.
 func (t *putTable) create(ctx context.Context, id string, hdr putHeader) (*putSession, error) {
-	part, fresh, err := t.st.OpenPartial(ctx, hdr.Key, id)
+	part, fresh, err := t.st.OpenPartial(ctx, hdr.Key, id, hdr.spec())
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func (t *putTable) create(ctx context.Context, id string, hdr putHeader) (*putSe
 	if !fresh {
 		if ok := s.load(); !ok {
 			_ = part.Abort()
-			if part, _, err = t.st.OpenPartial(ctx, hdr.Key, id); err != nil {
+			if part, _, err = t.st.OpenPartial(ctx, hdr.Key, id, hdr.spec()); err != nil {
 				return nil, err
 			}
 			s.part = part

@@ -148,7 +148,8 @@ func SetObjectMeta(o Object, meta []byte) error {
 type Partials interface {
 	// OpenPartial opens the partial upload named id (32 hex digits) for
 	// key, creating it if there is none; fresh reports that it was created.
-	OpenPartial(ctx context.Context, key, id string) (p Partial, fresh bool, err error)
+	// spec describes the file it will be.
+	OpenPartial(ctx context.Context, key, id string, spec Spec) (p Partial, fresh bool, err error)
 	// ExpirePartials removes partial uploads not written for longer than
 	// age, except those inUse reports, and says how many it removed.
 	ExpirePartials(ctx context.Context, age time.Duration, inUse func(id string) bool) (int, error)
@@ -181,6 +182,34 @@ type Partial interface {
 	// Close closes the partial without discarding it, for a later
 	// OpenPartial.
 	Close() error
+}
+
+// Spec describes the file a partial upload will be, as its client
+// declared it: stores that must lay it out before it is written (the
+// parts of a multipart upload) need its size.
+type Spec struct {
+	Size    int64
+	ModTime time.Time // zero: the time it is committed
+	Mode    os.FileMode
+}
+
+// RangeJournal is implemented by Partials that must know which octets a
+// journal record vouches for: an object store sends a part once every
+// octet of it is written and recorded, and keeps its records with it.
+// Callers then record blocks with AppendJournalFor; the journal's header
+// still goes by AppendJournal.
+type RangeJournal interface {
+	// AppendJournalFor appends rec, the records of the blocks written at
+	// [off, off+n).
+	AppendJournalFor(rec []byte, off, n int64) error
+}
+
+// Vouched is implemented by Partials whose store keeps the octets of
+// every block their journal lists, as recorded, or none of them (the
+// parts of an object store's multipart upload): a resumed upload need
+// not read them back to check them, and may not be able to.
+type Vouched interface {
+	Vouched() bool
 }
 
 // PartialDir is the directory under the root where uploads are written

@@ -22,7 +22,7 @@ const partialPrefix = "put-"
 const journalSuffix = ".journal"
 
 // OpenPartial implements Partials.
-func (d *Store) OpenPartial(ctx context.Context, key, id string) (store.Partial, bool, error) {
+func (d *Store) OpenPartial(ctx context.Context, key, id string, _ store.Spec) (store.Partial, bool, error) {
 	k, err := store.FileKey(key)
 	if err != nil {
 		return nil, false, err

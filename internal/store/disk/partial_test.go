@@ -23,7 +23,7 @@ func TestPartialSurvivesReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := strings.Repeat("0a", 16)
-	p, fresh, err := d.OpenPartial(t.Context(), "k/file", id)
+	p, fresh, err := d.OpenPartial(t.Context(), "k/file", id, store.Spec{})
 	if err != nil || !fresh {
 		t.Fatalf("OpenPartial: %v, fresh %v", err, fresh)
 	}
@@ -38,7 +38,7 @@ func TestPartialSurvivesReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	p, fresh, err = d.OpenPartial(t.Context(), "k/file", id)
+	p, fresh, err = d.OpenPartial(t.Context(), "k/file", id, store.Spec{})
 	if err != nil || fresh {
 		t.Fatalf("reopen: %v, fresh %v", err, fresh)
 	}
@@ -65,7 +65,7 @@ func TestPartialSurvivesReopen(t *testing.T) {
 	// Expiry: an old partial goes, one in use stays.
 	old, used := strings.Repeat("0b", 16), strings.Repeat("0c", 16)
 	for _, i := range []string{old, used} {
-		p, _, err := d.OpenPartial(t.Context(), "x", i)
+		p, _, err := d.OpenPartial(t.Context(), "x", i, store.Spec{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,15 +78,15 @@ func TestPartialSurvivesReopen(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("ExpirePartials removed %d: %v", n, err)
 	}
-	if _, fresh, _ := d.OpenPartial(t.Context(), "x", used); fresh {
+	if _, fresh, _ := d.OpenPartial(t.Context(), "x", used, store.Spec{}); fresh {
 		t.Fatal("the partial in use was removed")
 	}
-	if _, fresh, _ := d.OpenPartial(t.Context(), "x", old); !fresh {
+	if _, fresh, _ := d.OpenPartial(t.Context(), "x", old, store.Spec{}); !fresh {
 		t.Fatal("the old partial was kept")
 	}
 	// Bad ids and keys are refused.
 	for _, c := range [][2]string{{"x", "../" + old[3:]}, {"x", "short"}, {"", old}, {"../x", old}} {
-		if _, _, err := d.OpenPartial(t.Context(), c[0], c[1]); !errors.Is(err, store.ErrInvalidKey) {
+		if _, _, err := d.OpenPartial(t.Context(), c[0], c[1], store.Spec{}); !errors.Is(err, store.ErrInvalidKey) {
 			t.Errorf("OpenPartial(%q, %q): %v", c[0], c[1], err)
 		}
 	}

@@ -17,7 +17,7 @@ type partial struct {
 }
 
 // OpenPartial implements store.Partials.
-func (s *Store) OpenPartial(_ context.Context, key, id string) (store.Partial, bool, error) {
+func (s *Store) OpenPartial(_ context.Context, key, id string, _ store.Spec) (store.Partial, bool, error) {
 	k, err := store.FileKey(key)
 	if err != nil {
 		return nil, false, err

@@ -1,118 +1,562 @@
 package s3
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
-	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/minio/minio-go/v7"
 )
 
-// Partial uploads live in the spool (files ID.part, ID.journal and ID.key,
-// the key they are for), so that they survive a restart of this server;
-// a commit sends the part file as the key's object.
+// A partial upload is a multipart upload of the key's object, shared by
+// every server on the bucket: the octets written on this server are
+// gathered in a spool file until a part is whole and recorded, then the
+// part is sent (addressed by its offset: part k holds [(k-1)P, kP)) and
+// its journal records are kept beside it as an object of their own, so
+// that an upload interrupted here resumes on any server, this one
+// restarted or another, with the parts already in the store. Publishing
+// completes the multipart upload: readers see the old object or the new
+// one. Octets of a part not yet sent live only in this server's spool
+// and are lost with it (the client sends them again).
+//
+// Under PREFIX.flaxfile-partial/ID/ the store keeps "manifest" (the key,
+// the multipart upload, the part size and the journal's header) and
+// "j-NNNNN", the records of part NNNNN, written after the part and
+// removed before the part is sent again.
 
-// partialPath is the spool file of upload id with suffix ext.
-func (s *Store) partialPath(id, ext string) string {
-	return filepath.Join(s.spool, id+ext)
+// Part sizes: at least minPart (S3 refuses parts under 5 MiB but the
+// last), a multiple of partAlign (FlaxFile's block, so that no block
+// straddles two parts), and few enough for maxParts.
+const (
+	minPart   = 8 << 20
+	partAlign = 4 << 20
+	maxParts  = 10000
+)
+
+// partSize is the part size of a file of size octets.
+func partSize(size int64) int64 {
+	p := int64(minPart)
+	if need := (size + maxParts - 1) / maxParts; need > p {
+		p = (need + partAlign - 1) / partAlign * partAlign
+	}
+	return p
 }
 
+// manifest is what the store keeps of a partial upload besides its parts.
+type manifest struct {
+	Key    string `json:"key"`
+	Upload string `json:"upload"` // the multipart upload's id
+	Part   int64  `json:"part"`
+	Size   int64  `json:"size"`
+	Header []byte `json:"header,omitempty"` // the journal's first append
+}
+
+// partialObject names an object of partial upload id.
+func (s *Store) partialObject(id, name string) string {
+	return s.prefix + store.PartialDir + "/" + id + "/" + name
+}
+
+// journalName is the object holding the records of part k.
+func journalName(k int) string { return fmt.Sprintf("j-%05d", k) }
+
+// spoolPath is this server's spool file of upload id.
+func (s *Store) spoolPath(id string) string { return s.spool + "/" + id + ".part" }
+
 // OpenPartial implements store.Partials.
-func (s *Store) OpenPartial(ctx context.Context, key, id string) (store.Partial, bool, error) {
+func (s *Store) OpenPartial(ctx context.Context, key, id string, spec store.Spec) (store.Partial, bool, error) {
 	k, err := store.FileKey(key)
 	if err != nil {
 		return nil, false, err
 	}
 	if !store.ValidUploadID(id) {
-		return nil, false, fmt.Errorf("s3: invalid upload id %q", id)
+		return nil, false, fmt.Errorf("%w: upload id %q", store.ErrInvalidKey, id)
 	}
-	if owner, err := os.ReadFile(s.partialPath(id, ".key")); err == nil && string(owner) == k {
-		f, err := os.OpenFile(s.partialPath(id, ".part"), os.O_RDWR, 0)
-		if err == nil {
-			return &partial{upload: upload{s: s, key: k, f: f}, id: id}, false, nil
-		}
+	if spec.Size < 0 {
+		return nil, false, fmt.Errorf("s3: a file of %d octets", spec.Size)
 	}
-	// Fresh: any leftover of another key is replaced.
-	f, err := os.OpenFile(s.partialPath(id, ".part"), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := os.OpenFile(s.spoolPath(id), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, false, fmt.Errorf("s3: spool: %w", err)
 	}
-	if err := os.WriteFile(s.partialPath(id, ".journal"), nil, 0o600); err != nil {
+	p := &partial{s: s, id: id, f: f, parts: map[int]*partState{}, local: map[int64]bool{}, written: map[int64][][2]int64{}}
+	m, err := s.readManifest(ctx, id)
+	switch {
+	case err == nil && m.Key == k && m.Size == spec.Size:
+		p.m = m
+		if p.found, err = s.readJournals(ctx, m, id); err == nil {
+			return p, false, nil
+		}
+	case err == nil: // another file's: it is replaced
+		err = s.abortPartial(ctx, id, m)
+	case notFound(err):
+		err = nil
+	}
+	if err != nil {
 		f.Close()
 		return nil, false, err
 	}
-	if err := os.WriteFile(s.partialPath(id, ".key"), []byte(k), 0o600); err != nil {
+	mtime := spec.ModTime
+	if mtime.IsZero() {
+		mtime = time.Now()
+	}
+	mode := spec.Mode
+	if mode == 0 {
+		mode = 0o644
+	}
+	upload, err := s.core.NewMultipartUpload(ctx, s.bucket, s.object(k), minio.PutObjectOptions{
+		UserMetadata: userMeta(mtime, mode, nil), ContentType: "application/octet-stream"})
+	if err != nil {
+		f.Close()
+		return nil, false, fmt.Errorf("s3: starting an upload of %s: %w", k, err)
+	}
+	p.m = manifest{Key: k, Upload: upload, Part: partSize(spec.Size), Size: spec.Size}
+	if err := s.writeManifest(ctx, id, p.m); err != nil {
+		_ = s.core.AbortMultipartUpload(ctx, s.bucket, s.object(k), upload)
 		f.Close()
 		return nil, false, err
 	}
-	return &partial{upload: upload{s: s, key: k, f: f}, id: id}, true, nil
+	return p, true, nil
 }
 
-// partial is a resumable upload in the spool.
+// readManifest reads partial upload id's manifest.
+func (s *Store) readManifest(ctx context.Context, id string) (manifest, error) {
+	b, err := s.readSmall(ctx, s.partialObject(id, "manifest"))
+	if err != nil {
+		return manifest{}, err
+	}
+	var m manifest
+	if err := json.Unmarshal(b, &m); err != nil || m.Part < partAlign || m.Part%partAlign != 0 || m.Size < 0 || m.Size/m.Part >= maxParts {
+		return manifest{}, fmt.Errorf("s3: the manifest of upload %s is damaged", id)
+	}
+	return m, nil
+}
+
+// writeManifest stores m as partial upload id's manifest.
+func (s *Store) writeManifest(ctx context.Context, id string, m manifest) error {
+	b, _ := json.Marshal(m)
+	return s.putSmall(ctx, s.partialObject(id, "manifest"), b)
+}
+
+// maxSmall bounds the bookkeeping objects read whole (a manifest, the
+// records of one part).
+const maxSmall = 1 << 20
+
+// readSmall reads a bookkeeping object whole, refusing one over maxSmall.
+func (s *Store) readSmall(ctx context.Context, name string) ([]byte, error) {
+	o, err := s.c.GetObject(ctx, s.bucket, name, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer o.Close()
+	b, err := io.ReadAll(io.LimitReader(o, maxSmall+1))
+	if err == nil && len(b) > maxSmall {
+		err = fmt.Errorf("s3: %s holds over %d octets", name, maxSmall)
+	}
+	return b, err
+}
+
+// putSmall writes a bookkeeping object.
+func (s *Store) putSmall(ctx context.Context, name string, b []byte) error {
+	_, err := s.c.PutObject(ctx, s.bucket, name, bytes.NewReader(b), int64(len(b)), minio.PutObjectOptions{ContentType: "application/octet-stream"})
+	if err != nil {
+		return fmt.Errorf("s3: writing %s: %w", name, err)
+	}
+	return nil
+}
+
+// storedParts lists the parts the store holds of upload m, by number.
+func (s *Store) storedParts(ctx context.Context, m manifest) (map[int]minio.ObjectPart, error) {
+	out := map[int]minio.ObjectPart{}
+	marker := 0
+	for {
+		r, err := s.core.ListObjectParts(ctx, s.bucket, s.object(m.Key), m.Upload, marker, 1000)
+		if err != nil {
+			return nil, fmt.Errorf("s3: listing the parts of %s: %w", m.Key, err)
+		}
+		for _, op := range r.ObjectParts {
+			out[op.PartNumber] = op
+		}
+		if !r.IsTruncated || r.NextPartNumberMarker <= marker || len(out) > maxParts {
+			return out, nil
+		}
+		marker = r.NextPartNumberMarker
+	}
+}
+
+// readJournals gathers the records of every part the store holds whole.
+func (s *Store) readJournals(ctx context.Context, m manifest, id string) ([]byte, error) {
+	parts, err := s.storedParts(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	for _, k := range slices.Sorted(maps.Keys(parts)) {
+		if parts[k].Size != m.partLen(k) {
+			continue
+		}
+		b, err := s.readSmall(ctx, s.partialObject(id, journalName(k)))
+		if notFound(err) {
+			continue // sent, but its records were not kept: sent again
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b...)
+	}
+	return out, nil
+}
+
+// parts is how many parts the file has (one, empty, for an empty file).
+func (m manifest) parts() int { return int(max(1, (m.Size+m.Part-1)/m.Part)) }
+
+// partLen is the length of part k (from 1).
+func (m manifest) partLen(k int) int64 {
+	lo := int64(k-1) * m.Part
+	return max(0, min(lo+m.Part, m.Size)-lo)
+}
+
+// partial is a multipart upload being written through this server.
 type partial struct {
-	upload
+	s  *Store
 	id string
+	m  manifest
+	f  *os.File // the spool: octets written here
+
+	mu      sync.Mutex
+	found   []byte               // records of the parts in the store at open
+	parts   map[int]*partState   // parts written or recorded here
+	local   map[int64]bool       // blocks (by offset) written whole here
+	written map[int64][][2]int64 // of other blocks, the runs written here
+	closed  bool
 }
 
-// Journal implements store.Partial.
-func (p *partial) Journal() ([]byte, error) { return os.ReadFile(p.s.partialPath(p.id, ".journal")) }
+// partState is what this server knows of one part.
+type partState struct {
+	recs map[int64]span // records by the offset of what they cover
+	gen  int            // writes into the part so far
+	sent bool           // the store holds it as recorded here
+}
 
-// AppendJournal implements store.Partial, with one write.
+// span is one journal append: the octets it covers and its records.
+type span struct {
+	n   int64
+	rec []byte
+}
+
+// partOf returns the number of the part holding octet off.
+func (p *partial) partOf(off int64) int { return int(off/p.m.Part) + 1 }
+
+// state returns part k's state, made if need be; p.mu is held.
+func (p *partial) state(k int) *partState {
+	st := p.parts[k]
+	if st == nil {
+		st = &partState{recs: map[int64]span{}}
+		p.parts[k] = st
+	}
+	return st
+}
+
+// WriteAt implements store.Upload: into the spool. A part sent before
+// stops counting as sent, and its records are removed from the store
+// first, so that no server resumes from records its octets no longer
+// match.
+func (p *partial) WriteAt(b []byte, off int64) (int, error) {
+	end := off + int64(len(b))
+	if off < 0 || end > p.m.Size {
+		return 0, fmt.Errorf("s3: a write at [%d, %d) of a %d-octet file", off, end, p.m.Size)
+	}
+	var stale []int
+	p.mu.Lock()
+	for k := p.partOf(off); len(b) > 0 && int64(k-1)*p.m.Part < end; k++ {
+		st := p.state(k)
+		st.gen++
+		if st.sent {
+			st.sent = false
+			stale = append(stale, k)
+		}
+		for o, sp := range st.recs {
+			if o < end && off < o+sp.n {
+				delete(st.recs, o)
+			}
+		}
+	}
+	for lo := off / partAlign * partAlign; lo < end; lo += partAlign {
+		p.cover(lo, max(lo, off), min(lo+partAlign, end))
+	}
+	p.mu.Unlock()
+	for _, k := range stale {
+		if err := p.s.c.RemoveObject(context.Background(), p.s.bucket, p.s.partialObject(p.id, journalName(k)), minio.RemoveObjectOptions{}); err != nil {
+			return 0, fmt.Errorf("s3: forgetting part %d of %s: %w", k, p.m.Key, err)
+		}
+	}
+	return p.f.WriteAt(b, off)
+}
+
+// cover notes that [from, to) of the block at lo is written here; p.mu
+// is held. A block is local once all of it is.
+func (p *partial) cover(lo, from, to int64) {
+	if p.local[lo] {
+		return
+	}
+	w := append(p.written[lo], [2]int64{from, to})
+	slices.SortFunc(w, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
+	merged := w[:1]
+	for _, iv := range w[1:] {
+		if last := &merged[len(merged)-1]; iv[0] <= last[1] {
+			last[1] = max(last[1], iv[1])
+		} else {
+			merged = append(merged, iv)
+		}
+	}
+	if len(merged) == 1 && merged[0][0] == lo && merged[0][1] >= min(lo+partAlign, p.m.Size) {
+		p.local[lo] = true
+		delete(p.written, lo)
+		return
+	}
+	p.written[lo] = merged
+}
+
+// ReadAt implements store.Upload: octets written here. Those of parts
+// another server sent cannot be read back before the file is published.
+func (p *partial) ReadAt(b []byte, off int64) (int, error) {
+	end := off + int64(len(b))
+	p.mu.Lock()
+	for lo := off / partAlign * partAlign; lo < end; lo += partAlign {
+		if !p.local[lo] {
+			p.mu.Unlock()
+			return 0, fmt.Errorf("s3: octets at %d of the upload of %s are in the store's parts, unreadable until it is published", lo, p.m.Key)
+		}
+	}
+	p.mu.Unlock()
+	return p.f.ReadAt(b, off)
+}
+
+// Vouched implements store.Vouched: the records Journal returns are of
+// parts the store holds whole.
+func (p *partial) Vouched() bool { return true }
+
+// Journal implements store.Partial: the header, then the records of the
+// parts the store held when the upload was opened.
+func (p *partial) Journal() ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append(slices.Clip(p.m.Header), p.found...), nil
+}
+
+// AppendJournal implements store.Partial for the journal's header (block
+// records go by AppendJournalFor).
 func (p *partial) AppendJournal(rec []byte) error {
-	f, err := os.OpenFile(p.s.partialPath(p.id, ".journal"), os.O_WRONLY|os.O_APPEND, 0)
+	p.mu.Lock()
+	if p.m.Header != nil {
+		p.mu.Unlock()
+		return errors.New("s3: a journal record without the octets it covers")
+	}
+	p.m.Header = slices.Clone(rec)
+	m := p.m
+	p.mu.Unlock()
+	return p.s.writeManifest(context.Background(), p.id, m)
+}
+
+// AppendJournalFor implements store.RangeJournal: once every octet of a
+// part is written here and recorded, the part is sent and then its
+// records.
+func (p *partial) AppendJournalFor(rec []byte, off, n int64) error {
+	if off < 0 || n < 0 || off+n > p.m.Size {
+		return fmt.Errorf("s3: records of [%d, %d) in a %d-octet file", off, off+n, p.m.Size)
+	}
+	if n == 0 {
+		return nil
+	}
+	k := p.partOf(off)
+	if p.partOf(off+n-1) != k {
+		return fmt.Errorf("s3: records of [%d, %d) straddle parts of %d octets", off, off+n, p.m.Part)
+	}
+	p.mu.Lock()
+	st := p.state(k)
+	st.recs[off] = span{n: n, rec: slices.Clone(rec)}
+	whole := p.whole(k, st)
+	gen := st.gen
+	var recs []byte
+	for _, o := range slices.Sorted(maps.Keys(st.recs)) {
+		recs = append(recs, st.recs[o].rec...)
+	}
+	p.mu.Unlock()
+	if !whole {
+		return nil
+	}
+	return p.send(k, gen, recs)
+}
+
+// whole reports whether part k is written here and recorded throughout;
+// p.mu is held.
+func (p *partial) whole(k int, st *partState) bool {
+	lo, n := int64(k-1)*p.m.Part, p.m.partLen(k)
+	var got int64
+	for _, sp := range st.recs {
+		got += sp.n
+	}
+	if got != n {
+		return false
+	}
+	for b := lo; b < lo+n; b += partAlign {
+		if !p.local[b] {
+			return false
+		}
+	}
+	return true
+}
+
+// send sends part k from the spool, then its records, unless the part was
+// written again meanwhile (gen).
+func (p *partial) send(k, gen int, recs []byte) error {
+	ctx := context.Background()
+	lo, n := int64(k-1)*p.m.Part, p.m.partLen(k)
+	_, err := p.s.core.PutObjectPart(ctx, p.s.bucket, p.s.object(p.m.Key), p.m.Upload, k, io.NewSectionReader(p.f, lo, n), n, minio.PutObjectPartOptions{})
+	if err != nil {
+		return fmt.Errorf("s3: sending part %d of %s: %w", k, p.m.Key, err)
+	}
+	p.mu.Lock()
+	current := p.parts[k].gen == gen
+	p.mu.Unlock()
+	if !current {
+		return nil
+	}
+	if err := p.s.putSmall(ctx, p.s.partialObject(p.id, journalName(k)), recs); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	if st := p.parts[k]; st.gen == gen {
+		st.sent = true
+	}
+	p.mu.Unlock()
+	return nil
+}
+
+// Commit implements store.Upload: the multipart upload is completed from
+// the parts the store holds (every one, of its length, or it fails), and
+// the time, mode and metadata set.
+func (p *partial) Commit(ctx context.Context, opts store.CommitOptions) error {
+	if len(opts.Meta) > store.MaxMeta {
+		return fmt.Errorf("s3: metadata of %d octets (at most %d)", len(opts.Meta), store.MaxMeta)
+	}
+	m := p.m
+	if m.Size == 0 { // no parts to complete: an empty object
+		if err := p.s.send(ctx, m.Key, bytes.NewReader(nil), 0, opts); err != nil {
+			return err
+		}
+		return p.Abort()
+	}
+	have, err := p.s.storedParts(ctx, m)
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(rec)
-	return errors.Join(err, f.Close())
-}
-
-// Commit sends the part file as the key's object and removes the spool
-// files.
-func (p *partial) Commit(ctx context.Context, opts store.CommitOptions) error {
-	if err := p.s.send(ctx, p.key, p.f, opts); err != nil {
+	done := make([]minio.CompletePart, 0, m.parts())
+	for k := 1; k <= m.parts(); k++ {
+		op, ok := have[k]
+		if !ok || op.Size != m.partLen(k) {
+			return fmt.Errorf("s3: part %d of the upload of %s is not in the store", k, m.Key)
+		}
+		done = append(done, minio.CompletePart{PartNumber: k, ETag: op.ETag})
+	}
+	info, err := p.s.core.CompleteMultipartUpload(ctx, p.s.bucket, p.s.object(m.Key), m.Upload, done, minio.PutObjectOptions{})
+	if err != nil {
+		return fmt.Errorf("s3: publishing %s: %w", m.Key, err)
+	}
+	if err := p.s.setMeta(ctx, m.Key, info.ETag, opts); err != nil {
 		return err
 	}
-	return p.Abort()
+	p.cleanup(ctx, m)
+	return nil
 }
 
-// Abort implements store.Partial: the spool files are removed.
+// Abort implements store.Upload: the multipart upload and its records are
+// removed, and the spool.
 func (p *partial) Abort() error {
-	p.f.Close()
-	var err error
-	for _, ext := range []string{".part", ".journal", ".key"} {
-		if e := os.Remove(p.s.partialPath(p.id, ext)); e != nil && !os.IsNotExist(e) {
-			err = e
-		}
+	err := p.s.abortPartial(context.Background(), p.id, p.m)
+	return errors.Join(err, p.Close())
+}
+
+// cleanup removes the records and the spool of a published upload.
+func (p *partial) cleanup(ctx context.Context, m manifest) {
+	_ = p.s.removePartialObjects(ctx, p.id)
+	_ = p.Close()
+}
+
+// Close implements store.Partial: the spool goes (octets of parts not
+// sent are lost); what the store holds stays for a later OpenPartial.
+func (p *partial) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	err := p.f.Close()
+	if e := os.Remove(p.f.Name()); e != nil && !os.IsNotExist(e) {
+		err = errors.Join(err, e)
 	}
 	return err
 }
 
-// Close implements store.Partial: the files stay for a later OpenPartial.
-func (p *partial) Close() error { return p.f.Close() }
+// abortPartial ends upload m and removes partial upload id's objects.
+func (s *Store) abortPartial(ctx context.Context, id string, m manifest) error {
+	err := s.core.AbortMultipartUpload(ctx, s.bucket, s.object(m.Key), m.Upload)
+	if err != nil && !notFound(err) && minio.ToErrorResponse(err).Code != "NoSuchUpload" {
+		return fmt.Errorf("s3: ending the upload of %s: %w", m.Key, err)
+	}
+	return s.removePartialObjects(ctx, id)
+}
 
-// ExpirePartials implements store.Partials.
+// removePartialObjects removes every object of partial upload id.
+func (s *Store) removePartialObjects(ctx context.Context, id string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	objs := s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.partialObject(id, ""), Recursive: true})
+	var err error
+	for e := range s.c.RemoveObjects(ctx, s.bucket, objs, minio.RemoveObjectsOptions{}) {
+		err = errors.Join(err, fmt.Errorf("s3: removing %s: %w", e.ObjectName, e.Err))
+	}
+	return err
+}
+
+// ExpirePartials implements store.Partials: uploads whose newest object
+// is older than age are ended and removed.
 func (s *Store) ExpirePartials(ctx context.Context, age time.Duration, inUse func(id string) bool) (int, error) {
-	ents, err := os.ReadDir(s.spool)
-	if err != nil {
-		return 0, err
+	newest := map[string]time.Time{}
+	root := s.prefix + store.PartialDir + "/"
+	for oi := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: root, Recursive: true}) {
+		if oi.Err != nil {
+			return 0, fmt.Errorf("s3: listing %s: %w", root, oi.Err)
+		}
+		id, _, _ := strings.Cut(oi.Key[len(root):], "/")
+		if store.ValidUploadID(id) && oi.LastModified.After(newest[id]) {
+			newest[id] = oi.LastModified
+		}
 	}
 	n := 0
-	for _, e := range ents {
-		id, ok := strings.CutSuffix(e.Name(), ".part")
-		if !ok || !store.ValidUploadID(id) || (inUse != nil && inUse(id)) {
+	for id, t := range newest {
+		if time.Since(t) < age || (inUse != nil && inUse(id)) {
 			continue
 		}
-		fi, err := e.Info()
-		if err != nil || time.Since(fi.ModTime()) < age {
-			continue
+		m, err := s.readManifest(ctx, id)
+		if err == nil {
+			err = s.abortPartial(ctx, id, m)
+		} else {
+			err = s.removePartialObjects(ctx, id)
 		}
-		for _, ext := range []string{".part", ".journal", ".key"} {
-			_ = os.Remove(s.partialPath(id, ext))
+		if err != nil {
+			return n, err
 		}
 		n++
 	}

@@ -9,8 +9,9 @@
 //     server's own disk and sent as one object (minio-go cuts it into
 //     multipart parts) when it is committed, so that readers see the old
 //     object or the new one, never a mix;
-//   - resumable uploads: the spool keeps partial uploads and their
-//     journals across restarts of this server (not yet across servers);
+//   - resumable uploads: multipart uploads whose parts (by offset) and
+//     journal records are in the store, so that any server on the bucket
+//     resumes them (partial.go);
 //   - an open version: objects of up to 1 MiB are read whole when opened;
 //     larger ones are read by ranges pinned to the opened object's ETag,
 //     so that once the key is replaced their reads fail instead of mixing
@@ -27,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/minio/minio-go/v7"
@@ -64,6 +66,7 @@ func ParseURL(spec string) (Config, error) {
 // Store is an S3 bucket (or a prefix of one) holding files.
 type Store struct {
 	c      *minio.Client
+	core   minio.Core // the same client's multipart calls
 	bucket string
 	prefix string // "" or "p/" (with the slash)
 	spool  string
@@ -97,18 +100,38 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := os.MkdirAll(spool, 0o700); err != nil {
 		return nil, fmt.Errorf("s3: spool: %w", err)
 	}
+	sweepSpool(spool)
+	// Each store open has its own folder: servers sharing a spool never
+	// write each other's files.
+	if spool, err = os.MkdirTemp(spool, "run-"); err != nil {
+		return nil, fmt.Errorf("s3: spool: %w", err)
+	}
 	prefix := ""
 	if cfg.Prefix != "" {
 		prefix = cfg.Prefix + "/"
 	}
-	return &Store{c: c, bucket: cfg.Bucket, prefix: prefix, spool: spool, where: fmt.Sprintf("s3://%s/%s at %s", cfg.Bucket, cfg.Prefix, cfg.Endpoint)}, nil
+	return &Store{c: c, core: minio.Core{Client: c}, bucket: cfg.Bucket, prefix: prefix, spool: spool, where: fmt.Sprintf("s3://%s/%s at %s", cfg.Bucket, cfg.Prefix, cfg.Endpoint)}, nil
 }
 
 // Where names the store to a person.
 func (s *Store) Where() string { return s.where }
 
-// Close implements store.Store.
-func (s *Store) Close() error { return nil }
+// Close implements store.Store: this store's spool folder goes.
+func (s *Store) Close() error { return os.RemoveAll(s.spool) }
+
+// spoolAge is how long a spool folder left by a store that did not close
+// (a crash) stays before another open removes it.
+const spoolAge = 24 * time.Hour
+
+// sweepSpool removes the folders under spool that stores left behind.
+func sweepSpool(spool string) {
+	ents, _ := os.ReadDir(spool)
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil && e.IsDir() && strings.HasPrefix(e.Name(), "run-") && time.Since(fi.ModTime()) > spoolAge {
+			_ = os.RemoveAll(filepath.Join(spool, e.Name()))
+		}
+	}
+}
 
 // object is the object name of key.
 func (s *Store) object(key string) string { return s.prefix + key }
@@ -208,7 +231,9 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 }
 
 // List implements store.Store, from the store's own paging; objects
-// outside the key rules (made by other tools) are skipped.
+// outside the key rules (made by other tools) are skipped. Stores that
+// list objects without their metadata (SeaweedFS, AWS) are asked for it
+// object by object (HEAD, no data), listStats at a time, in order.
 func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) error) error {
 	p, err := store.CleanKey(prefix)
 	if err != nil {
@@ -220,21 +245,75 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(store.Info) err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	for oi := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: lp, Recursive: true, WithMetadata: true}) {
-		if oi.Err != nil {
-			return fmt.Errorf("s3: listing %s: %w", lp, oi.Err)
+	queue := make(chan *listed, listStats)
+	slots := make(chan struct{}, listStats)
+	go func() {
+		defer close(queue)
+		for oi := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: lp, Recursive: true, WithMetadata: true}) {
+			l := &listed{done: make(chan struct{})}
+			if oi.Err != nil {
+				l.err = fmt.Errorf("s3: listing %s: %w", lp, oi.Err)
+				close(l.done)
+				queue <- l
+				return
+			}
+			k := strings.TrimPrefix(oi.Key, s.prefix)
+			if ck, err := store.FileKey(k); err != nil || ck != k {
+				continue
+			}
+			md := oi.UserMetadataStripped
+			if len(md) == 0 {
+				md = oi.UserMetadata
+			}
+			if len(md) > 0 {
+				l.info = infoOf(k, oi.Size, oi.LastModified, md)
+				close(l.done)
+				queue <- l
+				continue
+			}
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			queue <- l
+			go func() {
+				defer func() { <-slots; close(l.done) }()
+				st, err := s.c.StatObject(ctx, s.bucket, oi.Key, minio.StatObjectOptions{})
+				switch {
+				case err == nil:
+					l.info = infoOf(k, st.Size, st.LastModified, st.UserMetadata)
+				case notFound(err):
+					l.gone = true // deleted since it was listed
+				default:
+					l.err = fmt.Errorf("s3: %s: %w", k, err)
+				}
+			}()
 		}
-		k := strings.TrimPrefix(oi.Key, s.prefix)
-		if ck, err := store.FileKey(k); err != nil || ck != k {
-			continue
+	}()
+	for l := range queue {
+		<-l.done
+		if l.err == nil && !l.gone {
+			l.err = fn(l.info)
 		}
-		md := oi.UserMetadataStripped
-		if len(md) == 0 {
-			md = oi.UserMetadata
-		}
-		if err := fn(infoOf(k, oi.Size, oi.LastModified, md)); err != nil {
-			return err
+		if l.err != nil {
+			cancel()
+			for l := range queue { // let the HEADs in flight end
+				<-l.done
+			}
+			return l.err
 		}
 	}
-	return nil
+	return ctx.Err()
+}
+
+// listStats bounds the HEAD requests of a listing in flight.
+const listStats = 16
+
+// listed is one object of a listing, described once done is closed.
+type listed struct {
+	done chan struct{}
+	info store.Info
+	gone bool
+	err  error
 }

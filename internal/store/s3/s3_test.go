@@ -18,6 +18,15 @@ import (
 // fails.
 func open(t *testing.T) *s3.Store {
 	t.Helper()
+	var id [6]byte
+	_, _ = rand.Read(id[:])
+	return openAt(t, "t/"+hex.EncodeToString(id[:]))
+}
+
+// openAt is open on a given prefix: stores opened on the same one share
+// their files, as servers on one bucket do.
+func openAt(t *testing.T, prefix string) *s3.Store {
+	t.Helper()
 	ep := os.Getenv("FLAXFILE_TEST_S3")
 	if ep == "" {
 		if os.Getenv("CI") != "" {
@@ -29,12 +38,11 @@ func open(t *testing.T) *s3.Store {
 	if bucket == "" {
 		bucket = "flaxfile-test"
 	}
-	var id [6]byte
-	_, _ = rand.Read(id[:])
-	s, err := s3.Open(t.Context(), s3.Config{Endpoint: ep, Bucket: bucket, Prefix: "t/" + hex.EncodeToString(id[:]), Spool: t.TempDir()})
+	s, err := s3.Open(t.Context(), s3.Config{Endpoint: ep, Bucket: bucket, Prefix: prefix, Spool: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
 

@@ -11,15 +11,33 @@ import (
 
 	"github.com/flaxfile/flaxfile"
 	"github.com/flaxfile/flaxfile/internal/server"
+	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/server/servertest"
 )
+
+// serve runs a FlaxFile server on st until the test ends.
+func serve(t *testing.T, st store.Store) string {
+	t.Helper()
+	addr, _, stop := serveStop(t, st)
+	t.Cleanup(stop)
+	return addr
+}
+
+// serveStop runs a FlaxFile server on st until stop is called.
+func serveStop(t *testing.T, st store.Store) (string, *server.Server, func()) {
+	t.Helper()
+	addr, srv, stop, err := servertest.Background(server.Config{Store: st, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr, srv, stop
+}
 
 // A FlaxFile server on the object store: files set in both protocols
 // come back octet for octet, a delta re-set of shifted data sends little,
 // a listing shows them with their times, and a directory deletes.
 func TestServerOnS3(t *testing.T) {
-	s := open(t)
-	addr, _ := servertest.StartServer(t, server.Config{Store: s}, nil)
+	addr := serve(t, open(t))
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	dir := t.TempDir()

@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -44,7 +45,7 @@ func (u *upload) File() *os.File { return u.f }
 // multipart upload completed at once: the store publishes it whole) and
 // removes it.
 func (u *upload) Commit(ctx context.Context, opts store.CommitOptions) error {
-	if err := u.s.send(ctx, u.key, u.f, opts); err != nil {
+	if err := u.s.sendFile(ctx, u.key, u.f, opts); err != nil {
 		return err
 	}
 	return u.Abort()
@@ -59,12 +60,45 @@ func (u *upload) Abort() error {
 	return nil
 }
 
-// send writes f as key's object, with its metadata.
-func (s *Store) send(ctx context.Context, key string, f *os.File, opts store.CommitOptions) error {
+// send writes size octets read from r as key's object, with its metadata.
+func (s *Store) send(ctx context.Context, key string, r io.Reader, size int64, opts store.CommitOptions) error {
+	if len(opts.Meta) > store.MaxMeta {
+		return fmt.Errorf("s3: metadata of %d octets (at most %d)", len(opts.Meta), store.MaxMeta)
+	}
+	_, err := s.c.PutObject(ctx, s.bucket, s.object(key), r, size, minio.PutObjectOptions{
+		UserMetadata: commitMeta(opts), ContentType: "application/octet-stream"})
+	if err != nil {
+		return fmt.Errorf("s3: storing %s: %w", key, err)
+	}
+	return nil
+}
+
+// sendFile writes f as key's object, with its metadata.
+func (s *Store) sendFile(ctx context.Context, key string, f *os.File, opts store.CommitOptions) error {
 	fi, err := f.Stat()
 	if err != nil {
 		return err
 	}
+	return s.send(ctx, key, io.NewSectionReader(f, 0, fi.Size()), fi.Size(), opts)
+}
+
+// setMeta gives the object a multipart upload made (whose ETag is etag)
+// the time, mode and metadata of opts: a copy onto itself that replaces
+// its metadata (the store keeps the data), unless the key was replaced
+// meanwhile.
+func (s *Store) setMeta(ctx context.Context, key, etag string, opts store.CommitOptions) error {
+	_, err := s.c.CopyObject(ctx,
+		minio.CopyDestOptions{Bucket: s.bucket, Object: s.object(key), ReplaceMetadata: true, UserMetadata: commitMeta(opts)},
+		minio.CopySrcOptions{Bucket: s.bucket, Object: s.object(key), MatchETag: etag})
+	if err != nil {
+		return fmt.Errorf("s3: recording the metadata of %s: %w", key, err)
+	}
+	return nil
+}
+
+// commitMeta is the object metadata a commit with opts writes: its time
+// (now if none), mode (0644 if none) and metadata.
+func commitMeta(opts store.CommitOptions) map[string]string {
 	mtime := opts.ModTime
 	if mtime.IsZero() {
 		mtime = time.Now()
@@ -73,16 +107,5 @@ func (s *Store) send(ctx context.Context, key string, f *os.File, opts store.Com
 	if mode == 0 {
 		mode = 0o644
 	}
-	if len(opts.Meta) > store.MaxMeta {
-		return fmt.Errorf("s3: metadata of %d octets (at most %d)", len(opts.Meta), store.MaxMeta)
-	}
-	if _, err := f.Seek(0, 0); err != nil {
-		return err
-	}
-	_, err = s.c.PutObject(ctx, s.bucket, s.object(key), f, fi.Size(), minio.PutObjectOptions{
-		UserMetadata: userMeta(mtime, mode, opts.Meta), ContentType: "application/octet-stream"})
-	if err != nil {
-		return fmt.Errorf("s3: storing %s: %w", key, err)
-	}
-	return nil
+	return userMeta(mtime, mode, opts.Meta)
 }

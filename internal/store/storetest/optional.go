@@ -110,6 +110,17 @@ func testFiler(t *testing.T, s store.Store) {
 
 const id1, id2 = "0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"
 
+// partialSize is the size the partials of these tests declare.
+const partialSize = 7
+
+// record appends rec, the record of [off, off+n), to p's journal.
+func record(p store.Partial, rec []byte, off, n int64) error {
+	if r, ok := p.(store.RangeJournal); ok {
+		return r.AppendJournalFor(rec, off, n)
+	}
+	return p.AppendJournal(rec)
+}
+
 func partials(t *testing.T, s store.Store) store.Partials {
 	p, ok := s.(store.Partials)
 	if !ok {
@@ -124,22 +135,27 @@ func testPartials(t *testing.T, s store.Store) {
 	ps := partials(t, s)
 	Put(t, s, "k", []byte("old"))
 	for _, bad := range []string{"", "x", "0123456789ABCDEF0123456789ABCDEF", "../0123456789abcdef0123456789ab"} {
-		if _, _, err := ps.OpenPartial(t.Context(), "k", bad); err == nil {
+		if _, _, err := ps.OpenPartial(t.Context(), "k", bad, store.Spec{Size: partialSize}); err == nil {
 			t.Errorf("OpenPartial took id %q", bad)
 		}
 	}
-	p, fresh, err := ps.OpenPartial(t.Context(), "k", id1)
+	p, fresh, err := ps.OpenPartial(t.Context(), "k", id1, store.Spec{Size: partialSize})
 	if err != nil || !fresh {
 		t.Fatalf("first open: fresh=%v %v", fresh, err)
 	}
-	if _, err := p.WriteAt([]byte("-new"), 3); err != nil {
+	if err := p.AppendJournal([]byte("head\n")); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.AppendJournal([]byte("rec1\n")); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendJournal([]byte("rec2\n")); err != nil {
-		t.Fatal(err)
+	for _, w := range []struct {
+		off       int64
+		data, rec string
+	}{{0, "now", "rec1\n"}, {3, "-new", "rec2\n"}} {
+		if _, err := p.WriteAt([]byte(w.data), w.off); err != nil {
+			t.Fatal(err)
+		}
+		if err := record(p, []byte(w.rec), w.off, int64(len(w.data))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
@@ -150,19 +166,18 @@ func testPartials(t *testing.T, s store.Store) {
 	if ks := keys(t, s, ""); len(ks) != 1 {
 		t.Fatalf("a partial upload is listed: %v", ks)
 	}
-	p, fresh, err = ps.OpenPartial(t.Context(), "k", id1)
+	p, fresh, err = ps.OpenPartial(t.Context(), "k", id1, store.Spec{Size: partialSize})
 	if err != nil || fresh {
 		t.Fatalf("reopen: fresh=%v %v", fresh, err)
 	}
-	if j, err := p.Journal(); err != nil || string(j) != "rec1\nrec2\n" {
+	if j, err := p.Journal(); err != nil || string(j) != "head\nrec1\nrec2\n" {
 		t.Fatalf("journal %q, %v", j, err)
 	}
-	buf := make([]byte, 4)
-	if n, _ := p.ReadAt(buf, 3); n != 4 || string(buf) != "-new" {
-		t.Fatalf("read back %q", buf[:n])
-	}
-	if _, err := p.WriteAt([]byte("now"), 0); err != nil {
-		t.Fatal(err)
+	if v, ok := p.(store.Vouched); !ok || !v.Vouched() {
+		buf := make([]byte, 4)
+		if n, _ := p.ReadAt(buf, 3); n != 4 || string(buf) != "-new" {
+			t.Fatalf("read back %q", buf[:n])
+		}
 	}
 	if err := p.Commit(t.Context(), store.CommitOptions{NoSync: true}); err != nil {
 		t.Fatal(err)
@@ -170,7 +185,7 @@ func testPartials(t *testing.T, s store.Store) {
 	if got := Get(t, s, "k"); string(got) != "now-new" {
 		t.Fatalf("published %q", got)
 	}
-	p, fresh, err = ps.OpenPartial(t.Context(), "k", id1)
+	p, fresh, err = ps.OpenPartial(t.Context(), "k", id1, store.Spec{Size: partialSize})
 	if err != nil || !fresh {
 		t.Fatalf("after commit the id starts afresh: fresh=%v %v", fresh, err)
 	}
@@ -180,7 +195,7 @@ func testPartials(t *testing.T, s store.Store) {
 	if err := p.Abort(); err != nil {
 		t.Fatal(err)
 	}
-	if _, fresh, err := ps.OpenPartial(t.Context(), "k", id1); err != nil || !fresh {
+	if _, fresh, err := ps.OpenPartial(t.Context(), "k", id1, store.Spec{Size: partialSize}); err != nil || !fresh {
 		t.Fatalf("after abort the id starts afresh: fresh=%v %v", fresh, err)
 	}
 }
@@ -189,7 +204,7 @@ func testPartials(t *testing.T, s store.Store) {
 func testPartialsExpire(t *testing.T, s store.Store) {
 	ps := partials(t, s)
 	for _, id := range []string{id1, id2} {
-		p, _, err := ps.OpenPartial(t.Context(), "k/"+id, id)
+		p, _, err := ps.OpenPartial(t.Context(), "k/"+id, id, store.Spec{Size: partialSize})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,10 +219,10 @@ func testPartialsExpire(t *testing.T, s store.Store) {
 	if err != nil || n != 1 {
 		t.Fatalf("expired %d, %v; want 1", n, err)
 	}
-	if _, fresh, _ := ps.OpenPartial(t.Context(), "k/"+id1, id1); !fresh {
+	if _, fresh, _ := ps.OpenPartial(t.Context(), "k/"+id1, id1, store.Spec{Size: partialSize}); !fresh {
 		t.Fatal("the expired partial is still there")
 	}
-	p, fresh, _ := ps.OpenPartial(t.Context(), "k/"+id2, id2)
+	p, fresh, _ := ps.OpenPartial(t.Context(), "k/"+id2, id2, store.Spec{Size: partialSize})
 	if fresh {
 		t.Fatal("the partial in use was expired")
 	}
