@@ -2,9 +2,13 @@ package flaxfile
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
+	"strings"
 	"time"
+
+	"github.com/flaxfile/flaxfile/internal/wire"
 )
 
 // GetFile downloads key to path. Parent directories are created; the data
@@ -18,7 +22,13 @@ func (c *Client) GetFile(ctx context.Context, key, path string) (*Result, error)
 func (c *Client) getFile(ctx context.Context, f FileSpec) (*Result, error) {
 	key, path := f.Key, f.Path
 	if c.v2 {
-		return c.download2(ctx, f)
+		for attempt := 1; ; attempt++ {
+			res, err := c.download2(ctx, f)
+			if err == nil || attempt == maxReplacedGets || !replacedWhileRead(err) {
+				return res, err
+			}
+			c.opts.Logger.Debug("the file was replaced while it was read; getting it again", "key", key)
+		}
 	}
 	var res *Result
 	err := writeAside(dirFor(f), path, 0o666&^c.umask, time.Time{}, func(tmp *os.File) error {
@@ -32,6 +42,17 @@ func (c *Client) getFile(ctx context.Context, f FileSpec) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// maxReplacedGets bounds how often getFile starts again because the file
+// was replaced while it was read.
+const maxReplacedGets = 3
+
+// replacedWhileRead reports whether err is a server's refusal to go on
+// reading a file because it was replaced meanwhile (wire.Replaced).
+func replacedWhileRead(err error) bool {
+	se := (*ServerError)(nil)
+	return errors.As(err, &se) && strings.Contains(se.Message, wire.Replaced)
 }
 
 // Get downloads key into dst, each chunk written at its offset as it

@@ -30,6 +30,10 @@ var (
 	ErrInvalidKey = errors.New("store: invalid key")
 	// ErrIsDir: the key names a directory where a file is needed.
 	ErrIsDir = errors.New("store: is a directory")
+	// ErrReplaced: an open version could not be read any more because
+	// the key was replaced (stores that cannot keep a version open); its
+	// text is the one FlaxFile 2 clients recognise (wire.Replaced).
+	ErrReplaced = errors.New("the file was replaced while it was read")
 )
 
 // Info describes a stored file or directory.

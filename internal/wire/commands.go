@@ -37,6 +37,12 @@ const (
 	ErrFileNotFound     = "File not found"
 )
 
+// Replaced is in the ERROR text of a read that failed because the file
+// was replaced while it was read (a store that cannot keep the version a
+// GET opened, such as an object store, fails the read rather than mix two
+// versions): a FlaxFile 2 client gets the file again from the start.
+const Replaced = "the file was replaced while it was read"
+
 // Limits UPLOAD_START checks, in 1.2's order (compat §3).
 const (
 	MaxSessionIDLen = 256            // characters

@@ -87,7 +87,7 @@ func (o *object) read(ctx context.Context, p []byte, off int64) (int, error) {
 	n, err := io.ReadFull(r, p[:want])
 	if err != nil {
 		if code := minio.ToErrorResponse(err).Code; code == "PreconditionFailed" {
-			return n, fmt.Errorf("s3: %s was replaced while it was read", o.info.Key)
+			return n, fmt.Errorf("s3: %s: %w", o.info.Key, store.ErrReplaced)
 		}
 		return n, fmt.Errorf("s3: reading %s: %w", o.info.Key, err)
 	}

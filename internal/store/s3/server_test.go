@@ -11,8 +11,8 @@ import (
 
 	"github.com/flaxfile/flaxfile"
 	"github.com/flaxfile/flaxfile/internal/server"
-	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/server/servertest"
+	"github.com/flaxfile/flaxfile/internal/store"
 )
 
 // serve runs a FlaxFile server on st until the test ends.

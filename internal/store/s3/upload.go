@@ -85,11 +85,15 @@ func (s *Store) sendFile(ctx context.Context, key string, f *os.File, opts store
 // setMeta gives the object a multipart upload made (whose ETag is etag)
 // the time, mode and metadata of opts: a copy onto itself that replaces
 // its metadata (the store keeps the data), unless the key was replaced
-// meanwhile.
+// meanwhile (then the later upload's metadata stands, and this one's
+// publish has been superseded: not an error).
 func (s *Store) setMeta(ctx context.Context, key, etag string, opts store.CommitOptions) error {
 	_, err := s.c.CopyObject(ctx,
 		minio.CopyDestOptions{Bucket: s.bucket, Object: s.object(key), ReplaceMetadata: true, UserMetadata: commitMeta(opts)},
 		minio.CopySrcOptions{Bucket: s.bucket, Object: s.object(key), MatchETag: etag})
+	if code := minio.ToErrorResponse(err).Code; code == "PreconditionFailed" {
+		return nil // published, then replaced by another upload: the later wins
+	}
 	if err != nil {
 		return fmt.Errorf("s3: recording the metadata of %s: %w", key, err)
 	}
