@@ -150,14 +150,15 @@ type Client struct {
 	budget *zmtp.Budget
 	conns  *connPool
 
-	v2       bool         // the server speaks FlaxFile 2
-	rtt      atomic.Int64 // the shortest round trip seen (PING, HELLO), in nanoseconds
-	delta    bool         // the server takes Put.Delta
-	deltaGet bool         // the server answers GetBlocks
-	patch    bool         // the server takes PutSums and PutPatch
-	cuts     bool         // the server answers PutCuts and GetCuts and takes PutBuild
-	zstd     bool         // the server takes and makes compressed chunks
-	traffic  zmtp.Traffic // what every connection sent and received
+	v2        bool         // the server speaks FlaxFile 2
+	rtt       atomic.Int64 // the shortest round trip seen (PING, HELLO), in nanoseconds
+	delta     bool         // the server takes Put.Delta
+	deltaGet  bool         // the server answers GetBlocks
+	patch     bool         // the server takes PutSums and PutPatch
+	cuts      bool         // the server answers PutCuts and GetCuts and takes PutBuild
+	zstd      bool         // the server takes and makes compressed chunks
+	partChunk int64        // the chunk size the server asks uploads to use (its store's parts), 0 none
+	traffic   zmtp.Traffic // what every connection sent and received
 }
 
 // Dial connects to the server at addr ("host:port", or "host" for port
@@ -276,6 +277,7 @@ func (c *Client) negotiate(parent context.Context, conn *zmtp.Conn) error {
 	on := hello.FeaturesOn()
 	c.delta, c.deltaGet, c.patch, c.cuts = on[wire.FeatureDelta], on[wire.FeatureDeltaGet], on[wire.FeaturePatch], on[wire.FeatureCuts]
 	c.zstd = on[wire.FeatureZstd]
+	c.partChunk = hello.PartChunk()
 	return nil
 }
 

@@ -208,6 +208,13 @@ type RangeJournal interface {
 	AppendJournalFor(rec []byte, off, n int64) error
 }
 
+// PartChunker is implemented by stores that keep a partial upload as
+// parts: uploads whose chunks are PartChunk octets (and start on a
+// multiple of it) go straight into parts, without a spool.
+type PartChunker interface {
+	PartChunk() int64
+}
+
 // Vouched is implemented by Partials whose store keeps the octets of
 // every block their journal lists, as recorded, or none of them (the
 // parts of an object store's multipart upload): a resumed upload need

@@ -78,6 +78,27 @@ func (m HelloReply) FeaturesOn() map[string]bool {
 	return on
 }
 
+// FeaturePartChunk is the HELLO feature by which a server whose store
+// keeps uploads as parts (an object store's multipart upload) asks for
+// chunks of that many octets: each then travels straight into one part.
+const FeaturePartChunk = "part_chunk"
+
+// PartChunk returns the chunk size the server asks uploads to use
+// (FeaturePartChunk), or 0 when it asks none or asks one that is not
+// whole blocks of at most MaxChunk2.
+func (m HelloReply) PartChunk() int64 {
+	var f map[string]any
+	if len(m.Features) > MaxFeatures || json.Unmarshal(m.Features, &f) != nil {
+		return 0
+	}
+	v, _ := f[FeaturePartChunk].(float64)
+	n := int64(v)
+	if float64(n) != v || n <= 0 || n%digest.BlockSize != 0 || n > MaxChunk2 {
+		return 0
+	}
+	return n
+}
+
 // MaxFeatures bounds the HELLO features a client reads.
 const MaxFeatures = 64 << 10
 

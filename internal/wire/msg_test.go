@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -213,6 +214,26 @@ func TestFeaturesOn(t *testing.T) {
 	for _, raw := range []string{"", "[true]", `{"delta":true`, `{"delta":true,"x":"` + strings.Repeat("a", MaxFeatures) + `"}`} {
 		if on := (HelloReply{Features: []byte(raw)}).FeaturesOn(); len(on) != 0 {
 			t.Errorf("FeaturesOn(%.20q…) = %v, want nothing", raw, on)
+		}
+	}
+}
+
+// PartChunk reads the chunk size a server asks for: whole blocks of at
+// most MaxChunk2, else none.
+func TestPartChunk(t *testing.T) {
+	for raw, want := range map[string]int64{
+		`{"part_chunk":8388608}`:                            8 << 20,
+		`{"part_chunk":4194304,"delta":true}`:               4 << 20,
+		`{"part_chunk":5000000}`:                            0, // not whole blocks
+		`{"part_chunk":-8388608}`:                           0,
+		`{"part_chunk":8388608.5}`:                          0,
+		`{"part_chunk":"8388608"}`:                          0,
+		`{"part_chunk":1e300}`:                              0,
+		fmt.Sprintf(`{"part_chunk":%d}`, MaxChunk2+(4<<20)): 0,
+		`{}`: 0, ``: 0,
+	} {
+		if got := (HelloReply{Features: []byte(raw)}).PartChunk(); got != want {
+			t.Errorf("PartChunk(%s) = %d, want %d", raw, got, want)
 		}
 	}
 }

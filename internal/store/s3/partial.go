@@ -53,6 +53,10 @@ func partSize(size int64) int64 {
 	return p
 }
 
+// PartChunk implements store.PartChunker: the part size of files up to
+// maxParts × minPart (78 GiB); larger ones go through the spool.
+func (s *Store) PartChunk() int64 { return minPart }
+
 // manifest is what the store keeps of a partial upload besides its parts.
 type manifest struct {
 	Key    string `json:"key"`
@@ -243,9 +247,10 @@ type partial struct {
 
 // partState is what this server knows of one part.
 type partState struct {
-	recs map[int64]span // records by the offset of what they cover
-	gen  int            // writes into the part so far
-	sent bool           // the store holds it as recorded here
+	recs   map[int64]span // records by the offset of what they cover
+	gen    int            // writes into the part so far
+	sent   bool           // the store holds it as recorded here
+	direct int            // the gen at which writePart sent it whole (0: none)
 }
 
 // span is one journal append: the octets it covers and its records.
@@ -267,7 +272,8 @@ func (p *partial) state(k int) *partState {
 	return st
 }
 
-// WriteAt implements store.Upload: into the spool. A part sent before
+// WriteAt implements store.Upload: a write of exactly one part is sent
+// as that part at once; others go into the spool. A part sent before
 // stops counting as sent, and its records are removed from the store
 // first, so that no server resumes from records its octets no longer
 // match.
@@ -275,6 +281,9 @@ func (p *partial) WriteAt(b []byte, off int64) (int, error) {
 	end := off + int64(len(b))
 	if off < 0 || end > p.m.Size {
 		return 0, fmt.Errorf("s3: a write at [%d, %d) of a %d-octet file", off, end, p.m.Size)
+	}
+	if k := p.partOf(off); len(b) > 0 && off == int64(k-1)*p.m.Part && int64(len(b)) == p.m.partLen(k) {
+		return p.writePart(k, b)
 	}
 	var stale []int
 	p.mu.Lock()
@@ -301,6 +310,40 @@ func (p *partial) WriteAt(b []byte, off int64) (int, error) {
 		}
 	}
 	return p.f.WriteAt(b, off)
+}
+
+// writePart sends b as part k, bypassing the spool: the part counts as
+// sent once its records come (AppendJournalFor); its octets cannot be
+// read back here.
+func (p *partial) writePart(k int, b []byte) (int, error) {
+	p.mu.Lock()
+	st := p.state(k)
+	st.gen++
+	stale := st.sent
+	st.sent = false
+	clear(st.recs)
+	lo := int64(k-1) * p.m.Part
+	for blk := lo; blk < lo+int64(len(b)); blk += partAlign {
+		delete(p.local, blk)
+		delete(p.written, blk)
+	}
+	gen := st.gen
+	p.mu.Unlock()
+	ctx := context.Background()
+	if stale {
+		if err := p.s.c.RemoveObject(ctx, p.s.bucket, p.s.partialObject(p.id, journalName(k)), minio.RemoveObjectOptions{}); err != nil {
+			return 0, fmt.Errorf("s3: forgetting part %d of %s: %w", k, p.m.Key, err)
+		}
+	}
+	if _, err := p.s.core.PutObjectPart(ctx, p.s.bucket, p.s.object(p.m.Key), p.m.Upload, k, bytes.NewReader(b), int64(len(b)), minio.PutObjectPartOptions{}); err != nil {
+		return 0, fmt.Errorf("s3: sending part %d of %s: %w", k, p.m.Key, err)
+	}
+	p.mu.Lock()
+	if st.gen == gen {
+		st.direct = gen
+	}
+	p.mu.Unlock()
+	return len(b), nil
 }
 
 // cover notes that [from, to) of the block at lo is written here; p.mu
@@ -385,8 +428,9 @@ func (p *partial) AppendJournalFor(rec []byte, off, n int64) error {
 	p.mu.Lock()
 	st := p.state(k)
 	st.recs[off] = span{n: n, rec: slices.Clone(rec)}
-	whole := p.whole(k, st)
 	gen := st.gen
+	sent := st.direct == gen && p.recorded(k, st)
+	whole := sent || p.whole(k, st)
 	var recs []byte
 	for _, o := range slices.Sorted(maps.Keys(st.recs)) {
 		recs = append(recs, st.recs[o].rec...)
@@ -395,18 +439,27 @@ func (p *partial) AppendJournalFor(rec []byte, off, n int64) error {
 	if !whole {
 		return nil
 	}
+	if sent {
+		return p.keepRecords(k, gen, recs)
+	}
 	return p.send(k, gen, recs)
+}
+
+// recorded reports whether every octet of part k is recorded; p.mu is
+// held.
+func (p *partial) recorded(k int, st *partState) bool {
+	var got int64
+	for _, sp := range st.recs {
+		got += sp.n
+	}
+	return got == p.m.partLen(k)
 }
 
 // whole reports whether part k is written here and recorded throughout;
 // p.mu is held.
 func (p *partial) whole(k int, st *partState) bool {
 	lo, n := int64(k-1)*p.m.Part, p.m.partLen(k)
-	var got int64
-	for _, sp := range st.recs {
-		got += sp.n
-	}
-	if got != n {
+	if !p.recorded(k, st) {
 		return false
 	}
 	for b := lo; b < lo+n; b += partAlign {
@@ -426,13 +479,19 @@ func (p *partial) send(k, gen int, recs []byte) error {
 	if err != nil {
 		return fmt.Errorf("s3: sending part %d of %s: %w", k, p.m.Key, err)
 	}
+	return p.keepRecords(k, gen, recs)
+}
+
+// keepRecords stores the records of part k, sent at gen, unless it was
+// written again since.
+func (p *partial) keepRecords(k, gen int, recs []byte) error {
 	p.mu.Lock()
 	current := p.parts[k].gen == gen
 	p.mu.Unlock()
 	if !current {
 		return nil
 	}
-	if err := p.s.putSmall(ctx, p.s.partialObject(p.id, journalName(k)), recs); err != nil {
+	if err := p.s.putSmall(context.Background(), p.s.partialObject(p.id, journalName(k)), recs); err != nil {
 		return err
 	}
 	p.mu.Lock()

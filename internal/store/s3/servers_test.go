@@ -61,6 +61,24 @@ func (c *cutAfter) Transferred(_ string, n int64) {
 }
 
 func TestUploadResumesThroughAnotherServer(t *testing.T) {
+	const block = 4 << 20
+	for _, c := range []struct {
+		name  string
+		chunk int64
+		cut   int   // chunks acknowledged before the client is cut off
+		kept  int64 // octets the store keeps of them: its whole parts
+	}{
+		{"parts sent as they come", 0, 3, 3 * 2 * block}, // chunks are parts (8 MiB)
+		{"parts gathered in the spool", block, 5, 4 * block},
+	} {
+		t.Run(c.name, func(t *testing.T) { resumeThroughAnother(t, c.chunk, c.cut, c.kept) })
+	}
+}
+
+// resumeThroughAnother cuts an upload of chunk-sized chunks (0: the
+// server's choice) short after cut chunks through server A, stops A,
+// and checks that the upload through B moves all but kept octets.
+func resumeThroughAnother(t *testing.T, chunk int64, cut int, kept int64) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	var id [6]byte
@@ -69,16 +87,15 @@ func TestUploadResumesThroughAnotherServer(t *testing.T) {
 	addrA, _, stopA := serveStop(t, openAt(t, prefix))
 	defer stopA()
 	addrB := serve(t, openAt(t, prefix))
-	const block = 4 << 20
-	data := make([]byte, 10*block+1000)
+	data := make([]byte, 10*(4<<20)+1000)
 	_, _ = rand.Read(data)
 	src := filepath.Join(t.TempDir(), "src")
 	if err := os.WriteFile(src, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cctx, cut := context.WithCancel(ctx)
-	first := &cutAfter{k: 5, cancel: cut}
-	a, err := flaxfile.Dial(ctx, addrA, &flaxfile.Options{Progress: first, Connections: 1, Window: 1, ChunkSize: block})
+	cctx, stop := context.WithCancel(ctx)
+	first := &cutAfter{k: cut, cancel: stop}
+	a, err := flaxfile.Dial(ctx, addrA, &flaxfile.Options{Progress: first, Connections: 1, Window: 1, ChunkSize: chunk, Delta: flaxfile.DeltaNever})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +104,7 @@ func TestUploadResumesThroughAnotherServer(t *testing.T) {
 	}
 	a.Close()
 	stopA() // server A is gone; what it sent of the upload is in the store
-	b, err := flaxfile.Dial(ctx, addrB, &flaxfile.Options{})
+	b, err := flaxfile.Dial(ctx, addrB, &flaxfile.Options{Delta: flaxfile.DeltaNever})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,9 +113,8 @@ func TestUploadResumesThroughAnotherServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Parts are 8 MiB: of the 5 blocks A took, the 4 in whole parts stay.
-	if want := int64(len(data)) - 4*block; res.Moved != want {
-		t.Errorf("the upload resumed through B moved %d octets, want %d (A took %d blocks)", res.Moved, want, first.n)
+	if want := int64(len(data)) - kept; res.Moved != want {
+		t.Errorf("the upload resumed through B moved %d octets, want %d (A took %d chunks)", res.Moved, want, first.n)
 	}
 	out := filepath.Join(t.TempDir(), "out")
 	if _, err := b.GetFile(ctx, "big", out); err != nil {
