@@ -52,9 +52,11 @@ func (c *Client) sizing2(size int64, upload bool) sizing {
 	if c.opts.Window > 0 {
 		p.window = c.opts.Window
 	}
-	if upload && c.partChunk > 0 && !(c.delta && c.useDelta(size)) {
-		// The store's parts (FeaturePartChunk); a delta upload keeps
-		// block-sized chunks, which build and patch work on.
+	if c.partChunk > 0 && !c.useDelta(size) {
+		// The store's parts (FeaturePartChunk): an upload's chunks go
+		// straight into parts, a download's ranges read whole ones. A
+		// delta transfer keeps block-sized chunks, which build and patch
+		// work on.
 		p.chunk = c.partChunk
 	}
 	if c.opts.ChunkSize > 0 {

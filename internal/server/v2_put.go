@@ -112,9 +112,13 @@ func (s *Server) putChunk(r *request) {
 	}
 	got := digest.Chunk(data)
 	sess.forget(off, got)
-	sess.wmu.Lock()
-	_, err = sess.part.WriteAt(data, off)
-	sess.wmu.Unlock()
+	if cw, ok := sess.part.(store.ConcurrentWriter); ok && cw.ConcurrentWrites() {
+		_, err = sess.part.WriteAt(data, off) // an object store's part: not queued
+	} else {
+		sess.wmu.Lock()
+		_, err = sess.part.WriteAt(data, off)
+		sess.wmu.Unlock()
+	}
 	if err != nil {
 		s.writeFailed(r, sess, err)
 		return

@@ -215,6 +215,13 @@ type PartChunker interface {
 	PartChunk() int64
 }
 
+// ConcurrentWriter is implemented by Uploads whose WriteAt may run on
+// several goroutines at once and may take long (each a request to an
+// object store): callers should not queue them behind one another.
+type ConcurrentWriter interface {
+	ConcurrentWrites() bool
+}
+
 // Vouched is implemented by Partials whose store keeps the octets of
 // every block their journal lists, as recorded, or none of them (the
 // parts of an object store's multipart upload): a resumed upload need

@@ -56,7 +56,9 @@ func (o *object) ReadAt(p []byte, off int64) (int, error) {
 	if o.whole != nil {
 		return o.whole.ReadAt(p, off)
 	}
-	return o.read(context.Background(), p, off)
+	ctx, cancel := o.s.opContext()
+	defer cancel()
+	return o.read(ctx, p, off)
 }
 
 // read fetches len(p) octets at off, pinned to the ETag.
@@ -79,16 +81,18 @@ func (o *object) read(ctx context.Context, p []byte, off int64) (int, error) {
 	if err := opts.SetMatchETag(o.etag); err != nil {
 		return 0, err
 	}
-	r, err := o.s.c.GetObject(ctx, o.s.bucket, o.name, opts)
+	// The response body itself (Core), not minio.Object, which pipes it
+	// through a goroutine of its own.
+	r, _, _, err := o.s.core.GetObject(ctx, o.s.bucket, o.name, opts)
 	if err != nil {
+		if code := minio.ToErrorResponse(err).Code; code == "PreconditionFailed" {
+			return 0, fmt.Errorf("s3: %s: %w", o.info.Key, store.ErrReplaced)
+		}
 		return 0, fmt.Errorf("s3: reading %s: %w", o.info.Key, err)
 	}
 	defer r.Close()
 	n, err := io.ReadFull(r, p[:want])
 	if err != nil {
-		if code := minio.ToErrorResponse(err).Code; code == "PreconditionFailed" {
-			return n, fmt.Errorf("s3: %s: %w", o.info.Key, store.ErrReplaced)
-		}
 		return n, fmt.Errorf("s3: reading %s: %w", o.info.Key, err)
 	}
 	if want < int64(len(p)) {

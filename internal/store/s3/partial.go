@@ -305,7 +305,10 @@ func (p *partial) WriteAt(b []byte, off int64) (int, error) {
 	}
 	p.mu.Unlock()
 	for _, k := range stale {
-		if err := p.s.c.RemoveObject(context.Background(), p.s.bucket, p.s.partialObject(p.id, journalName(k)), minio.RemoveObjectOptions{}); err != nil {
+		ctx, cancel := p.s.opContext()
+		err := p.s.c.RemoveObject(ctx, p.s.bucket, p.s.partialObject(p.id, journalName(k)), minio.RemoveObjectOptions{})
+		cancel()
+		if err != nil {
 			return 0, fmt.Errorf("s3: forgetting part %d of %s: %w", k, p.m.Key, err)
 		}
 	}
@@ -329,7 +332,8 @@ func (p *partial) writePart(k int, b []byte) (int, error) {
 	}
 	gen := st.gen
 	p.mu.Unlock()
-	ctx := context.Background()
+	ctx, cancel := p.s.opContext()
+	defer cancel()
 	if stale {
 		if err := p.s.c.RemoveObject(ctx, p.s.bucket, p.s.partialObject(p.id, journalName(k)), minio.RemoveObjectOptions{}); err != nil {
 			return 0, fmt.Errorf("s3: forgetting part %d of %s: %w", k, p.m.Key, err)
@@ -385,6 +389,10 @@ func (p *partial) ReadAt(b []byte, off int64) (int, error) {
 	return p.f.ReadAt(b, off)
 }
 
+// ConcurrentWrites implements store.ConcurrentWriter: writes take their
+// own lock, and a whole part's is a request to the store.
+func (p *partial) ConcurrentWrites() bool { return true }
+
 // Vouched implements store.Vouched: the records Journal returns are of
 // parts the store holds whole.
 func (p *partial) Vouched() bool { return true }
@@ -408,7 +416,9 @@ func (p *partial) AppendJournal(rec []byte) error {
 	p.m.Header = slices.Clone(rec)
 	m := p.m
 	p.mu.Unlock()
-	return p.s.writeManifest(context.Background(), p.id, m)
+	ctx, cancel := p.s.opContext()
+	defer cancel()
+	return p.s.writeManifest(ctx, p.id, m)
 }
 
 // AppendJournalFor implements store.RangeJournal: once every octet of a
@@ -473,7 +483,8 @@ func (p *partial) whole(k int, st *partState) bool {
 // send sends part k from the spool, then its records, unless the part was
 // written again meanwhile (gen).
 func (p *partial) send(k, gen int, recs []byte) error {
-	ctx := context.Background()
+	ctx, cancel := p.s.opContext()
+	defer cancel()
 	lo, n := int64(k-1)*p.m.Part, p.m.partLen(k)
 	_, err := p.s.core.PutObjectPart(ctx, p.s.bucket, p.s.object(p.m.Key), p.m.Upload, k, io.NewSectionReader(p.f, lo, n), n, minio.PutObjectPartOptions{})
 	if err != nil {
@@ -491,7 +502,9 @@ func (p *partial) keepRecords(k, gen int, recs []byte) error {
 	if !current {
 		return nil
 	}
-	if err := p.s.putSmall(context.Background(), p.s.partialObject(p.id, journalName(k)), recs); err != nil {
+	ctx, cancel := p.s.opContext()
+	defer cancel()
+	if err := p.s.putSmall(ctx, p.s.partialObject(p.id, journalName(k)), recs); err != nil {
 		return err
 	}
 	p.mu.Lock()
@@ -542,7 +555,9 @@ func (p *partial) Commit(ctx context.Context, opts store.CommitOptions) error {
 // Abort implements store.Upload: the multipart upload and its records are
 // removed, and the spool.
 func (p *partial) Abort() error {
-	err := p.s.abortPartial(context.Background(), p.id, p.m)
+	ctx, cancel := p.s.opContext()
+	defer cancel()
+	err := p.s.abortPartial(ctx, p.id, p.m)
 	return errors.Join(err, p.Close())
 }
 

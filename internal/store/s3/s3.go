@@ -47,9 +47,19 @@ type Config struct {
 	// Spool is the local directory uploads are written into before they
 	// are sent; empty means one under the system's temporary directory.
 	Spool string
+	// Timeout bounds each request to the store made without a caller's
+	// context (a part sent, a range read), minio-go's retries with
+	// backoff included; zero means DefaultTimeout.
+	Timeout time.Duration
 }
 
-// ParseURL reads s3://BUCKET[/PREFIX]?endpoint=URL[&region=R][&spool=DIR].
+// DefaultTimeout is Config.Timeout's default: long enough for a part
+// (8 MiB) over a slow link and minio-go's retries, short enough that an
+// upload whose store went away fails rather than hangs.
+const DefaultTimeout = time.Minute
+
+// ParseURL reads
+// s3://BUCKET[/PREFIX]?endpoint=URL[&region=R][&spool=DIR][&timeout=D].
 func ParseURL(spec string) (Config, error) {
 	u, err := url.Parse(spec)
 	if err != nil || u.Scheme != "s3" || u.Host == "" {
@@ -57,6 +67,11 @@ func ParseURL(spec string) (Config, error) {
 	}
 	q := u.Query()
 	c := Config{Bucket: u.Host, Prefix: strings.Trim(u.Path, "/"), Endpoint: q.Get("endpoint"), Region: q.Get("region"), Spool: q.Get("spool")}
+	if v := q.Get("timeout"); v != "" {
+		if c.Timeout, err = time.ParseDuration(v); err != nil || c.Timeout <= 0 {
+			return Config{}, fmt.Errorf("storage %q: timeout=%s: want a duration such as 30s", spec, v)
+		}
+	}
 	if c.Endpoint == "" {
 		return Config{}, fmt.Errorf("storage %q: endpoint= is missing (http://HOST:PORT)", spec)
 	}
@@ -65,12 +80,18 @@ func ParseURL(spec string) (Config, error) {
 
 // Store is an S3 bucket (or a prefix of one) holding files.
 type Store struct {
-	c      *minio.Client
-	core   minio.Core // the same client's multipart calls
-	bucket string
-	prefix string // "" or "p/" (with the slash)
-	spool  string
-	where  string
+	c       *minio.Client
+	core    minio.Core // the same client's multipart calls
+	bucket  string
+	prefix  string // "" or "p/" (with the slash)
+	spool   string
+	where   string
+	timeout time.Duration
+}
+
+// opContext bounds one request made without a caller's context.
+func (s *Store) opContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), s.timeout)
 }
 
 // Open connects to the store cfg names, with credentials from
@@ -110,7 +131,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Prefix != "" {
 		prefix = cfg.Prefix + "/"
 	}
-	return &Store{c: c, core: minio.Core{Client: c}, bucket: cfg.Bucket, prefix: prefix, spool: spool, where: fmt.Sprintf("s3://%s/%s at %s", cfg.Bucket, cfg.Prefix, cfg.Endpoint)}, nil
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	return &Store{timeout: timeout, c: c, core: minio.Core{Client: c}, bucket: cfg.Bucket, prefix: prefix, spool: spool, where: fmt.Sprintf("s3://%s/%s at %s", cfg.Bucket, cfg.Prefix, cfg.Endpoint)}, nil
 }
 
 // Where names the store to a person.

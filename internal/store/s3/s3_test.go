@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/store/s3"
@@ -27,6 +28,13 @@ func open(t *testing.T) *s3.Store {
 // their files, as servers on one bucket do.
 func openAt(t *testing.T, prefix string) *s3.Store {
 	t.Helper()
+	return openVia(t, "", prefix, 0)
+}
+
+// openVia is openAt through endpoint (the test store's when empty), each
+// request bounded by timeout (the default when zero).
+func openVia(t *testing.T, endpoint, prefix string, timeout time.Duration) *s3.Store {
+	t.Helper()
 	ep := os.Getenv("FLAXFILE_TEST_S3")
 	if ep == "" {
 		if os.Getenv("CI") != "" {
@@ -38,7 +46,10 @@ func openAt(t *testing.T, prefix string) *s3.Store {
 	if bucket == "" {
 		bucket = "flaxfile-test"
 	}
-	s, err := s3.Open(t.Context(), s3.Config{Endpoint: ep, Bucket: bucket, Prefix: prefix, Spool: t.TempDir()})
+	if endpoint != "" {
+		ep = endpoint
+	}
+	s, err := s3.Open(t.Context(), s3.Config{Endpoint: ep, Bucket: bucket, Prefix: prefix, Spool: t.TempDir(), Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,11 +83,11 @@ func TestS3ReplacedLargeObject(t *testing.T) {
 }
 
 func TestParseURL(t *testing.T) {
-	c, err := s3.ParseURL("s3://bkt/a/b?endpoint=http://127.0.0.1:8333&region=r1")
-	if err != nil || c.Bucket != "bkt" || c.Prefix != "a/b" || c.Endpoint != "http://127.0.0.1:8333" || c.Region != "r1" {
+	c, err := s3.ParseURL("s3://bkt/a/b?endpoint=http://127.0.0.1:8333&region=r1&timeout=30s")
+	if err != nil || c.Bucket != "bkt" || c.Prefix != "a/b" || c.Endpoint != "http://127.0.0.1:8333" || c.Region != "r1" || c.Timeout != 30*time.Second {
 		t.Fatalf("%+v %v", c, err)
 	}
-	for _, bad := range []string{"s3://", "s3://bkt", "http://bkt?endpoint=http://x", "s3:///p?endpoint=http://x"} {
+	for _, bad := range []string{"s3://", "s3://bkt", "http://bkt?endpoint=http://x", "s3:///p?endpoint=http://x", "s3://b?endpoint=http://x&timeout=soon", "s3://b?endpoint=http://x&timeout=-1s"} {
 		if _, err := s3.ParseURL(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# FlaxFile servers in front of an object store (issue 18): set and get of
+# a SIZE_MIB random file (1024 by default) through N flaxfile servers on
+# one bucket of a SeaweedFS started here (.ci/seaweedfs, on 127.0.0.1),
+# N clients at once each through its own server, against the same files
+# written and read straight to and from the store with its client
+# library (bench/s3direct, minio-go) by N processes at once, in the same
+# rounds. For each N of SERVERS (default "1 2 3"): medians of ROUNDS
+# (default 3) interleaved rounds, memory warmed before each run, the
+# ratio direct/ours (1 = as fast as the store's own client), and each
+# server's peak memory (VmHWM).
+#
+#   bench/s3.sh [SIZE_MIB]   (ROUNDS, SERVERS; FLAXFILE_S3_PORT for the
+#                             store's port, default 8333)
+#
+# The store keeps its data under a temporary folder beside the repo (the
+# real disk); the files sent live on tmpfs.
+set -euo pipefail
+export CGO_ENABLED=0
+cd "$(dirname "$0")/.."
+size_mib=${1:-1024}
+rounds=${ROUNDS:-3}
+servers=${SERVERS:-1 2 3}
+work=$(mktemp -d -p "$( [ -d /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")")
+store=$(mktemp -d -p "$(cd .. && pwd)" flaxfile-s3-bench.XXXXXX)
+cleanup() {
+	kill $(jobs -p) 2>/dev/null || true
+	[ -f "$store/pid" ] && kill "$(cat "$store/pid")" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf "$work" "$store"
+}
+trap cleanup EXIT
+go build -o "$work/flaxfile" ./cmd/flaxfile
+go build -o "$work/s3direct" ./bench/s3direct
+eval "$(.ci/seaweedfs "$store")"
+ep=$FLAXFILE_TEST_S3
+bucket=$FLAXFILE_TEST_S3_BUCKET
+. bench/warm.sh
+now() { date +%s.%N; }
+since() { echo "$(now) - $1" | bc; }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {printf "%s", a[int((NR+1)/2)]}'; }
+max_n=0
+for n in $servers; do [ "$n" -gt "$max_n" ] && max_n=$n; done
+for i in $(seq "$max_n"); do head -c $((size_mib << 20)) /dev/urandom >"$work/src$i"; done
+warm() { warm_memory "$work" $((size_mib * (n + 1) + 64)); }
+# par F: runs F 1 … F n at once; fails if any does.
+par() {
+	local pids=() i
+	for i in $(seq "$n"); do
+		"$1" "$i" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
+}
+dput() { "$work/s3direct" -endpoint "$ep" -bucket "$bucket" put "$work/src$1" "direct/f$1"; }
+dget() { "$work/s3direct" -endpoint "$ep" -bucket "$bucket" get "direct/f$1" "$work/outd$1"; }
+fset() { ff --server "${addrs[$(($1 - 1))]}" --quiet set "$work/src$1" "f$1"; }
+fget() { ff --server "${addrs[$(($1 - 1))]}" --quiet get "f$1" "$work/outf$1"; }
+ff() { FLAXFILE_PASSWORD= "$work/flaxfile" "$@"; }
+
+declare -A t
+echo "$size_mib MiB per client; SeaweedFS at $ep; $rounds rounds, medians; $(nproc) cores"
+for n in $servers; do
+	addrs=()
+	spids=()
+	for i in $(seq "$n"); do
+		"$work/flaxfile" serve --host 127.0.0.1 --port 0 --storage "s3://$bucket/bench?endpoint=$ep" -q --log-level info 2>"$work/serve$i.log" &
+		spids+=($!)
+		until grep -q 'msg=listening' "$work/serve$i.log" 2>/dev/null; do sleep 0.01; done
+		addrs+=("$(grep -o 'addr=[0-9.:]*' "$work/serve$i.log" | head -1 | cut -d= -f2)")
+	done
+	for r in $(seq "$rounds"); do
+		for job in dput set dget get; do
+			rm -f "$work"/out*
+			warm
+			t0=$(now)
+			case $job in
+			dput) par dput ;;
+			set) par fset ;;
+			dget) par dget ;;
+			get) par fget ;;
+			esac
+			t[$n.$job]+="$(since "$t0") "
+		done
+		for i in $(seq "$n"); do cmp -s "$work/src$i" "$work/outf$i" || { echo "get $i: wrong file" >&2; exit 1; }; done
+	done
+	hwm=""
+	for p in "${spids[@]}"; do hwm+="$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$p/status") "; done
+	kill "${spids[@]}"
+	wait "${spids[@]}" 2>/dev/null || true
+	dput=$(echo "${t[$n.dput]}" | median); set_=$(echo "${t[$n.set]}" | median)
+	dget=$(echo "${t[$n.dget]}" | median); get=$(echo "${t[$n.get]}" | median)
+	printf '%d server(s): set %6.2f s, direct put %6.2f s: %.2f   get %6.2f s, direct get %6.2f s: %.2f   server peak MiB: %s\n' \
+		"$n" "$set_" "$dput" "$(echo "$dput / $set_" | bc -l)" "$get" "$dget" "$(echo "$dget / $get" | bc -l)" "$hwm"
+done
