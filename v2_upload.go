@@ -56,7 +56,9 @@ func (c *Client) sizing2(size int64, upload bool) sizing {
 		// The store's parts (FeaturePartChunk): an upload's chunks go
 		// straight into parts, a download's ranges read whole ones. A
 		// delta transfer keeps block-sized chunks, which build and patch
-		// work on.
+		// work on. The window keeps the octets in flight a block-sized
+		// window would: a store slower than the link holds replies back.
+		p.window = max(1, p.window*digest.BlockSize/int(c.partChunk))
 		p.chunk = c.partChunk
 	}
 	if c.opts.ChunkSize > 0 {

@@ -110,16 +110,8 @@ func (s *Store) OpenPartial(ctx context.Context, key, id string, spec store.Spec
 		f.Close()
 		return nil, false, err
 	}
-	mtime := spec.ModTime
-	if mtime.IsZero() {
-		mtime = time.Now()
-	}
-	mode := spec.Mode
-	if mode == 0 {
-		mode = 0o644
-	}
 	upload, err := s.core.NewMultipartUpload(ctx, s.bucket, s.object(k), minio.PutObjectOptions{
-		UserMetadata: userMeta(mtime, mode, nil), ContentType: "application/octet-stream"})
+		UserMetadata: commitMeta(store.CommitOptions{ModTime: spec.ModTime, Mode: spec.Mode}), ContentType: "application/octet-stream"})
 	if err != nil {
 		f.Close()
 		return nil, false, fmt.Errorf("s3: starting an upload of %s: %w", k, err)
