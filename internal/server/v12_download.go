@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"time"
@@ -229,13 +230,34 @@ func (s *Server) downloadChunk(r *request) {
 		r.replyParts(wire.Numbered{Status: wire.ReplyChunk, N: id}.Parts(zmtp.Part{File: f, Offset: off, Len: n})...)
 		return
 	}
-	buf := s.pool.Get(int(n))
-	defer s.pool.Put(buf)
-	if m, err := d.v.obj.ReadAt(buf, off); int64(m) < n {
-		r.fail(fmt.Sprintf("read error: %v", err))
+	buf, release, err := s.readRange(r, d.v.obj, off, n)
+	if err != nil {
+		r.fail(err.Error())
 		return
 	}
+	defer release()
 	r.reply(wire.Numbered{Status: wire.ReplyChunk, N: id, Data: buf}.Frames()...)
+}
+
+// readRange reads n octets of o at off into a buffer taken from the
+// memory budget (waiting for room, as received chunks do), for a store
+// whose objects are not files to send from: an object store's ranges
+// pass through the server's memory, and many at once must not exceed
+// it. release gives the buffer back once the reply is sent.
+func (s *Server) readRange(r *request, o io.ReaderAt, off, n int64) ([]byte, func(), error) {
+	if !s.budget.Acquire(r.ctx.Done(), n) {
+		return nil, nil, errors.New("server shutting down")
+	}
+	buf := s.pool.Get(int(n))
+	release := func() {
+		s.budget.Release(n)
+		s.pool.Put(buf)
+	}
+	if k, err := o.ReadAt(buf, off); int64(k) < n {
+		release()
+		return nil, nil, fmt.Errorf("read error: %v", err)
+	}
+	return buf, release, nil
 }
 
 // fileOf returns the file o is kept in, for a zero-copy send, or nil.

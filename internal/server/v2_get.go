@@ -100,6 +100,14 @@ func (s *Server) getRange(r *request) {
 		r.replyParts(rep.Parts(zmtp.Part{File: f, Offset: off, Len: n})...)
 		return
 	}
+	// The range passes through a buffer of the connection's writer: its
+	// octets count against the memory budget until it is sent, so that
+	// many connections reading at once stay within it.
+	if !s.budget.Acquire(r.ctx.Done(), n) {
+		r.fail("server shutting down")
+		return
+	}
+	defer s.budget.Release(n)
 	r.replyParts(rep.Parts(zmtp.Part{Len: n, Fill: func(b []byte) error {
 		if k, err := h.v.ReadAt(b, off); int64(k) < n {
 			return fmt.Errorf("read error: %v", err)
