@@ -58,8 +58,16 @@ func (c *Client) sizing2(size int64, upload bool) sizing {
 		// delta transfer keeps block-sized chunks, which build and patch
 		// work on. The window keeps the octets in flight a block-sized
 		// window would: a store slower than the link holds replies back.
-		p.window = max(1, p.window*digest.BlockSize/int(c.partChunk))
+		if c.opts.Window == 0 {
+			p.window = max(1, p.window*digest.BlockSize/int(c.partChunk))
+		}
 		p.chunk = c.partChunk
+		if !c.longLink() && c.opts.Connections == 0 {
+			// The store, not the link, sets the pace: more connections
+			// only queue more chunks for the server's memory, where a
+			// connection may then wait its turn past the reply timeout.
+			p.conns = min(p.conns, 4)
+		}
 	}
 	if c.opts.ChunkSize > 0 {
 		p.chunk = min(wire.MaxChunk2, (c.opts.ChunkSize+digest.BlockSize-1)/digest.BlockSize*digest.BlockSize)

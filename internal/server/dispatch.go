@@ -13,11 +13,12 @@ import (
 
 // request is one received command and the way back to its sender.
 type request struct {
-	ctx  context.Context
-	c    *zmtp.Conn
-	log  *slog.Logger
-	args [][]byte
-	m    *zmtp.Message
+	ctx    context.Context
+	c      *zmtp.Conn
+	log    *slog.Logger
+	args   [][]byte
+	m      *zmtp.Message
+	ranges chan struct{} // the connection's tokens for ranges read into memory
 }
 
 // reply sends [delimiter, frames...] back; a peer that has gone is not an
@@ -41,13 +42,13 @@ func (r *request) fail(msg string) { r.reply(wire.ErrorReply{Message: msg}.Frame
 // handle runs one request. frames are [delimiter, COMMAND, args...]; as 1.2
 // does, the command is taken from the second frame without checking the
 // first, and extra frames are ignored by every command.
-func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *zmtp.Message) {
+func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *zmtp.Message, ranges chan struct{}) {
 	cmd, args, ok := wire.SplitRequest(m.Frames)
 	if !ok {
 		log.Warn("invalid message", "frames", len(m.Frames)+1)
 		return
 	}
-	r := &request{ctx: ctx, c: c, log: log, args: args, m: m}
+	r := &request{ctx: ctx, c: c, log: log, args: args, m: m, ranges: ranges}
 	if msg := s.authorize(r, cmd); msg != "" {
 		log.Warn("request refused", "command", cmd, "reason", msg)
 		r.fail(msg)

@@ -33,3 +33,31 @@ func (s *Server) noRoom(ctx context.Context, size int64) string {
 	}
 	return fmt.Sprintf("not enough space on the server: %d octets declared, %d free", size, free)
 }
+
+// rangeToken waits for one of the connection's tokens for a range read
+// into memory (request.ranges); done gives it back. A request made
+// without a connection's tokens takes none.
+func (r *request) rangeToken() (done func(), ok bool) {
+	if r.ranges == nil {
+		return func() {}, true
+	}
+	select {
+	case r.ranges <- struct{}{}:
+		return func() { <-r.ranges }, true
+	case <-r.ctx.Done():
+		return nil, false
+	}
+}
+
+// buffer takes n octets of the memory budget, waiting for room while the
+// request lasts, and a buffer of that length; release gives both back.
+func (s *Server) buffer(r *request, n int64) ([]byte, func(), error) {
+	if !s.budget.Acquire(r.ctx.Done(), n) {
+		return nil, nil, errors.New("server shutting down")
+	}
+	buf := s.pool.Get(int(n))
+	return buf, func() {
+		s.budget.Release(n)
+		s.pool.Put(buf)
+	}, nil
+}

@@ -267,6 +267,10 @@ func (s *Server) serveConn(ctx context.Context, c *zmtp.Conn) {
 	log := s.log.With("peer", c.RemoteAddr().String())
 	log.Debug("connected")
 	sem := make(chan struct{}, s.cfg.HandlersPerConn)
+	// Ranges passing through memory (a store whose objects are not files)
+	// that one connection holds budget for at once: its writer sends them
+	// one after another, so more would only keep budget from the others.
+	ranges := make(chan struct{}, 2)
 	var wg sync.WaitGroup
 	defer func() {
 		wg.Wait()
@@ -293,7 +297,7 @@ func (s *Server) serveConn(ctx context.Context, c *zmtp.Conn) {
 			defer func() { <-sem }()
 			defer m.Release()
 			defer s.contain(c, log)
-			s.handle(ctx, c, log, m)
+			s.handle(ctx, c, log, m, ranges)
 		})
 	}
 }

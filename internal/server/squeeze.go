@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -17,13 +16,9 @@ import (
 // expand decodes a chunk's frame into a buffer of exactly n octets taken
 // from the memory budget; release gives it back.
 func (s *Server) expand(r *request, frame []byte, n int64) ([]byte, func(), error) {
-	if !s.budget.Acquire(r.ctx.Done(), n) {
-		return nil, nil, errors.New("server shutting down")
-	}
-	buf := s.pool.Get(int(n))
-	release := func() {
-		s.pool.Put(buf)
-		s.budget.Release(n)
+	buf, release, err := s.buffer(r, n)
+	if err != nil {
+		return nil, nil, err
 	}
 	out, err := compress.Decompress(buf[:0], frame, int(n))
 	if err != nil {

@@ -243,16 +243,19 @@ func (s *Server) downloadChunk(r *request) {
 // memory budget (waiting for room, as received chunks do), for a store
 // whose objects are not files to send from: an object store's ranges
 // pass through the server's memory, and many at once must not exceed
-// it. release gives the buffer back once the reply is sent.
+// it (two at most a connection, rangeToken). release gives the buffer
+// back once the reply is sent.
 func (s *Server) readRange(r *request, o io.ReaderAt, off, n int64) ([]byte, func(), error) {
-	if !s.budget.Acquire(r.ctx.Done(), n) {
+	done, ok := r.rangeToken()
+	if !ok {
 		return nil, nil, errors.New("server shutting down")
 	}
-	buf := s.pool.Get(int(n))
-	release := func() {
-		s.budget.Release(n)
-		s.pool.Put(buf)
+	buf, free, err := s.buffer(r, n)
+	if err != nil {
+		done()
+		return nil, nil, err
 	}
+	release := func() { free(); done() }
 	if k, err := o.ReadAt(buf, off); int64(k) < n {
 		release()
 		return nil, nil, fmt.Errorf("read error: %v", err)

@@ -128,13 +128,12 @@ func (s *Server) putBuild(r *request) {
 			return
 		}
 	}
-	if !s.budget.Acquire(r.ctx.Done(), n) {
-		r.fail("server shutting down")
+	buf, release, err := s.buffer(r, n)
+	if err != nil {
+		r.fail(err.Error())
 		return
 	}
-	defer s.budget.Release(n)
-	buf := s.pool.Get(int(n))
-	defer s.pool.Put(buf)
+	defer release()
 	block, err := assemble(buf[:n], m.Steps, m.Data, old)
 	if err != nil {
 		r.fail(fmt.Sprintf("read error: %v", err))

@@ -102,11 +102,18 @@ func (s *Server) getRange(r *request) {
 	}
 	// The range passes through a buffer of the connection's writer: its
 	// octets count against the memory budget until it is sent, so that
-	// many connections reading at once stay within it.
-	if !s.budget.Acquire(r.ctx.Done(), n) {
+	// many connections reading at once stay within it; a connection holds
+	// budget for two such ranges at most (rangeToken), its writer sending
+	// one at a time.
+	done, ok := r.rangeToken()
+	if !ok || !s.budget.Acquire(r.ctx.Done(), n) {
+		if ok {
+			done()
+		}
 		r.fail("server shutting down")
 		return
 	}
+	defer done()
 	defer s.budget.Release(n)
 	r.replyParts(rep.Parts(zmtp.Part{Len: n, Fill: func(b []byte) error {
 		if k, err := h.v.ReadAt(b, off); int64(k) < n {
