@@ -18,6 +18,7 @@ import (
 	"github.com/Shopify/toxiproxy/v2/collectors"
 	"github.com/flaxfile/flaxfile"
 	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/store/s3"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 )
@@ -117,5 +118,13 @@ func TestStoreDownMidUpload(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(out); !bytes.Equal(got, data) {
 		t.Fatal("the file published after the outage is not the one sent")
+	}
+}
+
+// A store that stops answering must fail a transfer on the server before
+// the client's reply timeout, so that the client hears why.
+func TestStoreTimeoutUnderReplyTimeout(t *testing.T) {
+	if s3.DefaultTimeout >= flaxfile.DefaultReplyTimeout {
+		t.Fatalf("store requests bounded by %v, clients wait %v for a reply", s3.DefaultTimeout, flaxfile.DefaultReplyTimeout)
 	}
 }

@@ -54,9 +54,11 @@ type Config struct {
 }
 
 // DefaultTimeout is Config.Timeout's default: long enough for a part
-// (8 MiB) over a slow link and minio-go's retries, short enough that an
-// upload whose store went away fails rather than hangs.
-const DefaultTimeout = time.Minute
+// (8 MiB) over a slow link and minio-go's retries, and shorter than a
+// client's reply timeout (60 s by default), so that when the store stops
+// answering the client hears why from the server ("sending part N of
+// KEY: …") rather than only that no reply came.
+const DefaultTimeout = 45 * time.Second
 
 // ParseURL reads
 // s3://BUCKET[/PREFIX]?endpoint=URL[&region=R][&spool=DIR][&timeout=D].
