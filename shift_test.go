@@ -20,11 +20,17 @@ import (
 // a client that always asks for delta transfers, closed with the test,
 // and the server's address.
 func deltaClient(t *testing.T, st string) (*flaxfile.Client, string) {
-	cfg := server.Config{}
+	var addr string
 	if st == "mem" {
-		cfg.Store = mem.New(1 << 30)
+		a, _, stop, err := servertest.Background(server.Config{Store: mem.New(1 << 30), NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(stop)
+		addr = a
+	} else {
+		addr, _ = servertest.StartServer(t, server.Config{}, nil)
 	}
-	addr, _ := servertest.StartServer(t, cfg, nil)
 	c, err := flaxfile.Dial(ctxFor(t), addr, &flaxfile.Options{Delta: flaxfile.DeltaAlways})
 	if err != nil {
 		t.Fatal(err)

@@ -16,14 +16,12 @@ func (s *Server) hello(r *request) {
 		r.fail(err.Error())
 		return
 	}
-	features, _ := json.Marshal(map[string]any{"max_chunk": wire.MaxChunk2, "block": digest.BlockSize, "resume": s.puts.st != nil,
-		wire.FeatureDelta: s.puts.st != nil, wire.FeatureDeltaGet: true, wire.FeaturePatch: s.puts.st != nil, wire.FeatureCuts: true, wire.FeatureZstd: true})
+	f := map[string]any{"max_chunk": wire.MaxChunk2, "block": digest.BlockSize, "resume": s.puts.st != nil,
+		wire.FeatureDelta: s.puts.st != nil, wire.FeatureDeltaGet: true, wire.FeaturePatch: s.puts.st != nil, wire.FeatureCuts: true, wire.FeatureZstd: true}
 	if pc, ok := s.cfg.Store.(store.PartChunker); ok && s.puts.st != nil {
-		var f map[string]any
-		_ = json.Unmarshal(features, &f)
 		f[wire.FeaturePartChunk] = pc.PartChunk()
-		features, _ = json.Marshal(f)
 	}
+	features, _ := json.Marshal(f)
 	r.reply(wire.HelloReply{Version: wire.Version2, Features: features}.Frames()...)
 }
 

@@ -147,18 +147,14 @@ func (s *putSession) forget(off int64, got []digest.Sum) {
 	}
 }
 
-// record appends rec, the journal records of the blocks written at
-// [off, off+n), to the upload's journal.
-func (s *putSession) record(rec []byte, off, n int64) error {
+// recordBlock appends the journal record of block b, hash sum; a store
+// that must know what a record covers (store.RangeJournal) is told.
+func (s *putSession) recordBlock(b int64, sum digest.Sum) error {
+	rec := journal.AppendRecord(nil, b, sum)
 	if r, ok := s.part.(store.RangeJournal); ok {
-		return r.AppendJournalFor(rec, off, n)
+		return r.AppendJournalFor(rec, b*digest.BlockSize, digest.BlockLen(s.hdr.Size, b))
 	}
 	return s.part.AppendJournal(rec)
-}
-
-// recordBlock records block b with hash sum.
-func (s *putSession) recordBlock(b int64, sum digest.Sum) error {
-	return s.record(journal.AppendRecord(nil, b, sum), b*digest.BlockSize, digest.BlockLen(s.hdr.Size, b))
 }
 
 // accept records blocks of [off, off+n) whose hashes, computed from what
@@ -174,12 +170,21 @@ func (s *putSession) accept(off, n int64, got []digest.Sum, sent []byte) error {
 			return fmt.Errorf("block %d: hash mismatch, the data was damaged on the way", first+int64(k))
 		}
 	}
-	var rec []byte
-	for k, sum := range got {
-		rec = journal.AppendRecord(rec, first+int64(k), sum)
-	}
-	if err := s.record(rec, off, n); err != nil {
-		return err
+	if _, ranged := s.part.(store.RangeJournal); ranged {
+		// Block by block: a chunk may span parts of an object store.
+		for k, sum := range got {
+			if err := s.recordBlock(first+int64(k), sum); err != nil {
+				return err
+			}
+		}
+	} else {
+		var rec []byte
+		for k, sum := range got {
+			rec = journal.AppendRecord(rec, first+int64(k), sum)
+		}
+		if err := s.part.AppendJournal(rec); err != nil { // one write for the chunk
+			return err
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

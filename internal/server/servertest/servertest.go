@@ -43,6 +43,11 @@ func StartServer(t testing.TB, cfg server.Config, mech zmtp.Mechanism) (string, 
 
 func startServer(t testing.TB, dir string, cfg server.Config, mech zmtp.Mechanism) (addr string, srv *server.Server, st *disk.Store, stop func()) {
 	t.Helper()
+	if cfg.Store != nil {
+		// These run on a disk store of their own: a test with a store of
+		// its own runs Background.
+		t.Fatal("servertest: Start* keep files on a disk store in dir; use Background for cfg.Store")
+	}
 	st, err := disk.Open(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -297,14 +297,22 @@ func (p *partial) WriteAt(b []byte, off int64) (int, error) {
 	}
 	p.mu.Unlock()
 	for _, k := range stale {
-		ctx, cancel := p.s.opContext()
-		err := p.s.c.RemoveObject(ctx, p.s.bucket, p.s.partialObject(p.id, journalName(k)), minio.RemoveObjectOptions{})
-		cancel()
-		if err != nil {
-			return 0, fmt.Errorf("s3: forgetting part %d of %s: %w", k, p.m.Key, err)
+		if err := p.forget(k); err != nil {
+			return 0, err
 		}
 	}
 	return p.f.WriteAt(b, off)
+}
+
+// forget removes the records of part k from the store, before the part
+// is written again.
+func (p *partial) forget(k int) error {
+	ctx, cancel := p.s.opContext()
+	defer cancel()
+	if err := p.s.c.RemoveObject(ctx, p.s.bucket, p.s.partialObject(p.id, journalName(k)), minio.RemoveObjectOptions{}); err != nil {
+		return fmt.Errorf("s3: forgetting part %d of %s: %w", k, p.m.Key, err)
+	}
+	return nil
 }
 
 // writePart sends b as part k, bypassing the spool: the part counts as
@@ -324,15 +332,13 @@ func (p *partial) writePart(k int, b []byte) (int, error) {
 	}
 	gen := st.gen
 	p.mu.Unlock()
-	ctx, cancel := p.s.opContext()
-	defer cancel()
 	if stale {
-		if err := p.s.c.RemoveObject(ctx, p.s.bucket, p.s.partialObject(p.id, journalName(k)), minio.RemoveObjectOptions{}); err != nil {
-			return 0, fmt.Errorf("s3: forgetting part %d of %s: %w", k, p.m.Key, err)
+		if err := p.forget(k); err != nil {
+			return 0, err
 		}
 	}
-	if _, err := p.s.core.PutObjectPart(ctx, p.s.bucket, p.s.object(p.m.Key), p.m.Upload, k, bytes.NewReader(b), int64(len(b)), minio.PutObjectPartOptions{}); err != nil {
-		return 0, fmt.Errorf("s3: sending part %d of %s: %w", k, p.m.Key, err)
+	if err := p.putPart(k, bytes.NewReader(b), int64(len(b))); err != nil {
+		return 0, err
 	}
 	p.mu.Lock()
 	if st.gen == gen {
@@ -475,14 +481,22 @@ func (p *partial) whole(k int, st *partState) bool {
 // send sends part k from the spool, then its records, unless the part was
 // written again meanwhile (gen).
 func (p *partial) send(k, gen int, recs []byte) error {
-	ctx, cancel := p.s.opContext()
-	defer cancel()
 	lo, n := int64(k-1)*p.m.Part, p.m.partLen(k)
-	_, err := p.s.core.PutObjectPart(ctx, p.s.bucket, p.s.object(p.m.Key), p.m.Upload, k, io.NewSectionReader(p.f, lo, n), n, minio.PutObjectPartOptions{})
-	if err != nil {
-		return fmt.Errorf("s3: sending part %d of %s: %w", k, p.m.Key, err)
+	if err := p.putPart(k, io.NewSectionReader(p.f, lo, n), n); err != nil {
+		return err
 	}
 	return p.keepRecords(k, gen, recs)
+}
+
+// putPart sends n octets read from r as part k (r seekable, for
+// minio-go's retries).
+func (p *partial) putPart(k int, r io.Reader, n int64) error {
+	ctx, cancel := p.s.opContext()
+	defer cancel()
+	if _, err := p.s.core.PutObjectPart(ctx, p.s.bucket, p.s.object(p.m.Key), p.m.Upload, k, r, n, minio.PutObjectPartOptions{}); err != nil {
+		return fmt.Errorf("s3: sending part %d of %s: %w", k, p.m.Key, err)
+	}
+	return nil
 }
 
 // keepRecords stores the records of part k, sent at gen, unless it was

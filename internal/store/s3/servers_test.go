@@ -70,6 +70,7 @@ func TestUploadResumesThroughAnotherServer(t *testing.T) {
 	}{
 		{"parts sent as they come", 0, 3, 3 * 2 * block}, // chunks are parts (8 MiB)
 		{"parts gathered in the spool", block, 5, 4 * block},
+		{"chunks over two parts", 4 * block, 1, 4 * block}, // a 16 MiB chunk: parts 1 and 2
 	} {
 		t.Run(c.name, func(t *testing.T) { resumeThroughAnother(t, c.chunk, c.cut, c.kept) })
 	}
