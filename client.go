@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -148,7 +149,11 @@ type Client struct {
 	umask  fs.FileMode // applied to the modes the server sends
 	bufs   *zmtp.Pool  // buffers for received chunks, within the memory limit
 	budget *zmtp.Budget
-	conns  *connPool
+
+	peers     []*peer              // the addresses given, in order
+	primary   atomic.Pointer[peer] // where requests go
+	namespace string               // what the first server's store holds, if others share it (HELLO)
+	failMu    sync.Mutex           // one failover at a time
 
 	v2        bool         // the server speaks FlaxFile 2
 	rtt       atomic.Int64 // the shortest round trip seen (PING, HELLO), in nanoseconds
@@ -164,6 +169,11 @@ type Client struct {
 // Dial connects to the server at addr ("host:port", or "host" for port
 // 25555) and checks it answers, so that a wrong password or an encryption
 // mismatch is reported here, within Options.ConnectTimeout.
+//
+// addr may name several servers, separated by commas: servers in front of
+// one shared store (see docs/SCALING.md). The first that answers is the
+// client's; a transfer spreads its connections over the others that name
+// the same store, and goes on through them when one stops answering.
 func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 	var o Options
 	if opts != nil {
@@ -193,13 +203,12 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	host, _, err := net.SplitHostPort(addr)
+	addrs, err := splitAddrs(addr)
 	if err != nil {
-		host = addr
-		addr = net.JoinHostPort(addr, fmt.Sprint(DefaultPort))
+		return nil, err
 	}
-	c := &Client{addr: addr, opts: o, bufs: zmtp.NewBufferPool(o.MemoryLimit), budget: zmtp.NewBudget(o.MemoryLimit), local: isLocal(host), umask: umask.Get()}
-	c.conns = &connPool{addr: addr, dial: c.dial}
+	c := &Client{opts: o, bufs: zmtp.NewBufferPool(o.MemoryLimit), budget: zmtp.NewBudget(o.MemoryLimit), umask: umask.Get()}
+	c.newPeers(addrs)
 	serverKey := o.ServerKey
 	if serverKey == (Key{}) && o.Password != "" {
 		if serverKey, _, err = ServerKeysFromPassword(o.Password); err != nil {
@@ -229,23 +238,46 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 	default:
 		return nil, fmt.Errorf("flaxfile: unknown protocol %q: want 2 or 1.2", o.Protocol)
 	}
-	conn, err := c.dial(ctx)
-	if err != nil {
-		return nil, err
+	// The first server that answers is the client's; one that answers
+	// with a refusal (a wrong password) ends it.
+	var errs []error
+	for _, p := range c.peers {
+		err := c.first(ctx, p)
+		if err == nil {
+			return c, nil
+		}
+		errs = append(errs, err)
+		if !transportFailure(err) || ctx.Err() != nil {
+			break
+		}
 	}
-	// The first request shows that the server answers: HELLO, or for a
-	// forced 1.2 a PING.
+	return nil, errors.Join(errs...)
+}
+
+// first makes p the client's server: its first connection, and the
+// request that shows the server answers (HELLO, or for a forced 1.2 a
+// PING).
+func (c *Client) first(ctx context.Context, p *peer) error {
+	c.addr = p.addr
+	host, _, _ := net.SplitHostPort(p.addr)
+	c.local = isLocal(host)
+	conn, err := c.dialTo(ctx, p.addr)
+	if err != nil {
+		return err
+	}
 	check := c.negotiate
-	if o.Protocol == "1.2" {
+	if c.opts.Protocol == "1.2" {
 		check = c.ping
 	}
 	if err := check(ctx, conn); err != nil {
 		conn.Close()
-		return nil, err
+		return err
 	}
 	c.cipher = conn.Cipher()
-	c.conns.give(conn)
-	return c, nil
+	p.checked, p.namespace = true, c.namespace
+	c.primary.Store(p)
+	p.conns.give(conn)
+	return nil
 }
 
 // negotiate asks the server for FlaxFile 2; a 1.2 server does not know
@@ -278,6 +310,7 @@ func (c *Client) negotiate(parent context.Context, conn *zmtp.Conn) error {
 	c.delta, c.deltaGet, c.patch, c.cuts = on[wire.FeatureDelta], on[wire.FeatureDeltaGet], on[wire.FeaturePatch], on[wire.FeatureCuts]
 	c.zstd = on[wire.FeatureZstd]
 	c.partChunk = hello.PartChunk()
+	c.namespace = hello.Namespace()
 	return nil
 }
 
@@ -303,7 +336,9 @@ func isLocal(host string) bool {
 
 // Close closes the client's connections.
 func (c *Client) Close() error {
-	c.conns.close()
+	for _, p := range c.peers {
+		p.conns.close()
+	}
 	c.bufs.Drain()
 	return nil
 }

@@ -11,15 +11,15 @@ import (
 	"github.com/flaxfile/flaxfile/internal/zmtp"
 )
 
-// dial opens a connection: the ZMTP handshake, which a wrong password or an
+// dialTo opens a connection to addr: the ZMTP handshake, which a wrong password or an
 // encryption mismatch fails. Whether the server answers requests is learnt
 // from the client's first request (ping, or negotiate), not checked again
 // on every connection: on a long link each check is a round trip.
-func (c *Client) dial(parent context.Context) (*zmtp.Conn, error) {
+func (c *Client) dialTo(parent context.Context, addr string) (*zmtp.Conn, error) {
 	ctx, cancel := context.WithTimeout(parent, c.opts.ConnectTimeout)
 	defer cancel()
 	mech := c.mech()
-	conn, err := zmtp.Dial(ctx, c.addr, &zmtp.Options{
+	conn, err := zmtp.Dial(ctx, addr, &zmtp.Options{
 		Mechanism:        mech,
 		Buffers:          c.bufs,
 		Budget:           c.budget,
@@ -29,9 +29,9 @@ func (c *Client) dial(parent context.Context) (*zmtp.Conn, error) {
 	})
 	if err != nil {
 		if parent.Err() != nil { // cancelled by the caller: not a timeout
-			return nil, fmt.Errorf("flaxfile: connecting to %s: %w", c.addr, parent.Err())
+			return nil, fmt.Errorf("flaxfile: connecting to %s: %w", addr, parent.Err())
 		}
-		return nil, c.dialError(ctx, mech, err)
+		return nil, c.dialError(ctx, addr, mech, err)
 	}
 	return conn, nil
 }
@@ -77,24 +77,24 @@ func (c *Client) noteRTT(d time.Duration) {
 }
 
 // dialError explains a failed connection in the user's terms.
-func (c *Client) dialError(ctx context.Context, mech zmtp.Mechanism, err error) error {
+func (c *Client) dialError(ctx context.Context, addr string, mech zmtp.Mechanism, err error) error {
 	var mm *zmtp.MechanismMismatchError
 	var he *zmtp.HandshakeError
 	switch {
 	case errors.As(err, &mm) && mm.Remote == "NULL":
-		return fmt.Errorf("%w: the server at %s does not use encryption", ErrEncryptionMismatch, c.addr)
+		return fmt.Errorf("%w: the server at %s does not use encryption", ErrEncryptionMismatch, addr)
 	case errors.As(err, &mm):
-		return fmt.Errorf("%w (%s)", ErrEncryptionRequired, c.addr)
+		return fmt.Errorf("%w (%s)", ErrEncryptionRequired, addr)
 	case ctx.Err() != nil:
-		return fmt.Errorf("%w: connecting to %s: %v", ErrTimeout, c.addr, err)
+		return fmt.Errorf("%w: connecting to %s: %v", ErrTimeout, addr, err)
 	case errors.As(err, &he) && mech.Name() == "CURVE" && c.opts.ClientKey != (Key{}) && errors.As(err, new(*zmtp.PeerError)):
-		return fmt.Errorf("%w: the server at %s refused this client key: %v", ErrNotAuthorized, c.addr, err)
+		return fmt.Errorf("%w: the server at %s refused this client key: %v", ErrNotAuthorized, addr, err)
 	case errors.As(err, &he) && mech.Name() == "CURVE":
 		return fmt.Errorf("%w: %v", ErrWrongPassword, err)
 	case errors.As(err, &he) && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
 		// libzmq hangs up mid-greeting on a mechanism it does not use,
 		// before saying which one it does.
-		return fmt.Errorf("%w (%s closed the connection during the handshake)", ErrEncryptionRequired, c.addr)
+		return fmt.Errorf("%w (%s closed the connection during the handshake)", ErrEncryptionRequired, addr)
 	}
-	return fmt.Errorf("flaxfile: connecting to %s: %w", c.addr, err)
+	return fmt.Errorf("flaxfile: connecting to %s: %w", addr, err)
 }

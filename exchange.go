@@ -21,15 +21,22 @@ func (r *reply) cmd() string { return wire.Status(r.frames) }
 // file through a zmtp.Sink.
 func (r *reply) sunk(i int) bool { return r.m.Sunk(i + 1) }
 
-// request sends one request on a pooled connection and returns its reply;
-// the connection goes back to the pool unless the exchange broke it.
+// request sends one request on a pooled connection of the primary and
+// returns its reply; the connection goes back to the pool unless the
+// exchange broke it. When the primary cannot be reached, another server
+// of its store takes its place first (failover).
 func (c *Client) request(ctx context.Context, req wire.Request) (*reply, error) {
-	conn, err := c.conns.take(ctx)
+	pool := c.pool()
+	conn, err := pool.take(ctx)
+	if err != nil && c.failover(ctx, err) {
+		pool = c.pool()
+		conn, err = pool.take(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}
 	r, err := c.call(ctx, conn, req)
-	c.conns.settle(conn, err)
+	pool.settle(conn, err)
 	return r, err
 }
 

@@ -22,8 +22,16 @@ func (c *Client) GetFile(ctx context.Context, key, path string) (*Result, error)
 func (c *Client) getFile(ctx context.Context, f FileSpec) (*Result, error) {
 	key, path := f.Key, f.Path
 	if c.v2 {
+		failovers := 0
 		for attempt := 1; ; attempt++ {
 			res, err := c.download2(ctx, f)
+			if err != nil && failovers < len(c.peers) && c.failover(ctx, err) {
+				// Another server of the store goes on with it, from
+				// the blocks the partial file holds.
+				failovers++
+				attempt--
+				continue
+			}
 			if err == nil || attempt == maxReplacedGets || !replacedWhileRead(err) {
 				return res, err
 			}

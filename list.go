@@ -124,7 +124,8 @@ func (c *Client) Walk(ctx context.Context, prefix string, withHash bool, fn func
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.ListTimeout)
 	defer cancel()
-	conn, err := c.conns.take(ctx)
+	pool := c.pool() // the connections go back where they came from
+	conn, err := pool.take(ctx)
 	if err != nil {
 		return listError(ctx, err)
 	}
@@ -132,19 +133,19 @@ func (c *Client) Walk(ctx context.Context, prefix string, withHash bool, fn func
 	r, err := c.call(ctx, conn, wire.List2{Prefix: prefix, Hashes: withHash, Page: listPage})
 	for {
 		if err != nil {
-			c.conns.settle(conn, err)
+			pool.settle(conn, err)
 			return listError(ctx, err)
 		}
 		if octets += r.m.Size(); octets > c.opts.MaxListBytes {
 			r.Release()
-			c.conns.give(conn)
+			pool.give(conn)
 			return fmt.Errorf("%w: the listing is larger than %d octets (Options.MaxListBytes)", ErrProtocol, c.opts.MaxListBytes)
 		}
 		cursor, more, perr := c.page(r, &n, fn)
 		r.Release()
 		if perr != nil || !more {
 			// A listing left open expires on the server.
-			c.conns.give(conn)
+			pool.give(conn)
 			return perr
 		}
 		r, err = c.call(ctx, conn, wire.ListNext{Cursor: cursor})

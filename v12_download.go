@@ -19,7 +19,8 @@ import (
 // should have.
 func (c *Client) get12(ctx context.Context, key string, dst io.WriterAt) (*Result, error) {
 	start := time.Now()
-	first, err := c.conns.take(ctx)
+	pool := c.pool() // the connections go back where they came from
+	first, err := pool.take(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +42,7 @@ func (c *Client) get12(ctx context.Context, key string, dst io.WriterAt) (*Resul
 			}
 		}
 	} else {
-		c.conns.settle(first, err)
+		pool.settle(first, err)
 		return nil, err
 	}
 	size, total, chunk := st.Size, st.Chunks, st.Chunk
@@ -63,9 +64,9 @@ func (c *Client) get12(ctx context.Context, key string, dst io.WriterAt) (*Resul
 	active := int(min(int64(p.conns), max(total, 1)))
 	conns := []*zmtp.Conn{first}
 	if active > 1 {
-		more, err := c.conns.takeN(ctx, active-1)
+		more, err := pool.takeN(ctx, active-1)
 		if err != nil {
-			c.conns.give(first)
+			pool.give(first)
 			return nil, err
 		}
 		conns = append(conns, more...)
@@ -95,7 +96,7 @@ func (c *Client) get12(ctx context.Context, key string, dst io.WriterAt) (*Resul
 	for _, conn := range conns {
 		conn.SetSink(nil) // before another transfer can take the connection
 	}
-	c.conns.giveAll(conns, clean)
+	pool.giveAll(conns, clean)
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,8 @@ func (c *Client) set12(ctx context.Context, key string, src io.ReaderAt, size in
 	p := c.sizing12(size)
 	total := (size + p.chunk - 1) / p.chunk
 	active := int(min(int64(p.conns), max(total, 1)))
-	conns, err := c.conns.takeN(ctx, active)
+	pool := c.pool() // the connections go back where they came from
+	conns, err := pool.takeN(ctx, active)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +104,7 @@ func (c *Client) set12(ctx context.Context, key string, src io.ReaderAt, size in
 		})
 	}
 	err = g.Wait()
-	c.conns.giveAll(conns, clean)
+	pool.giveAll(conns, clean)
 	if err != nil {
 		return nil, err
 	}

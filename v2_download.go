@@ -60,6 +60,58 @@ type download struct {
 	z     *squeezer   // asks for compressed ranges when it pays; nil: never
 	ahead *cutsFuture // the server's cuts, asked for early (seedLocal)
 	mine  *cutsFuture // the local copy's, begun early too
+
+	home    *peer    // the server GET went to, whose handle rf has
+	handles sync.Map // other servers of its store serving ranges too: *peer → *opening
+}
+
+// opening is one server's GET of a download's file, made once.
+type opening struct {
+	once   sync.Once
+	handle string
+	err    error
+}
+
+// handleOn returns the handle by which server via serves the file: the
+// first GET's on the server it went to; on another server of the store,
+// one opened there (on conn) for the same version of the file. A server
+// that cannot (it refuses, has another version, or does not answer) is
+// left out of the transfer.
+func (d *download) handleOn(ctx context.Context, via *peer, conn *zmtp.Conn) (string, error) {
+	if via == d.home {
+		return d.rf.handle, nil
+	}
+	v, _ := d.handles.LoadOrStore(via, &opening{})
+	o := v.(*opening)
+	o.once.Do(func() {
+		r, err := d.c.call(ctx, conn, wire.Get{Key: d.rf.Key})
+		if err != nil {
+			o.err = fmt.Errorf("%w: %s: %w", errSkipPeer, via.addr, err)
+			return
+		}
+		rf, _, err := parseGet(r, d.rf.Key)
+		r.Release()
+		switch {
+		case err != nil:
+			o.err = fmt.Errorf("%w: %s: %w", errSkipPeer, via.addr, err)
+		case rf.Size != d.rf.Size || rf.Hash != d.rf.Hash || rf.MTime != d.rf.MTime || rf.Mode != d.rf.Mode:
+			o.err = fmt.Errorf("%w: %s serves another version of %s", errSkipPeer, via.addr, d.rf.Key)
+			d.c.endGet(via.conns, rf.handle)
+		default:
+			o.handle = rf.handle
+		}
+	})
+	return o.handle, o.err
+}
+
+// endHandles ends the handles opened on other servers.
+func (d *download) endHandles() {
+	d.handles.Range(func(k, v any) bool {
+		if o := v.(*opening); o.handle != "" {
+			d.c.endGet(k.(*peer).conns, o.handle)
+		}
+		return true
+	})
 }
 
 // download2 fetches key to path with FlaxFile 2: the blocks already in a
@@ -73,7 +125,7 @@ func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) 
 	if c.longLink() {
 		// On a long link, handshakes during GET's round trip: as many
 		// connections as a large file takes (the size is not known yet).
-		c.conns.predial(ctx, c.sizing2(1<<40, false).conns)
+		c.pool().predial(ctx, c.sizing2(1<<40, false).conns)
 	}
 	// A file of up to MaxSmallFile may come in GET's reply (a server that
 	// does not know the offer ignores it, and then nothing comes).
@@ -113,12 +165,15 @@ func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) 
 		return res, nil
 	}
 	r.Release()
-	defer c.endGet(rf.handle)
+	home := c.home()
+	defer c.endGet(home.conns, rf.handle)
 	d, err := c.openDownload(dirFor(spec), path+PartialSuffix, rf)
 	if err != nil {
 		return nil, err
 	}
+	d.home = home
 	defer d.close()
+	defer d.endHandles()
 	if c.deltaGet && c.useDelta(rf.Size) && !slices.Contains(d.have, true) {
 		if err := d.seedLocal(ctx, dirFor(spec), path); err != nil {
 			c.opts.Logger.Debug("download not started from the local file", "key", key, "err", err)
@@ -153,10 +208,10 @@ func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) 
 // download): the connection goes back to the pool once the answer is in,
 // and Close closes it if that has not happened by then. A failure only
 // leaves the handle to expire.
-func (c *Client) endGet(handle string) {
+func (c *Client) endGet(pool *connPool, handle string) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.ConnectTimeout)
 	defer cancel()
-	conn, err := c.conns.take(ctx)
+	conn, err := pool.take(ctx)
 	if err != nil {
 		return
 	}
@@ -164,7 +219,7 @@ func (c *Client) endGet(handle string) {
 		conn.Close()
 		return
 	}
-	if !c.conns.lend(conn) {
+	if !pool.lend(conn) {
 		return
 	}
 	go func() {
@@ -174,7 +229,7 @@ func (c *Client) endGet(handle string) {
 		if err == nil {
 			r.Release()
 		}
-		c.conns.unlend(conn, err)
+		pool.unlend(conn, err)
 	}()
 }
 
@@ -226,19 +281,23 @@ func (d *download) close() {
 // window each; each chunk is hashed from the buffer it arrives in and written.
 func (d *download) fetch(ctx context.Context, p sizing, todo []int64) error {
 	lock := &sync.Mutex{}
-	n, err := d.c.spread(ctx, p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, q queue) error {
-		return d.fetchChunks(ctx, conn, p, q, lock)
+	n, err := d.c.spread(ctx, p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, via *peer, q queue) error {
+		handle, err := d.handleOn(ctx, via, conn)
+		if err != nil {
+			return err
+		}
+		return d.fetchChunks(ctx, conn, handle, p, q, lock)
 	})
 	d.used = n
 	return err
 }
 
-func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, p sizing, q queue, lock *sync.Mutex) error {
+func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, h string, p sizing, q queue, lock *sync.Mutex) error {
 	c, size := d.c, d.rf.Size
 	span := func(j int64) (int64, int64) { return j * p.chunk, min(p.chunk, size-j*p.chunk) }
 	send := func(j int64) error {
 		off, n := span(j)
-		req := wire.GetRange{Handle: d.rf.handle, Offset: off, Len: n}
+		req := wire.GetRange{Handle: h, Offset: off, Len: n}
 		if level := d.z.level(); level != compress.Off {
 			req.Squeeze = level.String()
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -102,7 +103,7 @@ func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file 
 	start := time.Now()
 	u := &upload{c: c, key: key, src: src, file: file, size: size, mode: mode, p: c.sizing2(size, true),
 		id: uploadID(key, size, mtime, mode), z: c.newSqueezer(src, size)}
-	c.conns.predial(ctx, u.predialN()) // handshakes during PUT's round trip
+	c.pool().predial(ctx, u.predialN()) // handshakes during PUT's round trip
 	if !mtime.IsZero() && mtime.UnixNano() > 0 {
 		u.mtime = mtime.UnixNano()
 	}
@@ -110,11 +111,17 @@ func (c *Client) upload2(ctx context.Context, key string, src io.ReaderAt, file 
 	// or its PUT_END publishing, when this one starts: the server may then
 	// lose blocks it said it held, or end the session under us. PUT again
 	// tells what it holds now; a few rounds settle it.
+	failovers := 0
 	for round := 1; ; round++ {
 		res, err := u.round(ctx)
 		if err == nil {
 			return &Result{Key: key, Size: size, Duration: time.Since(start), Connections: max(u.used, 1), Window: u.p.window,
 				Checksum: "xxh3-128-blocks:" + res.Hash, Moved: u.sent.Load(), Protocol: wire.Version2}, nil
+		}
+		if failovers < len(c.peers) && c.failover(ctx, err) {
+			failovers++
+			round-- // another server of the store goes on with it
+			continue
 		}
 		if round == maxPutRounds || !errors.Is(err, errUploadLost) {
 			return nil, err
@@ -143,16 +150,50 @@ type upload struct {
 	z     *squeezer    // compresses chunks when it pays; nil: never
 	ahead *cutsFuture  // the old file's cuts, asked for early (missing)
 	mine  *cutsFuture  // ours, begun early too
+
+	home   *peer    // the server the round's PUT went to
+	joined sync.Map // other servers of its store sending this round's chunks: *peer → *joining
+}
+
+// joining is one server's PUT of a round's upload, made once.
+type joining struct {
+	once sync.Once
+	err  error
+}
+
+// join opens the upload on another server of the store, by a PUT on
+// conn, so that chunks can go there too: the server finds it in the
+// store. A server that cannot (it refuses, or does not answer) is left
+// out of the transfer.
+func (u *upload) join(ctx context.Context, via *peer, conn *zmtp.Conn) error {
+	v, _ := u.joined.LoadOrStore(via, &joining{})
+	j := v.(*joining)
+	j.once.Do(func() {
+		r, err := u.c.call(ctx, conn, u.put(false))
+		if err != nil {
+			j.err = fmt.Errorf("%w: %s: %w", errSkipPeer, via.addr, err)
+			return
+		}
+		r.Release()
+	})
+	return j.err
+}
+
+// put is the round's PUT.
+func (u *upload) put(delta bool) wire.Put {
+	return wire.Put{Key: u.key, Size: u.size, Chunk: u.p.chunk, MTime: u.mtime, Mode: uint32(u.mode.Perm()), ID: u.id, Delta: delta}
 }
 
 // round is one PUT, the chunks the server lacks, and PUT_END.
 func (u *upload) round(ctx context.Context) (*wire.PutResult, error) {
 	c, key, size := u.c, u.key, u.size
 	u.ahead, u.mine = nil, nil
-	r, err := c.request(ctx, wire.Put{Key: key, Size: size, Chunk: u.p.chunk, MTime: u.mtime, Mode: uint32(u.mode.Perm()), ID: u.id, Delta: u.delta()})
+	u.joined.Clear()
+	r, err := c.request(ctx, u.put(u.delta()))
 	if err != nil {
 		return nil, err
 	}
+	u.home = c.home()
 	have, err := parseHave(r, size)
 	r.Release()
 	if err != nil {
@@ -286,7 +327,12 @@ func (u *upload) missing(ctx context.Context, have map[int64]digest.Sum, blocks 
 // send sends the chunks todo over the sizing's connections, each with a
 // window, hashing each chunk's blocks into blocks as it goes.
 func (u *upload) send(ctx context.Context, todo []int64, blocks []digest.Sum) error {
-	n, err := u.c.spread(ctx, u.p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, q queue) error {
+	n, err := u.c.spread(ctx, u.p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, via *peer, q queue) error {
+		if via != u.home {
+			if err := u.join(ctx, via, conn); err != nil {
+				return err
+			}
+		}
 		return u.sendChunks(ctx, conn, q, blocks)
 	})
 	u.used = max(u.used, n)

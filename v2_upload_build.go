@@ -55,7 +55,10 @@ func (u *upload) build(ctx context.Context, todo []int64, have map[int64]digest.
 	var mu sync.Mutex
 	built := map[int64]bool{}
 	if len(ids) > 0 {
-		n, err := c.spread(ctx, u.p.conns, ids, func(ctx context.Context, conn *zmtp.Conn, q queue) error {
+		n, err := c.spread(ctx, u.p.conns, ids, func(ctx context.Context, conn *zmtp.Conn, via *peer, q queue) error {
+			if via != u.home { // builds read the old file where the upload is
+				return errSkipPeer
+			}
 			return c.windowed(ctx, conn, q, u.p.window, func(b int64) error {
 				_, known := have[b]
 				return u.sendBuild(ctx, conn, b, plans[b], blocks, known)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -42,7 +44,8 @@ func newQueue(ids []int64) queue {
 // unanswered, while a receiver hands each reply to handle, which returns
 // the chunk id it answers. Replies may come in any order; an id that was
 // not asked for, or is answered twice, is a protocol error, and any error
-// stops the connection's share.
+// stops the connection's share; it comes back as a *lostChunks naming
+// the chunks left unanswered.
 func (c *Client) windowed(ctx context.Context, conn *zmtp.Conn, q queue, window int,
 	send func(id int64) error, handle func(r *reply) (int64, error)) error {
 	var mu sync.Mutex
@@ -83,9 +86,15 @@ func (c *Client) windowed(ctx context.Context, conn *zmtp.Conn, q queue, window 
 			return err
 		}
 	}
+	lost := func(err error) error { // with the chunks left unanswered
+		stop()
+		mu.Lock()
+		defer mu.Unlock()
+		return &lostChunks{ids: slices.Sorted(maps.Keys(asked)), err: err}
+	}
 	for {
 		if err := take(); err != nil {
-			return err
+			return lost(err)
 		}
 		id, ok := q()
 		if !ok {
@@ -96,13 +105,13 @@ func (c *Client) windowed(ctx context.Context, conn *zmtp.Conn, q queue, window 
 		asked[id] = true
 		mu.Unlock()
 		if err := send(id); err != nil {
-			return err
+			return lost(err)
 		}
 	}
 	// Every slot free again: every request answered and handled.
 	for range window {
 		if err := take(); err != nil {
-			return err
+			return lost(err)
 		}
 	}
 	stop()
@@ -114,55 +123,122 @@ func (c *Client) windowed(ctx context.Context, conn *zmtp.Conn, q queue, window 
 	return nil
 }
 
+// lostChunks is the error of a connection's share that ended with chunks
+// unanswered: when the server stopped answering, they may go to another
+// connection.
+type lostChunks struct {
+	ids []int64
+	err error
+}
+
+func (e *lostChunks) Error() string { return e.err.Error() }
+func (e *lostChunks) Unwrap() error { return e.err }
+
+// errSkipPeer ends a connection's share before it took any chunk: the
+// server it goes to cannot take part in this transfer (it refused to
+// join it), and the others carry on.
+var errSkipPeer = errors.New("flaxfile: server left out of the transfer")
+
+// shareFunc runs one connection's share of a transfer: conn goes to
+// server via; q hands out its chunks.
+type shareFunc func(ctx context.Context, conn *zmtp.Conn, via *peer, q queue) error
+
 // spread runs the chunks todo over up to conns pooled connections, each
 // taking the next chunk whenever its window has room (so a connection that
 // runs faster carries more, and all finish together), and returns the
 // first error and how many connections it ran on. It starts on the first
 // connection it gets and takes more one at a time while chunks remain to
 // be sent: a short transfer ends on the few connections it needed, a long
-// one grows to conns (connections dialled ahead, predial, join at once). A connection that cannot be had
-// after the first leaves the transfer to those it has. A connection whose
-// share ended cleanly goes back to the pool; the others, which may still
-// have replies on their way, are closed.
-func (c *Client) spread(ctx context.Context, conns int, todo []int64, share func(ctx context.Context, conn *zmtp.Conn, q queue) error) (int, error) {
+// one grows to conns (connections dialled ahead, predial, join at once).
+// A connection that cannot be had after the first leaves the transfer to
+// those it has. A connection whose share ended cleanly goes back to its
+// pool; the others, which may still have replies on their way, are
+// closed.
+//
+// Given several servers of one store (spreadPeers), connections are taken
+// from each in turn; when one stops answering, it is left alone and the
+// chunks its connections had not had answered go to the others (another
+// pass, if need be).
+func (c *Client) spread(ctx context.Context, conns int, todo []int64, share shareFunc) (int, error) {
+	used := 0
+	for pass := 0; ; pass++ {
+		n, back, err := c.spreadOnce(ctx, conns, todo, share)
+		used = max(used, n)
+		if err != nil || len(back) == 0 {
+			return used, err
+		}
+		if pass == len(c.peers) {
+			return used, fmt.Errorf("%w: %d chunks left after every server was tried", ErrIncomplete, len(back))
+		}
+		todo = back
+	}
+}
+
+// spreadOnce is one pass of spread: it returns the chunks that went back
+// from servers that stopped answering, for another pass.
+func (c *Client) spreadOnce(ctx context.Context, conns int, todo []int64, share shareFunc) (int, []int64, error) {
 	active := min(conns, len(todo))
 	if active == 0 {
-		return 0, nil
+		return 0, nil, nil
 	}
-	first, err := c.conns.take(ctx)
+	peers := c.spreadPeers()
+	if peers[0].down() && len(peers) > 1 {
+		peers = peers[1:]
+	}
+	first, err := c.takeFrom(ctx, peers[0])
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	// The queue, and a signal once it has handed out every chunk: no
-	// connection joins after that.
+	// The queue, chunks given back, and a signal once it has handed out
+	// every chunk: no connection joins after that.
 	all := newQueue(todo)
 	drained := make(chan struct{})
 	var once sync.Once
+	var mu sync.Mutex
+	var back []int64
 	q := func() (int64, bool) {
+		mu.Lock()
+		if n := len(back); n > 0 {
+			id := back[n-1]
+			back = back[:n-1]
+			mu.Unlock()
+			return id, true
+		}
+		mu.Unlock()
 		id, ok := all()
 		if !ok {
 			once.Do(func() { close(drained) })
 		}
 		return id, ok
 	}
-	var mu sync.Mutex
 	var cs []*zmtp.Conn
+	var pools []*connPool
 	var clean []bool
-	run := func(conn *zmtp.Conn) {
+	run := func(conn *zmtp.Conn, via *peer) {
 		mu.Lock()
 		i := len(cs)
-		cs, clean = append(cs, conn), append(clean, false)
+		cs, pools, clean = append(cs, conn), append(pools, via.conns), append(clean, false)
 		mu.Unlock()
 		g.Go(func() error {
-			err := share(gctx, conn, q)
+			err := share(gctx, conn, via, q)
 			mu.Lock()
 			clean[i] = err == nil
 			mu.Unlock()
-			return err
+			if err == nil || !c.canLeave(via, err) {
+				return err
+			}
+			var lc *lostChunks
+			if errors.As(err, &lc) {
+				mu.Lock()
+				back = append(back, lc.ids...)
+				mu.Unlock()
+			}
+			c.opts.Logger.Debug("connection left the transfer", "addr", via.addr, "err", err)
+			return nil
 		})
 	}
-	run(first)
+	run(first, peers[0])
 	if active > 1 {
 		rctx, stop := context.WithCancel(gctx)
 		go func() {
@@ -175,20 +251,76 @@ func (c *Client) spread(ctx context.Context, conns int, todo []int64, share func
 		g.Go(func() error {
 			defer stop()
 			for n := 1; n < active; n++ {
-				conn, err := c.conns.take(rctx)
+				via := peers[n%len(peers)]
+				if via.down() {
+					via = peers[0]
+				}
+				conn, err := c.takeFrom(rctx, via)
+				if err != nil && via != peers[0] && rctx.Err() == nil {
+					via = peers[0]
+					conn, err = c.takeFrom(rctx, via)
+				}
 				if err != nil {
 					return nil // the others carry on
 				}
 				if rctx.Err() != nil {
-					c.conns.give(conn)
+					via.conns.give(conn)
 					return nil
 				}
-				run(conn)
+				run(conn, via)
 			}
 			return nil
 		})
 	}
 	err = g.Wait()
-	c.conns.giveAll(cs, clean)
-	return len(cs), err
+	// Chunks no connection took, all having left: for the next pass too.
+	for id, ok := all(); ok && err == nil; id, ok = all() {
+		back = append(back, id)
+	}
+	for i, conn := range cs {
+		if clean[i] {
+			pools[i].give(conn)
+		} else {
+			conn.Close()
+		}
+	}
+	return len(cs), back, err
+}
+
+// takeFrom takes a connection to server via: from a server other than
+// the primary, only once it has named the primary's namespace (a server
+// that does not answer is marked down).
+func (c *Client) takeFrom(ctx context.Context, via *peer) (*zmtp.Conn, error) {
+	conn, err := via.conns.take(ctx)
+	if err != nil {
+		if via != c.home() && transportFailure(err) {
+			via.markDown()
+		}
+		return nil, err
+	}
+	if via != c.home() && !c.sameStore(ctx, via, conn) {
+		via.conns.give(conn)
+		return nil, fmt.Errorf("%w: %s does not share the store of %s", errSkipPeer, via.addr, c.home().addr)
+	}
+	return conn, nil
+}
+
+// canLeave reports whether a share on server via that ended with err may
+// leave the transfer to the others: via refused to join it, or stopped
+// answering while other servers of its store are there to go on (via is
+// then left alone for a while).
+func (c *Client) canLeave(via *peer, err error) bool {
+	if errors.Is(err, errSkipPeer) {
+		return true
+	}
+	if len(c.peers) < 2 || c.namespace == "" || !transportFailure(err) {
+		return false
+	}
+	via.markDown()
+	for _, p := range c.peers {
+		if !p.down() {
+			return true
+		}
+	}
+	return false
 }

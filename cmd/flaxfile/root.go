@@ -116,7 +116,7 @@ func newRootCmd(e *env) *cobra.Command {
 	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.server, "server", "", "server: a name from the config file, or HOST:PORT")
+	pf.StringVar(&g.server, "server", "", "server: a name from the config file, or HOST:PORT (several, comma-separated, for servers of one shared store)")
 	pf.StringVar(&g.password, "password", "", "encryption password (default $FLAXFILE_PASSWORD; empty means none)")
 	pf.StringVar(&g.configPath, "config", "", "config file (default: search ./flaxfile.toml, ~/flaxfile.toml, the XDG config dir)")
 	pf.BoolVar(&g.json, "json", false, "print results as JSON, one object per line")

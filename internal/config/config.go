@@ -48,14 +48,19 @@ type Server struct {
 // Remote is one [servers.NAME] table. KeyFile and ServerKey are for key
 // mode; PasswordFile holds the server's password (mode 0600 or stricter);
 // 1.2's leftover download_port and control_port are accepted and ignored.
+// Addresses names more servers of the same shared store (an object
+// store's bucket) as HOST[:PORT]: a client spreads its transfers over
+// them all and goes on through the others when one stops; with
+// Addresses, Host and Port may be left out.
 type Remote struct {
-	Host         string `toml:"host"`
-	Port         int    `toml:"port"`
-	KeyFile      string `toml:"key_file,omitempty"`
-	PasswordFile string `toml:"password_file,omitempty"`
-	ServerKey    string `toml:"server_key,omitempty"`
-	DownloadPort int    `toml:"download_port,omitzero"`
-	ControlPort  int    `toml:"control_port,omitzero"`
+	Host         string   `toml:"host,omitempty"`
+	Port         int      `toml:"port,omitzero"`
+	Addresses    []string `toml:"addresses,omitempty"`
+	KeyFile      string   `toml:"key_file,omitempty"`
+	PasswordFile string   `toml:"password_file,omitempty"`
+	ServerKey    string   `toml:"server_key,omitempty"`
+	DownloadPort int      `toml:"download_port,omitzero"`
+	ControlPort  int      `toml:"control_port,omitzero"`
 }
 
 // Default returns the built-in configuration.
@@ -144,14 +149,34 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("config: [server] port %d out of range", c.Server.Port)
 	}
 	for name, s := range c.Servers {
-		if s.Host == "" {
-			return fmt.Errorf("config: [servers.%s] has no host", name)
-		}
-		if s.Port <= 0 || s.Port > 65535 {
-			return fmt.Errorf("config: [servers.%s] port %d out of range", name, s.Port)
+		if _, err := s.addrs(); err != nil {
+			return fmt.Errorf("config: [servers.%s] %v", name, err)
 		}
 	}
 	return nil
+}
+
+// addrs lists the addresses of a [servers.NAME] table: host and port
+// first, if given, then addresses.
+func (r Remote) addrs() ([]string, error) {
+	var out []string
+	if r.Host != "" || len(r.Addresses) == 0 {
+		if r.Host == "" {
+			return nil, errors.New("has no host")
+		}
+		if r.Port <= 0 || r.Port > 65535 {
+			return nil, fmt.Errorf("port %d out of range", r.Port)
+		}
+		out = append(out, net.JoinHostPort(r.Host, strconv.Itoa(r.Port)))
+	}
+	for _, a := range r.Addresses {
+		addr, err := ParseAddress(a)
+		if err != nil {
+			return nil, fmt.Errorf("addresses: %v", err)
+		}
+		out = append(out, addr)
+	}
+	return out, nil
 }
 
 // ErrUnknownServer is returned by Resolve for a name not in [servers].
@@ -161,24 +186,32 @@ var ErrUnknownServer = errors.New("unknown server")
 const DefaultPort = 25555
 
 // Resolve turns a --server value into an address: a name in [servers],
-// or an address (ParseAddress), or (empty) default_server, which must
-// name an entry.
+// or an address (ParseAddress), or several separated by commas, or
+// (empty) default_server, which must name an entry. Several addresses
+// come back separated by commas, as flaxfile.Dial takes them.
 func (c *Config) Resolve(server string) (string, error) {
 	if server == "" {
-		s, ok := c.Servers[c.Client.DefaultServer]
-		if !ok {
-			return "", fmt.Errorf("%w: default_server %q is not in [servers]", ErrUnknownServer, c.Client.DefaultServer)
+		server = c.Client.DefaultServer
+		if _, ok := c.Servers[server]; !ok {
+			return "", fmt.Errorf("%w: default_server %q is not in [servers]", ErrUnknownServer, server)
 		}
-		return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), nil
 	}
 	if s, ok := c.Servers[server]; ok {
-		return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), nil
+		addrs, err := s.addrs()
+		if err != nil {
+			return "", fmt.Errorf("config: [servers.%s] %v", server, err)
+		}
+		return strings.Join(addrs, ","), nil
 	}
-	addr, err := ParseAddress(server)
-	if err != nil {
-		return "", fmt.Errorf("%w: not a name in the config, and %v", ErrUnknownServer, err)
+	var addrs []string
+	for part := range strings.SplitSeq(server, ",") {
+		addr, err := ParseAddress(strings.TrimSpace(part))
+		if err != nil {
+			return "", fmt.Errorf("%w: not a name in the config, and %v", ErrUnknownServer, err)
+		}
+		addrs = append(addrs, addr)
 	}
-	return addr, nil
+	return strings.Join(addrs, ","), nil
 }
 
 // ParseAddress reads HOST, HOST:PORT, [IPv6]:PORT, [IPv6], a bare IPv6
@@ -275,4 +308,9 @@ port = 25555
 # port = 25555
 # key_file = "~/.config/flaxfile/client.key"   # key-file mode (flaxfile keygen)
 # server_key = "<the server's public key, Z85>"
+
+# Several servers in front of one shared object store (docs/SCALING.md):
+# transfers spread over all of them and go on when one stops.
+# [servers.team]
+# addresses = ["10.0.0.1:25555", "10.0.0.2:25555", "10.0.0.3:25555"]
 `

@@ -115,3 +115,42 @@ func TestDefaultsWithoutFile(t *testing.T) {
 		t.Fatalf("%s %v", a, err)
 	}
 }
+
+// A server entry may name several servers of one store: host and port
+// first, then addresses; --server takes several addresses too.
+func TestSeveralAddresses(t *testing.T) {
+	c, _, err := Load(write(t, `[client]
+default_server = "cluster"
+[servers.cluster]
+host = "a"
+port = 1
+addresses = ["b", "c:3", "[::1]:4"]
+[servers.bare]
+addresses = ["d"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for server, want := range map[string]string{
+		"":               "a:1,b:25555,c:3,[::1]:4",
+		"bare":           "d:25555",
+		"x:9, y":         "x:9,y:25555",
+		"tcp://z:7,w:8/": "z:7,w:8",
+	} {
+		if got, err := c.Resolve(server); err != nil || got != want {
+			t.Errorf("Resolve(%q) = %q, %v; want %q", server, got, err, want)
+		}
+	}
+	if _, err := c.Resolve("x,y:z"); !errors.Is(err, ErrUnknownServer) {
+		t.Errorf("a bad address among several: %v", err)
+	}
+	for _, bad := range []string{
+		"[servers.s]\naddresses = [\"a b\"]\n",
+		"[servers.s]\nport = 1\n",
+		"[servers.s]\nhost = \"a\"\nport = 0\naddresses = [\"b\"]\n",
+	} {
+		if _, _, err := Load(write(t, bad)); err == nil {
+			t.Errorf("loaded %q", bad)
+		}
+	}
+}

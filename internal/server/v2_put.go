@@ -21,6 +21,9 @@ func (s *Server) hello(r *request) {
 	if pc, ok := s.cfg.Store.(store.PartChunker); ok && s.puts.st != nil {
 		f[wire.FeaturePartChunk] = pc.PartChunk()
 	}
+	if sh, ok := s.cfg.Store.(store.Shared); ok {
+		f[wire.FeatureNamespace] = sh.Namespace()
+	}
 	features, _ := json.Marshal(f)
 	r.reply(wire.HelloReply{Version: wire.Version2, Features: features}.Frames()...)
 }
@@ -39,6 +42,10 @@ func (s *Server) put(r *request) {
 		return
 	}
 	defer sess.release()
+	if err := sess.refresh(r.ctx); err != nil { // what other servers sent
+		r.fail(err.Error())
+		return
+	}
 	if m.Delta && s.noRoom(r.ctx, size) == "" { // the copies take room too
 		if err := s.puts.seed(r.ctx, sess); err != nil {
 			r.log.Warn("upload not started from the current file", "key", key, "err", err)

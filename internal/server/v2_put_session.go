@@ -87,6 +87,28 @@ func (s *putSession) load() bool {
 	return true
 }
 
+// refresh adds the blocks other servers have recorded of an upload to a
+// store they share (store.Refresher); those held here stay as they are.
+func (s *putSession) refresh(ctx context.Context) error {
+	r, ok := s.part.(store.Refresher)
+	if !ok {
+		return nil
+	}
+	recs, err := r.Refresh(ctx)
+	if err != nil || len(recs) == 0 {
+		return err
+	}
+	_, claimed, _ := journal.Parse(append([]byte{'\n'}, recs...), digest.Blocks(s.hdr.Size))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, sum := range claimed {
+		if _, ok := s.blocks[i]; !ok {
+			s.blocks[i] = sum
+		}
+	}
+	return nil
+}
+
 // ended returns, once s has ended, why: a chunk whose write failed after
 // that failed because the upload ended, not for its own sake.
 func (s *putSession) ended() (bool, error) {
@@ -200,6 +222,9 @@ func (s *putSession) accept(off, n int64, got []digest.Sum, sent []byte) error {
 // block, which the client may still send.
 func (t *putTable) finish(ctx context.Context, s *putSession, want digest.Sum, noSync bool) (wire.PutResult, error) {
 	if err := s.materializeAll(); err != nil {
+		return wire.PutResult{}, err
+	}
+	if err := s.refresh(ctx); err != nil {
 		return wire.PutResult{}, err
 	}
 	s.mu.Lock()

@@ -37,7 +37,11 @@ func (t *putTable) open(ctx context.Context, id string, hdr putHeader) (*putSess
 		return nil, errors.New("this server's store cannot resume uploads")
 	}
 	for {
-		if s, err := t.joinOpen(id, hdr); s != nil || err != nil {
+		s, err := t.joinOpen(id, hdr)
+		if s != nil && !t.live(ctx, s) {
+			continue // published or ended through another server: afresh
+		}
+		if s != nil || err != nil {
 			return s, err
 		}
 		if t.room != nil {
@@ -50,7 +54,7 @@ func (t *putTable) open(ctx context.Context, id string, hdr putHeader) (*putSess
 			t.opening.Unlock()
 			continue
 		}
-		s, err := t.create(ctx, id, hdr)
+		s, err = t.create(ctx, id, hdr)
 		t.opening.Unlock()
 		return s, err
 	}
@@ -77,6 +81,31 @@ func (t *putTable) joinOpen(id string, hdr putHeader) (*putSession, error) {
 		t.sessions.release(e)
 		<-s.settled
 	}
+}
+
+// live reports whether open session s, of which the caller holds a
+// reference, is still open in the store; a session of a shared store that
+// another server has published or ended is ended here, the reference
+// given back. A store that cannot tell is taken at its word.
+func (t *putTable) live(ctx context.Context, s *putSession) bool {
+	r, ok := s.part.(store.Refresher)
+	if !ok {
+		return true
+	}
+	if ok, err := r.Live(ctx); ok || err != nil {
+		return true
+	}
+	s.mu.Lock()
+	ended := s.done
+	s.done = true
+	s.mu.Unlock()
+	s.release()
+	if !ended {
+		_ = s.part.Close()
+		t.drop(s)
+	}
+	t.log.Info("upload ended through another server", "key", s.hdr.Key, "upload", s.id)
+	return false
 }
 
 // create opens session id from its partial in the store, or a new one.

@@ -230,6 +230,27 @@ type Vouched interface {
 	Vouched() bool
 }
 
+// Shared is implemented by stores that several servers may use at once
+// (an object store's bucket): a client that names several of those
+// servers may spread one transfer over them.
+type Shared interface {
+	// Namespace names what the store holds: two stores of the same
+	// namespace hold the same files and partial uploads.
+	Namespace() string
+}
+
+// Refresher is implemented by the Partials of a Shared store, which
+// other servers write too.
+type Refresher interface {
+	// Refresh returns the journal records of the blocks other servers
+	// have written and recorded since the partial was opened or last
+	// refreshed.
+	Refresh(ctx context.Context) ([]byte, error)
+	// Live reports whether the upload is still open in the store: not
+	// published, ended or replaced through another server.
+	Live(ctx context.Context) (bool, error)
+}
+
 // PartialDir is the directory under the root where uploads are written
 // before they are committed; keys inside it are refused.
 const PartialDir = ".flaxfile-partial"

@@ -99,6 +99,36 @@ func (m HelloReply) PartChunk() int64 {
 	return n
 }
 
+// FeatureNamespace is the HELLO feature by which a server whose store
+// other servers share (an object store's bucket) names what it holds:
+// servers of one namespace hold the same files and the same partial
+// uploads, and a client that knows several may spread one transfer over
+// them.
+const FeatureNamespace = "namespace"
+
+// MaxNamespace bounds the namespace a client takes from HELLO.
+const MaxNamespace = 256
+
+// Namespace returns the namespace the server names (FeatureNamespace),
+// or "" when it names none or one that is empty, too long or not
+// printable ASCII.
+func (m HelloReply) Namespace() string {
+	var f map[string]any
+	if len(m.Features) > MaxFeatures || json.Unmarshal(m.Features, &f) != nil {
+		return ""
+	}
+	v, _ := f[FeatureNamespace].(string)
+	if len(v) > MaxNamespace {
+		return ""
+	}
+	for i := range len(v) {
+		if v[i] < 0x21 || v[i] > 0x7e {
+			return ""
+		}
+	}
+	return v
+}
+
 // MaxFeatures bounds the HELLO features a client reads.
 const MaxFeatures = 64 << 10
 

@@ -237,3 +237,21 @@ func TestPartChunk(t *testing.T) {
 		}
 	}
 }
+
+func TestNamespace(t *testing.T) {
+	long := strings.Repeat("a", MaxNamespace+1)
+	for raw, want := range map[string]string{
+		`{"namespace":"s3:0f1e"}`:         "s3:0f1e",
+		`{"namespace":"a b"}`:             "", // not printable without spaces
+		"{\"namespace\":\"a\\u001b[2J\"}": "", // a terminal escape
+		`{"namespace":42}`:                "",
+		`{"namespace":"` + long + `"}`:    "",
+		`{"namespace":"ok","delta":true}`: "ok",
+		`{}`:                              "",
+		``:                                "",
+	} {
+		if got := (HelloReply{Features: []byte(raw)}).Namespace(); got != want {
+			t.Errorf("Namespace(%s) = %q, want %q", raw, got, want)
+		}
+	}
+}

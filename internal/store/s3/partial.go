@@ -33,7 +33,11 @@ import (
 // Under PREFIX.flaxfile-partial/ID/ the store keeps "manifest" (the key,
 // the multipart upload, the part size and the journal's header) and
 // "j-NNNNN", the records of part NNNNN, written after the part and
-// removed before the part is sent again.
+// removed before the part is sent again. A part's records begin with the
+// ETag of the part they describe: records whose part has another ETag
+// in the store (sent again through another server since) count for
+// nothing, and publishing checks each part's ETag against the records
+// it counted, so that no server publishes a part it did not vouch for.
 
 // Part sizes: at least minPart (S3 refuses parts under 5 MiB but the
 // last), a multiple of partAlign (FlaxFile's block, so that no block
@@ -93,12 +97,12 @@ func (s *Store) OpenPartial(ctx context.Context, key, id string, spec store.Spec
 	if err != nil {
 		return nil, false, fmt.Errorf("s3: spool: %w", err)
 	}
-	p := &partial{s: s, id: id, f: f, parts: map[int]*partState{}, local: map[int64]bool{}, written: map[int64][][2]int64{}}
+	p := &partial{s: s, id: id, f: f, parts: map[int]*partState{}, known: map[int]string{}, local: map[int64]bool{}, written: map[int64][][2]int64{}}
 	m, err := s.readManifest(ctx, id)
 	switch {
 	case err == nil && m.Key == k && m.Size == spec.Size:
 		p.m = m
-		if p.found, err = s.readJournals(ctx, m, id); err == nil {
+		if p.found, p.known, err = s.readJournals(ctx, m, id, nil); err == nil {
 			return p, false, nil
 		}
 	case err == nil: // another file's: it is replaced
@@ -171,9 +175,13 @@ func (s *Store) putSmall(ctx context.Context, name string, b []byte) error {
 	return nil
 }
 
-// storedParts lists the parts the store holds of upload m, by number.
-func (s *Store) storedParts(ctx context.Context, m manifest) (map[int]minio.ObjectPart, error) {
-	out := map[int]minio.ObjectPart{}
+// storedParts lists the whole parts the store holds of upload m, by
+// number and ETag (unquoted). A part sent twice is either replaced (S3)
+// or listed twice (SeaweedFS keeps both, and completing the upload takes
+// the one whose ETag it is given).
+func (s *Store) storedParts(ctx context.Context, m manifest) (map[int]map[string]bool, error) {
+	out := map[int]map[string]bool{}
+	n := 0
 	marker := 0
 	for {
 		r, err := s.core.ListObjectParts(ctx, s.bucket, s.object(m.Key), m.Upload, marker, 1000)
@@ -181,37 +189,74 @@ func (s *Store) storedParts(ctx context.Context, m manifest) (map[int]minio.Obje
 			return nil, fmt.Errorf("s3: listing the parts of %s: %w", m.Key, err)
 		}
 		for _, op := range r.ObjectParts {
-			out[op.PartNumber] = op
+			if op.Size != m.partLen(op.PartNumber) {
+				continue
+			}
+			if out[op.PartNumber] == nil {
+				out[op.PartNumber] = map[string]bool{}
+			}
+			out[op.PartNumber][plainETag(op.ETag)] = true
+			n++
 		}
-		if !r.IsTruncated || r.NextPartNumberMarker <= marker || len(out) > maxParts {
+		if !r.IsTruncated || r.NextPartNumberMarker <= marker || n > 2*maxParts {
 			return out, nil
 		}
 		marker = r.NextPartNumberMarker
 	}
 }
 
-// readJournals gathers the records of every part the store holds whole.
-func (s *Store) readJournals(ctx context.Context, m manifest, id string) ([]byte, error) {
+// readJournals gathers the records of the parts the store holds whole,
+// but those skip names, and returns them with the ETag of each part
+// they describe. Records of another ETag than the part's are left out.
+func (s *Store) readJournals(ctx context.Context, m manifest, id string, skip func(k int) bool) ([]byte, map[int]string, error) {
 	parts, err := s.storedParts(ctx, m)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	var ks []int
+	for _, k := range slices.Sorted(maps.Keys(parts)) {
+		if skip == nil || !skip(k) {
+			ks = append(ks, k)
+		}
+	}
+	recs := make([][]byte, len(ks))
+	etags := make([]string, len(ks))
+	errs := make([]error, len(ks))
+	sem := make(chan struct{}, 16) // requests at once
+	var wg sync.WaitGroup
+	for i, k := range ks {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			b, err := s.readSmall(ctx, s.partialObject(id, journalName(k)))
+			switch {
+			case notFound(err): // sent, but its records were not kept: sent again
+			case err != nil:
+				errs[i] = err
+			default:
+				if etag, rec, ok := bytes.Cut(b, []byte("\n")); ok && parts[k][string(etag)] {
+					recs[i], etags[i] = rec, string(etag)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
 	}
 	var out []byte
-	for _, k := range slices.Sorted(maps.Keys(parts)) {
-		if parts[k].Size != m.partLen(k) {
-			continue
+	known := map[int]string{}
+	for i, k := range ks {
+		if recs[i] != nil {
+			out = append(out, recs[i]...)
+			known[k] = etags[i]
 		}
-		b, err := s.readSmall(ctx, s.partialObject(id, journalName(k)))
-		if notFound(err) {
-			continue // sent, but its records were not kept: sent again
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b...)
 	}
-	return out, nil
+	return out, known, nil
 }
+
+// plainETag is an ETag without the quotes some stores put around it.
+func plainETag(e string) string { return strings.Trim(e, `"`) }
 
 // parts is how many parts the file has (one, empty, for an empty file).
 func (m manifest) parts() int { return int(max(1, (m.Size+m.Part-1)/m.Part)) }
@@ -231,6 +276,7 @@ type partial struct {
 
 	mu      sync.Mutex
 	found   []byte               // records of the parts in the store at open
+	known   map[int]string       // parts other servers sent and recorded, by number: their ETags
 	parts   map[int]*partState   // parts written or recorded here
 	local   map[int64]bool       // blocks (by offset) written whole here
 	written map[int64][][2]int64 // of other blocks, the runs written here
@@ -243,6 +289,7 @@ type partState struct {
 	gen    int            // writes into the part so far
 	sent   bool           // the store holds it as recorded here
 	direct int            // the gen at which writePart sent it whole (0: none)
+	etag   string         // the ETag of the part last sent here (at gen)
 }
 
 // span is one journal append: the octets it covers and its records.
@@ -282,8 +329,9 @@ func (p *partial) WriteAt(b []byte, off int64) (int, error) {
 	for k := p.partOf(off); len(b) > 0 && int64(k-1)*p.m.Part < end; k++ {
 		st := p.state(k)
 		st.gen++
-		if st.sent {
+		if _, ok := p.known[k]; st.sent || ok {
 			st.sent = false
+			delete(p.known, k)
 			stale = append(stale, k)
 		}
 		for o, sp := range st.recs {
@@ -331,18 +379,23 @@ func (p *partial) writePart(k int, b []byte) (int, error) {
 		delete(p.written, blk)
 	}
 	gen := st.gen
+	if _, ok := p.known[k]; ok {
+		stale = true
+		delete(p.known, k)
+	}
 	p.mu.Unlock()
 	if stale {
 		if err := p.forget(k); err != nil {
 			return 0, err
 		}
 	}
-	if err := p.putPart(k, bytes.NewReader(b), int64(len(b))); err != nil {
+	etag, err := p.putPart(k, bytes.NewReader(b), int64(len(b)))
+	if err != nil {
 		return 0, err
 	}
 	p.mu.Lock()
 	if st.gen == gen {
-		st.direct = gen
+		st.direct, st.etag = gen, etag
 	}
 	p.mu.Unlock()
 	return len(b), nil
@@ -482,21 +535,28 @@ func (p *partial) whole(k int, st *partState) bool {
 // written again meanwhile (gen).
 func (p *partial) send(k, gen int, recs []byte) error {
 	lo, n := int64(k-1)*p.m.Part, p.m.partLen(k)
-	if err := p.putPart(k, io.NewSectionReader(p.f, lo, n), n); err != nil {
+	etag, err := p.putPart(k, io.NewSectionReader(p.f, lo, n), n)
+	if err != nil {
 		return err
 	}
+	p.mu.Lock()
+	if st := p.parts[k]; st.gen == gen {
+		st.etag = etag
+	}
+	p.mu.Unlock()
 	return p.keepRecords(k, gen, recs)
 }
 
 // putPart sends n octets read from r as part k (r seekable, for
-// minio-go's retries).
-func (p *partial) putPart(k int, r io.Reader, n int64) error {
+// minio-go's retries), and returns its ETag.
+func (p *partial) putPart(k int, r io.Reader, n int64) (string, error) {
 	ctx, cancel := p.s.opContext()
 	defer cancel()
-	if _, err := p.s.core.PutObjectPart(ctx, p.s.bucket, p.s.object(p.m.Key), p.m.Upload, k, r, n, minio.PutObjectPartOptions{}); err != nil {
-		return fmt.Errorf("s3: sending part %d of %s: %w", k, p.m.Key, err)
+	op, err := p.s.core.PutObjectPart(ctx, p.s.bucket, p.s.object(p.m.Key), p.m.Upload, k, r, n, minio.PutObjectPartOptions{})
+	if err != nil {
+		return "", fmt.Errorf("s3: sending part %d of %s: %w", k, p.m.Key, err)
 	}
-	return nil
+	return plainETag(op.ETag), nil
 }
 
 // keepRecords stores the records of part k, sent at gen, unless it was
@@ -504,13 +564,15 @@ func (p *partial) putPart(k int, r io.Reader, n int64) error {
 func (p *partial) keepRecords(k, gen int, recs []byte) error {
 	p.mu.Lock()
 	current := p.parts[k].gen == gen
+	etag := p.parts[k].etag
 	p.mu.Unlock()
 	if !current {
 		return nil
 	}
 	ctx, cancel := p.s.opContext()
 	defer cancel()
-	if err := p.s.putSmall(ctx, p.s.partialObject(p.id, journalName(k)), recs); err != nil {
+	body := append([]byte(etag+"\n"), recs...)
+	if err := p.s.putSmall(ctx, p.s.partialObject(p.id, journalName(k)), body); err != nil {
 		return err
 	}
 	p.mu.Lock()
@@ -541,11 +603,17 @@ func (p *partial) Commit(ctx context.Context, opts store.CommitOptions) error {
 	}
 	done := make([]minio.CompletePart, 0, m.parts())
 	for k := 1; k <= m.parts(); k++ {
-		op, ok := have[k]
-		if !ok || op.Size != m.partLen(k) {
+		if len(have[k]) == 0 {
 			return fmt.Errorf("s3: part %d of the upload of %s is not in the store", k, m.Key)
 		}
-		done = append(done, minio.CompletePart{PartNumber: k, ETag: op.ETag})
+		want := p.vouched(k)
+		if want == "" || !have[k][want] {
+			// Replaced through another server since its records were
+			// read here, or not sent whole from here: the upload, opened
+			// again, reads the records the store holds now.
+			return fmt.Errorf("s3: part %d of the upload of %s is not the one recorded; send it again", k, m.Key)
+		}
+		done = append(done, minio.CompletePart{PartNumber: k, ETag: want})
 	}
 	info, err := p.s.core.CompleteMultipartUpload(ctx, p.s.bucket, p.s.object(m.Key), m.Upload, done, minio.PutObjectOptions{})
 	if err != nil {
@@ -556,6 +624,59 @@ func (p *partial) Commit(ctx context.Context, opts store.CommitOptions) error {
 	}
 	p.cleanup(ctx, m)
 	return nil
+}
+
+// vouched returns the ETag of part k that the records counted here
+// describe: the part sent here, or (if nothing was written into it here)
+// the one another server recorded; "" when neither.
+func (p *partial) vouched(k int) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if st := p.parts[k]; st != nil && st.gen > 0 {
+		if st.sent {
+			return st.etag
+		}
+		return ""
+	}
+	return p.known[k]
+}
+
+// Refresh implements store.Refresher: the records of the parts other
+// servers have sent and recorded since this partial last looked, but
+// for those written here.
+func (p *partial) Refresh(ctx context.Context) ([]byte, error) {
+	skip := func(k int) bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		_, ok := p.known[k]
+		st := p.parts[k]
+		return ok || st != nil && st.gen > 0
+	}
+	recs, known, err := p.s.readJournals(ctx, p.m, p.id, skip)
+	if err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, etag := range known {
+		if st := p.parts[k]; st == nil || st.gen == 0 {
+			p.known[k] = etag
+		}
+	}
+	return recs, nil
+}
+
+// Live implements store.Refresher: the store still holds this upload's
+// manifest, naming the same multipart upload.
+func (p *partial) Live(ctx context.Context) (bool, error) {
+	m, err := p.s.readManifest(ctx, p.id)
+	if notFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return m.Upload == p.m.Upload, nil
 }
 
 // Abort implements store.Upload: the multipart upload and its records are

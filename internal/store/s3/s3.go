@@ -22,6 +22,8 @@ package s3
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -89,6 +91,8 @@ type Store struct {
 	spool   string
 	where   string
 	timeout time.Duration
+	// namespace names what the bucket's prefix holds (Namespace)
+	namespace string
 }
 
 // opContext bounds one request made without a caller's context.
@@ -137,8 +141,37 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	return &Store{timeout: timeout, c: c, core: minio.Core{Client: c}, bucket: cfg.Bucket, prefix: prefix, spool: spool, where: fmt.Sprintf("s3://%s/%s at %s", cfg.Bucket, cfg.Prefix, cfg.Endpoint)}, nil
+	s := &Store{timeout: timeout, c: c, core: minio.Core{Client: c}, bucket: cfg.Bucket, prefix: prefix, spool: spool, where: fmt.Sprintf("s3://%s/%s at %s", cfg.Bucket, cfg.Prefix, cfg.Endpoint)}
+	if s.namespace, err = s.readNamespace(ctx); err != nil {
+		_ = os.RemoveAll(spool)
+		return nil, err
+	}
+	return s, nil
 }
+
+// readNamespace returns the name the bucket's prefix keeps for itself,
+// made the first time: every server that opens it shares that name,
+// whatever endpoint it reaches it through. (Two servers opening a new
+// prefix at the same moment may each keep their own until restarted:
+// clients then only fail over between them, not spread.)
+func (s *Store) readNamespace(ctx context.Context) (string, error) {
+	name := s.prefix + store.PartialDir + "/namespace"
+	b, err := s.readSmall(ctx, name)
+	if notFound(err) {
+		var id [16]byte
+		_, _ = rand.Read(id[:])
+		if err = s.putSmall(ctx, name, []byte(hex.EncodeToString(id[:]))); err == nil {
+			b, err = s.readSmall(ctx, name)
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("s3: %s: %w", name, err)
+	}
+	return "s3:" + strings.TrimSpace(string(b)), nil
+}
+
+// Namespace implements store.Shared.
+func (s *Store) Namespace() string { return s.namespace }
 
 // Where names the store to a person.
 func (s *Store) Where() string { return s.where }
