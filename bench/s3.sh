@@ -8,10 +8,12 @@
 # rounds. For each N of SERVERS (default "1 2 3"): medians of ROUNDS
 # (default 3) interleaved rounds, memory warmed before each run, the
 # ratio direct/ours (1 = as fast as the store's own client), and each
-# server's peak memory (VmHWM).
+# server's peak memory (VmHWM). With SPREAD=1, one client at a time
+# names all N servers (--server A,B,C) and spreads its transfer over them,
+# against one direct process.
 #
-#   bench/s3.sh [SIZE_MIB]   (ROUNDS, SERVERS; FLAXFILE_S3_PORT for the
-#                             store's port, default 8333)
+#   bench/s3.sh [SIZE_MIB]   (ROUNDS, SERVERS, SPREAD; FLAXFILE_S3_PORT
+#                             for the store's port, default 8333)
 #
 # The store keeps its data under a temporary folder beside the repo (the
 # real disk); the files sent live on tmpfs.
@@ -21,6 +23,7 @@ cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
 rounds=${ROUNDS:-3}
 servers=${SERVERS:-1 2 3}
+spread=${SPREAD:-0}
 work=$(mktemp -d -p "$( [ -d /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")")
 store=$(mktemp -d -p "$(cd .. && pwd)" flaxfile-s3-bench.XXXXXX)
 cleanup() {
@@ -43,10 +46,10 @@ max_n=0
 for n in $servers; do [ "$n" -gt "$max_n" ] && max_n=$n; done
 for i in $(seq "$max_n"); do head -c $((size_mib << 20)) /dev/urandom >"$work/src$i"; done
 warm() { warm_memory "$work" $((size_mib * (n + 1) + 64)); }
-# par F: runs F 1 … F n at once; fails if any does.
+# par F: runs F 1 … F clients at once; fails if any does.
 par() {
 	local pids=() i
-	for i in $(seq "$n"); do
+	for i in $(seq "$clients"); do
 		"$1" "$i" &
 		pids+=($!)
 	done
@@ -54,13 +57,17 @@ par() {
 }
 dput() { "$work/s3direct" -endpoint "$ep" -bucket "$bucket" put "$work/src$1" "direct/f$1"; }
 dget() { "$work/s3direct" -endpoint "$ep" -bucket "$bucket" get "direct/f$1" "$work/outd$1"; }
-fset() { ff --server "${addrs[$(($1 - 1))]}" --quiet set "$work/src$1" "f$1"; }
-fget() { ff --server "${addrs[$(($1 - 1))]}" --quiet get "f$1" "$work/outf$1"; }
+# where: client i's server, or with SPREAD=1 all of them.
+where() { if [ "$spread" = 1 ]; then (IFS=,; echo "${addrs[*]}"); else echo "${addrs[$(($1 - 1))]}"; fi; }
+fset() { ff --server "$(where "$1")" --quiet set "$work/src$1" "f$1"; }
+fget() { ff --server "$(where "$1")" --quiet get "f$1" "$work/outf$1"; }
 ff() { FLAXFILE_PASSWORD= "$work/flaxfile" "$@"; }
 
 declare -A t
 echo "$size_mib MiB per client; SeaweedFS at $ep; $rounds rounds, medians; $(nproc) cores"
 for n in $servers; do
+	clients=$n
+	[ "$spread" = 1 ] && clients=1
 	addrs=()
 	spids=()
 	for i in $(seq "$n"); do
@@ -82,7 +89,7 @@ for n in $servers; do
 			esac
 			t[$n.$job]+="$(since "$t0") "
 		done
-		for i in $(seq "$n"); do cmp -s "$work/src$i" "$work/outf$i" || { echo "get $i: wrong file" >&2; exit 1; }; done
+		for i in $(seq "$clients"); do cmp -s "$work/src$i" "$work/outf$i" || { echo "get $i: wrong file" >&2; exit 1; }; done
 	done
 	hwm=""
 	for p in "${spids[@]}"; do hwm+="$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$p/status") "; done
@@ -90,6 +97,7 @@ for n in $servers; do
 	wait "${spids[@]}" 2>/dev/null || true
 	dput=$(echo "${t[$n.dput]}" | median); set_=$(echo "${t[$n.set]}" | median)
 	dget=$(echo "${t[$n.dget]}" | median); get=$(echo "${t[$n.get]}" | median)
+	[ "$spread" = 1 ] && printf 'one client spread over '
 	printf '%d server(s): set %6.2f s, direct put %6.2f s: %.2f   get %6.2f s, direct get %6.2f s: %.2f   server peak MiB: %s\n' \
 		"$n" "$set_" "$dput" "$(echo "$dput / $set_" | bc -l)" "$get" "$dget" "$(echo "$dget / $get" | bc -l)" "$hwm"
 done

@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/flaxfile/flaxfile/internal/auth"
@@ -31,6 +33,7 @@ type serveOptions struct {
 	maxConns, maxSessions         int
 	maxMessageMiB                 int64
 	handshakeTimeout              time.Duration
+	shutdownTimeout               time.Duration
 }
 
 func newServeCmd(e *env, g *globals) *cobra.Command {
@@ -40,7 +43,9 @@ func newServeCmd(e *env, g *globals) *cobra.Command {
 		Short: "Run a server",
 		Long: "Run a server on one TCP port. Without --password it uses FLAXFILE_PASSWORD if set\n" +
 			"(empty: no encryption), else asks on a terminal, else runs without encryption.\n" +
-			"SIGINT or SIGTERM stops it cleanly; unfinished uploads are dropped, never published." + exitCodesHelp,
+			"SIGINT or SIGTERM stops it: it accepts no connection and starts no transfer, lets those\n" +
+			"in flight finish for up to --shutdown-timeout, then stops; a second signal stops it at once.\n" +
+			"Unfinished uploads are never published (FlaxFile 2 ones are kept for a resume)." + exitCodesHelp,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runServe(cmd, e, g, o) },
 	}
@@ -56,6 +61,7 @@ func newServeCmd(e *env, g *globals) *cobra.Command {
 	f.IntVar(&o.maxSessions, "max-uploads", server.DefaultMaxSessions, "uploads open at once; more are refused until one ends")
 	f.Int64Var(&o.maxMessageMiB, "max-message", server.DefaultMaxMessageSize>>20, "MiB one request may hold")
 	f.DurationVar(&o.handshakeTimeout, "handshake-timeout", 10*time.Second, "time a new connection has to finish its handshake")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long transfers in flight may take to finish (0: stop at once)")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error (-q: error, and no banner)")
 	f.Int64Var(&o.memoryMiB, "memory-limit", server.DefaultMemoryLimit>>20, "MiB of received chunk data held at once")
@@ -133,7 +139,8 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	}
 	defer st.Close()
 	scfg := server.Config{Store: st.Store, Logger: log, SessionTimeout: timeout, PartialExpiry: expiry, MemoryLimit: o.memoryMiB << 20, NoSync: o.noSync,
-		MaxConns: o.maxConns, MaxSessions: o.maxSessions, MaxMessageSize: o.maxMessageMiB<<20 + 64<<10, HandshakeTimeout: o.handshakeTimeout}
+		MaxConns: o.maxConns, MaxSessions: o.maxSessions, MaxMessageSize: o.maxMessageMiB<<20 + 64<<10, HandshakeTimeout: o.handshakeTimeout,
+		ShutdownTimeout: o.shutdownTimeout}
 	if sec != nil {
 		scfg.Mechanism, scfg.Access = sec.Mechanism, sec.Access
 	}
@@ -153,6 +160,9 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	if !g.quiet {
 		banner(e.stderr, e, st.Where, ln.Addr().String(), host, sec, o.authorizedKeys)
 	}
+	served := make(chan struct{})
+	defer close(served)
+	go hurryOnSecondSignal(ctx, served, srv)
 	if err := srv.Serve(ctx, ln); err != nil {
 		return err
 	}
@@ -213,4 +223,22 @@ func serverPassword(ctx context.Context, e *env, g *globals) (string, error) {
 		fmt.Fprintln(e.stderr, e.msg("weakPassword"))
 	}
 	return pw, nil
+}
+
+// hurryOnSecondSignal waits for the signal that ends ctx, then for
+// another, which stops the server without waiting for its transfers.
+func hurryOnSecondSignal(ctx context.Context, served <-chan struct{}, srv *server.Server) {
+	select {
+	case <-ctx.Done():
+	case <-served:
+		return
+	}
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(ch)
+	select {
+	case <-ch:
+		srv.Hurry()
+	case <-served:
+	}
 }

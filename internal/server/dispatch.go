@@ -49,6 +49,14 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 		return
 	}
 	r := &request{ctx: ctx, c: c, log: log, args: args, m: m, ranges: ranges}
+	if counted(cmd) {
+		s.began()
+		defer s.ended()
+	}
+	if s.draining.Load() && startsTransfer(cmd) {
+		r.fail(ErrShuttingDown)
+		return
+	}
 	if msg := s.authorize(r, cmd); msg != "" {
 		log.Warn("request refused", "command", cmd, "reason", msg)
 		r.fail(msg)

@@ -107,6 +107,11 @@ type Config struct {
 	// once (1.2 runs every request as its own task, so replies may come
 	// out of order; clients match them by chunk id).
 	HandlersPerConn int
+	// ShutdownTimeout is how long a server told to stop (Serve's context
+	// ending) lets the transfers in flight finish, accepting no
+	// connection and starting no transfer meanwhile; zero stops at once.
+	// Either way, uploads not finished are kept for a resume.
+	ShutdownTimeout time.Duration
 }
 
 // Stats counts what a server did.
@@ -136,6 +141,11 @@ type Server struct {
 	uploadsDone, bytesUp       atomic.Int64
 	downloadsDone, bytesDown   atomic.Int64
 	lists, deletes, connsTotal atomic.Int64
+
+	draining atomic.Bool  // stopping: no transfer starts (drain.go)
+	busy     atomic.Int64 // requests of transfers in progress
+	lastReq  atomic.Int64 // when the last of them ended, in Unix nanoseconds
+	hurry    atomic.Bool  // Hurry was called
 }
 
 // New returns a server for cfg.
@@ -195,10 +205,10 @@ func (s *Server) Stats() Stats {
 }
 
 // Serve accepts connections on ln until ctx ends, then shuts down: it
-// stops accepting, closes every connection, waits for requests in
-// progress and drops unfinished uploads without publishing them. ready, if
-// not nil, is called with the listening address once connections are
-// accepted.
+// stops accepting, lets the transfers in flight finish for up to
+// Config.ShutdownTimeout, closes every connection, waits for requests in
+// progress and keeps unfinished uploads for a resume (FlaxFile 1.2's,
+// which cannot resume, are dropped), never publishing them.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	r := zmtp.Serve(ln, &zmtp.Options{
 		Mechanism:          s.cfg.Mechanism,
@@ -210,16 +220,27 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		Buffers:            s.pool,
 	}, s.log)
 	s.log.Info("listening", "addr", ln.Addr().String(), "encrypted", s.cfg.Mechanism != nil && s.cfg.Mechanism.Name() != "NULL")
+	// Connections outlive ctx while the server drains.
+	cctx, stopConns := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopConns()
 	var wg sync.WaitGroup
-	wg.Go(func() { s.sweep(ctx) })
+	wg.Go(func() { s.sweep(cctx) })
 	for {
 		c, err := r.Accept(ctx)
 		if err != nil {
 			break
 		}
 		s.connsTotal.Add(1)
-		wg.Go(func() { s.serveConn(ctx, c) })
+		wg.Go(func() { s.serveConn(cctx, c) })
 	}
+	if t := s.cfg.ShutdownTimeout; t > 0 {
+		r.StopAccepting()
+		s.log.Info("stopping: accepting no connection, letting transfers in flight finish", "timeout", t)
+		if !s.drain(t) {
+			s.log.Warn("stopping with transfers in flight; their uploads are kept for a resume", "timeout", t)
+		}
+	}
+	stopConns()
 	r.Close()
 	wg.Wait()
 	s.uploads.abortAll()

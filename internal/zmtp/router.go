@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,6 +36,7 @@ type Router struct {
 	cancel    context.CancelFunc
 	closeOnce sync.Once
 	done      chan struct{}
+	stopping  atomic.Bool // StopAccepting closed the listener
 }
 
 // Listen binds addr ("host:port"; port 0 picks one) and starts accepting.
@@ -106,6 +108,14 @@ func (r *Router) Send(ctx context.Context, id []byte, frames ...[]byte) error {
 	return c.Send(ctx, frames...)
 }
 
+// StopAccepting closes the listener: no connection is accepted after it
+// (handshakes under way may still finish); those open stay open until
+// Close.
+func (r *Router) StopAccepting() {
+	r.stopping.Store(true)
+	_ = r.ln.Close()
+}
+
 // Close stops accepting and closes every connection.
 func (r *Router) Close() error {
 	r.closeOnce.Do(func() {
@@ -140,7 +150,9 @@ func (r *Router) acceptLoop() {
 				continue
 			}
 			if errors.Is(err, net.ErrClosed) {
-				r.Close()
+				if !r.stopping.Load() {
+					r.Close()
+				}
 				return
 			}
 			r.log.Warn("accept failed", "err", err)
