@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/flaxfile/flaxfile/internal/pace"
 	"github.com/flaxfile/flaxfile/internal/umask"
 	"github.com/flaxfile/flaxfile/internal/wire"
 	"github.com/flaxfile/flaxfile/internal/zmtp"
@@ -107,6 +108,11 @@ type Options struct {
 	// ListTimeout bounds a whole listing, all its pages together; zero
 	// means DefaultListTimeout.
 	ListTimeout time.Duration
+	// BandwidthLimit, when positive, holds the client's transfers to that
+	// many payload octets a second, all its connections together (a
+	// token bucket; chunks wait for their turn before they are sent or
+	// asked for).
+	BandwidthLimit int64
 	// Progress is told of every chunk moved; nil reports nothing.
 	Progress Progress
 	// Logger receives debug lines, and at LevelTrace every request and
@@ -154,6 +160,7 @@ type Client struct {
 	primary   atomic.Pointer[peer] // where requests go
 	namespace string               // what the first server's store holds, if others share it (HELLO)
 	failMu    sync.Mutex           // one failover at a time
+	pace      *pace.Limiter        // Options.BandwidthLimit; nil: none
 
 	v2        bool         // the server speaks FlaxFile 2
 	rtt       atomic.Int64 // the shortest round trip seen (PING, HELLO), in nanoseconds
@@ -209,6 +216,7 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Client, error) {
 	}
 	c := &Client{opts: o, bufs: zmtp.NewBufferPool(o.MemoryLimit), budget: zmtp.NewBudget(o.MemoryLimit), umask: umask.Get()}
 	c.newPeers(addrs)
+	c.pace = pace.New(o.BandwidthLimit)
 	serverKey := o.ServerKey
 	if serverKey == (Key{}) && o.Password != "" {
 		if serverKey, _, err = ServerKeysFromPassword(o.Password); err != nil {

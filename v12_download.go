@@ -149,6 +149,9 @@ func parseDownloadStart(frames [][]byte) (wire.DownloadStartReply, error) {
 // each where it belongs. A CHUNK's length is checked, never trusted.
 func (c *Client) fetchChunks(ctx context.Context, conn *zmtp.Conn, key, transfer string, dst io.WriterAt, size, chunk int64, window int, ids []int64) error {
 	send := func(id int64) error {
+		if err := c.pace.Wait(ctx, min(chunk, size-id*chunk)); err != nil {
+			return err
+		}
 		return conn.Send(ctx, wire.RequestFrames(wire.DownloadChunk{Key: key, ID: id, Handle: transfer})...)
 	}
 	handle := func(r *reply) (int64, error) {

@@ -162,6 +162,9 @@ func (c *Client) sendChunks(ctx context.Context, conn *zmtp.Conn, key string, sr
 				return nil
 			}}
 		}
+		if err := c.pace.Wait(ctx, n); err != nil {
+			return err
+		}
 		if err := conn.SendParts(ctx, wire.UploadChunk{ID: id}.Parts(data)); err != nil {
 			return err
 		}

@@ -297,6 +297,9 @@ func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, h string, p
 	span := func(j int64) (int64, int64) { return j * p.chunk, min(p.chunk, size-j*p.chunk) }
 	send := func(j int64) error {
 		off, n := span(j)
+		if err := c.pace.Wait(ctx, n); err != nil {
+			return err
+		}
 		req := wire.GetRange{Handle: h, Offset: off, Len: n}
 		if level := d.z.level(); level != compress.Off {
 			req.Squeeze = level.String()

@@ -34,6 +34,13 @@ func (c *Client) putSmall(ctx context.Context, batch []FileSpec, report func(Fil
 	if len(sent) == 0 {
 		return nil
 	}
+	var octets int64
+	for _, f := range req.Files {
+		octets += int64(len(f.Data))
+	}
+	if err := c.pace.Wait(ctx, octets); err != nil {
+		return err
+	}
 	r, err := c.request(ctx, req)
 	if err != nil {
 		return err
@@ -93,6 +100,13 @@ func (c *Client) getSmall(ctx context.Context, batch []FileSpec, report func(Fil
 		return nil, nil, err
 	}
 	defer r.Release()
+	var octets int64
+	for _, f := range r.frames {
+		octets += int64(len(f))
+	}
+	if err := c.pace.Wait(ctx, octets); err != nil { // before the next batch
+		return nil, nil, err
+	}
 	files, err := wire.ParseGetSmallReply(r.frames, len(batch))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrProtocol, err)

@@ -378,6 +378,9 @@ func (u *upload) sendChunks(ctx context.Context, conn *zmtp.Conn, q queue, block
 				return nil
 			}}
 		}
+		if err := c.pace.Wait(ctx, n); err != nil {
+			return err
+		}
 		return conn.SendParts(ctx, wire.PutChunk{ID: id, Offset: off}.Parts(data, hashes))
 	}
 	handle := func(r *reply) (int64, error) {
@@ -420,6 +423,9 @@ func (u *upload) sendSqueezed(ctx context.Context, conn *zmtp.Conn, j, off, n in
 		data, msg.Codec = frame, wire.CodecZstd
 	}
 	u.z.sent(j, int64(len(data)))
+	if err := c.pace.Wait(ctx, int64(len(data))); err != nil {
+		return err
+	}
 	return conn.SendParts(ctx, msg.Parts(zmtp.Part{Data: data}, hashes))
 }
 

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+
+	"github.com/flaxfile/flaxfile/internal/pace"
 
 	"github.com/flaxfile/flaxfile"
 	"github.com/flaxfile/flaxfile/internal/auth"
@@ -41,6 +44,7 @@ type tuning struct {
 	noDelta     bool // --no-delta
 	compress    bool // --compress
 	noCompress  bool // --no-compress
+	bwlimit     string
 }
 
 // addDeltaFlags registers --delta and --no-delta, --compress and
@@ -53,6 +57,7 @@ func addDeltaFlags(cmd *cobra.Command, t *tuning) {
 	f.BoolVar(&t.compress, "compress", false, "compress every chunk that shrinks (default: when the data shrinks and the link is slower than compressing it)")
 	f.BoolVar(&t.noCompress, "no-compress", false, "never compress")
 	cmd.MarkFlagsMutuallyExclusive("compress", "no-compress")
+	f.StringVar(&t.bwlimit, "bwlimit", "", "hold the transfer to RATE octets a second, all connections together (e.g. 500K, 20M, 1G; powers of 1024)")
 }
 
 // compressMode is what --compress and --no-compress ask for.
@@ -232,18 +237,23 @@ func (g *globals) connect(ctx context.Context, e *env, progress flaxfile.Progres
 	if g.tune.connections < 0 || g.tune.window < 0 || g.tune.chunkMiB < 0 || g.tune.chunkMiB > 64 {
 		return nil, usageError{errors.New("--connections and --window must be positive, --chunk-size 1 to 64 MiB")}
 	}
+	bwlimit, err := pace.ParseRate(cmp.Or(g.tune.bwlimit, "0"))
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--bwlimit: %v", err)}
+	}
 	opts := &flaxfile.Options{
-		Logger:      g.logger(e),
-		NoSync:      g.noSync,
-		ServerKey:   sk,
-		ClientKey:   ck,
-		Progress:    progress,
-		Protocol:    g.protocol,
-		Connections: g.tune.connections,
-		Window:      g.tune.window,
-		ChunkSize:   int64(g.tune.chunkMiB) << 20,
-		Delta:       g.tune.deltaMode(),
-		Compress:    g.tune.compressMode(),
+		BandwidthLimit: bwlimit,
+		Logger:         g.logger(e),
+		NoSync:         g.noSync,
+		ServerKey:      sk,
+		ClientKey:      ck,
+		Progress:       progress,
+		Protocol:       g.protocol,
+		Connections:    g.tune.connections,
+		Window:         g.tune.window,
+		ChunkSize:      int64(g.tune.chunkMiB) << 20,
+		Delta:          g.tune.deltaMode(),
+		Compress:       g.tune.compressMode(),
 	}
 	if keyMode {
 		return flaxfile.Dial(ctx, addr, opts)

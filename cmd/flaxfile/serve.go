@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/flaxfile/flaxfile/internal/pace"
 
 	"github.com/flaxfile/flaxfile/internal/auth"
 	"github.com/flaxfile/flaxfile/internal/server"
@@ -34,6 +37,7 @@ type serveOptions struct {
 	maxMessageMiB                 int64
 	handshakeTimeout              time.Duration
 	shutdownTimeout               time.Duration
+	bwlimit, bwlimitClient        string
 }
 
 func newServeCmd(e *env, g *globals) *cobra.Command {
@@ -61,6 +65,8 @@ func newServeCmd(e *env, g *globals) *cobra.Command {
 	f.IntVar(&o.maxSessions, "max-uploads", server.DefaultMaxSessions, "uploads open at once; more are refused until one ends")
 	f.Int64Var(&o.maxMessageMiB, "max-message", server.DefaultMaxMessageSize>>20, "MiB one request may hold")
 	f.DurationVar(&o.handshakeTimeout, "handshake-timeout", 10*time.Second, "time a new connection has to finish its handshake")
+	f.StringVar(&o.bwlimit, "bwlimit", "", "hold all transfers together to RATE octets a second (e.g. 100M, 1G; powers of 1024)")
+	f.StringVar(&o.bwlimitClient, "bwlimit-per-client", "", "hold each client's transfers to RATE octets a second (a client: its key in key-file mode, else its IP address)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long transfers in flight may take to finish (0: stop at once)")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error (-q: error, and no banner)")
@@ -133,6 +139,14 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 			return err
 		}
 	}
+	bwAll, err := pace.ParseRate(cmp.Or(o.bwlimit, "0"))
+	if err != nil {
+		return usageError{fmt.Errorf("--bwlimit: %v", err)}
+	}
+	bwClient, err := pace.ParseRate(cmp.Or(o.bwlimitClient, "0"))
+	if err != nil {
+		return usageError{fmt.Errorf("--bwlimit-per-client: %v", err)}
+	}
 	st, err := storeurl.Open(spec)
 	if err != nil {
 		return err
@@ -140,7 +154,7 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	defer st.Close()
 	scfg := server.Config{Store: st.Store, Logger: log, SessionTimeout: timeout, PartialExpiry: expiry, MemoryLimit: o.memoryMiB << 20, NoSync: o.noSync,
 		MaxConns: o.maxConns, MaxSessions: o.maxSessions, MaxMessageSize: o.maxMessageMiB<<20 + 64<<10, HandshakeTimeout: o.handshakeTimeout,
-		ShutdownTimeout: o.shutdownTimeout}
+		ShutdownTimeout: o.shutdownTimeout, BandwidthLimit: bwAll, BandwidthLimitPerClient: bwClient}
 	if sec != nil {
 		scfg.Mechanism, scfg.Access = sec.Mechanism, sec.Access
 	}

@@ -9,9 +9,11 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is set at build time with -ldflags "-X main.version=…"; else the
-// module version from the build info.
-var version = ""
+// version, commit and date are set by release builds with -ldflags
+// "-X main.version=… -X main.commit=… -X main.date=…" (contrib/release.sh);
+// else the module version, and the commit Go records when it builds from
+// a git checkout.
+var version, commit, date = "", "", ""
 
 // buildInfo is what a binary says of itself.
 type buildInfo struct {
@@ -32,6 +34,10 @@ func readBuildInfo() buildInfo {
 		if ok && bi.Main.Version != "" {
 			b.Version = bi.Main.Version
 		}
+	}
+	if commit != "" {
+		b.Commit, b.Date = commit, date
+		return b
 	}
 	if ok {
 		for _, s := range bi.Settings {

@@ -57,6 +57,9 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 		r.fail(ErrShuttingDown)
 		return
 	}
+	if carriesData(cmd) && !s.wait(r, m.Size()) {
+		return // stopping
+	}
 	if msg := s.authorize(r, cmd); msg != "" {
 		log.Warn("request refused", "command", cmd, "reason", msg)
 		r.fail(msg)

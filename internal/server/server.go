@@ -112,6 +112,10 @@ type Config struct {
 	// connection and starting no transfer meanwhile; zero stops at once.
 	// Either way, uploads not finished are kept for a resume.
 	ShutdownTimeout time.Duration
+	// BandwidthLimit, when positive, holds all transfers together to that
+	// many payload octets a second; BandwidthLimitPerClient each client's
+	// (its key in key-file mode, else its IP address).
+	BandwidthLimit, BandwidthLimitPerClient int64
 }
 
 // Stats counts what a server did.
@@ -146,6 +150,7 @@ type Server struct {
 	busy     atomic.Int64 // requests of transfers in progress
 	lastReq  atomic.Int64 // when the last of them ended, in Unix nanoseconds
 	hurry    atomic.Bool  // Hurry was called
+	paces    *paces       // bandwidth limits; nil: none
 }
 
 // New returns a server for cfg.
@@ -182,6 +187,9 @@ func New(cfg Config) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, log: log, budget: zmtp.NewBudget(cfg.MemoryLimit), pool: zmtp.NewBufferPool(cfg.MemoryLimit)}
+	if cfg.BandwidthLimit > 0 || cfg.BandwidthLimitPerClient > 0 {
+		s.paces = newPaces(cfg.BandwidthLimit, cfg.BandwidthLimitPerClient)
+	}
 	s.pool.AfterIdle = debug.FreeOSMemory // an idle server goes back to its base
 	s.uploads = newUploadTable(cfg.Store, log, zmtp.NewBudget(cfg.MemoryLimit))
 	s.puts = newPutTable(cfg.Store, log)
@@ -267,6 +275,7 @@ func (s *Server) sweep(ctx context.Context) {
 			s.downloads.expire(now, max(s.cfg.SessionTimeout, time.Minute))
 			s.gets.expire(now, max(s.cfg.SessionTimeout, time.Minute), nil)
 			s.listings.expire(now, max(s.cfg.SessionTimeout, time.Minute), nil)
+			s.paces.sweep(now, time.Minute)
 		}
 	}
 }

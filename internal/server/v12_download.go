@@ -225,6 +225,9 @@ func (s *Server) downloadChunk(r *request) {
 		off = size // also guards id*chunk against overflow
 	}
 	n := min(d.v.chunk, size-off)
+	if !s.wait(r, n) {
+		return
+	}
 	s.bytesDown.Add(n)
 	if f := fileOf(d.v.obj); f != nil {
 		r.replyParts(wire.Numbered{Status: wire.ReplyChunk, N: id}.Parts(zmtp.Part{File: f, Offset: off, Len: n})...)

@@ -84,6 +84,9 @@ func (s *Server) getRange(r *request) {
 		return
 	}
 	off, n := m.Offset, m.Len
+	if !s.wait(r, n) {
+		return
+	}
 	s.bytesDown.Add(n)
 	rep := wire.Numbered{Status: wire.ReplyData, NFrame: m.OffsetFrame}
 	if m.Squeeze != "" {

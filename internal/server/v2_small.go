@@ -138,6 +138,9 @@ func (s *Server) getSmall(r *request) {
 		s.downloadsDone.Add(1)
 		s.bytesDown.Add(in.Size)
 	}
+	if !s.wait(r, total) {
+		return
+	}
 	r.replyParts(parts...)
 }
 
