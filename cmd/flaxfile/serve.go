@@ -19,6 +19,7 @@ import (
 	"github.com/flaxfile/flaxfile/internal/pace"
 
 	"github.com/flaxfile/flaxfile/internal/auth"
+	"github.com/flaxfile/flaxfile/internal/metrics"
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/store/storeurl"
 	"github.com/spf13/cobra"
@@ -38,6 +39,7 @@ type serveOptions struct {
 	handshakeTimeout              time.Duration
 	shutdownTimeout               time.Duration
 	bwlimit, bwlimitClient        string
+	metricsAddr                   string
 }
 
 func newServeCmd(e *env, g *globals) *cobra.Command {
@@ -67,6 +69,7 @@ func newServeCmd(e *env, g *globals) *cobra.Command {
 	f.DurationVar(&o.handshakeTimeout, "handshake-timeout", 10*time.Second, "time a new connection has to finish its handshake")
 	f.StringVar(&o.bwlimit, "bwlimit", "", "hold all transfers together to RATE octets a second (e.g. 100M, 1G; powers of 1024)")
 	f.StringVar(&o.bwlimitClient, "bwlimit-per-client", "", "hold each client's transfers to RATE octets a second (a client: its key in key-file mode, else its IP address)")
+	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics, /healthz and /readyz over HTTP on HOST:PORT (off by default; never the data port)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long transfers in flight may take to finish (0: stop at once)")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error (-q: error, and no banner)")
@@ -158,6 +161,11 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	if sec != nil {
 		scfg.Mechanism, scfg.Access = sec.Mechanism, sec.Access
 	}
+	var mx *metrics.Metrics
+	if o.metricsAddr != "" {
+		mx = metrics.New()
+		scfg.Observer = mx
+	}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		// Keep the garbage collector close to the chunk budget, so that
 		// freed buffers do not pile up; GOMEMLIMIT overrides.
@@ -170,6 +178,22 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
 		return err
+	}
+	if mx != nil {
+		mln, err := net.Listen("tcp", o.metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		mx.Watch(srv.Stats, metrics.StoreReady(st.Store))
+		mctx, stopMetrics := context.WithCancel(context.WithoutCancel(ctx))
+		defer stopMetrics()
+		go func() {
+			if err := mx.Serve(mctx, mln); err != nil {
+				log.Error("metrics server", "err", err)
+			}
+		}()
+		log.Info("metrics listening", "addr", mln.Addr().String())
 	}
 	if !g.quiet {
 		banner(e.stderr, e, st.Where, ln.Addr().String(), host, sec, o.authorizedKeys)

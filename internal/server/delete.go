@@ -10,7 +10,7 @@ func (s *Server) delete(r *request) {
 	if !ok {
 		return
 	}
-	if err := s.cfg.Store.Delete(r.ctx, key); err != nil {
+	if err := s.storeOp("delete", func() error { return s.cfg.Store.Delete(r.ctx, key) }); err != nil {
 		r.fail(pyError(key, err))
 		return
 	}

@@ -54,6 +54,7 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 		defer s.ended()
 	}
 	if s.draining.Load() && startsTransfer(cmd) {
+		s.obs.Refused("shutting_down")
 		r.fail(ErrShuttingDown)
 		return
 	}
@@ -62,6 +63,7 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 	}
 	if msg := s.authorize(r, cmd); msg != "" {
 		log.Warn("request refused", "command", cmd, "reason", msg)
+		s.obs.Refused("permission")
 		r.fail(msg)
 		return
 	}

@@ -14,6 +14,7 @@ var errTooManySessions = errors.New("too many uploads in progress; try again lat
 // sessionRoom reports errTooManySessions when no new upload may open.
 func (s *Server) sessionRoom() error {
 	if s.uploads.sessions.len()+s.puts.sessions.len() >= s.cfg.MaxSessions {
+		s.obs.Refused("sessions")
 		return errTooManySessions
 	}
 	return nil
@@ -31,6 +32,7 @@ func (s *Server) noRoom(ctx context.Context, size int64) string {
 	if err != nil || size <= free {
 		return ""
 	}
+	s.obs.Refused("space")
 	return fmt.Sprintf("not enough space on the server: %d octets declared, %d free", size, free)
 }
 

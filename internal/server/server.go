@@ -116,6 +116,9 @@ type Config struct {
 	// many payload octets a second; BandwidthLimitPerClient each client's
 	// (its key in key-file mode, else its IP address).
 	BandwidthLimit, BandwidthLimitPerClient int64
+	// Observer, when not nil, is told of transfers, refusals and store
+	// operations (metrics).
+	Observer Observer
 }
 
 // Stats counts what a server did.
@@ -127,6 +130,14 @@ type Stats struct {
 	// OpenHandles counts the FlaxFile 2 download handles open now (GET
 	// until GET_END, or until they expire); HandlesOpened all there were.
 	OpenHandles, HandlesOpened int64
+	// OpenConnections and OpenUploads count what is open now (uploads of
+	// both protocols); BudgetInUse is the memory budget held, of
+	// BudgetLimit; Draining, that the server is stopping.
+	OpenConnections, OpenUploads int64
+	BudgetInUse, BudgetLimit     int64
+	Draining                     bool
+	// MaxUploads is the limit of OpenUploads (Config.MaxSessions).
+	MaxUploads int64
 }
 
 // Server serves FlaxFile clients.
@@ -151,6 +162,9 @@ type Server struct {
 	lastReq  atomic.Int64 // when the last of them ended, in Unix nanoseconds
 	hurry    atomic.Bool  // Hurry was called
 	paces    *paces       // bandwidth limits; nil: none
+	obs      Observer     // Config.Observer, or one that observes nothing
+	openGets openGets     // FlaxFile 2 download handles, for obs
+	conns    atomic.Int64 // connections open now
 }
 
 // New returns a server for cfg.
@@ -187,6 +201,10 @@ func New(cfg Config) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, log: log, budget: zmtp.NewBudget(cfg.MemoryLimit), pool: zmtp.NewBufferPool(cfg.MemoryLimit)}
+	s.obs = cfg.Observer
+	if s.obs == nil {
+		s.obs = nopObserver{}
+	}
 	if cfg.BandwidthLimit > 0 || cfg.BandwidthLimitPerClient > 0 {
 		s.paces = newPaces(cfg.BandwidthLimit, cfg.BandwidthLimitPerClient)
 	}
@@ -195,8 +213,14 @@ func New(cfg Config) (*Server, error) {
 	s.puts = newPutTable(cfg.Store, log)
 	s.uploads.room = s.sessionRoom
 	s.puts.room = s.sessionRoom
+	s.puts.obs, s.uploads.obs = s.obs, s.obs
 	s.flushes = newGroupSync()
-	s.gets = newTable(func(o store.Object) { o.Close() })
+	s.gets = newTable(func(o store.Object) {
+		o.Close()
+		if result, d, ok := s.openGets.closed(o); ok {
+			s.obs.TransferEnded("2", dirDown, result, d)
+		}
+	})
 	s.listings = newTable(func(l *listing) { l.stop() })
 	s.downloads = newDownloadTable(cfg.Store)
 	return s, nil
@@ -209,6 +233,8 @@ func (s *Server) Stats() Stats {
 		Downloads: s.downloadsDone.Load(), BytesDownloaded: s.bytesDown.Load(),
 		Lists: s.lists.Load(), Deletes: s.deletes.Load(), Connections: s.connsTotal.Load(),
 		OpenHandles: int64(s.gets.len()), HandlesOpened: s.gets.added.Load(),
+		OpenConnections: s.conns.Load(), OpenUploads: int64(s.uploads.sessions.len() + s.puts.sessions.len()),
+		BudgetInUse: s.budget.Used(), BudgetLimit: s.cfg.MemoryLimit, Draining: s.draining.Load(), MaxUploads: int64(s.cfg.MaxSessions),
 	}
 }
 
@@ -294,6 +320,8 @@ func (s *Server) contain(c io.Closer, log *slog.Logger) {
 // serveConn reads one connection's requests and runs each in its own
 // goroutine, at most HandlersPerConn at once.
 func (s *Server) serveConn(ctx context.Context, c *zmtp.Conn) {
+	s.conns.Add(1)
+	defer s.conns.Add(-1)
 	log := s.log.With("peer", c.RemoteAddr().String())
 	log.Debug("connected")
 	sem := make(chan struct{}, s.cfg.HandlersPerConn)

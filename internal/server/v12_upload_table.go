@@ -25,10 +25,11 @@ type uploadTable struct {
 	byConn map[*zmtp.Conn]*upload
 
 	room func() error // may a new session open? (set by the server)
+	obs  Observer     // set by the server
 }
 
 func newUploadTable(st store.Store, log *slog.Logger, early *zmtp.Budget) *uploadTable {
-	return &uploadTable{st: st, log: log, early: early, sessions: newTable[*upload](nil), byConn: map[*zmtp.Conn]*upload{}}
+	return &uploadTable{st: st, log: log, early: early, sessions: newTable[*upload](nil), byConn: map[*zmtp.Conn]*upload{}, obs: nopObserver{}}
 }
 
 // join adds c to session id, creating it (and its partial file) if needed.
@@ -57,6 +58,7 @@ func (t *uploadTable) join(ctx context.Context, c *zmtp.Conn, id, key string, si
 		}
 		u = t.newUpload(id, key, size, up, hashName)
 		u.entry = t.sessions.add(id, u, 0)
+		t.obs.TransferStarted("1.2", dirUp)
 		t.log.Info("upload started", "key", key, "size", size, "session", id)
 	} else {
 		u.touch()

@@ -22,7 +22,8 @@ func (s *Server) get(r *request) {
 	if !ok {
 		return
 	}
-	obj, err := s.cfg.Store.Open(r.ctx, key)
+	var obj store.Object
+	err = s.storeOp("open", func() (err error) { obj, err = s.cfg.Store.Open(r.ctx, key); return err })
 	if err != nil {
 		r.fail(downloadError(key, err))
 		return
@@ -45,12 +46,16 @@ func (s *Server) get(r *request) {
 			}
 			s.downloadsDone.Add(1)
 			s.bytesDown.Add(in.Size)
+			s.obs.TransferStarted("2", dirDown)
+			s.obs.TransferEnded("2", dirDown, "ok", 0)
 			rep.Whole = true
 			r.replyParts(rep.Parts(data)...)
 			return
 		}
 	}
 	rep.Handle = newHandleID()
+	s.obs.TransferStarted("2", dirDown)
+	s.openGets.opened(obj)
 	s.gets.add(rep.Handle, obj, 0)
 	s.downloadsDone.Add(1)
 	r.replyParts(rep.Parts(zmtp.Part{})...)
@@ -128,7 +133,13 @@ func (s *Server) getRange(r *request) {
 
 // getEnd drops a handle: [handle] -> [OK].
 func (s *Server) getEnd(r *request) {
-	if m, err := wire.ParseGetEnd(r.args); err != nil || !s.gets.endID(m.Handle) {
+	m, err := wire.ParseGetEnd(r.args)
+	if err == nil {
+		if o, ok := s.gets.lookup(m.Handle); ok {
+			s.openGets.ended(o)
+		}
+	}
+	if err != nil || !s.gets.endID(m.Handle) {
 		r.fail(wire.ErrSessionNotFound)
 		return
 	}

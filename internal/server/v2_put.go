@@ -3,7 +3,9 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/flaxfile/flaxfile/internal/digest"
 	"github.com/flaxfile/flaxfile/internal/store"
@@ -163,13 +165,22 @@ func (s *Server) putEnd(r *request) {
 		return
 	}
 	defer sess.release()
-	res, err := s.puts.finish(r.ctx, sess, m.Sum, s.cfg.NoSync)
+	var res wire.PutResult
+	err = s.storeOp("commit", func() (err error) { res, err = s.puts.finish(r.ctx, sess, m.Sum, s.cfg.NoSync); return err })
+	if done, _ := sess.ended(); err != nil && done {
+		result := "failed"
+		if strings.HasPrefix(err.Error(), "checksum mismatch") {
+			result = "checksum"
+		}
+		s.obs.TransferEnded("2", dirUp, result, time.Since(sess.opened))
+	}
 	if err != nil {
 		r.log.Warn("upload not published", "key", sess.hdr.Key, "err", err)
 		r.fail(err.Error())
 		return
 	}
 	s.uploadsDone.Add(1)
+	s.obs.TransferEnded("2", dirUp, "ok", time.Since(sess.opened))
 	r.log.Info("upload published", "key", res.Key, "size", res.Size, "received", res.BytesReceived)
 	r.reply(wire.PutEndReply{Result: res}.Frames()...)
 }

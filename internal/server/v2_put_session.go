@@ -55,8 +55,9 @@ type putSession struct {
 	failure  error          // why it was ended, if a write ended it
 	settled  chan struct{}  // closed once done and its file published, kept or removed
 
-	t     *putTable
-	entry *entry[*putSession] // its place in t.sessions
+	t      *putTable
+	entry  *entry[*putSession] // its place in t.sessions
+	opened time.Time           // when this server opened it
 }
 
 // load reads the journal of a partial found on disk and keeps the blocks
@@ -275,6 +276,7 @@ func (t *putTable) abort(s *putSession, why error) {
 	}
 	s.mu.Unlock()
 	if !was { // else whoever ended it drops it
+		t.obs.TransferEnded("2", dirUp, "aborted", time.Since(s.opened))
 		_ = s.part.Abort()
 		t.drop(s)
 	}

@@ -23,11 +23,12 @@ type putTable struct {
 
 	opening sync.Mutex   // one session is created at a time
 	room    func() error // may a new upload open? (set by the server)
+	obs     Observer     // set by the server
 }
 
 func newPutTable(st store.Store, log *slog.Logger) *putTable {
 	p, _ := st.(store.Partials)
-	return &putTable{st: p, store: st, log: log, sessions: newTable[*putSession](nil)}
+	return &putTable{st: p, store: st, log: log, sessions: newTable[*putSession](nil), obs: nopObserver{}}
 }
 
 // open returns the session id for hdr, loading it from the store or
@@ -111,11 +112,13 @@ func (t *putTable) live(ctx context.Context, s *putSession) bool {
 // create opens session id from its partial in the store, or a new one.
 // Called with t.opening held.
 func (t *putTable) create(ctx context.Context, id string, hdr putHeader) (*putSession, error) {
+	t0 := time.Now()
 	part, fresh, err := t.st.OpenPartial(ctx, hdr.Key, id, hdr.spec())
+	t.obs.StoreOp("open_partial", time.Since(t0), err)
 	if err != nil {
 		return nil, err
 	}
-	s := &putSession{id: id, hdr: hdr, part: part, blocks: map[int64]digest.Sum{}, borrowed: map[int64]bool{}, settled: make(chan struct{}), t: t}
+	s := &putSession{id: id, hdr: hdr, part: part, blocks: map[int64]digest.Sum{}, borrowed: map[int64]bool{}, settled: make(chan struct{}), t: t, opened: time.Now()}
 	if !fresh {
 		if ok := s.load(); !ok {
 			_ = part.Abort()
@@ -134,6 +137,7 @@ func (t *putTable) create(ctx context.Context, id string, hdr putHeader) (*putSe
 		}
 	}
 	s.entry = t.sessions.add(id, s, 1)
+	t.obs.TransferStarted("2", dirUp)
 	t.log.Info("upload opened", "key", hdr.Key, "size", hdr.Size, "upload", id, "resumed_blocks", len(s.blocks))
 	return s, nil
 }
@@ -179,6 +183,7 @@ func (t *putTable) pause(now time.Time, idle time.Duration, why string) {
 		return true
 	})
 	for _, s := range paused {
+		t.obs.TransferEnded("2", dirUp, "interrupted", time.Since(s.opened))
 		_ = s.part.Close()
 		s.closeBase()
 		close(s.settled)

@@ -77,6 +77,8 @@ func (s *Server) putSmall(r *request) {
 		}
 		s.uploadsDone.Add(1)
 		s.bytesUp.Add(results[p.i].Size)
+		s.obs.TransferStarted("2", dirUp)
+		s.obs.TransferEnded("2", dirUp, "ok", 0)
 	}
 	r.log.Info("batch stored", "files", n, "published", len(ready))
 	r.reply(wire.PutSmallReply{Results: results}.Frames()...)
@@ -137,6 +139,8 @@ func (s *Server) getSmall(r *request) {
 		parts = append(parts, wire.SmallReplyParts(wire.SmallReplyFile{File: file}, data)...)
 		s.downloadsDone.Add(1)
 		s.bytesDown.Add(in.Size)
+		s.obs.TransferStarted("2", dirDown)
+		s.obs.TransferEnded("2", dirDown, "ok", 0)
 	}
 	if !s.wait(r, total) {
 		return
