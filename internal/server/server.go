@@ -254,6 +254,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		Buffers:            s.pool,
 	}, s.log)
 	s.log.Info("listening", "addr", ln.Addr().String(), "encrypted", s.cfg.Mechanism != nil && s.cfg.Mechanism.Name() != "NULL")
+	if pc, ok := s.cfg.Store.(store.PartialCounter); ok {
+		if n, octets, err := pc.CountPartials(ctx); err != nil {
+			s.log.Warn("counting partial uploads", "err", err)
+		} else {
+			s.log.Info("partial uploads found", "count", n, "bytes", octets, "expire_after", s.cfg.PartialExpiry)
+		}
+	}
 	// Connections outlive ctx while the server drains.
 	cctx, stopConns := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopConns()

@@ -230,6 +230,12 @@ type Vouched interface {
 	Vouched() bool
 }
 
+// PartialCounter is implemented by Partials stores that can tell how
+// many partial uploads they keep and the octets those hold.
+type PartialCounter interface {
+	CountPartials(ctx context.Context) (n int, octets int64, err error)
+}
+
 // Shared is implemented by stores that several servers may use at once
 // (an object store's bucket): a client that names several of those
 // servers may spread one transfer over them.
