@@ -255,7 +255,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}, s.log)
 	s.log.Info("listening", "addr", ln.Addr().String(), "encrypted", s.cfg.Mechanism != nil && s.cfg.Mechanism.Name() != "NULL")
 	if pc, ok := s.cfg.Store.(store.PartialCounter); ok {
-		if n, octets, err := pc.CountPartials(ctx); err != nil {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		n, octets, err := pc.CountPartials(cctx)
+		cancel()
+		if err != nil {
 			s.log.Warn("counting partial uploads", "err", err)
 		} else {
 			s.log.Info("partial uploads found", "count", n, "bytes", octets, "expire_after", s.cfg.PartialExpiry)
