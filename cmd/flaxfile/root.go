@@ -142,6 +142,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newGetCmd(e, g),
 		newListCmd(e, g),
 		newDeleteCmd(e, g),
+		newPartialsCmd(e, g),
 		newPushCmd(e, g),
 		newPullCmd(e, g),
 		newConfigCmd(e, g),

@@ -26,6 +26,10 @@ type Right struct {
 	// Write allows uploads and deletions; without it a client may only
 	// read and list.
 	Write bool
+	// Admin ("admin" in the file: rw, and more) sees and clears every
+	// client's partial uploads and sees other clients' details in the
+	// server's status; it takes no prefix.
+	Admin bool
 	// Prefix, when not empty, is the only directory the client may touch:
 	// keys equal to it or under it.
 	Prefix string
@@ -78,7 +82,7 @@ func Parse(text string) (map[curve.Key]Right, error) {
 			continue
 		}
 		if len(f) < 2 || len(f) > 3 {
-			return nil, fmt.Errorf("line %d: want <public key> <ro|rw> [prefix]", n)
+			return nil, fmt.Errorf("line %d: want <public key> <ro|rw|admin> [prefix]", n)
 		}
 		k, err := curve.ParseKey(f[0])
 		if err != nil {
@@ -88,9 +92,14 @@ func Parse(text string) (map[curve.Key]Right, error) {
 		switch f[1] {
 		case "rw":
 			r.Write = true
+		case "admin":
+			r.Write, r.Admin = true, true
 		case "ro":
 		default:
-			return nil, fmt.Errorf("line %d: rights %q: want ro or rw", n, f[1])
+			return nil, fmt.Errorf("line %d: rights %q: want ro, rw or admin", n, f[1])
+		}
+		if len(f) == 3 && r.Admin {
+			return nil, fmt.Errorf("line %d: an admin key takes no prefix", n)
 		}
 		if len(f) == 3 {
 			p := path.Clean("/" + f[2])[1:]

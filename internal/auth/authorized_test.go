@@ -91,3 +91,17 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseAdmin(t *testing.T) {
+	a, _, _ := curve.GenerateKeyPair()
+	keys, err := Parse(a.String() + " admin\n")
+	if r := keys[a]; err != nil || !r.Admin || !r.Write || r.Prefix != "" {
+		t.Fatalf("admin key: %+v, %v", r, err)
+	}
+	if _, err := Parse(a.String() + " admin team\n"); err == nil {
+		t.Error("an admin key with a prefix was taken")
+	}
+	if keys, _ := Parse(a.String() + " rw\n"); keys[a].Admin {
+		t.Error("an rw key is admin")
+	}
+}

@@ -14,6 +14,7 @@ var writes = map[string]bool{
 	wire.CmdUploadStart: true, wire.CmdUploadChunk: true, wire.CmdUploadEnd: true, wire.CmdDelete: true,
 	wire.CmdPut: true, wire.CmdPutChunk: true, wire.CmdPutEnd: true, wire.CmdPutSmall: true,
 	wire.CmdPutSums: true, wire.CmdPutPatch: true, wire.CmdPutCuts: true, wire.CmdPutBuild: true,
+	wire.CmdPartialsClear: true,
 }
 
 // ErrPermission starts the ERROR of a request beyond a client's rights.

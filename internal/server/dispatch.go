@@ -122,6 +122,10 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 		s.getSmall(r)
 	case wire.CmdHashes:
 		s.hashes(r)
+	case wire.CmdPartials:
+		s.partials(r)
+	case wire.CmdPartialsClear:
+		s.partialsClear(r)
 	default:
 		r.fail(wire.ErrUnknownCommand)
 	}

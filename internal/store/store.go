@@ -230,6 +230,23 @@ type Vouched interface {
 	Vouched() bool
 }
 
+// PartialInfo describes one partial upload a store keeps.
+type PartialInfo struct {
+	ID      string
+	Key     string
+	Size    int64     // the file's declared size
+	Held    int64     // octets the store holds of it
+	ModTime time.Time // when it was last written
+}
+
+// PartialAdmin is implemented by Partials stores that can list their
+// partial uploads and remove one (what an administrator does; a key is
+// read from the journal's header, a JSON object with "key" and "size").
+type PartialAdmin interface {
+	ListPartials(ctx context.Context) ([]PartialInfo, error)
+	RemovePartial(ctx context.Context, id string) error
+}
+
 // PartialCounter is implemented by Partials stores that can tell how
 // many partial uploads they keep and the octets those hold.
 type PartialCounter interface {

@@ -1,13 +1,16 @@
 package disk
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -166,4 +169,70 @@ func (d *Store) CountPartials(ctx context.Context) (int, int64, error) {
 		}
 	}
 	return n, octets, ctx.Err()
+}
+
+// ListPartials implements store.PartialAdmin: each partial upload whose
+// journal names its key, oldest first.
+func (d *Store) ListPartials(ctx context.Context) ([]store.PartialInfo, error) {
+	entries, err := fs.ReadDir(d.root.FS(), store.PartialDir)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.PartialInfo
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, partialPrefix) || !strings.HasSuffix(name, journalSuffix) {
+			continue
+		}
+		id := strings.TrimSuffix(strings.TrimPrefix(name, partialPrefix), journalSuffix)
+		jfi, err := e.Info()
+		if err != nil || !store.ValidUploadID(id) {
+			continue
+		}
+		hdr, ok := d.journalHeader(path.Join(store.PartialDir, name))
+		if !ok {
+			continue
+		}
+		p := store.PartialInfo{ID: id, Key: hdr.Key, Size: hdr.Size, ModTime: jfi.ModTime()}
+		if fi, err := d.root.Stat(path.Join(store.PartialDir, partialPrefix+id)); err == nil {
+			p.Held = fi.Size()
+		}
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b store.PartialInfo) int { return a.ModTime.Compare(b.ModTime) })
+	return out, ctx.Err()
+}
+
+// journalHeader reads the key and size a partial's journal begins with.
+func (d *Store) journalHeader(name string) (h struct {
+	Key  string `json:"key"`
+	Size int64  `json:"size"`
+}, ok bool) {
+	f, err := d.root.Open(name)
+	if err != nil {
+		return h, false
+	}
+	defer f.Close()
+	buf := make([]byte, 8<<10) // a header is a short JSON line
+	n, _ := io.ReadFull(f, buf)
+	line, _, found := bytes.Cut(buf[:n], []byte{'\n'})
+	if !found || json.Unmarshal(line, &h) != nil || h.Key == "" || h.Size < 0 {
+		return h, false
+	}
+	return h, true
+}
+
+// RemovePartial implements store.PartialAdmin.
+func (d *Store) RemovePartial(_ context.Context, id string) error {
+	if !store.ValidUploadID(id) {
+		return fmt.Errorf("%w: upload id %q", store.ErrInvalidKey, id)
+	}
+	name := path.Join(store.PartialDir, partialPrefix+id)
+	var errs []error
+	for _, n := range []string{name, name + journalSuffix} {
+		if err := d.root.Remove(n); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

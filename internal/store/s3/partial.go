@@ -790,3 +790,55 @@ func (s *Store) CountPartials(ctx context.Context) (int, int64, error) {
 	}
 	return n, octets, nil
 }
+
+// ListPartials implements store.PartialAdmin: the uploads with a
+// manifest, with the octets of the parts the store holds, oldest first.
+func (s *Store) ListPartials(ctx context.Context) ([]store.PartialInfo, error) {
+	root := s.prefix + store.PartialDir + "/"
+	newest := map[string]time.Time{}
+	var ids []string
+	for oi := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: root, Recursive: true}) {
+		if oi.Err != nil {
+			return nil, fmt.Errorf("s3: listing %s: %w", root, oi.Err)
+		}
+		id, name, _ := strings.Cut(oi.Key[len(root):], "/")
+		if !store.ValidUploadID(id) {
+			continue
+		}
+		if name == "manifest" {
+			ids = append(ids, id)
+		}
+		if oi.LastModified.After(newest[id]) {
+			newest[id] = oi.LastModified
+		}
+	}
+	var out []store.PartialInfo
+	for _, id := range ids {
+		m, err := s.readManifest(ctx, id)
+		if err != nil {
+			continue
+		}
+		p := store.PartialInfo{ID: id, Key: m.Key, Size: m.Size, ModTime: newest[id]}
+		if parts, err := s.storedParts(ctx, m); err == nil {
+			for k := range parts {
+				p.Held += m.partLen(k)
+			}
+		}
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b store.PartialInfo) int { return a.ModTime.Compare(b.ModTime) })
+	return out, nil
+}
+
+// RemovePartial implements store.PartialAdmin: the multipart upload is
+// ended and its records removed.
+func (s *Store) RemovePartial(ctx context.Context, id string) error {
+	if !store.ValidUploadID(id) {
+		return fmt.Errorf("%w: upload id %q", store.ErrInvalidKey, id)
+	}
+	m, err := s.readManifest(ctx, id)
+	if err != nil {
+		return s.removePartialObjects(ctx, id)
+	}
+	return s.abortPartial(ctx, id, m)
+}
