@@ -65,7 +65,7 @@ func TestParseAndReload(t *testing.T) {
 	if keys, err := Parse(hashy.String() + " ro # comment"); err != nil || len(keys) != 1 {
 		t.Fatalf("key with '#': %v %v", keys, err)
 	}
-	for _, bad := range []string{"x rw", a.String() + " admin", a.String() + " rw / extra", a.String() + " rw /"} {
+	for _, bad := range []string{"x rw", a.String() + " root", a.String() + " rw / extra", a.String() + " rw /"} {
 		if _, err := Parse(bad); err == nil {
 			t.Errorf("Parse(%q) accepted", bad)
 		}
