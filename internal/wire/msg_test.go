@@ -191,6 +191,12 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		_, _ = ParseCutsReply(args, CmdGetCuts)
+		if list, err := ParsePartialsReply(args); err == nil {
+			if back, err := ParsePartialsReply(PartialsReply(list)); err != nil || len(back) != len(list) {
+				t.Fatalf("PARTIALS reply of %d came back %d, %v", len(list), len(back), err)
+			}
+		}
+		_, _ = ParseCountReply(CmdPartialsClear, args)
 		if m, err := ParsePutBuild(args); err == nil {
 			if back, err := ParsePutBuild(m.Args()); err != nil || !reflect.DeepEqual(back, m) {
 				t.Fatalf("PUT_BUILD %+v came back %+v, %v", m, back, err)
