@@ -153,6 +153,14 @@ func TestPartialsRights(t *testing.T) {
 			t.Errorf("%s sees %v (%v), want %v", name, keysOf(ps), err, want)
 		}
 	}
+	for name, want := range map[string]bool{"team": false, "ro": false, "admin": true} {
+		st, err := cl[name].Status(ctx)
+		if err != nil || st.Encryption != "key-file" || (len(st.Clients) > 0) != want {
+			t.Errorf("%s's status: %v (%s, %d clients), want clients shown %v", name, err, st.Encryption, len(st.Clients), want)
+		} else if want && st.Clients[0].Key == "" {
+			t.Errorf("an admin's status does not show clients' keys: %+v", st.Clients)
+		}
+	}
 	if _, err := cl["ro"].ClearPartials(ctx); !errors.Is(err, flaxfile.ErrNotAuthorized) {
 		t.Errorf("a read-only key cleared: %v", err)
 	}

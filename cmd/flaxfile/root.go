@@ -143,6 +143,7 @@ func newRootCmd(e *env) *cobra.Command {
 		newListCmd(e, g),
 		newDeleteCmd(e, g),
 		newPartialsCmd(e, g),
+		newStatusCmd(e, g),
 		newPushCmd(e, g),
 		newPullCmd(e, g),
 		newConfigCmd(e, g),

@@ -157,7 +157,8 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	defer st.Close()
 	scfg := server.Config{Store: st.Store, Logger: log, SessionTimeout: timeout, PartialExpiry: expiry, MemoryLimit: o.memoryMiB << 20, NoSync: o.noSync,
 		MaxConns: o.maxConns, MaxSessions: o.maxSessions, MaxMessageSize: o.maxMessageMiB<<20 + 64<<10, HandshakeTimeout: o.handshakeTimeout,
-		ShutdownTimeout: o.shutdownTimeout, BandwidthLimit: bwAll, BandwidthLimitPerClient: bwClient}
+		ShutdownTimeout: o.shutdownTimeout, BandwidthLimit: bwAll, BandwidthLimitPerClient: bwClient,
+		Version: readBuildInfo().Version, StoreKind: storeKind(spec), Keyed: g.keyFile != ""}
 	if sec != nil {
 		scfg.Mechanism, scfg.Access = sec.Mechanism, sec.Access
 	}
@@ -279,4 +280,14 @@ func hurryOnSecondSignal(ctx context.Context, served <-chan struct{}, srv *serve
 		srv.Hurry()
 	case <-served:
 	}
+}
+
+// storeKind names the kind of store spec opens, for STATUS: disk, mem or
+// s3 (never its path).
+func storeKind(spec string) string {
+	kind, _, _ := strings.Cut(spec, ":")
+	if kind == "dir" {
+		return "disk"
+	}
+	return kind
 }

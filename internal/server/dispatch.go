@@ -124,6 +124,8 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 		s.hashes(r)
 	case wire.CmdPartials:
 		s.partials(r)
+	case wire.CmdStatus:
+		s.status(r)
 	case wire.CmdPartialsClear:
 		s.partialsClear(r)
 	default:

@@ -119,6 +119,11 @@ type Config struct {
 	// Observer, when not nil, is told of transfers, refusals and store
 	// operations (metrics).
 	Observer Observer
+	// Version and StoreKind (disk, mem, s3…) are what STATUS says the
+	// server and its store are; Keyed, that clients prove keys (key-file
+	// mode) rather than a password.
+	Version, StoreKind string
+	Keyed              bool
 }
 
 // Stats counts what a server did.
@@ -157,14 +162,16 @@ type Server struct {
 	downloadsDone, bytesDown   atomic.Int64
 	lists, deletes, connsTotal atomic.Int64
 
-	draining atomic.Bool  // stopping: no transfer starts (drain.go)
-	busy     atomic.Int64 // requests of transfers in progress
-	lastReq  atomic.Int64 // when the last of them ended, in Unix nanoseconds
-	hurry    atomic.Bool  // Hurry was called
-	paces    *paces       // bandwidth limits; nil: none
-	obs      Observer     // Config.Observer, or one that observes nothing
-	openGets openGets     // FlaxFile 2 download handles, for obs
-	conns    atomic.Int64 // connections open now
+	draining  atomic.Bool  // stopping: no transfer starts (drain.go)
+	busy      atomic.Int64 // requests of transfers in progress
+	lastReq   atomic.Int64 // when the last of them ended, in Unix nanoseconds
+	hurry     atomic.Bool  // Hurry was called
+	paces     *paces       // bandwidth limits; nil: none
+	obs       Observer     // Config.Observer, or one that observes nothing
+	openGets  openGets     // FlaxFile 2 download handles, for obs
+	conns     atomic.Int64 // connections open now
+	openConns openConns    // the same, for STATUS
+	started   time.Time
 }
 
 // New returns a server for cfg.
@@ -201,6 +208,7 @@ func New(cfg Config) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, log: log, budget: zmtp.NewBudget(cfg.MemoryLimit), pool: zmtp.NewBufferPool(cfg.MemoryLimit)}
+	s.started = time.Now()
 	s.obs = cfg.Observer
 	if s.obs == nil {
 		s.obs = nopObserver{}
@@ -331,7 +339,11 @@ func (s *Server) contain(c io.Closer, log *slog.Logger) {
 // goroutine, at most HandlersPerConn at once.
 func (s *Server) serveConn(ctx context.Context, c *zmtp.Conn) {
 	s.conns.Add(1)
-	defer s.conns.Add(-1)
+	s.openConns.m.Store(c, time.Now())
+	defer func() {
+		s.openConns.m.Delete(c)
+		s.conns.Add(-1)
+	}()
 	log := s.log.With("peer", c.RemoteAddr().String())
 	log.Debug("connected")
 	sem := make(chan struct{}, s.cfg.HandlersPerConn)

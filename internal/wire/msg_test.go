@@ -197,6 +197,7 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		_, _ = ParseCountReply(CmdPartialsClear, args)
+		_, _ = ParseStatusReply(args)
 		if m, err := ParsePutBuild(args); err == nil {
 			if back, err := ParsePutBuild(m.Args()); err != nil || !reflect.DeepEqual(back, m) {
 				t.Fatalf("PUT_BUILD %+v came back %+v, %v", m, back, err)
