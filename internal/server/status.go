@@ -29,7 +29,7 @@ func (s *Server) status(r *request) {
 		Version: s.cfg.Version, Protocol: wire.Version2, Started: s.started.UnixNano(), Uptime: time.Since(s.started).Seconds(),
 		Encryption: mode, Store: s.cfg.StoreKind, Draining: st.Draining,
 		InFlight: wire.StatusInFlight{Connections: st.OpenConnections, Uploads: st.OpenUploads, Downloads: st.OpenHandles + int64(s.downloads.handles.len())},
-		Totals: wire.StatusTotals{Uploads: st.Uploads, Downloads: st.Downloads, BytesIn: st.BytesUploaded, BytesOut: st.BytesDownloaded, Connections: st.Connections},
+		Totals:   wire.StatusTotals{Uploads: st.Uploads, Downloads: st.Downloads, BytesIn: st.BytesUploaded, BytesOut: st.BytesDownloaded, Connections: st.Connections},
 		Limits: wire.StatusLimits{MemoryBytes: s.cfg.MemoryLimit, MaxUploads: int64(s.cfg.MaxSessions), MaxConnections: int64(s.cfg.MaxConns),
 			MaxMessageBytes: s.cfg.MaxMessageSize, BandwidthLimit: s.cfg.BandwidthLimit, BandwidthPerPeer: s.cfg.BandwidthLimitPerClient,
 			SessionTimeout: s.cfg.SessionTimeout.Seconds(), PartialExpiry: s.cfg.PartialExpiry.Seconds()},
