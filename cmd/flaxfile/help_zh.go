@@ -60,6 +60,8 @@ var helpZH = map[string]string{
 	"Run a server": "运行服务器",
 	"Run a server on one TCP port. Without --password it uses FLAXFILE_PASSWORD if set\n(empty: no encryption), else asks on a terminal, else runs without encryption.\nSIGINT or SIGTERM stops it: it accepts no connection and starts no transfer, lets those\nin flight finish for up to --shutdown-timeout, then stops; a second signal stops it at once.\nUnfinished uploads are never published (FlaxFile 2 ones are kept for a resume).": "在一个 TCP 端口上运行服务器。未给出 --password 时，若设置了 FLAXFILE_PASSWORD 则使用它\n（为空表示不加密），否则在终端上询问，否则不加密运行。\nSIGINT 或 SIGTERM 会停止服务器：不再接受连接、不再开始传输，让进行中的传输在\n--shutdown-timeout 内完成后停止；再收到一次信号则立即停止。\n未完成的上传绝不会发布（FlaxFile 2 的上传会保留以便续传）。",
 	"Show what a server is and does: version, uptime, transfers, partial uploads, space, limits":                      "显示服务器的情况：版本、运行时间、传输、中断的上传、空间、限制",
+	"access log format: text or json (default: --log-format)":                                                         "访问日志格式：text 或 json（默认：同 --log-format）",
+	"write one line per finished transfer and refused request to FILE ('-': standard error); SIGHUP reopens it":       "每个完成的传输和被拒绝的请求向 FILE 写一行（'-'：标准错误）；SIGHUP 会重新打开它",
 	"List or clear the interrupted uploads a server keeps for a resume":                                               "列出或清除服务器为续传而保留的中断上传",
 	"List the interrupted uploads this client may see (its own keys', or all for an admin key)":                       "列出本客户端可见的中断上传（自己可写的键；管理员密钥可见全部）",
 	"Remove the interrupted uploads of KEYs, or all this client may see":                                              "删除指定 KEY 的中断上传，或本客户端可见的全部",

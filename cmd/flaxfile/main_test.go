@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -36,6 +37,7 @@ func TestScripts(t *testing.T) {
 var scriptCmds = map[string]func(*testscript.TestScript, bool, []string){
 	"serve":    cmdServe,
 	"stop":     cmdStop,
+	"hup":      cmdHup,
 	"status":   cmdStatus,
 	"randfile": cmdRandFile,
 	"flip":     cmdFlip,
@@ -159,4 +161,33 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("exit code %d, want %d", got, want)
 	}
+}
+
+// cmdHup: hup NAME sends SIGHUP to server NAME and waits for its log to
+// say it reloaded (a "SIGHUP:" line more than before).
+func cmdHup(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: hup NAME")
+	}
+	logPath := ts.MkAbs(args[0] + ".log")
+	count := func() int {
+		b, _ := os.ReadFile(logPath)
+		return strings.Count(string(b), "SIGHUP:")
+	}
+	for _, np := range ts.Value(procsKey{}).(*procList).procs {
+		if np.name != args[0] {
+			continue
+		}
+		before := count()
+		ts.Check(np.p.cmd.Process.Signal(syscall.SIGHUP))
+		deadline := time.Now().Add(10 * time.Second)
+		for count() == before {
+			if time.Now().After(deadline) {
+				ts.Fatalf("server %s did not log its reload", args[0])
+			}
+			time.Sleep(10 * time.Millisecond) // polling its log for the line
+		}
+		return
+	}
+	ts.Fatalf("no server %s", args[0])
 }

@@ -40,6 +40,7 @@ type serveOptions struct {
 	shutdownTimeout               time.Duration
 	bwlimit, bwlimitClient        string
 	metricsAddr                   string
+	accessLog, accessLogFormat    string
 }
 
 func newServeCmd(e *env, g *globals) *cobra.Command {
@@ -70,6 +71,8 @@ func newServeCmd(e *env, g *globals) *cobra.Command {
 	f.StringVar(&o.bwlimit, "bwlimit", "", "hold all transfers together to RATE octets a second (e.g. 100M, 1G; powers of 1024)")
 	f.StringVar(&o.bwlimitClient, "bwlimit-per-client", "", "hold each client's transfers to RATE octets a second (a client: its key in key-file mode, else its IP address)")
 	f.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics, /healthz and /readyz over HTTP on HOST:PORT (off by default; never the data port)")
+	f.StringVar(&o.accessLog, "access-log", "", "write one line per finished transfer and refused request to FILE ('-': standard error); SIGHUP reopens it")
+	f.StringVar(&o.accessLogFormat, "access-log-format", "", "access log format: text or json (default: --log-format)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long transfers in flight may take to finish (0: stop at once)")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error (-q: error, and no banner)")
@@ -162,6 +165,12 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	if sec != nil {
 		scfg.Mechanism, scfg.Access = sec.Mechanism, sec.Access
 	}
+	access, err := openAccessLog(e, o)
+	if err != nil {
+		return err
+	}
+	defer access.Close()
+	scfg.AccessLog = access.logger()
 	var mx *metrics.Metrics
 	if o.metricsAddr != "" {
 		mx = metrics.New()
@@ -202,6 +211,7 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	served := make(chan struct{})
 	defer close(served)
 	go hurryOnSecondSignal(ctx, served, srv)
+	go onHangup(served, func() { reload(e, g, cmd, log, srv, access, sec) })
 	if err := srv.Serve(ctx, ln); err != nil {
 		return err
 	}

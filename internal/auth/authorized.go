@@ -151,6 +151,23 @@ func (l *List) Lookup(k curve.Key) (Right, error) {
 	return r, nil
 }
 
+// Reload reads the file again now, whatever its time and size say (a
+// SIGHUP); an unreadable or invalid file keeps the last good list in
+// force and is reported.
+func (l *List) Reload() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.checked = time.Now()
+	l.stamp = [2]int64{}
+	keys := l.keys
+	l.keys = nil // reload reads whatever the stamp
+	if err := l.reload(); err != nil {
+		l.keys = keys
+		return err
+	}
+	return nil
+}
+
 // Len is how many keys the list holds.
 func (l *List) Len() int {
 	l.mu.Lock()

@@ -1,6 +1,10 @@
 package server
 
-import "github.com/flaxfile/flaxfile/internal/wire"
+import (
+	"time"
+
+	"github.com/flaxfile/flaxfile/internal/wire"
+)
 
 // delete removes a file or a directory with everything in it: [key] ->
 // [OK]. Both protocols use 1.2's DELETE.
@@ -15,6 +19,7 @@ func (s *Server) delete(r *request) {
 		return
 	}
 	s.deletes.Add(1)
+	s.access(r, r.cmd, key, 0, time.Since(r.start), "ok")
 	r.log.Info("deleted", "key", key)
 	r.ok()
 }

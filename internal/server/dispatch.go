@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/wire"
@@ -13,6 +14,9 @@ import (
 
 // request is one received command and the way back to its sender.
 type request struct {
+	srv    *Server
+	cmd    string
+	start  time.Time
 	ctx    context.Context
 	c      *zmtp.Conn
 	log    *slog.Logger
@@ -37,7 +41,12 @@ func (r *request) replyParts(parts ...zmtp.Part) {
 
 func (r *request) ok(frames ...[]byte) { r.reply(append([][]byte{[]byte(wire.ReplyOK)}, frames...)...) }
 
-func (r *request) fail(msg string) { r.reply(wire.ErrorReply{Message: msg}.Frames()...) }
+func (r *request) fail(msg string) {
+	if r.srv != nil {
+		r.srv.refusedAccess(r, msg)
+	}
+	r.reply(wire.ErrorReply{Message: msg}.Frames()...)
+}
 
 // handle runs one request. frames are [delimiter, COMMAND, args...]; as 1.2
 // does, the command is taken from the second frame without checking the
@@ -48,7 +57,7 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 		log.Warn("invalid message", "frames", len(m.Frames)+1)
 		return
 	}
-	r := &request{ctx: ctx, c: c, log: log, args: args, m: m, ranges: ranges}
+	r := &request{srv: s, cmd: cmd, start: time.Now(), ctx: ctx, c: c, log: log, args: args, m: m, ranges: ranges}
 	if counted(cmd) {
 		s.began()
 		defer s.ended()

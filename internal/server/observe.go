@@ -72,9 +72,13 @@ func (g *openGets) closed(o store.Object) (result string, d time.Duration, ok bo
 	return "expired", time.Since(st.start), true
 }
 
-// ended marks o's handle as ended by GET_END.
-func (g *openGets) ended(o store.Object) {
+// ended marks o's handle as ended by GET_END and says how long it was
+// open.
+func (g *openGets) ended(o store.Object) time.Duration {
 	if v, ok := g.m.Load(o); ok {
-		v.(*getState).done.Store(true)
+		st := v.(*getState)
+		st.done.Store(true)
+		return time.Since(st.start)
 	}
+	return 0
 }

@@ -124,6 +124,10 @@ type Config struct {
 	// mode) rather than a password.
 	Version, StoreKind string
 	Keyed              bool
+	// AccessLog, when not nil, gets one line per finished transfer and
+	// per refused request (SetAccessLog replaces it while the server
+	// runs).
+	AccessLog *slog.Logger
 }
 
 // Stats counts what a server did.
@@ -172,6 +176,9 @@ type Server struct {
 	conns     atomic.Int64 // connections open now
 	openConns openConns    // the same, for STATUS
 	started   time.Time
+
+	accessLogger atomic.Pointer[slog.Logger] // Config.AccessLog, or what replaced it
+	timeouts     atomic.Pointer[timeouts]    // SessionTimeout, PartialExpiry in force
 }
 
 // New returns a server for cfg.
@@ -209,6 +216,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log, budget: zmtp.NewBudget(cfg.MemoryLimit), pool: zmtp.NewBufferPool(cfg.MemoryLimit)}
 	s.started = time.Now()
+	s.accessLogger.Store(cfg.AccessLog)
+	s.timeouts.Store(&timeouts{session: cfg.SessionTimeout, partialExpiry: cfg.PartialExpiry})
 	s.obs = cfg.Observer
 	if s.obs == nil {
 		s.obs = nopObserver{}
@@ -314,11 +323,12 @@ func (s *Server) sweep(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			s.uploads.expire(now, s.cfg.SessionTimeout)
-			s.puts.expire(ctx, now, s.cfg.SessionTimeout, s.cfg.PartialExpiry)
-			s.downloads.expire(now, max(s.cfg.SessionTimeout, time.Minute))
-			s.gets.expire(now, max(s.cfg.SessionTimeout, time.Minute), nil)
-			s.listings.expire(now, max(s.cfg.SessionTimeout, time.Minute), nil)
+			to := *s.timeouts.Load()
+			s.uploads.expire(now, to.session)
+			s.puts.expire(ctx, now, to.session, to.partialExpiry)
+			s.downloads.expire(now, max(to.session, time.Minute))
+			s.gets.expire(now, max(to.session, time.Minute), nil)
+			s.listings.expire(now, max(to.session, time.Minute), nil)
 			s.paces.sweep(now, time.Minute)
 		}
 	}

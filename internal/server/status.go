@@ -32,7 +32,7 @@ func (s *Server) status(r *request) {
 		Totals:   wire.StatusTotals{Uploads: st.Uploads, Downloads: st.Downloads, BytesIn: st.BytesUploaded, BytesOut: st.BytesDownloaded, Connections: st.Connections},
 		Limits: wire.StatusLimits{MemoryBytes: s.cfg.MemoryLimit, MaxUploads: int64(s.cfg.MaxSessions), MaxConnections: int64(s.cfg.MaxConns),
 			MaxMessageBytes: s.cfg.MaxMessageSize, BandwidthLimit: s.cfg.BandwidthLimit, BandwidthPerPeer: s.cfg.BandwidthLimitPerClient,
-			SessionTimeout: s.cfg.SessionTimeout.Seconds(), PartialExpiry: s.cfg.PartialExpiry.Seconds()},
+			SessionTimeout: s.timeouts.Load().session.Seconds(), PartialExpiry: s.timeouts.Load().partialExpiry.Seconds()},
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, 10*time.Second)
 	defer cancel()

@@ -187,6 +187,7 @@ func (s *Server) downloadStart(r *request) {
 	// 1.2 has no end to a download: it counts as ended when it starts.
 	s.obs.TransferStarted("1.2", dirDown)
 	s.obs.TransferEnded("1.2", dirDown, "ok", 0)
+	s.access(r, r.cmd, key, size, 0, "started") // 1.2 says no more
 	r.log.Info("download started", "key", key, "size", size, "chunk", d.v.chunk)
 	rep := wire.DownloadStartReply{Size: size, Chunks: total, Chunk: d.v.chunk, Exact: m.Exact}
 	if m.Exact {

@@ -98,6 +98,7 @@ func (s *Server) uploadEnd(r *request) {
 	s.uploadsDone.Add(1)
 	s.bytesUp.Add(u.size)
 	s.obs.TransferEnded("1.2", dirUp, "ok", time.Since(u.start))
+	s.access(r, r.cmd, u.key, u.size, time.Since(u.start), "ok")
 	r.log.Info("upload complete", "key", u.key, "size", u.size, "seconds", secs)
 	switch {
 	case u.xxh:

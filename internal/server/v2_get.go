@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/flaxfile/flaxfile/internal/compress"
 
@@ -48,6 +49,7 @@ func (s *Server) get(r *request) {
 			s.bytesDown.Add(in.Size)
 			s.obs.TransferStarted("2", dirDown)
 			s.obs.TransferEnded("2", dirDown, "ok", 0)
+			s.access(r, r.cmd, key, in.Size, time.Since(r.start), "ok")
 			rep.Whole = true
 			r.replyParts(rep.Parts(data)...)
 			return
@@ -136,7 +138,8 @@ func (s *Server) getEnd(r *request) {
 	m, err := wire.ParseGetEnd(r.args)
 	if err == nil {
 		if o, ok := s.gets.lookup(m.Handle); ok {
-			s.openGets.ended(o)
+			in := o.Info()
+			s.access(r, r.cmd, in.Key, in.Size, s.openGets.ended(o), "ok")
 		}
 	}
 	if err != nil || !s.gets.endID(m.Handle) {

@@ -181,6 +181,7 @@ func (s *Server) putEnd(r *request) {
 	}
 	s.uploadsDone.Add(1)
 	s.obs.TransferEnded("2", dirUp, "ok", time.Since(sess.opened))
+	s.access(r, r.cmd, res.Key, res.BytesReceived, time.Since(sess.opened), "ok")
 	r.log.Info("upload published", "key", res.Key, "size", res.Size, "received", res.BytesReceived)
 	r.reply(wire.PutEndReply{Result: res}.Frames()...)
 }

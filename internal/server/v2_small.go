@@ -79,6 +79,7 @@ func (s *Server) putSmall(r *request) {
 		s.bytesUp.Add(results[p.i].Size)
 		s.obs.TransferStarted("2", dirUp)
 		s.obs.TransferEnded("2", dirUp, "ok", 0)
+		s.access(r, r.cmd, results[p.i].Key, results[p.i].Size, time.Since(r.start), "ok")
 	}
 	r.log.Info("batch stored", "files", n, "published", len(ready))
 	r.reply(wire.PutSmallReply{Results: results}.Frames()...)
@@ -141,6 +142,7 @@ func (s *Server) getSmall(r *request) {
 		s.bytesDown.Add(in.Size)
 		s.obs.TransferStarted("2", dirDown)
 		s.obs.TransferEnded("2", dirDown, "ok", 0)
+		s.access(r, r.cmd, in.Key, in.Size, time.Since(r.start), "ok")
 	}
 	if !s.wait(r, total) {
 		return
