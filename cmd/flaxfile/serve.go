@@ -195,7 +195,7 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 			ln.Close()
 			return fmt.Errorf("--metrics-addr: %w", err)
 		}
-		mx.Watch(srv.Stats, metrics.StoreReady(st.Store))
+		mx.Watch(srv.Stats, metrics.StoreReady(st.Store), st.Store)
 		mctx, stopMetrics := context.WithCancel(context.WithoutCancel(ctx))
 		defer stopMetrics()
 		go func() {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/flaxfile/flaxfile/internal/server"
@@ -56,9 +57,14 @@ func New() *Metrics {
 }
 
 // Watch makes the metrics read stats when scraped, and /readyz ask ready
-// (nil: always ready but for the limits).
-func (m *Metrics) Watch(stats func() server.Stats, ready func(context.Context) error) {
+// (nil: always ready but for the limits); a store that counts its
+// partial uploads (store.PartialCounter) is asked at most every
+// partialsEvery.
+func (m *Metrics) Watch(stats func() server.Stats, ready func(context.Context) error, st store.Store) {
 	m.stats, m.ready = stats, ready
+	if pc, ok := st.(store.PartialCounter); ok {
+		m.watchPartials(pc)
+	}
 	gauge := func(name, help string, f func(server.Stats) int64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return float64(f(stats())) })
 	}
@@ -80,6 +86,36 @@ func (m *Metrics) Watch(stats func() server.Stats, ready func(context.Context) e
 			}
 			return 0
 		}),
+	)
+}
+
+// partialsEvery is how often the partial uploads are counted at most: a
+// count reads a directory, or lists an object store.
+const partialsEvery = 30 * time.Second
+
+// watchPartials exports the partial uploads pc counts, counted again
+// when a scrape finds the last count older than partialsEvery.
+func (m *Metrics) watchPartials(pc store.PartialCounter) {
+	var mu sync.Mutex
+	var at time.Time
+	var n, octets int64
+	count := func() (int64, int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(at) >= partialsEvery {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if c, o, err := pc.CountPartials(ctx); err == nil {
+				n, octets, at = int64(c), o, time.Now()
+			}
+		}
+		return n, octets
+	}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "flaxfile_partial_uploads", Help: "Interrupted uploads kept for a resume (counted at most every 30 s)."},
+			func() float64 { c, _ := count(); return float64(c) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "flaxfile_partial_upload_bytes", Help: "Octets the interrupted uploads hold (counted at most every 30 s)."},
+			func() float64 { _, o := count(); return float64(o) }),
 	)
 }
 

@@ -81,7 +81,7 @@ func TestMetricsDuringTransfer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
-	m.Watch(srv.Stats, metrics.StoreReady(st))
+	m.Watch(srv.Stats, metrics.StoreReady(st), st)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -159,6 +159,7 @@ func TestMetricsDuringTransfer(t *testing.T) {
 		`flaxfile_open_uploads`:                                                            0,
 		`flaxfile_store_operation_seconds_count{op="commit",result="ok"}`:                  1,
 		`flaxfile_store_operation_seconds_count{op="open",result="ok"}`:                    1,
+		`flaxfile_partial_uploads`:                                                         0,
 	} {
 		if got := value(after, series); got != want {
 			t.Errorf("after, %s = %v, want %v", series, got, want)
