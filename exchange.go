@@ -26,18 +26,25 @@ func (r *reply) sunk(i int) bool { return r.m.Sunk(i + 1) }
 // exchange broke it. When the primary cannot be reached, another server
 // of its store takes its place first (failover).
 func (c *Client) request(ctx context.Context, req wire.Request) (*reply, error) {
-	pool := c.pool()
-	conn, err := pool.take(ctx)
+	r, _, err := c.requestOn(ctx, req)
+	return r, err
+}
+
+// requestOn is request that also says which server answered: the one a
+// transfer's handle or upload session then lives on.
+func (c *Client) requestOn(ctx context.Context, req wire.Request) (*reply, *peer, error) {
+	p := c.home()
+	conn, err := p.conns.take(ctx)
 	if err != nil && c.failover(ctx, err) {
-		pool = c.pool()
-		conn, err = pool.take(ctx)
+		p = c.home()
+		conn, err = p.conns.take(ctx)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r, err := c.call(ctx, conn, req)
-	pool.settle(conn, err)
-	return r, err
+	p.conns.settle(conn, err)
+	return r, p, err
 }
 
 // chunkReply checks r, the answer to a chunk request req of a windowed

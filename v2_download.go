@@ -129,7 +129,7 @@ func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) 
 	}
 	// A file of up to MaxSmallFile may come in GET's reply (a server that
 	// does not know the offer ignores it, and then nothing comes).
-	r, err := c.request(ctx, wire.Get{Key: key, Most: wire.MaxSmallFile})
+	r, home, err := c.requestOn(ctx, wire.Get{Key: key, Most: wire.MaxSmallFile})
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +165,6 @@ func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) 
 		return res, nil
 	}
 	r.Release()
-	home := c.home()
 	defer c.endGet(home.conns, rf.handle)
 	d, err := c.openDownload(dirFor(spec), path+PartialSuffix, rf)
 	if err != nil {

@@ -189,11 +189,11 @@ func (u *upload) round(ctx context.Context) (*wire.PutResult, error) {
 	c, key, size := u.c, u.key, u.size
 	u.ahead, u.mine = nil, nil
 	u.joined.Clear()
-	r, err := c.request(ctx, u.put(u.delta()))
+	r, home, err := c.requestOn(ctx, u.put(u.delta()))
 	if err != nil {
 		return nil, err
 	}
-	u.home = c.home()
+	u.home = home
 	have, err := parseHave(r, size)
 	r.Release()
 	if err != nil {

@@ -47,7 +47,7 @@ func New() *Metrics {
 		Help:    "Time from a transfer's start to its end, of those that ended ok.",
 		Buckets: prometheus.ExponentialBuckets(0.005, 4, 10)}, []string{"protocol", "direction"})
 	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "flaxfile_refusals_total",
-		Help: "Requests refused by a limit (sessions, space, permission, shutting_down)."}, []string{"limit"})
+		Help: "Requests and connections refused by a limit (sessions, space, permission, shutting_down, connections, message_size)."}, []string{"limit"})
 	m.storeOps = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "flaxfile_store_operation_seconds",
 		Help:    "Latency of store operations (open, open_partial, commit, delete), by result (ok, error).",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 4, 10)}, []string{"op", "result"})

@@ -266,6 +266,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxMessageSize:     s.cfg.MaxMessageSize,
 		HandshakeTimeout:   s.cfg.HandshakeTimeout,
 		MaxConns:           s.cfg.MaxConns,
+		OnRefused:          s.obs.Refused,
 		MessageIdleTimeout: s.cfg.MessageIdleTimeout,
 		Budget:             s.budget,
 		Buffers:            s.pool,
@@ -374,6 +375,9 @@ func (s *Server) serveConn(ctx context.Context, c *zmtp.Conn) {
 		if err != nil {
 			if !errors.Is(err, zmtp.ErrClosed) && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
 				log.Info("connection ended", "err", err)
+			}
+			if errors.Is(err, zmtp.ErrMessageTooLarge) {
+				s.obs.Refused("message_size")
 			}
 			return
 		}

@@ -71,6 +71,9 @@ type Options struct {
 	// MaxConns bounds how many connections a Router keeps open after their
 	// handshake; zero means no bound.
 	MaxConns int
+	// OnRefused, when not nil, is told of each connection a Router
+	// refuses for a limit ("connections": MaxConns reached).
+	OnRefused func(limit string)
 	// Budget, when set, bounds the memory that received messages hold at
 	// once (every frame's body plus FrameCost), across every connection
 	// sharing it, and the buffers that encrypted sends of 32 KiB or more

@@ -168,6 +168,9 @@ func (r *Router) acceptLoop() {
 			default:
 				<-r.slots
 				r.log.Warn("refused connection: connection limit reached", "remote", nc.RemoteAddr().String())
+				if r.opts.OnRefused != nil {
+					r.opts.OnRefused("connections")
+				}
 				_ = nc.Close()
 				continue
 			}
