@@ -18,8 +18,9 @@ type Observer interface {
 	// TransferEnded: it ended with result ("ok", or why not: "checksum",
 	// "failed", "aborted", "interrupted", "expired") after d.
 	TransferEnded(protocol, direction, result string, d time.Duration)
-	// Refused: a request was refused by limit ("sessions", "space",
-	// "permission", "shutting_down").
+	// Refused: a request or connection was refused by limit
+	// ("sessions", "space", "permission", "shutting_down",
+	// "connections", "message_size").
 	Refused(limit string)
 	// StoreOp: a store operation ("open", "open_partial", "commit",
 	// "list", "delete") took d and failed with err (nil: it did not).
