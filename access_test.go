@@ -12,6 +12,7 @@ import (
 	"github.com/flaxfile/flaxfile/internal/auth"
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/server/servertest"
+	"github.com/flaxfile/flaxfile/internal/store/disk"
 	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
 )
 
@@ -20,23 +21,9 @@ import (
 // changes nothing; an unknown key cannot connect.
 func TestKeyFileAccess(t *testing.T) {
 	ctx := ctxFor(t)
-	srvPub, srvSec, _ := flaxfile.GenerateKey()
-	_, rw, _ := flaxfile.GenerateKey()
-	_, ro, _ := flaxfile.GenerateKey()
-	_, team, _ := flaxfile.GenerateKey()
+	addr, st, srvPub, secrets := keyFileServer(t, map[string]string{"rw": "rw", "ro": "ro", "team": "rw team"})
+	rw, ro, team := secrets["rw"], secrets["ro"], secrets["team"]
 	_, stranger, _ := flaxfile.GenerateKey()
-	pubOf := func(k flaxfile.Key) string { p, _ := flaxfile.PublicKeyOf(k); return p.String() }
-	authFile := filepath.Join(t.TempDir(), "authorized_keys")
-	os.WriteFile(authFile, []byte(pubOf(rw)+" rw\n"+pubOf(ro)+" ro\n"+pubOf(team)+" rw team\n"), 0o600)
-	list, err := auth.Load(authFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mech, err := curve.NewServer(curve.Key(srvSec), func(k curve.Key) error { _, err := list.Lookup(k); return err })
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, st := servertest.Start(t, server.Config{Access: list}, mech)
 	dir := st.Dir()
 	dial := func(k flaxfile.Key) (*flaxfile.Client, error) {
 		return flaxfile.Dial(ctx, addr, &flaxfile.Options{ServerKey: srvPub, ClientKey: k})
@@ -111,4 +98,34 @@ func TestKeyFileAccess(t *testing.T) {
 	if _, err := dial(stranger); !errors.Is(err, flaxfile.ErrNotAuthorized) || time.Since(start) > 5*time.Second {
 		t.Fatalf("unknown key: %v after %v", err, time.Since(start))
 	}
+}
+
+// keyFileServer starts a key-file server whose authorized keys give each
+// name its rights ("rw", "ro team", "admin"…), and returns its address,
+// store and public key and each name's secret key.
+func keyFileServer(t *testing.T, rights map[string]string) (string, *disk.Store, flaxfile.Key, map[string]flaxfile.Key) {
+	t.Helper()
+	srvPub, srvSec, _ := flaxfile.GenerateKey()
+	keys := map[string]flaxfile.Key{}
+	text := ""
+	for name, r := range rights {
+		_, sec, _ := flaxfile.GenerateKey()
+		pub, _ := flaxfile.PublicKeyOf(sec)
+		keys[name] = sec
+		text += pub.String() + " " + r + "\n"
+	}
+	authFile := filepath.Join(t.TempDir(), "authorized_keys")
+	if err := os.WriteFile(authFile, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	list, err := auth.Load(authFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mech, err := curve.NewServer(curve.Key(srvSec), func(k curve.Key) error { _, err := list.Lookup(k); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, st := servertest.Start(t, server.Config{Access: list}, mech)
+	return addr, st, srvPub, keys
 }

@@ -3,17 +3,13 @@ package flaxfile_test
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 
 	"github.com/flaxfile/flaxfile"
-	"github.com/flaxfile/flaxfile/internal/auth"
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/server/servertest"
-	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
 )
 
 // cutter is a client's Progress that cuts an upload short after two
@@ -111,29 +107,7 @@ func TestPartialsListAndClear(t *testing.T) {
 // it may write; an admin key all; a read-only key none.
 func TestPartialsRights(t *testing.T) {
 	ctx := ctxFor(t)
-	srvPub, srvSec, _ := flaxfile.GenerateKey()
-	rights := map[string]string{"team": "rw team", "other": "rw other", "ro": "ro", "admin": "admin"}
-	secret := map[string]flaxfile.Key{}
-	text := ""
-	for name, r := range rights {
-		_, sec, _ := flaxfile.GenerateKey()
-		pub, _ := flaxfile.PublicKeyOf(sec)
-		secret[name] = sec
-		text += pub.String() + " " + r + "\n"
-	}
-	authFile := filepath.Join(t.TempDir(), "authorized_keys")
-	if err := os.WriteFile(authFile, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	list, err := auth.Load(authFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mech, err := curve.NewServer(curve.Key(srvSec), func(k curve.Key) error { _, err := list.Lookup(k); return err })
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, _ := servertest.Start(t, server.Config{Access: list}, mech)
+	addr, _, srvPub, secret := keyFileServer(t, map[string]string{"team": "rw team", "other": "rw other", "ro": "ro", "admin": "admin"})
 	cu := &cutter{}
 	cl := map[string]*flaxfile.Client{}
 	for name, k := range secret {

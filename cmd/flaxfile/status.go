@@ -51,7 +51,7 @@ func runStatus(ctx context.Context, e *env, g *globals) error {
 		return nil
 	}
 	up := (time.Duration(st.Uptime) * time.Second).Round(time.Second)
-	rows = append(rows, []string{e.msg("stUp"), fmt.Sprintf("%s (%s)", up, time.Unix(0, st.StartedNs).Local().Format(time.DateTime))})
+	rows = append(rows, []string{e.msg("stUp"), fmt.Sprintf("%s (%s)", up, time.Unix(0, st.Started).Local().Format(time.DateTime))})
 	store := st.Store
 	if st.FreeBytes != nil {
 		store += ", " + e.msg("stFree", formatSize(*st.FreeBytes))
