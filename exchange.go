@@ -31,7 +31,9 @@ func (c *Client) request(ctx context.Context, req wire.Request) (*reply, error) 
 }
 
 // requestOn is request that also says which server answered: the one a
-// transfer's handle or upload session then lives on.
+// transfer's handle or upload session then lives on. A request that may
+// be made twice (repeatable) whose server stopped answering before it
+// replied is made again through the server that took its place.
 func (c *Client) requestOn(ctx context.Context, req wire.Request) (*reply, *peer, error) {
 	p := c.home()
 	conn, err := p.conns.take(ctx)
@@ -44,7 +46,30 @@ func (c *Client) requestOn(ctx context.Context, req wire.Request) (*reply, *peer
 	}
 	r, err := c.call(ctx, conn, req)
 	p.conns.settle(conn, err)
+	if err != nil && repeatable(req.Command()) && c.failover(ctx, err) {
+		p = c.home()
+		if conn, err = p.conns.take(ctx); err != nil {
+			return nil, nil, err
+		}
+		r, err = c.call(ctx, conn, req)
+		p.conns.settle(conn, err)
+	}
 	return r, p, err
+}
+
+// repeatable reports whether a request of cmd may be made again when its
+// answer was lost: it changes nothing (a question, opening a download),
+// or doing it twice leaves what doing it once does (opening an upload by
+// its id, publishing small files whole). Not a DELETE (the second would
+// find nothing and say so), nor what names a server's own handle or
+// cursor.
+func repeatable(cmd string) bool {
+	switch cmd {
+	case wire.CmdPing, wire.CmdHello, wire.CmdStatus, wire.CmdPartials, wire.CmdList, wire.CmdList2,
+		wire.CmdGet, wire.CmdGetSmall, wire.CmdHashes, wire.CmdPut, wire.CmdPutSmall:
+		return true
+	}
+	return false
 }
 
 // chunkReply checks r, the answer to a chunk request req of a windowed

@@ -5,14 +5,18 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/flaxfile/flaxfile"
+	"github.com/flaxfile/flaxfile/dirsync"
 	"github.com/flaxfile/flaxfile/internal/server"
 )
 
@@ -137,5 +141,172 @@ func TestClientGoesOnWhenAServerStops(t *testing.T) {
 	<-down.done
 	if got, _ := os.ReadFile(out); !bytes.Equal(got, data) {
 		t.Fatal("the file that went on through other servers came back otherwise")
+	}
+}
+
+// A push of a tree through a client naming three servers goes on when
+// its primary stops midway, and the tree pulled back through another is
+// the same.
+func TestPushGoesOnWhenAServerStops(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	addrs, _, stops := cluster(t, 3)
+	tree := filepath.Join(t.TempDir(), "tree")
+	files := map[string][]byte{}
+	for i := range 60 {
+		n := 100*i + 1
+		if i%20 == 7 {
+			n = 9<<20 + i // a few large enough to go in chunks
+		}
+		b := make([]byte, n)
+		_, _ = rand.Read(b)
+		name := filepath.Join("d"+strconv.Itoa(i%3), "f"+strconv.Itoa(i))
+		files[name] = b
+		if err := os.MkdirAll(filepath.Join(tree, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tree, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop := &stopAfter{k: 4, stop: stops[0], done: make(chan struct{})}
+	c, err := flaxfile.Dial(ctx, strings.Join(addrs, ","), &flaxfile.Options{Connections: 2, Window: 1, Delta: flaxfile.DeltaNever, Progress: stop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := dirsync.Push(ctx, c, tree, "tree", nil); err != nil {
+		t.Fatalf("the push did not go on through the other servers: %v", err)
+	}
+	<-stop.done
+	p, err := flaxfile.Dial(ctx, addrs[2], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	back := filepath.Join(t.TempDir(), "back")
+	if _, err := dirsync.Pull(ctx, p, "tree", back, nil); err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range files {
+		if got, err := os.ReadFile(filepath.Join(back, name)); err != nil || !bytes.Equal(got, b) {
+			t.Fatalf("%s pulled back differs: %v", name, err)
+		}
+	}
+}
+
+// tripwire is a TCP proxy to a server that, the first time a client
+// sends a request holding trip (plaintext connections show commands as
+// they are), drops every connection unanswered and stops listening: the
+// server behind it has, as far as the client can tell, died with that
+// request in flight.
+type tripwire struct {
+	ln      net.Listener
+	mu      sync.Mutex
+	conns   []net.Conn
+	tripped bool
+}
+
+func newTripwire(t *testing.T, to, trip string) *tripwire {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := &tripwire{ln: ln}
+	t.Cleanup(tw.cut)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", to)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			tw.mu.Lock()
+			tw.conns = append(tw.conns, c, s)
+			tw.mu.Unlock()
+			go func() { _, _ = io.Copy(c, s); c.Close() }()
+			go func() {
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := c.Read(buf)
+					if n > 0 && bytes.Contains(buf[:n], []byte(trip)) {
+						tw.cut()
+						return
+					}
+					if n > 0 {
+						if _, err := s.Write(buf[:n]); err != nil {
+							return
+						}
+					}
+					if err != nil {
+						s.Close()
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return tw
+}
+
+// cut drops every connection and stops listening.
+func (tw *tripwire) cut() {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	tw.tripped = true
+	tw.ln.Close()
+	for _, c := range tw.conns {
+		c.Close()
+	}
+}
+
+// A request that may be made twice whose server dies before answering is
+// made again through another server of the store: a status question, and
+// a push's batch of small files.
+func TestRepeatableRequestGoesToAnotherServer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	addrs, _, _ := cluster(t, 2)
+	for _, trip := range []string{"FLAXFILE_STATUS", "FLAXFILE_PUT_SMALL"} {
+		tw := newTripwire(t, addrs[0], trip)
+		c, err := flaxfile.Dial(ctx, tw.ln.Addr().String()+","+addrs[1], &flaxfile.Options{ConnectTimeout: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		switch trip {
+		case "FLAXFILE_STATUS":
+			if _, err := c.Status(ctx); err != nil {
+				t.Fatalf("a status question whose server died unanswered: %v", err)
+			}
+		default:
+			tree := filepath.Join(t.TempDir(), "tree")
+			if err := os.MkdirAll(tree, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 20 {
+				if err := os.WriteFile(filepath.Join(tree, "f"+strconv.Itoa(i)), []byte(strings.Repeat("x", i+1)), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := dirsync.Push(ctx, c, tree, "tree", nil); err != nil {
+				t.Fatalf("the push did not go on after its server died mid-request: %v", err)
+			}
+			entries, err := c.List(ctx, "tree", true)
+			if err != nil || len(entries) != 20 {
+				t.Fatalf("the second server lists %d files (%v), want 20", len(entries), err)
+			}
+		}
+		tw.mu.Lock()
+		tripped := tw.tripped
+		tw.mu.Unlock()
+		if !tripped {
+			t.Fatalf("%s never reached the first server", trip)
+		}
 	}
 }
