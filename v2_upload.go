@@ -179,6 +179,22 @@ func (u *upload) join(ctx context.Context, via *peer, conn *zmtp.Conn) error {
 	return j.err
 }
 
+// spreads reports whether the upload's chunks may go through several
+// servers of a shared store: only when each chunk is one whole part of
+// the store's upload (FeaturePartChunk), which the server that receives
+// it sends on at once. Smaller chunks (a delta's blocks, --chunk-size)
+// gather in one server's spool until their part is whole, so they all
+// go through the same server. (Past maxSharedParts parts the store's
+// parts grow larger than the chunk.)
+func (u *upload) spreads() bool {
+	pc := u.c.partChunk
+	return pc > 0 && u.p.chunk == pc && u.size <= maxSharedParts*pc
+}
+
+// maxSharedParts is the parts of a multipart upload (S3's limit) up to
+// which a store's parts are the chunk size it asks for.
+const maxSharedParts = 10000
+
 // put is the round's PUT.
 func (u *upload) put(delta bool) wire.Put {
 	return wire.Put{Key: u.key, Size: u.size, Chunk: u.p.chunk, MTime: u.mtime, Mode: uint32(u.mode.Perm()), ID: u.id, Delta: delta}
@@ -329,6 +345,9 @@ func (u *upload) missing(ctx context.Context, have map[int64]digest.Sum, blocks 
 func (u *upload) send(ctx context.Context, todo []int64, blocks []digest.Sum) error {
 	n, err := u.c.spread(ctx, u.p.conns, todo, func(ctx context.Context, conn *zmtp.Conn, via *peer, q queue) error {
 		if via != u.home {
+			if !u.spreads() {
+				return errSkipPeer
+			}
 			if err := u.join(ctx, via, conn); err != nil {
 				return err
 			}

@@ -75,12 +75,40 @@ func TestClientSpreadsOverServers(t *testing.T) {
 	if got, _ := os.ReadFile(out); !bytes.Equal(got, data) {
 		t.Fatal("the file spread over three servers came back otherwise")
 	}
+	before := make([]int64, len(srvs))
 	for i, s := range srvs {
 		st := s.Stats()
 		t.Logf("server %d: %d octets received, %d sent", i, st.BytesUploaded, st.BytesDownloaded)
 		if st.BytesUploaded == 0 || st.BytesDownloaded == 0 {
 			t.Errorf("server %d took no part: %d octets received, %d sent", i, st.BytesUploaded, st.BytesDownloaded)
 		}
+		before[i] = st.BytesUploaded
+	}
+
+	// Chunks smaller than the store's parts gather in one server's spool
+	// until their part is whole: such an upload stays on one server.
+	small, err := flaxfile.Dial(ctx, strings.Join(addrs, ","), &flaxfile.Options{Connections: 6, Window: 1, ChunkSize: 4 << 20, Delta: flaxfile.DeltaNever})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer small.Close()
+	if _, err := small.SetFile(ctx, "blocks", src); err != nil {
+		t.Fatalf("an upload of chunks smaller than the parts: %v", err)
+	}
+	took := 0
+	for i, s := range srvs {
+		if s.Stats().BytesUploaded > before[i] {
+			took++
+		}
+	}
+	if took != 1 {
+		t.Errorf("an upload of chunks smaller than the parts went through %d servers, want 1", took)
+	}
+	if _, err := small.GetFile(ctx, "blocks", out); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, data) {
+		t.Fatal("the upload of small chunks came back otherwise")
 	}
 }
 
