@@ -118,12 +118,31 @@ const listPage = 5000
 // lists everything at once (1.2 has no pages) and fills in Hash instead.
 // An error from fn stops the walk and is returned. A listing is bounded
 // by Options.MaxListEntries and, all pages together, Options.ListTimeout.
+//
+// Given several servers of one store, a listing whose server stops
+// answering before it has handed fn any entry starts again through the
+// server that takes its place; one that has handed some fails.
 func (c *Client) Walk(ctx context.Context, prefix string, withHash bool, fn func(Entry) error) error {
 	if !c.v2 {
 		return c.list12(ctx, prefix, withHash, fn)
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.ListTimeout)
 	defer cancel()
+	handed := false
+	counted := func(e Entry) error {
+		handed = true
+		return fn(e)
+	}
+	for tries := 0; ; tries++ {
+		err := c.walk2(ctx, prefix, withHash, counted)
+		if err == nil || handed || tries == len(c.peers) || !c.failover(ctx, err) {
+			return err
+		}
+	}
+}
+
+// walk2 is one FlaxFile 2 listing, page by page, through the primary.
+func (c *Client) walk2(ctx context.Context, prefix string, withHash bool, fn func(Entry) error) error {
 	pool := c.pool() // the connections go back where they came from
 	conn, err := pool.take(ctx)
 	if err != nil {

@@ -294,13 +294,13 @@ func (tw *tripwire) cut() {
 }
 
 // A request that may be made twice whose server dies before answering is
-// made again through another server of the store: a status question, and
-// a push's batch of small files.
+// made again through another server of the store: a status question, a
+// listing before its first page, and a push's batch of small files.
 func TestRepeatableRequestGoesToAnotherServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	addrs, _, _ := cluster(t, 2)
-	for _, trip := range []string{"FLAXFILE_STATUS", "FLAXFILE_PUT_SMALL"} {
+	for _, trip := range []string{"FLAXFILE_STATUS", "FLAXFILE_LIST", "FLAXFILE_PUT_SMALL"} {
 		tw := newTripwire(t, addrs[0], trip)
 		c, err := flaxfile.Dial(ctx, tw.ln.Addr().String()+","+addrs[1], &flaxfile.Options{ConnectTimeout: 2 * time.Second})
 		if err != nil {
@@ -311,6 +311,10 @@ func TestRepeatableRequestGoesToAnotherServer(t *testing.T) {
 		case "FLAXFILE_STATUS":
 			if _, err := c.Status(ctx); err != nil {
 				t.Fatalf("a status question whose server died unanswered: %v", err)
+			}
+		case "FLAXFILE_LIST":
+			if err := c.Walk(ctx, "", false, func(flaxfile.Entry) error { return nil }); err != nil {
+				t.Fatalf("a listing whose server died before its first page: %v", err)
 			}
 		default:
 			tree := filepath.Join(t.TempDir(), "tree")
