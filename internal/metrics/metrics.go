@@ -58,12 +58,12 @@ func New() *Metrics {
 
 // Watch makes the metrics read stats when scraped, and /readyz ask ready
 // (nil: always ready but for the limits); a store that counts its
-// partial uploads (store.PartialCounter) is asked at most every
+// partial uploads (store.PartialAdmin) is asked at most every
 // partialsEvery.
 func (m *Metrics) Watch(stats func() server.Stats, ready func(context.Context) error, st store.Store) {
 	m.stats, m.ready = stats, ready
-	if pc, ok := st.(store.PartialCounter); ok {
-		m.watchPartials(pc)
+	if pa, ok := st.(store.PartialAdmin); ok {
+		m.watchPartials(pa)
 	}
 	gauge := func(name, help string, f func(server.Stats) int64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return float64(f(stats())) })
@@ -93,9 +93,9 @@ func (m *Metrics) Watch(stats func() server.Stats, ready func(context.Context) e
 // count reads a directory, or lists an object store.
 const partialsEvery = 30 * time.Second
 
-// watchPartials exports the partial uploads pc counts, counted again
+// watchPartials exports the partial uploads pa keeps, counted again
 // when a scrape finds the last count older than partialsEvery.
-func (m *Metrics) watchPartials(pc store.PartialCounter) {
+func (m *Metrics) watchPartials(pa store.PartialAdmin) {
 	var mu sync.Mutex
 	var at time.Time
 	var n, octets int64
@@ -105,7 +105,7 @@ func (m *Metrics) watchPartials(pc store.PartialCounter) {
 		if time.Since(at) >= partialsEvery {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			if c, o, err := pc.CountPartials(ctx); err == nil {
+			if c, o, err := store.CountPartials(ctx, pa); err == nil {
 				n, octets, at = int64(c), o, time.Now()
 			}
 		}

@@ -50,12 +50,7 @@ func (s *Server) refusedAccess(r *request, msg string) {
 }
 
 // accessLog is the access log now (SetAccessLog may replace it), or nil.
-func (s *Server) accessLog() *slog.Logger {
-	if p := s.accessLogger.Load(); p != nil {
-		return p
-	}
-	return nil
-}
+func (s *Server) accessLog() *slog.Logger { return s.accessLogger.Load() }
 
 // SetAccessLog replaces the access log (nil: none), as after a SIGHUP
 // reopened its file.

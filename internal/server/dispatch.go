@@ -67,7 +67,7 @@ func (s *Server) handle(ctx context.Context, c *zmtp.Conn, log *slog.Logger, m *
 		r.fail(ErrShuttingDown)
 		return
 	}
-	if carriesData(cmd) && !s.wait(r, m.Size()) {
+	if s.paces != nil && carriesData(cmd) && !s.wait(r, m.Size()) {
 		return // stopping
 	}
 	if msg := s.authorize(r, cmd); msg != "" {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/flaxfile/flaxfile/internal/auth"
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/flaxfile/flaxfile/internal/wire"
 	"github.com/flaxfile/flaxfile/internal/zmtp/curve"
@@ -16,14 +17,22 @@ import (
 // them, a key sees the partial uploads of the keys it may write, an
 // admin key all.
 
-// seesPartial reports whether r's client may see and clear the partial
-// upload of key.
-func (s *Server) seesPartial(r *request, key string) bool {
+// seesPartials returns which partial uploads r's client may see and
+// clear, by key: all without key files, or for an admin key; those of
+// keys it may write otherwise.
+func (s *Server) seesPartials(r *request) func(key string) bool {
+	right, ok := s.rightOf(r)
+	return func(key string) bool { return ok && (right.Admin || right.Write && right.Allows(key)) }
+}
+
+// rightOf returns r's client's rights: every right without key files;
+// ok is false for a key no longer listed.
+func (s *Server) rightOf(r *request) (right auth.Right, ok bool) {
 	if s.cfg.Access == nil {
-		return true
+		return auth.Right{Write: true, Admin: true}, true
 	}
 	right, err := s.cfg.Access.Lookup(curve.Key(r.c.PeerPublicKey()))
-	return err == nil && (right.Admin || right.Write && right.Allows(key))
+	return right, err == nil
 }
 
 // partialsFor lists the partial uploads r's client may see, answering
@@ -39,7 +48,8 @@ func (s *Server) partialsFor(r *request) ([]store.PartialInfo, bool) {
 		r.fail("listing partial uploads: " + err.Error())
 		return nil, false
 	}
-	return slices.DeleteFunc(all, func(p store.PartialInfo) bool { return !s.seesPartial(r, p.Key) }), true
+	sees := s.seesPartials(r)
+	return slices.DeleteFunc(all, func(p store.PartialInfo) bool { return !sees(p.Key) }), true
 }
 
 // partials answers PARTIALS: [] -> [OK, JSON].

@@ -3,11 +3,14 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/flaxfile/flaxfile/internal/journal"
 
 	"github.com/flaxfile/flaxfile/internal/server"
 	"github.com/flaxfile/flaxfile/internal/server/servertest"
@@ -45,6 +48,10 @@ func TestServerCountsPartialsAtStart(t *testing.T) {
 		id := strings.Repeat(string(rune('a'+i)), 32)
 		p, _, err := st.OpenPartial(context.Background(), "k", id, store.Spec{Size: int64(n)})
 		if err != nil {
+			t.Fatal(err)
+		}
+		hdr := fmt.Sprintf(`{"key":"k","size":%d,"mtime_ns":0,"mode":420}`, n) // as a server writes it
+		if err := p.AppendJournal(journal.Header([]byte(hdr))); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := p.WriteAt(make([]byte, n), 0); err != nil {

@@ -272,9 +272,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		Buffers:            s.pool,
 	}, s.log)
 	s.log.Info("listening", "addr", ln.Addr().String(), "encrypted", s.cfg.Mechanism != nil && s.cfg.Mechanism.Name() != "NULL")
-	if pc, ok := s.cfg.Store.(store.PartialCounter); ok {
+	if pa, ok := s.cfg.Store.(store.PartialAdmin); ok {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		n, octets, err := pc.CountPartials(cctx)
+		n, octets, err := store.CountPartials(cctx, pa)
 		cancel()
 		if err != nil {
 			s.log.Warn("counting partial uploads", "err", err)

@@ -36,8 +36,8 @@ func (s *Server) status(r *request) {
 	}
 	ctx, cancel := context.WithTimeout(r.ctx, 10*time.Second)
 	defer cancel()
-	if pc, ok := s.cfg.Store.(store.PartialCounter); ok {
-		if n, octets, err := pc.CountPartials(ctx); err == nil {
+	if pa, ok := s.cfg.Store.(store.PartialAdmin); ok {
+		if n, octets, err := store.CountPartials(ctx, pa); err == nil {
 			out.Partials = &wire.StatusCount{Count: int64(n), Bytes: octets}
 		}
 	}
@@ -66,9 +66,6 @@ func (s *Server) status(r *request) {
 // seesAll reports whether r's client may see other clients' details: on
 // a server without key files every client may; with them, an admin key.
 func (s *Server) seesAll(r *request) bool {
-	if s.cfg.Access == nil {
-		return true
-	}
-	right, err := s.cfg.Access.Lookup(curve.Key(r.c.PeerPublicKey()))
-	return err == nil && right.Admin
+	right, ok := s.rightOf(r)
+	return ok && right.Admin
 }

@@ -247,10 +247,14 @@ type PartialAdmin interface {
 	RemovePartial(ctx context.Context, id string) error
 }
 
-// PartialCounter is implemented by Partials stores that can tell how
-// many partial uploads they keep and the octets those hold.
-type PartialCounter interface {
-	CountPartials(ctx context.Context) (n int, octets int64, err error)
+// CountPartials says how many partial uploads pa keeps and the octets
+// they hold.
+func CountPartials(ctx context.Context, pa PartialAdmin) (n int, octets int64, err error) {
+	list, err := pa.ListPartials(ctx)
+	for _, p := range list {
+		octets += p.Held
+	}
+	return len(list), octets, err
 }
 
 // Shared is implemented by stores that several servers may use at once

@@ -150,27 +150,6 @@ func (d *Store) ExpirePartials(ctx context.Context, age time.Duration, inUse fun
 	return n, nil
 }
 
-// CountPartials implements store.PartialCounter: the data files of
-// partial uploads and their apparent sizes.
-func (d *Store) CountPartials(ctx context.Context) (int, int64, error) {
-	entries, err := fs.ReadDir(d.root.FS(), store.PartialDir)
-	if err != nil {
-		return 0, 0, err
-	}
-	n, octets := 0, int64(0)
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasPrefix(name, partialPrefix) || strings.HasSuffix(name, journalSuffix) {
-			continue
-		}
-		if fi, err := e.Info(); err == nil {
-			n++
-			octets += fi.Size()
-		}
-	}
-	return n, octets, ctx.Err()
-}
-
 // ListPartials implements store.PartialAdmin: each partial upload whose
 // journal names its key, oldest first.
 func (d *Store) ListPartials(ctx context.Context) ([]store.PartialInfo, error) {

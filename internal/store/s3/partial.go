@@ -764,33 +764,6 @@ func (s *Store) ExpirePartials(ctx context.Context, age time.Duration, inUse fun
 	return n, ctx.Err()
 }
 
-// CountPartials implements store.PartialCounter: the uploads with a
-// manifest, and the octets of the parts the store holds of each.
-func (s *Store) CountPartials(ctx context.Context) (int, int64, error) {
-	root := s.prefix + store.PartialDir + "/"
-	n, octets := 0, int64(0)
-	for oi := range s.c.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: root, Recursive: true}) {
-		if oi.Err != nil {
-			return n, octets, fmt.Errorf("s3: listing %s: %w", root, oi.Err)
-		}
-		id, name, _ := strings.Cut(oi.Key[len(root):], "/")
-		if name != "manifest" || !store.ValidUploadID(id) {
-			continue
-		}
-		m, err := s.readManifest(ctx, id)
-		if err != nil {
-			continue
-		}
-		n++
-		if parts, err := s.storedParts(ctx, m); err == nil {
-			for k := range parts {
-				octets += m.partLen(k)
-			}
-		}
-	}
-	return n, octets, nil
-}
-
 // ListPartials implements store.PartialAdmin: the uploads with a
 // manifest, with the octets of the parts the store holds, oldest first.
 func (s *Store) ListPartials(ctx context.Context) ([]store.PartialInfo, error) {
