@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -50,9 +49,7 @@ func fileHash(obj store.Object, kind hashKind) (string, error) {
 		m = fileMeta{Size: in.Size, MTime: in.ModTime.UnixNano()}
 	}
 	m.setHash(kind, sum)
-	if raw, err := json.Marshal(m); err == nil {
-		_ = store.SetObjectMeta(obj, raw)
-	}
+	_ = store.SetObjectMeta(obj, m.encode())
 	return sum, nil
 }
 

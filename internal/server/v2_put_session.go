@@ -257,7 +257,7 @@ func (t *putTable) finish(ctx context.Context, s *putSession, want digest.Sum, n
 	if mtime.IsZero() { // a source without one, or a time far ahead
 		mtime = time.Now()
 	}
-	meta, _ := json.Marshal(fileMeta{Size: s.hdr.Size, MTime: mtime.UnixNano(), Hash: sum.String()})
+	meta := fileMeta{Size: s.hdr.Size, MTime: mtime.UnixNano(), Hash: sum.String()}.encode()
 	err := s.part.Commit(ctx, store.CommitOptions{NoSync: noSync, ModTime: mtime, Mode: modeBits(s.hdr.Mode), Meta: meta})
 	if err != nil {
 		return wire.PutResult{}, err

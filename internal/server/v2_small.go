@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -59,7 +58,7 @@ func (s *Server) putSmall(r *request) {
 		if t.IsZero() { // none, or far ahead
 			t = time.Now()
 		}
-		meta, _ := json.Marshal(fileMeta{Size: res.Size, MTime: t.UnixNano(), Hash: sum.String()})
+		meta := fileMeta{Size: res.Size, MTime: t.UnixNano(), Hash: sum.String()}.encode()
 		res.Key, res.Hash = key, sum.String()
 		ready = append(ready, pending{i, up, store.CommitOptions{NoSync: s.cfg.NoSync, ModTime: t, Mode: modeBits(f.Mode), Meta: meta}})
 	}
