@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,7 +16,8 @@ import (
 // is made if missing), which gets mode and, unless zero, mtime, and is
 // renamed over path only when fill succeeded; otherwise it is removed.
 // The directory is opened once, through d, never through a symbolic link,
-// and every step is taken from it.
+// and every step is taken from it. mode must have the umask applied
+// (umask.Apply, or &^ the umask).
 func writeAside(d localDir, path string, mode os.FileMode, mtime time.Time, fill func(*os.File) error) error {
 	p, name, err := d.parentOf(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -26,10 +29,10 @@ func writeAside(d localDir, path string, mode os.FileMode, mtime time.Time, fill
 		return err
 	}
 	defer p.close()
-	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
-	tmpName := "." + name + ".flaxfile-" + hex.EncodeToString(rnd[:])
-	tmp, err := p.open(tmpName, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	tmpName := "." + name + ".flaxfile-" + asideName()
+	// Created with its final mode (mode has the umask applied already, so
+	// the kernel's umask leaves it as it is): no chmod per file.
+	tmp, err := p.open(tmpName, os.O_RDWR|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return err
 	}
@@ -41,9 +44,6 @@ func writeAside(d localDir, path string, mode os.FileMode, mtime time.Time, fill
 		}
 	}()
 	if err := fill(tmp); err != nil {
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
 		return err
 	}
 	if err := tmp.Close(); err != nil {
@@ -60,4 +60,22 @@ func writeAside(d localDir, path string, mode os.FileMode, mtime time.Time, fill
 	}
 	done = true
 	return nil
+}
+
+// asidePrefix and asideCount name temporary files: random per process,
+// then counted, so that naming one costs no system call (O_EXCL refuses
+// a name taken anyway).
+var (
+	asidePrefix = func() string {
+		var rnd [6]byte
+		_, _ = rand.Read(rnd[:])
+		return hex.EncodeToString(rnd[:])
+	}()
+	asideCount atomic.Uint64
+)
+
+// asideName returns a name for a temporary file no other in this process
+// has.
+func asideName() string {
+	return asidePrefix + strconv.FormatUint(asideCount.Add(1), 36)
 }

@@ -22,12 +22,12 @@ func (c *Client) putSmall(ctx context.Context, batch []FileSpec, report func(Fil
 	var req wire.PutSmall
 	var sent []FileSpec
 	for _, f := range batch {
-		data, fi, err := readSmall(f.Path)
+		data, mtime, perm, err := readSmall(f.Path)
 		if err != nil {
 			report(f, nil, err)
 			continue
 		}
-		req.Files = append(req.Files, wire.SmallFile{Key: f.Key, MTime: fi.ModTime().UnixNano(), Mode: uint32(fi.Mode().Perm()),
+		req.Files = append(req.Files, wire.SmallFile{Key: f.Key, MTime: mtime, Mode: perm,
 			Sum: digest.Small(data).String(), Data: data})
 		sent = append(sent, f)
 	}
@@ -63,28 +63,6 @@ func (c *Client) putSmall(ctx context.Context, batch []FileSpec, report func(Fil
 			Checksum: "xxh3-128-blocks:" + res.Hash, Moved: res.Size, Protocol: wire.Version2}, nil)
 	}
 	return nil
-}
-
-// readSmall reads a whole small file; one that grew past the batch limit
-// since it was listed is an error (it would be sent on its own next time).
-func readSmall(path string) ([]byte, os.FileInfo, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, nil, err
-	}
-	if fi.Size() > wire.MaxSmallFile {
-		return nil, nil, fmt.Errorf("flaxfile: %s grew to %d octets while being sent", path, fi.Size())
-	}
-	data := make([]byte, fi.Size())
-	if n, err := f.ReadAt(data, 0); int64(n) < fi.Size() {
-		return nil, nil, fmt.Errorf("flaxfile: reading %s: %w", path, err)
-	}
-	return data, fi, nil
 }
 
 // getSmall sends one GET_SMALL and writes what comes back; it returns the

@@ -86,7 +86,7 @@ func (b *beneath) setTimes(tmp string, t time.Time) error {
 // rename moves a file of store.PartialDir to key, whose directory exists.
 func (b *beneath) rename(tmp, key string) error {
 	dir, base := path.Split(key)
-	parent := b.root
+	parent := int(b.root.Fd())
 	if dir != "" {
 		// No symbolic link on the way, even one inside the store: it
 		// could lead into store.PartialDir.
@@ -98,11 +98,10 @@ func (b *beneath) rename(tmp, key string) error {
 			}
 			return beneathErr("open", dir, err)
 		}
-		p := os.NewFile(uintptr(fd), dir)
-		defer p.Close()
-		parent = p
+		defer unix.Close(fd) // not an os.File: that costs a system call more
+		parent = fd
 	}
-	if err := unix.Renameat(int(b.partial.Fd()), path.Base(tmp), int(parent.Fd()), base); err != nil {
+	if err := unix.Renameat(int(b.partial.Fd()), path.Base(tmp), parent, base); err != nil {
 		return beneathErr("rename", key, err)
 	}
 	return nil
