@@ -37,7 +37,7 @@ func FuzzReplies(f *testing.F) {
 		var n int64
 		_, _, _ = c.page(r, &n, func(Entry) error { return nil })
 		if files, err := wire.ParseGetSmallReply(append([][]byte{[]byte(wire.ReplyOK)}, frames...), 1); err == nil {
-			_, _ = writeSmall(FileSpec{Key: "k", Path: filepath.Join(dir, "out")}, files[0], 0o022)
+			_, _ = writeSmall(FileSpec{Key: "k", Path: filepath.Join(dir, "out")}, localDir{root: dir}, files[0], 0o022)
 		}
 	})
 }

@@ -18,7 +18,10 @@ import (
 // RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS, elsewhere by checking each
 // directory on the way with Lstat first. The root itself is the user's
 // choice and may be a link.
-type localDir struct{ root string }
+type localDir struct {
+	root string
+	held *heldRoot // the root already open, for a batch of files; nil: open it each time
+}
 
 // dirFor is the localDir of a FileSpec: its Dir, or Path's directory.
 func dirFor(f FileSpec) localDir {

@@ -11,9 +11,21 @@ import (
 // TestLocalDirNeverFollowsLinks: creating, timing and renaming beneath a
 // root refuses a symbolic link on the way or at the file itself, and
 // touches nothing outside.
+// The same holds with the root held open for a batch (holdRoots), which
+// must also survive each file's parentDir being closed.
 func TestLocalDirNeverFollowsLinks(t *testing.T) {
+	t.Run("each", func(t *testing.T) { neverFollowsLinks(t, false) })
+	t.Run("held", func(t *testing.T) { neverFollowsLinks(t, true) })
+}
+
+func neverFollowsLinks(t *testing.T, hold bool) {
 	root, outside := t.TempDir(), t.TempDir()
 	d := localDir{root: root}
+	if hold {
+		dirOf, release := holdRoots()
+		defer release()
+		d = dirOf(FileSpec{Dir: root, Path: filepath.Join(root, "x")})
+	}
 	if err := os.Symlink(outside, filepath.Join(root, "sub")); err != nil {
 		t.Fatal(err)
 	}
@@ -57,5 +69,14 @@ func TestLocalDirNeverFollowsLinks(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(outside); len(entries) != 1 {
 		t.Fatalf("%d entries outside, want only the victim", len(entries))
+	}
+	// Files at the root itself, twice: the held root outlives each.
+	for range 2 {
+		if err := writeAside(d, filepath.Join(root, "top"), 0o644, time.Time{}, func(f *os.File) error {
+			_, err := f.WriteString("top")
+			return err
+		}); err != nil {
+			t.Fatalf("a file at the root: %v", err)
+		}
 	}
 }

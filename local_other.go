@@ -30,6 +30,12 @@ func (d localDir) parentOf(path string) (*parentDir, string, error) {
 
 func (p *parentDir) close() {}
 
+// heldRoot is nothing here: without openat2 each path is checked anew.
+type heldRoot struct{}
+
+// holdRoots gives each FileSpec's localDir as dirFor does.
+func holdRoots() (func(FileSpec) localDir, func()) { return dirFor, func() {} }
+
 // noLink refuses a symbolic link at name.
 func (p *parentDir) noLink(name string) (string, error) {
 	path := filepath.Join(p.dir, name)

@@ -150,7 +150,7 @@ func (c *Client) download2(ctx context.Context, spec FileSpec) (*Result, error) 
 	}
 	if whole.Whole { // the file is in the reply
 		defer r.Release()
-		res, err := writeSmall(spec, wire.SmallReplyFile{File: whole.File, Data: whole.Data}, c.umask)
+		res, err := writeSmall(spec, dirFor(spec), wire.SmallReplyFile{File: whole.File, Data: whole.Data}, c.umask)
 		if err != nil {
 			return nil, err
 		}

@@ -90,6 +90,8 @@ func (c *Client) getSmall(ctx context.Context, batch []FileSpec, report func(Fil
 		return nil, nil, fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
 	d := time.Since(start)
+	dirOf, release := holdRoots()
+	defer release()
 	for i, f := range batch {
 		switch msg := files[i].Err; msg {
 		case "":
@@ -103,7 +105,7 @@ func (c *Client) getSmall(ctx context.Context, batch []FileSpec, report func(Fil
 			report(f, nil, &ServerError{Command: wire.CmdGetSmall, Message: msg})
 			continue
 		}
-		res, err := writeSmall(f, files[i], c.umask)
+		res, err := writeSmall(f, dirOf(f), files[i], c.umask)
 		if err == nil {
 			res.Duration = d
 			if c.opts.Progress != nil {
@@ -121,7 +123,7 @@ func (c *Client) getSmall(ctx context.Context, batch []FileSpec, report func(Fil
 // writeSmall checks one file of a GET_SMALL (or a whole GET) reply and
 // writes it aside, then renames it into place with its mode (less mask)
 // and time.
-func writeSmall(f FileSpec, sf wire.SmallReplyFile, mask os.FileMode) (*Result, error) {
+func writeSmall(f FileSpec, d localDir, sf wire.SmallReplyFile, mask os.FileMode) (*Result, error) {
 	if sf.Malformed != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrProtocol, f.Key, sf.Malformed)
 	}
@@ -133,7 +135,7 @@ func writeSmall(f FileSpec, sf wire.SmallReplyFile, mask os.FileMode) (*Result, 
 	if sum := digest.Small(data); sum.String() != sf.File.Sum {
 		return nil, fmt.Errorf("%w: %s: received data hashes to %s, the server's file to %s", ErrChecksum, f.Key, sum, sf.File.Sum)
 	}
-	err := writeAside(dirFor(f), f.Path, umask.Apply(mode, 0o644, mask), wire.PeerMTime(mtime, time.Now()), func(tmp *os.File) error {
+	err := writeAside(d, f.Path, umask.Apply(mode, 0o644, mask), wire.PeerMTime(mtime, time.Now()), func(tmp *os.File) error {
 		_, err := tmp.Write(data)
 		return err
 	})

@@ -16,6 +16,8 @@ func (*beneath) close() {}
 
 func (*beneath) open(string, int, uint32) (*os.File, error) { panic("unreachable") }
 
+func (*beneath) openRead(string) (*os.File, error) { panic("unreachable") }
+
 func (*beneath) createTemp() (*os.File, string, error) { panic("unreachable") }
 
 func (*beneath) setTimes(string, time.Time) error { panic("unreachable") }

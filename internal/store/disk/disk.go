@@ -144,7 +144,7 @@ func (d *Store) Stat(ctx context.Context, key string) (store.Info, error) {
 // one.
 func (d *Store) openRead(k string) (*os.File, error) {
 	if d.fast != nil {
-		return d.fast.open(k, os.O_RDONLY, 0)
+		return d.fast.openRead(k)
 	}
 	return d.root.Open(k)
 }
