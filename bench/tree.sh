@@ -30,17 +30,7 @@ now() { date +%s.%N; }
 secs() { echo "$1 $2" | awk '{ printf "%.3f", $2 - $1 }'; }
 
 # make_tree DIR COUNT SIZE: COUNT files of SIZE octets in 100 directories.
-make_tree() {
-	python3 - "$1" "$2" "$3" <<'PY'
-import os, sys
-root, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-for i in range(count):
-    d = os.path.join(root, "d%03d" % (i % 100))
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "f%07d" % i), "wb") as f:
-        f.write(os.urandom(size))
-PY
-}
+make_tree() { python3 bench/make_tree.py "$@"; }
 
 start_server() { # -> server_pid server_addr, over a fresh store
 	rm -rf "$work/store" "$work/server.log"

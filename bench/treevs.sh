@@ -40,11 +40,7 @@ now() { date +%s.%N; }
 timed() { local t0 t1; t0=$(now); "$@" >/dev/null; t1=$(now); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-for i in $(seq "$files"); do
-	d="$work/src/d$((i % 100))"
-	[ -d "$d" ] || mkdir -p "$d"
-	head -c "$size" /dev/urandom >"$d/f$i"
-done
+python3 bench/make_tree.py "$work/src" "$files" "$size"
 sync
 # settle: before each timed run, the cache as described above, then
 # memory warmed.
@@ -52,7 +48,7 @@ settle() {
 	sync
 	if [ -w /proc/sys/vm/drop_caches ]; then
 		echo 1 >/proc/sys/vm/drop_caches
-		cat "$work"/src/*/* >/dev/null
+		find "$work/src" -type f -exec cat {} + >/dev/null
 	fi
 	warm_memory "$work" 256
 }
