@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -31,12 +33,41 @@ func deltaClient(t *testing.T, st string) (*flaxfile.Client, string) {
 	} else {
 		addr, _ = servertest.StartServer(t, server.Config{}, nil)
 	}
-	c, err := flaxfile.Dial(ctxFor(t), addr, &flaxfile.Options{Delta: flaxfile.DeltaAlways})
+	// The client's debug lines (a PUT asked again, a failover) go to the
+	// test's log: a run that moves more than it should then shows why.
+	tl := &testLog{t: t}
+	t.Cleanup(tl.stop) // after the client's Close (cleanups run last first)
+	logs := slog.New(slog.NewTextHandler(tl, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := flaxfile.Dial(ctxFor(t), addr, &flaxfile.Options{Delta: flaxfile.DeltaAlways, Logger: logs})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
 	return c, addr
+}
+
+// testLog writes into a test's log, shown when it fails (or with -v),
+// until stop: a line from a goroutine still winding down after the test
+// would panic in t.Log.
+type testLog struct {
+	t    *testing.T
+	mu   sync.Mutex
+	done bool
+}
+
+func (l *testLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.done {
+		l.t.Log(strings.TrimSuffix(string(p), "\n"))
+	}
+	return len(p), nil
+}
+
+func (l *testLog) stop() {
+	l.mu.Lock()
+	l.done = true
+	l.mu.Unlock()
 }
 
 // insert returns data with n random octets inserted at off.
@@ -67,7 +98,8 @@ func TestDeltaFindsShiftedData(t *testing.T) {
 			}
 			// A few chunks of at most 256 KiB: 0.05–0.4 MB in quiet runs;
 			// one CI run under load sent 1.48 MB for the removal (cause not
-			// found yet), still 1/28 of the file.
+			// found yet: the client's debug log, above a failure, says
+			// whether a PUT was asked again), still 1/28 of the file.
 			const most = 2 << 20
 			for _, change := range []struct {
 				name string
