@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Trees of small files against rsync in daemon mode, in the same run: a push
-# of a new tree and a pull of it into an empty directory, by each tool in
+# of a new tree, the same push again (nothing changed: "nochange"), and a
+# pull of it into an empty directory, by each tool in
 # turn (who goes first alternates round by round), memory warmed before
 # every run, medians of the rounds and our time over rsync's. The server
 # keeps its default (it flushes before it publishes); rsync flushes nothing.
@@ -61,7 +62,7 @@ rsync --daemon --no-detach --address=127.0.0.1 --port=$rsync_port --config="$wor
 pids+=($!)
 until (exec 3<>/dev/tcp/127.0.0.1/$rsync_port) 2>/dev/null; do sleep 0.01; done
 
-declare -A addr push pull
+declare -A addr push nochange pull
 for v in ${tools#rsync }; do
 	"$work/ff-$v" serve --host 127.0.0.1 --port 0 --storage-dir "$work/store-$v" 2>"$work/server-$v.log" &
 	pids+=($!)
@@ -78,9 +79,13 @@ for r in $(seq "$rounds"); do
 		if [ "$v" = rsync ]; then
 			push[$v]+="$(timed rsync -a "$work/src/" "rsync://127.0.0.1:$rsync_port/m/t$r/") "
 			settle
+			nochange[$v]+="$(timed rsync -a "$work/src/" "rsync://127.0.0.1:$rsync_port/m/t$r/") "
+			settle
 			pull[$v]+="$(timed rsync -a "rsync://127.0.0.1:$rsync_port/m/t$r/" "$work/back-$v-$r/") "
 		else
 			push[$v]+="$(timed "$work/ff-$v" --server "${addr[$v]}" --quiet push "$work/src" "t$r") "
+			settle
+			nochange[$v]+="$(timed "$work/ff-$v" --server "${addr[$v]}" --quiet push "$work/src" "t$r") "
 			settle
 			pull[$v]+="$(timed "$work/ff-$v" --server "${addr[$v]}" --quiet pull "t$r" "$work/back-$v-$r") "
 			diff -rq "$work/src" "$work/back-$v-$r" >/dev/null || { echo "$v: pulled tree differs" >&2; exit 1; }
@@ -88,7 +93,7 @@ for r in $(seq "$rounds"); do
 	done
 done
 echo "$files files of $size octets on $(df --output=fstype "$work" | tail -1), $rounds rounds, medians (runs in order)"
-for op in push pull; do
+for op in push nochange pull; do
 	declare -n runs=$op
 	base=$(echo "${runs[rsync]}" | median)
 	for v in $tools; do
