@@ -11,7 +11,7 @@
 # BENCH_DIR: the disk to run on (default: the one the repository is on,
 # not tmpfs); ROUNDS (default 5); FLAXFILE_BIN: a build to measure instead
 # of the work tree's; BASELINE_BIN: a second build measured in the same
-# rounds.
+# rounds; DIRS: the directories the files are spread over (100).
 #
 # Nothing is deleted until the end: ext4 makes a file created soon after
 # many were deleted wait (its inode allocator skips recently freed inodes),
@@ -41,7 +41,7 @@ now() { date +%s.%N; }
 timed() { local t0 t1; t0=$(now); "$@" >/dev/null; t1=$(now); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-python3 bench/make_tree.py "$work/src" "$files" "$size"
+python3 bench/make_tree.py "$work/src" "$files" "$size" "${DIRS:-100}"
 sync
 # settle: before each timed run, the cache as described above, then
 # memory warmed.
