@@ -120,7 +120,7 @@ func decodeMeta(raw []byte) (fileMeta, bool) {
 // false when there is none or it is stale.
 func parseMeta(raw []byte, in store.Info) (fileMeta, bool) {
 	m, ok := decodeMeta(raw)
-	if raw == nil || !ok {
+	if !ok {
 		return fileMeta{}, false
 	}
 	if m.Size != in.Size || m.MTime != in.ModTime.UnixNano() {
