@@ -69,12 +69,34 @@ func (c *Client) sizing2(size int64, upload bool) sizing {
 			// connection may then wait its turn past the reply timeout.
 			p.conns = min(p.conns, 4)
 		}
+		if !upload {
+			p = c.storeRanges(p)
+		}
 	}
 	if c.opts.ChunkSize > 0 {
 		p.chunk = min(wire.MaxChunk2, (c.opts.ChunkSize+digest.BlockSize-1)/digest.BlockSize*digest.BlockSize)
 	}
 	total := max((size+p.chunk-1)/p.chunk, 1)
 	p.conns = int(min(int64(p.conns), total))
+	return p
+}
+
+// storeRanges sizes a download from a server whose store has parts (an
+// object store). Each range the server asks its store for costs the store
+// about as much as moving 2 MiB, and the server reads ranges asked in
+// order from one long response of the store's: so the largest chunks a
+// server takes, two in flight on each of two connections (or one per
+// server the download spreads over), which keep the ranges in order.
+// Measured on SeaweedFS (1 GiB): the store's CPU 1.0-1.1 s against 1.4-1.5
+// s with four connections of two 8 MiB chunks.
+func (c *Client) storeRanges(p sizing) sizing {
+	p.chunk = wire.MaxChunk2
+	if c.opts.Window == 0 {
+		p.window = 2
+	}
+	if c.opts.Connections == 0 && !c.longLink() {
+		p.conns = min(4, max(2, len(c.spreadPeers())))
+	}
 	return p
 }
 

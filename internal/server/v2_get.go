@@ -110,6 +110,10 @@ func (s *Server) getRange(r *request) {
 		r.replyParts(rep.Parts(zmtp.Part{File: f, Offset: off, Len: n})...)
 		return
 	}
+	if rr, ok := h.v.(store.RangeReader); ok && !r.c.Encrypted() {
+		s.streamRange(r, rr, rep, off, n)
+		return
+	}
 	// The range passes through a buffer of the connection's writer: its
 	// octets count against the memory budget until it is sent, so that
 	// many connections reading at once stay within it; a connection holds

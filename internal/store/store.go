@@ -85,6 +85,15 @@ type Filer interface {
 	File() *os.File
 }
 
+// RangeReader is implemented by Objects whose store sends a range as a
+// stream (an object store's HTTP response), so that the server can pass it
+// on as it arrives instead of buffering it whole. The returned reader
+// yields exactly n octets or an error; a version replaced since the Object
+// was opened fails here with ErrReplaced, before any octet is read.
+type RangeReader interface {
+	ReadRange(ctx context.Context, off, n int64) (io.ReadCloser, error)
+}
+
 // MetaSetter is implemented by Objects whose store keeps Meta: it records
 // meta with the very version the Object is open on (a hash computed after
 // the fact), unless that version was replaced meanwhile.

@@ -2,6 +2,7 @@ package zmtp
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"slices"
 )
@@ -48,17 +49,25 @@ func (m *Message) Release() {
 // the connection's writer goroutine with the buffer the payload is sent
 // (or sealed) from, so a caller can produce the payload, or look at it,
 // without a copy of its own.
+//
+// Stream, beside Fill, lets a plaintext connection send a long payload as
+// it is produced, through no buffer of the payload's length: the writer
+// sends the frame's header and then calls Stream, which must write exactly
+// Len octets to w. A frame cut short cannot be taken back, so a Stream
+// that fails or writes another length closes the connection. An encrypted
+// connection, which seals whole frames, calls Fill instead.
 type Part struct {
 	Data   []byte
 	File   *os.File
 	Offset int64
 	Len    int64
 	Fill   func(p []byte) error
+	Stream func(w io.Writer) error
 }
 
 // size returns the payload length of p.
 func (p Part) size() int64 {
-	if p.File != nil || p.Fill != nil {
+	if p.File != nil || p.Fill != nil || p.Stream != nil {
 		return p.Len
 	}
 	return int64(len(p.Data))

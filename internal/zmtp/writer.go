@@ -1,7 +1,9 @@
 package zmtp
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"time"
 )
@@ -87,10 +89,13 @@ func (w *frameWriter) writeMessage(parts []Part) error {
 		if i < len(parts)-1 {
 			flags = FlagMore
 		}
-		if (p.File != nil || p.Fill != nil) && p.Len < 0 {
+		if (p.File != nil || p.Fill != nil || p.Stream != nil) && p.Len < 0 {
 			return fmt.Errorf("zmtp: negative section length %d", p.Len)
 		}
 		if w.c.codec != nil {
+			if p.Stream != nil && p.Fill == nil {
+				return errors.New("zmtp: a streamed frame needs a Fill to be sealed")
+			}
 			if err := w.sealPart(flags, p); err != nil {
 				return err
 			}
@@ -99,6 +104,12 @@ func (w *frameWriter) writeMessage(parts []Part) error {
 		start := len(w.hdrs)
 		w.hdrs = AppendFrameHeader(w.hdrs, flags, uint64(p.size()))
 		w.bufs = append(w.bufs, w.hdrs[start:])
+		if p.Stream != nil {
+			if err := w.stream(p); err != nil {
+				return err
+			}
+			continue
+		}
 		if p.Fill != nil {
 			buf := w.c.pool.Get(int(p.Len))
 			w.held = append(w.held, buf)
@@ -170,6 +181,46 @@ func (w *frameWriter) sealPart(flags byte, p Part) error {
 	w.held = append(w.held, out)
 	w.bufs = append(w.bufs, out)
 	return nil
+}
+
+// stream writes what is queued, then p's payload as p.Stream produces it;
+// any other length than p.Len breaks the framing and fails the write.
+func (w *frameWriter) stream(p Part) error {
+	if err := w.flush(); err != nil {
+		return err
+	}
+	cw := &countingWriter{w: w.c.nc}
+	err := p.Stream(cw)
+	w.c.traffic.addSent(cw.n)
+	if err == nil && cw.n != p.Len {
+		err = fmt.Errorf("zmtp: a streamed frame of %d octets ended after %d", p.Len, cw.n)
+	}
+	return err
+}
+
+// countingWriter counts what it passes on to the connection, whose
+// ReadFrom it offers: a TCP connection splices from another socket.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingWriter) ReadFrom(r io.Reader) (int64, error) {
+	var n int64
+	var err error
+	if rf, ok := c.w.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(r)
+	} else {
+		n, err = io.Copy(struct{ io.Writer }{c.w}, r)
+	}
+	c.n += n
+	return n, err
 }
 
 // flush writes what is queued with one vectored write.

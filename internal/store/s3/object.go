@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/flaxfile/flaxfile/internal/store"
 	"github.com/minio/minio-go/v7"
@@ -48,6 +49,7 @@ type object struct {
 	etag  string
 	info  store.Info
 	whole *bytes.Reader // the octets, for a small object
+	spans spans         // long responses ranges in order are read from
 }
 
 // ReadAt reads a range of the opened version; a larger object replaced
@@ -74,21 +76,9 @@ func (o *object) read(ctx context.Context, p []byte, off int64) (int, error) {
 	if want == 0 {
 		return 0, nil
 	}
-	opts := minio.GetObjectOptions{}
-	if err := opts.SetRange(off, off+want-1); err != nil {
-		return 0, err
-	}
-	if err := opts.SetMatchETag(o.etag); err != nil {
-		return 0, err
-	}
-	// The response body itself (Core), not minio.Object, which pipes it
-	// through a goroutine of its own.
-	r, _, _, err := o.s.core.GetObject(ctx, o.s.bucket, o.name, opts)
+	r, err := o.get(ctx, off, want)
 	if err != nil {
-		if code := minio.ToErrorResponse(err).Code; code == "PreconditionFailed" {
-			return 0, fmt.Errorf("s3: %s: %w", o.info.Key, store.ErrReplaced)
-		}
-		return 0, fmt.Errorf("s3: reading %s: %w", o.info.Key, err)
+		return 0, err
 	}
 	defer r.Close()
 	n, err := io.ReadFull(r, p[:want])
@@ -101,8 +91,140 @@ func (o *object) read(ctx context.Context, p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// Close implements store.Object.
-func (o *object) Close() error { return nil }
+// ReadRange implements store.RangeReader: the store's response body for
+// n octets at off, pinned to the ETag, for a caller to pass on as it
+// arrives. A small object read whole on open is served from memory. The
+// whole read, until Close, is bounded by the store's request timeout, as
+// ReadAt is.
+func (o *object) ReadRange(ctx context.Context, off, n int64) (io.ReadCloser, error) {
+	if off < 0 || n < 0 || off > o.info.Size || n > o.info.Size-off {
+		return nil, fmt.Errorf("s3: range %d+%d of %s is past its %d octets", off, n, o.info.Key, o.info.Size)
+	}
+	if o.whole != nil || n == 0 {
+		return io.NopCloser(io.NewSectionReader(o, off, n)), nil
+	}
+	if s, opened := o.spans.join(off, n, o.info.Size); s != nil {
+		if r := o.onSpan(ctx, s, opened, off, n); r != nil {
+			return r, nil
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.s.timeout)
+	r, err := o.get(ctx, off, n)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return &rangeBody{r: r, left: n, key: o.info.Key, cancel: cancel}, nil
+}
+
+// onSpan reads a range on the span it joined: the one who opened the span
+// opens its response (from off to the span's end); the others wait their
+// turn. It returns nil when the span broke, or its response could not be
+// had: the range is then read on its own.
+func (o *object) onSpan(ctx context.Context, s *stream, opened bool, off, n int64) io.ReadCloser {
+	if opened {
+		sctx, stop := context.WithCancel(context.Background())
+		t := time.AfterFunc(o.s.timeout, stop)
+		body, err := o.get(sctx, off, s.end-off)
+		t.Stop()
+		if err != nil {
+			stop()
+			o.spans.mu.Lock()
+			o.spans.kill(s)
+			o.spans.mu.Unlock()
+			return nil
+		}
+		if !o.spans.ready(s, body, stop, o.s.timeout) {
+			return nil
+		}
+	} else if !o.spans.wait(ctx, s, off) {
+		return nil
+	}
+	return &spanRange{sp: &o.spans, s: s, n: n, left: n, key: o.info.Key, quiet: o.s.timeout}
+}
+
+// get opens the store's response for n > 0 octets at off, pinned to the
+// ETag: the response body itself (Core), not minio.Object, which pipes it
+// through a goroutine of its own.
+func (o *object) get(ctx context.Context, off, n int64) (io.ReadCloser, error) {
+	opts := minio.GetObjectOptions{}
+	if err := opts.SetRange(off, off+n-1); err != nil {
+		return nil, err
+	}
+	if err := opts.SetMatchETag(o.etag); err != nil {
+		return nil, err
+	}
+	if o.s.direct {
+		return o.rawGet(ctx, off, n)
+	}
+	r, _, _, err := o.s.core.GetObject(ctx, o.s.bucket, o.name, opts)
+	if err != nil {
+		if code := minio.ToErrorResponse(err).Code; code == "PreconditionFailed" {
+			return nil, fmt.Errorf("s3: %s: %w", o.info.Key, store.ErrReplaced)
+		}
+		return nil, fmt.Errorf("s3: reading %s: %w", o.info.Key, err)
+	}
+	return r, nil
+}
+
+// rangeBody yields exactly the range's octets: a response that ends early
+// is an error, one that goes on is cut at the range's end.
+type rangeBody struct {
+	r      io.ReadCloser
+	left   int64
+	key    string
+	cancel context.CancelFunc
+}
+
+func (b *rangeBody) Read(p []byte) (int, error) {
+	if b.left == 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	if err == io.EOF && b.left > 0 {
+		err = fmt.Errorf("s3: reading %s: %w", b.key, io.ErrUnexpectedEOF)
+	} else if err != nil && err != io.EOF {
+		err = fmt.Errorf("s3: reading %s: %w", b.key, err)
+	}
+	return n, err
+}
+
+// WriteTo implements io.WriterTo: a range on a connection of its own goes
+// to w by w's ReadFrom (spliced between sockets).
+func (b *rangeBody) WriteTo(w io.Writer) (int64, error) {
+	return writeRest(w, b.r, &b.left, b.key)
+}
+
+// writeRest writes the *left octets r still owes to w, counting them off.
+func writeRest(w io.Writer, r io.Reader, left *int64, key string) (int64, error) {
+	if raw, ok := r.(*rawBody); ok {
+		n, err := raw.writeN(w, *left)
+		*left -= n
+		return n, err
+	}
+	n, err := io.Copy(w, io.LimitReader(r, *left))
+	*left -= n
+	if err == nil && *left > 0 {
+		err = fmt.Errorf("s3: reading %s: %w", key, io.ErrUnexpectedEOF)
+	}
+	return n, err
+}
+
+func (b *rangeBody) Close() error {
+	err := b.r.Close()
+	b.cancel()
+	return err
+}
+
+// Close implements store.Object: it lets the version's spans go.
+func (o *object) Close() error {
+	o.spans.closeAll()
+	return nil
+}
 
 // Info implements store.Object.
 func (o *object) Info() store.Info { return o.info }

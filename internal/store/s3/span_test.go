@@ -1,0 +1,190 @@
+package s3_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/store/s3"
+	"github.com/flaxfile/flaxfile/internal/store/storetest"
+)
+
+// countingStore is a store reached through a proxy that counts the ranged
+// GETs it passes on.
+func countingStore(t *testing.T) (*s3.Store, *atomic.Int64) {
+	t.Helper()
+	ep := os.Getenv("FLAXFILE_TEST_S3")
+	if ep == "" {
+		open(t) // skips, or fails under CI
+	}
+	target, err := url.Parse(ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ranged atomic.Int64
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.Header.Get("Range") != "" {
+			ranged.Add(1)
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	var id [6]byte
+	_, _ = rand.Read(id[:])
+	return openVia(t, srv.URL, fmt.Sprintf("t/%x", id), 0), &ranged
+}
+
+// readRanges reads object o in ranges of size octets, the ranges taken in
+// order by par readers at once (as a download's connections take chunks),
+// or in reverse order by one; stopAt, if not negative, is a range its
+// reader gives up half way through (then read again on its own).
+func readRanges(t *testing.T, o store.Object, size, chunk int64, par int, reverse bool, stopAt int64) []byte {
+	t.Helper()
+	rr, ok := o.(store.RangeReader)
+	if !ok {
+		t.Fatal("a large S3 object is not a store.RangeReader")
+	}
+	got := make([]byte, size)
+	n := (size + chunk - 1) / chunk
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, par)
+	for range par {
+		wg.Go(func() {
+			for {
+				j := next.Add(1) - 1
+				if j >= n {
+					return
+				}
+				if reverse {
+					j = n - 1 - j
+				}
+				off := j * chunk
+				ln := min(chunk, size-off)
+				if j == stopAt {
+					r, err := rr.ReadRange(context.Background(), off, ln)
+					if err != nil {
+						errs <- err
+						return
+					}
+					_, _ = io.ReadFull(r, make([]byte, ln/2))
+					_ = r.Close()
+				}
+				r, err := rr.ReadRange(context.Background(), off, ln)
+				if err != nil {
+					errs <- err
+					return
+				}
+				_, err = io.ReadFull(r, got[off:off+ln])
+				if _, eof := r.Read(make([]byte, 1)); err == nil && eof != io.EOF {
+					err = fmt.Errorf("range %d read past its end", j)
+				}
+				_ = r.Close()
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// Ranges read in order share long responses from the store instead of
+// one request each (which costs the store as much as moving megabytes);
+// ranges out of order, or after one stopped part way, still read right.
+func TestS3RangesInOrderShareResponses(t *testing.T) {
+	for _, direct := range []bool{true, false} {
+		t.Run(fmt.Sprintf("direct=%v", direct), func(t *testing.T) { testRangesInOrder(t, direct) })
+	}
+}
+
+func testRangesInOrder(t *testing.T, direct bool) {
+	s, ranged := countingStore(t)
+	s3.SetDirect(s, direct)
+	const size, chunk = 48<<20 + 12345, 4 << 20
+	data := make([]byte, size)
+	_, _ = rand.Read(data)
+	storetest.Put(t, s, "big", data)
+	for _, c := range []struct {
+		name    string
+		par     int
+		reverse bool
+		stopAt  int64
+		most    int64
+	}{
+		{"one reader", 1, false, -1, 2},
+		{"three readers", 3, false, -1, 6},
+		{"reverse", 1, true, -1, 13},
+		{"one stops half way", 2, false, 5, 8},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o, err := s.Open(t.Context(), "big")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o.Close()
+			before := ranged.Load()
+			got := readRanges(t, o, size, chunk, c.par, c.reverse, c.stopAt)
+			if !bytes.Equal(got, data) {
+				t.Fatal("the ranges read differ from the object")
+			}
+			reqs := ranged.Load() - before
+			t.Logf("13 ranges: %d ranged requests to the store", reqs)
+			if reqs > c.most {
+				t.Fatalf("13 ranges took %d ranged requests, want at most %d", reqs, c.most)
+			}
+		})
+	}
+}
+
+// A range of a version replaced since it was opened is refused with
+// store.ErrReplaced before any octet is read, either way ranges are read;
+// one in flight when the key is replaced never yields the new octets.
+func TestS3RangeOfReplacedObject(t *testing.T) {
+	for _, direct := range []bool{true, false} {
+		t.Run(fmt.Sprintf("direct=%v", direct), func(t *testing.T) {
+			s := open(t)
+			s3.SetDirect(s, direct)
+			old := bytes.Repeat([]byte("1"), 3<<20)
+			storetest.Put(t, s, "big", old)
+			o, err := s.Open(t.Context(), "big")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer o.Close()
+			rr := o.(store.RangeReader)
+			r, err := rr.ReadRange(t.Context(), 1<<20, 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			storetest.Put(t, s, "big", bytes.Repeat([]byte("2"), 3<<20))
+			got, err := io.ReadAll(r)
+			_ = r.Close()
+			if err == nil && !bytes.Equal(got, old[:1<<20]) {
+				t.Fatal("a range opened before the replace read other octets")
+			}
+			if _, err := rr.ReadRange(t.Context(), 2<<20, 1<<20); !errors.Is(err, store.ErrReplaced) {
+				t.Fatalf("a range of a replaced object: got %v, want store.ErrReplaced", err)
+			}
+		})
+	}
+}

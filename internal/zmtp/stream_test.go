@@ -1,0 +1,40 @@
+package zmtp
+
+import (
+	"bytes"
+	"io"
+	"testing"
+)
+
+// A streamed frame arrives whole between ordinary ones; one whose Stream
+// writes another length than it declared fails and closes the connection
+// rather than send a frame the peer would misread.
+func TestSendStreamedFrame(t *testing.T) {
+	ctx := testCtx(t)
+	c, sc := connectedPair(t, nil)
+	data := randFrames(t, 3<<20+17)[0]
+	stream := func(src []byte) func(io.Writer) error {
+		return func(w io.Writer) error {
+			_, err := io.CopyBuffer(w, bytes.NewReader(src), make([]byte, 64<<10))
+			return err
+		}
+	}
+	parts := []Part{{Data: []byte("DATA")}, {Len: int64(len(data)), Stream: stream(data)}, {Data: []byte("END")}}
+	if err := sc.SendParts(ctx, parts); err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Recv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameFrames(t, m.Frames, [][]byte{[]byte("DATA"), data, []byte("END")})
+	m.Release()
+
+	err = sc.SendParts(ctx, []Part{{Len: 100, Stream: stream(data[:60])}})
+	if err == nil {
+		t.Fatal("a streamed frame 40 octets short was sent")
+	}
+	if _, err := c.Recv(ctx); err == nil {
+		t.Fatal("the peer read a message after a frame cut short")
+	}
+}
