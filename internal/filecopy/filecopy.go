@@ -18,10 +18,15 @@ func Range(dst, src *os.File, dstOff, srcOff, n int64) error {
 	return Buffered(dst, src, dstOff, srcOff, n)
 }
 
+// bufSize is the most Buffered holds at once.
+const bufSize = 1 << 20
+
 // Buffered copies [srcOff, srcOff+n) of src to [dstOff, dstOff+n) of dst
-// through a buffer in memory.
+// through a buffer in memory of up to bufSize octets (a read of a store
+// may be a request of its own: few and large).
 func Buffered(dst io.WriterAt, src io.ReaderAt, dstOff, srcOff, n int64) error {
-	w, err := io.Copy(io.NewOffsetWriter(dst, dstOff), io.NewSectionReader(src, srcOff, n))
+	buf := make([]byte, max(1, min(n, bufSize)))
+	w, err := io.CopyBuffer(io.NewOffsetWriter(dst, dstOff), io.NewSectionReader(src, srcOff, n), buf)
 	if err == nil && w < n {
 		err = io.ErrUnexpectedEOF
 	}

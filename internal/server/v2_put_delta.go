@@ -165,12 +165,29 @@ func (s *putSession) closeBase() {
 }
 
 // copyRange copies [srcOff, srcOff+n) of src to [dstOff, dstOff+n) of
-// dst: inside the kernel when both are files, else through a buffer.
+// dst: inside the kernel when both are files; from one response of the
+// store's when it streams ranges (an object store, where every read is a
+// request: ranges copied in order, as whole files are, share one); else
+// through a buffer.
 func copyRange(dst store.Upload, src store.Object, dstOff, srcOff, n int64) error {
 	if df, ok := dst.(store.Filer); ok {
 		if sf, ok := src.(store.Filer); ok {
 			return filecopy.Range(df.File(), sf.File(), dstOff, srcOff, n)
 		}
+	}
+	if rr, ok := src.(store.RangeReader); ok && n > 0 {
+		r, err := rr.ReadRange(context.Background(), srcOff, n)
+		if err != nil {
+			return err
+		}
+		w, err := io.Copy(io.NewOffsetWriter(dst, dstOff), r)
+		if cerr := r.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil && w < n {
+			err = io.ErrUnexpectedEOF
+		}
+		return err
 	}
 	return filecopy.Buffered(dst, src, dstOff, srcOff, n)
 }

@@ -43,6 +43,7 @@ type Pool struct {
 	mu     sync.Mutex
 	free   [2 * (maxPooledLg + 1)][][]byte // stacks, newest last
 	held   int64                           // octets in free
+	out    int64                           // octets of pooled classes handed out and not put back
 	retain int64
 	wait   time.Duration // how long free buffers may sit unasked for
 	used   time.Time     // last Get or Put
@@ -85,6 +86,7 @@ func (p *Pool) Get(n int) []byte {
 	}
 	p.mu.Lock()
 	p.used = time.Now()
+	p.out += int64(size)
 	if s := p.free[i]; len(s) > 0 {
 		b := s[len(s)-1]
 		s[len(s)-1] = nil
@@ -93,12 +95,28 @@ func (p *Pool) Get(n int) []byte {
 		p.mu.Unlock()
 		return b[:n]
 	}
+	// None free of this class: free buffers of other classes that would
+	// take the pool past its bound with the new one go to the garbage
+	// collector (a server's upload chunks and its download ranges are of
+	// different sizes).
+	for j := len(p.free) - 1; j >= 0 && p.held > 0 && p.held+p.out > p.retain; j-- {
+		for len(p.free[j]) > 0 && p.held+p.out > p.retain {
+			s := p.free[j]
+			p.held -= int64(cap(s[len(s)-1]))
+			s[len(s)-1] = nil
+			p.free[j] = s[:len(s)-1]
+		}
+	}
 	p.mu.Unlock()
 	return newBuffer(size)[:n]
 }
 
 // Put takes back a buffer that Get returned; one of a size Get never
-// returns, or beyond the bound, is left to the garbage collector.
+// returns, or beyond the bound, is left to the garbage collector. The
+// bound counts the buffers still out as well as the free ones, so that
+// the pool's buffers in all stay within it while they are in use: free
+// buffers kept beside a full load of used ones would double what a
+// server maps.
 func (p *Pool) Put(b []byte) {
 	c := cap(b)
 	if c < minPooled {
@@ -110,7 +128,8 @@ func (p *Pool) Put(b []byte) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.held+int64(c) > p.retain {
+	p.out = max(0, p.out-int64(c))
+	if p.held+p.out+int64(c) > p.retain {
 		return
 	}
 	p.free[i] = append(p.free[i], b[:c])

@@ -35,7 +35,7 @@ func TestPoolClasses(t *testing.T) {
 }
 
 func TestPoolReusesNewestAndBounds(t *testing.T) {
-	p := NewBufferPool(10 << 20)
+	p := NewBufferPool(16 << 20)
 	defer p.Drain()
 	a, b := p.Get(4<<20), p.Get(4<<20)
 	if len(a) != 4<<20 || &a[:cap(a)][cap(a)-1] == &b[:cap(b)][cap(b)-1] {
@@ -43,18 +43,23 @@ func TestPoolReusesNewestAndBounds(t *testing.T) {
 	}
 	p.Put(a)
 	p.Put(b)
-	if c := p.Get(100 << 10); cap(c) >= 4<<20 {
+	small, three := p.Get(100<<10), p.Get(3<<20)
+	if cap(small) >= 4<<20 {
 		t.Fatal("a small request took a large buffer")
 	}
-	if c := p.Get(3 << 20); &c[0] == &b[0] {
+	if &three[0] == &b[0] {
 		t.Fatal("a 3 MiB request took a buffer of the 4 MiB class")
 	}
 	if c := p.Get(4 << 20); &c[0] != &b[0] {
 		t.Fatal("Get did not return the buffer put back last")
 	}
+	p.Put(small)
+	p.Put(three)
+	p.Put(b)
 	// The bound: three 4 MiB buffers do not fit in 10 MiB, and a
 	// capacity Get never returns is not kept.
-	p.Put(b)
+	p = NewBufferPool(10 << 20)
+	defer p.Drain()
 	p.Put(make([]byte, 4<<20+classSlack))
 	p.Put(make([]byte, 4<<20+classSlack))
 	p.Put(make([]byte, 5<<20))
@@ -65,6 +70,46 @@ func TestPoolReusesNewestAndBounds(t *testing.T) {
 	if held := poolHeld(p); held != 0 {
 		t.Fatalf("pool holds %d octets after Drain", held)
 	}
+}
+
+// Buffers out count against the bound: free ones are not kept beside a
+// full load of used ones, so that both together stay within it.
+func TestPoolBoundCountsBuffersOut(t *testing.T) {
+	const size = 4<<20 + classSlack
+	p := NewBufferPool(4 * size)
+	defer p.Drain()
+	var out [][]byte
+	for range 4 {
+		out = append(out, p.Get(4<<20))
+	}
+	for _, b := range out {
+		p.Put(b)
+	}
+	if held := poolHeld(p); held != 4*size {
+		t.Fatalf("pool holds %d octets, want the four buffers put back", held)
+	}
+	out = out[:0]
+	for range 6 { // four from the pool, two new
+		out = append(out, p.Get(4<<20))
+	}
+	p.Put(out[4])
+	p.Put(out[5])
+	if held := poolHeld(p); held != 0 {
+		t.Fatalf("pool keeps %d octets beside four buffers out, want none", held)
+	}
+	for _, b := range out[:4] {
+		p.Put(b)
+	}
+	if held := poolHeld(p); held != 4*size {
+		t.Fatalf("pool holds %d octets once all are back, want four buffers", held)
+	}
+	// A buffer of another class is made room for: the free 4 MiB ones
+	// that, with it, would exceed the bound are let go.
+	big := p.Get(12 << 20)
+	if held := poolHeld(p); held > 4*size-int64(cap(big)) {
+		t.Fatalf("pool keeps %d octets of free buffers beside a %d-octet one out, over its bound %d", held, cap(big), 4*size)
+	}
+	p.Put(big)
 }
 
 func TestPoolDropsIdleBuffers(t *testing.T) {

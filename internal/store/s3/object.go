@@ -53,14 +53,41 @@ type object struct {
 }
 
 // ReadAt reads a range of the opened version; a larger object replaced
-// since it was opened fails here (its ETag no longer matches).
+// since it was opened fails here (its ETag no longer matches). Reads in
+// order (hashing or cutting a file, copying its blocks) share long
+// responses, as ReadRange's ranges do.
 func (o *object) ReadAt(p []byte, off int64) (int, error) {
 	if o.whole != nil {
 		return o.whole.ReadAt(p, off)
 	}
+	size := o.info.Size
+	if off < 0 {
+		return 0, fmt.Errorf("s3: reading %s: negative offset %d", o.info.Key, off)
+	}
+	if off >= size {
+		if len(p) == 0 {
+			return 0, nil
+		}
+		return 0, io.EOF
+	}
+	want := min(int64(len(p)), size-off)
 	ctx, cancel := o.s.opContext()
 	defer cancel()
-	return o.read(ctx, p, off)
+	r, err := o.ReadRange(ctx, off, want)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.ReadFull(r, p[:want])
+	if cerr := r.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return n, err
+	}
+	if want < int64(len(p)) {
+		return n, io.EOF
+	}
+	return n, nil
 }
 
 // read fetches len(p) octets at off, pinned to the ETag.
@@ -76,7 +103,7 @@ func (o *object) read(ctx context.Context, p []byte, off int64) (int, error) {
 	if want == 0 {
 		return 0, nil
 	}
-	r, err := o.get(ctx, off, want)
+	r, err := o.get(ctx, off, want, false)
 	if err != nil {
 		return 0, err
 	}
@@ -109,13 +136,18 @@ func (o *object) ReadRange(ctx context.Context, off, n int64) (io.ReadCloser, er
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.s.timeout)
-	r, err := o.get(ctx, off, n)
+	r, err := o.get(ctx, off, n, o.s.direct && n >= rawAtLeast)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
 	return &rangeBody{r: r, left: n, key: o.info.Key, cancel: cancel}, nil
 }
+
+// rawAtLeast is the least range read on a connection of its own (which
+// costs a connection's set-up); smaller ones go through minio-go's, kept
+// from one request to the next.
+const rawAtLeast = 1 << 20
 
 // onSpan reads a range on the span it joined: the one who opened the span
 // opens its response (from off to the span's end); the others wait their
@@ -125,7 +157,7 @@ func (o *object) onSpan(ctx context.Context, s *stream, opened bool, off, n int6
 	if opened {
 		sctx, stop := context.WithCancel(context.Background())
 		t := time.AfterFunc(o.s.timeout, stop)
-		body, err := o.get(sctx, off, s.end-off)
+		body, err := o.get(sctx, off, s.end-off, o.s.direct)
 		t.Stop()
 		if err != nil {
 			stop()
@@ -144,18 +176,20 @@ func (o *object) onSpan(ctx context.Context, s *stream, opened bool, off, n int6
 }
 
 // get opens the store's response for n > 0 octets at off, pinned to the
-// ETag: the response body itself (Core), not minio.Object, which pipes it
-// through a goroutine of its own.
-func (o *object) get(ctx context.Context, off, n int64) (io.ReadCloser, error) {
+// ETag: on a connection of its own when raw (rawget.go: for ranges passed
+// on whole, whose body the kernel can splice), else minio-go's response
+// body itself (Core, not minio.Object, which pipes it through a goroutine
+// of its own), on a connection minio-go keeps for the next request.
+func (o *object) get(ctx context.Context, off, n int64, raw bool) (io.ReadCloser, error) {
+	if raw {
+		return o.rawGet(ctx, off, n)
+	}
 	opts := minio.GetObjectOptions{}
 	if err := opts.SetRange(off, off+n-1); err != nil {
 		return nil, err
 	}
 	if err := opts.SetMatchETag(o.etag); err != nil {
 		return nil, err
-	}
-	if o.s.direct {
-		return o.rawGet(ctx, off, n)
 	}
 	r, _, _, err := o.s.core.GetObject(ctx, o.s.bucket, o.name, opts)
 	if err != nil {
