@@ -198,8 +198,8 @@ func (w *frameWriter) stream(p Part) error {
 	return err
 }
 
-// countingWriter counts what it passes on to the connection, whose
-// ReadFrom it offers: a TCP connection splices from another socket.
+// countingWriter counts what it passes on. It hides the connection's
+// ReadFrom, so that io.CopyBuffer into it uses the caller's buffer.
 type countingWriter struct {
 	w io.Writer
 	n int64
@@ -208,18 +208,6 @@ type countingWriter struct {
 func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
-	return n, err
-}
-
-func (c *countingWriter) ReadFrom(r io.Reader) (int64, error) {
-	var n int64
-	var err error
-	if rf, ok := c.w.(io.ReaderFrom); ok {
-		n, err = rf.ReadFrom(r)
-	} else {
-		n, err = io.Copy(struct{ io.Writer }{c.w}, r)
-	}
-	c.n += n
 	return n, err
 }
 

@@ -103,7 +103,7 @@ func (o *object) read(ctx context.Context, p []byte, off int64) (int, error) {
 	if want == 0 {
 		return 0, nil
 	}
-	r, err := o.get(ctx, off, want, false)
+	r, err := o.get(ctx, off, want)
 	if err != nil {
 		return 0, err
 	}
@@ -136,18 +136,13 @@ func (o *object) ReadRange(ctx context.Context, off, n int64) (io.ReadCloser, er
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.s.timeout)
-	r, err := o.get(ctx, off, n, o.s.direct && n >= rawAtLeast)
+	r, err := o.get(ctx, off, n)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
 	return &rangeBody{r: r, left: n, key: o.info.Key, cancel: cancel}, nil
 }
-
-// rawAtLeast is the least range read on a connection of its own (which
-// costs a connection's set-up); smaller ones go through minio-go's, kept
-// from one request to the next.
-const rawAtLeast = 1 << 20
 
 // onSpan reads a range on the span it joined: the one who opened the span
 // opens its response (from off to the span's end); the others wait their
@@ -157,7 +152,7 @@ func (o *object) onSpan(ctx context.Context, s *stream, opened bool, off, n int6
 	if opened {
 		sctx, stop := context.WithCancel(context.Background())
 		t := time.AfterFunc(o.s.timeout, stop)
-		body, err := o.get(sctx, off, s.end-off, o.s.direct)
+		body, err := o.get(sctx, off, s.end-off)
 		t.Stop()
 		if err != nil {
 			stop()
@@ -176,14 +171,9 @@ func (o *object) onSpan(ctx context.Context, s *stream, opened bool, off, n int6
 }
 
 // get opens the store's response for n > 0 octets at off, pinned to the
-// ETag: on a connection of its own when raw (rawget.go: for ranges passed
-// on whole, whose body the kernel can splice), else minio-go's response
-// body itself (Core, not minio.Object, which pipes it through a goroutine
-// of its own), on a connection minio-go keeps for the next request.
-func (o *object) get(ctx context.Context, off, n int64, raw bool) (io.ReadCloser, error) {
-	if raw {
-		return o.rawGet(ctx, off, n)
-	}
+// ETag: the response body itself (Core), not minio.Object, which pipes it
+// through a goroutine of its own.
+func (o *object) get(ctx context.Context, off, n int64) (io.ReadCloser, error) {
 	opts := minio.GetObjectOptions{}
 	if err := opts.SetRange(off, off+n-1); err != nil {
 		return nil, err
@@ -223,27 +213,6 @@ func (b *rangeBody) Read(p []byte) (int, error) {
 		err = fmt.Errorf("s3: reading %s: %w", b.key, io.ErrUnexpectedEOF)
 	} else if err != nil && err != io.EOF {
 		err = fmt.Errorf("s3: reading %s: %w", b.key, err)
-	}
-	return n, err
-}
-
-// WriteTo implements io.WriterTo: a range on a connection of its own goes
-// to w by w's ReadFrom (spliced between sockets).
-func (b *rangeBody) WriteTo(w io.Writer) (int64, error) {
-	return writeRest(w, b.r, &b.left, b.key)
-}
-
-// writeRest writes the *left octets r still owes to w, counting them off.
-func writeRest(w io.Writer, r io.Reader, left *int64, key string) (int64, error) {
-	if raw, ok := r.(*rawBody); ok {
-		n, err := raw.writeN(w, *left)
-		*left -= n
-		return n, err
-	}
-	n, err := io.Copy(w, io.LimitReader(r, *left))
-	*left -= n
-	if err == nil && *left > 0 {
-		err = fmt.Errorf("s3: reading %s: %w", key, io.ErrUnexpectedEOF)
 	}
 	return n, err
 }

@@ -91,9 +91,6 @@ type Store struct {
 	spool   string
 	where   string
 	timeout time.Duration
-	direct  bool // ranges are read on connections of our own (rawget.go)
-	ep      *url.URL
-	creds   *credentials.Credentials
 	// namespace names what the bucket's prefix holds (Namespace)
 	namespace string
 }
@@ -144,7 +141,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	s := &Store{timeout: timeout, c: c, core: minio.Core{Client: c}, bucket: cfg.Bucket, prefix: prefix, spool: spool, direct: direct(ep), ep: ep, creds: creds, where: fmt.Sprintf("s3://%s/%s at %s", cfg.Bucket, cfg.Prefix, cfg.Endpoint)}
+	s := &Store{timeout: timeout, c: c, core: minio.Core{Client: c}, bucket: cfg.Bucket, prefix: prefix, spool: spool, where: fmt.Sprintf("s3://%s/%s at %s", cfg.Bucket, cfg.Prefix, cfg.Endpoint)}
 	if s.namespace, err = s.readNamespace(ctx); err != nil {
 		_ = os.RemoveAll(spool)
 		return nil, err

@@ -275,15 +275,6 @@ func (r *spanRange) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// WriteTo implements io.WriterTo: the range's octets go to w by w's
-// ReadFrom when the span is on a connection of its own (spliced).
-func (r *spanRange) WriteTo(w io.Writer) (int64, error) {
-	r.s.idle.Reset(r.quiet)
-	n, err := writeRest(w, r.s.body, &r.left, r.key)
-	r.s.idle.Reset(r.quiet)
-	return n, err
-}
-
 func (r *spanRange) Close() error {
 	if !r.done {
 		r.done = true

@@ -115,14 +115,7 @@ func readRanges(t *testing.T, o store.Object, size, chunk int64, par int, revers
 // one request each (which costs the store as much as moving megabytes);
 // ranges out of order, or after one stopped part way, still read right.
 func TestS3RangesInOrderShareResponses(t *testing.T) {
-	for _, direct := range []bool{true, false} {
-		t.Run(fmt.Sprintf("direct=%v", direct), func(t *testing.T) { testRangesInOrder(t, direct) })
-	}
-}
-
-func testRangesInOrder(t *testing.T, direct bool) {
 	s, ranged := countingStore(t)
-	s3.SetDirect(s, direct)
 	const size, chunk = 48<<20 + 12345, 4 << 20
 	data := make([]byte, size)
 	_, _ = rand.Read(data)
@@ -160,35 +153,30 @@ func testRangesInOrder(t *testing.T, direct bool) {
 }
 
 // A range of a version replaced since it was opened is refused with
-// store.ErrReplaced before any octet is read, either way ranges are read;
-// one in flight when the key is replaced never yields the new octets.
+// store.ErrReplaced before any octet is read; one in flight when the key
+// is replaced never yields the new octets.
 func TestS3RangeOfReplacedObject(t *testing.T) {
-	for _, direct := range []bool{true, false} {
-		t.Run(fmt.Sprintf("direct=%v", direct), func(t *testing.T) {
-			s := open(t)
-			s3.SetDirect(s, direct)
-			old := bytes.Repeat([]byte("1"), 3<<20)
-			storetest.Put(t, s, "big", old)
-			o, err := s.Open(t.Context(), "big")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer o.Close()
-			rr := o.(store.RangeReader)
-			r, err := rr.ReadRange(t.Context(), 1<<20, 1<<20)
-			if err != nil {
-				t.Fatal(err)
-			}
-			storetest.Put(t, s, "big", bytes.Repeat([]byte("2"), 3<<20))
-			got, err := io.ReadAll(r)
-			_ = r.Close()
-			if err == nil && !bytes.Equal(got, old[:1<<20]) {
-				t.Fatal("a range opened before the replace read other octets")
-			}
-			if _, err := rr.ReadRange(t.Context(), 2<<20, 1<<20); !errors.Is(err, store.ErrReplaced) {
-				t.Fatalf("a range of a replaced object: got %v, want store.ErrReplaced", err)
-			}
-		})
+	s := open(t)
+	old := bytes.Repeat([]byte("1"), 3<<20)
+	storetest.Put(t, s, "big", old)
+	o, err := s.Open(t.Context(), "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	rr := o.(store.RangeReader)
+	r, err := rr.ReadRange(t.Context(), 1<<20, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Put(t, s, "big", bytes.Repeat([]byte("2"), 3<<20))
+	got, err := io.ReadAll(r)
+	_ = r.Close()
+	if err == nil && !bytes.Equal(got, old[:1<<20]) {
+		t.Fatal("a range opened before the replace read other octets")
+	}
+	if _, err := rr.ReadRange(t.Context(), 2<<20, 1<<20); !errors.Is(err, store.ErrReplaced) {
+		t.Fatalf("a range of a replaced object: got %v, want store.ErrReplaced", err)
 	}
 }
 
