@@ -180,11 +180,8 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 		// Keep the garbage collector close to the chunk budget, so that
 		// freed buffers do not pile up: the budget's buffers, in use or
 		// free in the pool (zmtp.Pool keeps both within it), and 32 MiB
-		// for the rest of the heap, goroutine stacks and the runtime,
-		// which with the program's own pages keeps a server under 128 MiB
-		// at the default budget (measured: three servers, each with a
-		// client setting and getting 1 GiB at once, peaked at 123-125 MiB
-		// with 48 MiB here). GOMEMLIMIT overrides.
+		// for the rest of the heap, goroutine stacks and the runtime.
+		// GOMEMLIMIT overrides.
 		debug.SetMemoryLimit(scfg.MemoryLimit + 32<<20)
 	}
 	srv, err := server.New(scfg)
