@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"io"
 	"os"
 	"testing"
 	"time"
@@ -62,7 +64,9 @@ func TestS3Conformance(t *testing.T) {
 }
 
 // An object larger than what is read whole when opened fails its reads
-// once the key is replaced, rather than mixing two versions.
+// once the key is replaced, rather than mixing two versions: a range
+// asked for afterwards is refused with store.ErrReplaced before any octet
+// is read, and one opened before never yields the new octets.
 func TestS3ReplacedLargeObject(t *testing.T) {
 	s := open(t)
 	old := bytes.Repeat([]byte("1"), 3<<20)
@@ -76,9 +80,21 @@ func TestS3ReplacedLargeObject(t *testing.T) {
 	if _, err := o.ReadAt(buf, 1<<20); err != nil || !bytes.Equal(buf, old[:1<<20]) {
 		t.Fatalf("read before the replace: %v", err)
 	}
+	rr := o.(store.RangeReader)
+	r, err := rr.ReadRange(t.Context(), 2<<20, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
 	storetest.Put(t, s, "big", bytes.Repeat([]byte("2"), 3<<20))
+	if got, err := io.ReadAll(r); err == nil && !bytes.Equal(got, old[:1<<20]) {
+		t.Fatal("a range opened before the replace read other octets")
+	}
 	if _, err := o.ReadAt(buf, 0); err == nil {
 		t.Fatal("a replaced object still read")
+	}
+	if _, err := rr.ReadRange(t.Context(), 0, 1<<20); !errors.Is(err, store.ErrReplaced) {
+		t.Fatalf("a range of a replaced object: got %v, want store.ErrReplaced", err)
 	}
 }
 

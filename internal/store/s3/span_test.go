@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -149,34 +148,6 @@ func TestS3RangesInOrderShareResponses(t *testing.T) {
 				t.Fatalf("13 ranges took %d ranged requests, want at most %d", reqs, c.most)
 			}
 		})
-	}
-}
-
-// A range of a version replaced since it was opened is refused with
-// store.ErrReplaced before any octet is read; one in flight when the key
-// is replaced never yields the new octets.
-func TestS3RangeOfReplacedObject(t *testing.T) {
-	s := open(t)
-	old := bytes.Repeat([]byte("1"), 3<<20)
-	storetest.Put(t, s, "big", old)
-	o, err := s.Open(t.Context(), "big")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
-	rr := o.(store.RangeReader)
-	r, err := rr.ReadRange(t.Context(), 1<<20, 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	storetest.Put(t, s, "big", bytes.Repeat([]byte("2"), 3<<20))
-	got, err := io.ReadAll(r)
-	_ = r.Close()
-	if err == nil && !bytes.Equal(got, old[:1<<20]) {
-		t.Fatal("a range opened before the replace read other octets")
-	}
-	if _, err := rr.ReadRange(t.Context(), 2<<20, 1<<20); !errors.Is(err, store.ErrReplaced) {
-		t.Fatalf("a range of a replaced object: got %v, want store.ErrReplaced", err)
 	}
 }
 
