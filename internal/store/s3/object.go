@@ -120,9 +120,10 @@ func (o *object) read(ctx context.Context, p []byte, off int64) (int, error) {
 
 // ReadRange implements store.RangeReader: the store's response body for
 // n octets at off, pinned to the ETag, for a caller to pass on as it
-// arrives. A small object read whole on open is served from memory. The
-// whole read, until Close, is bounded by the store's request timeout, as
-// ReadAt is.
+// arrives. A small object read whole on open is served from memory. A
+// range read on its own is bounded by the store's request timeout, as
+// ReadAt is; one read from a span fails when the span moves nothing for
+// that long.
 func (o *object) ReadRange(ctx context.Context, off, n int64) (io.ReadCloser, error) {
 	if off < 0 || n < 0 || off > o.info.Size || n > o.info.Size-off {
 		return nil, fmt.Errorf("s3: range %d+%d of %s is past its %d octets", off, n, o.info.Key, o.info.Size)

@@ -85,13 +85,14 @@ func (sp *spans) join(off, n, size int64) (s *stream, opened bool) {
 	if sp.closed {
 		return nil, false
 	}
+	inOrder := sp.inOrder(off, off+n)
 	for _, c := range sp.list {
 		if !c.dead && c.tail == off && off+n <= c.end {
 			c.tail = off + n
 			return c, false
 		}
 	}
-	if !sp.inOrder(off, off+n) {
+	if !inOrder {
 		return nil, false
 	}
 	if len(sp.list) >= maxSpans {
