@@ -47,6 +47,7 @@ type squeezer struct {
 const (
 	measureAfter = 50 * time.Millisecond // the link's rate counts from then
 	fastLink     = 200e6                 // octets/s: too fast for compression to pay (zstd makes 370-480 MB/s of text on a core here)
+	shortFast    = 60e6                  // octets/s: on a short link, a download this fast is bounded by the machines, not the link
 	sampleLen    = 64 << 10              // octets of each of the samples
 	samples      = 4
 )
@@ -79,6 +80,12 @@ func (z *squeezer) level() compress.Level {
 		rate = 12.5e6 // not yet measured: taken as 100 Mbit/s
 	}
 	if z.src == nil { // a download: the server compresses, the replies tell
+		if z.mode == CompressAuto && !z.long && rate > shortFast {
+			// On a short link this pace is the machines' (their CPU,
+			// disks, an object store), not the link's: the server's
+			// compressing would take from the very CPU that sets it.
+			return compress.Off
+		}
 		if z.mode == CompressAuto && plain >= 4 && plain%16 != 0 {
 			return compress.Off // incompressible so far; asked again now and then
 		}

@@ -58,6 +58,9 @@ func TestSqueezerChooses(t *testing.T) {
 		{"forced, random", up(CompressAlways, false, 1), 0, false},
 		{"download, long link", &squeezer{mode: CompressAuto, long: true}, 0, false},
 		{"download, measured fast", &squeezer{mode: CompressAuto, long: true}, 2e9, true},
+		{"download, short link at the machines' pace", &squeezer{mode: CompressAuto}, 160e6, true},
+		{"download, short slow link", &squeezer{mode: CompressAuto}, 12.5e6, false},
+		{"download, long link at 160 MB/s", &squeezer{mode: CompressAuto, long: true}, 160e6, false},
 	} {
 		if tc.rate > 0 {
 			measured(tc.z, tc.rate)
