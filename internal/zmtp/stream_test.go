@@ -30,6 +30,21 @@ func TestSendStreamedFrame(t *testing.T) {
 	sameFrames(t, m.Frames, [][]byte{[]byte("DATA"), data, []byte("END")})
 	m.Release()
 
+	// Nor does one that goes on past its length: what goes out stops at
+	// the length (the peer may read that frame, whole), the send fails
+	// and the connection closes.
+	c2, sc2 := connectedPair(t, nil)
+	if err := sc2.SendParts(ctx, []Part{{Len: 100, Stream: stream(data[:160])}}); err == nil {
+		t.Fatal("a streamed frame that went 60 octets past its length was sent")
+	}
+	if m, err := c2.Recv(ctx); err == nil {
+		sameFrames(t, m.Frames, [][]byte{data[:100]})
+		m.Release()
+		if _, err := c2.Recv(ctx); err == nil {
+			t.Fatal("the connection went on after a frame that went past its length")
+		}
+	}
+
 	err = sc.SendParts(ctx, []Part{{Len: 100, Stream: stream(data[:60])}})
 	if err == nil {
 		t.Fatal("a streamed frame 40 octets short was sent")

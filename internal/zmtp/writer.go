@@ -189,7 +189,7 @@ func (w *frameWriter) stream(p Part) error {
 	if err := w.flush(); err != nil {
 		return err
 	}
-	cw := &countingWriter{w: w.c.nc}
+	cw := &countingWriter{w: w.c.nc, max: p.Len}
 	err := p.Stream(cw)
 	w.c.traffic.addSent(cw.n)
 	if err == nil && cw.n != p.Len {
@@ -198,16 +198,26 @@ func (w *frameWriter) stream(p Part) error {
 	return err
 }
 
-// countingWriter counts what it passes on. It hides the connection's
+// countingWriter counts what it passes on, and passes on no more than
+// max octets (a frame's declared length). It hides the connection's
 // ReadFrom, so that io.CopyBuffer into it uses the caller's buffer.
 type countingWriter struct {
-	w io.Writer
-	n int64
+	w   io.Writer
+	n   int64
+	max int64
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
+	var over error
+	if int64(len(p)) > c.max-c.n {
+		p = p[:c.max-c.n]
+		over = fmt.Errorf("zmtp: a streamed frame of %d octets went on past its length", c.max)
+	}
 	n, err := c.w.Write(p)
 	c.n += int64(n)
+	if err == nil {
+		err = over
+	}
 	return n, err
 }
 
