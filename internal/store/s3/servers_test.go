@@ -67,19 +67,22 @@ func TestUploadResumesThroughAnotherServer(t *testing.T) {
 		chunk int64
 		cut   int   // chunks acknowledged before the client is cut off
 		kept  int64 // octets the store keeps of them: its whole parts
+		late  int64 // and of the chunk that may be in flight when it is: the parts it completes
 	}{
-		{"parts sent as they come", 0, 3, 3 * 2 * block}, // chunks are parts (8 MiB)
-		{"parts gathered in the spool", block, 5, 4 * block},
-		{"chunks over two parts", 4 * block, 1, 4 * block}, // a 16 MiB chunk: parts 1 and 2
+		{"parts sent as they come", 0, 3, 3 * 2 * block, 2 * block}, // chunks are parts (8 MiB)
+		{"parts gathered in the spool", block, 5, 4 * block, 2 * block},
+		{"chunks over two parts", 4 * block, 1, 4 * block, 4 * block}, // a 16 MiB chunk: parts 1 and 2
 	} {
-		t.Run(c.name, func(t *testing.T) { resumeThroughAnother(t, c.chunk, c.cut, c.kept) })
+		t.Run(c.name, func(t *testing.T) { resumeThroughAnother(t, c.chunk, c.cut, c.kept, c.late) })
 	}
 }
 
 // resumeThroughAnother cuts an upload of chunk-sized chunks (0: the
 // server's choice) short after cut chunks through server A, stops A,
-// and checks that the upload through B moves all but kept octets.
-func resumeThroughAnother(t *testing.T, chunk int64, cut int, kept int64) {
+// and checks that the upload through B moves all but kept octets, or
+// all but kept+late when the next chunk, in flight as the client was
+// cut off, reached A all the same (a loaded machine).
+func resumeThroughAnother(t *testing.T, chunk int64, cut int, kept, late int64) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	var id [6]byte
@@ -114,8 +117,13 @@ func resumeThroughAnother(t *testing.T, chunk int64, cut int, kept int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := int64(len(data)) - kept; res.Moved != want {
-		t.Errorf("the upload resumed through B moved %d octets, want %d (A took %d chunks)", res.Moved, want, first.n)
+	want := int64(len(data)) - kept
+	switch res.Moved {
+	case want:
+	case want - late:
+		t.Logf("the chunk in flight when the client was cut off reached A: B moved %d octets", res.Moved)
+	default:
+		t.Errorf("the upload resumed through B moved %d octets, want %d, or %d if the chunk in flight reached A (A took %d chunks)", res.Moved, want, want-late, first.n)
 	}
 	out := filepath.Join(t.TempDir(), "out")
 	if _, err := b.GetFile(ctx, "big", out); err != nil {
