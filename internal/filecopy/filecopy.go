@@ -25,8 +25,15 @@ const bufSize = 1 << 20
 // through a buffer in memory of up to bufSize octets (a read of a store
 // may be a request of its own: few and large).
 func Buffered(dst io.WriterAt, src io.ReaderAt, dstOff, srcOff, n int64) error {
+	return From(dst, dstOff, io.NewSectionReader(src, srcOff, n), n)
+}
+
+// From copies n octets that r yields to [dstOff, dstOff+n) of dst through
+// a buffer of up to bufSize octets; r ending sooner is
+// io.ErrUnexpectedEOF.
+func From(dst io.WriterAt, dstOff int64, r io.Reader, n int64) error {
 	buf := make([]byte, max(1, min(n, bufSize)))
-	w, err := io.CopyBuffer(io.NewOffsetWriter(dst, dstOff), io.NewSectionReader(src, srcOff, n), buf)
+	w, err := io.CopyBuffer(io.NewOffsetWriter(dst, dstOff), io.LimitReader(r, n), buf)
 	if err == nil && w < n {
 		err = io.ErrUnexpectedEOF
 	}

@@ -180,12 +180,9 @@ func copyRange(dst store.Upload, src store.Object, dstOff, srcOff, n int64) erro
 		if err != nil {
 			return err
 		}
-		w, err := io.Copy(io.NewOffsetWriter(dst, dstOff), r)
+		err = filecopy.From(dst, dstOff, r, n)
 		if cerr := r.Close(); err == nil {
 			err = cerr
-		}
-		if err == nil && w < n {
-			err = io.ErrUnexpectedEOF
 		}
 		return err
 	}

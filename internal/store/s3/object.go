@@ -34,7 +34,7 @@ func (s *Store) Open(ctx context.Context, key string) (store.Object, error) {
 	o := &object{s: s, name: s.object(k), etag: oi.ETag, info: infoOf(k, oi.Size, oi.LastModified, oi.UserMetadata)}
 	if oi.Size <= wholeBelow {
 		buf := make([]byte, oi.Size)
-		if _, err := o.read(ctx, buf, 0); err != nil {
+		if _, err := o.readAt(ctx, buf, 0); err != nil {
 			return nil, err
 		}
 		o.whole = bytes.NewReader(buf)
@@ -60,6 +60,13 @@ func (o *object) ReadAt(p []byte, off int64) (int, error) {
 	if o.whole != nil {
 		return o.whole.ReadAt(p, off)
 	}
+	ctx, cancel := o.s.opContext()
+	defer cancel()
+	return o.readAt(ctx, p, off)
+}
+
+// readAt is ReadAt within ctx.
+func (o *object) readAt(ctx context.Context, p []byte, off int64) (int, error) {
 	size := o.info.Size
 	if off < 0 {
 		return 0, fmt.Errorf("s3: reading %s: negative offset %d", o.info.Key, off)
@@ -71,8 +78,9 @@ func (o *object) ReadAt(p []byte, off int64) (int, error) {
 		return 0, io.EOF
 	}
 	want := min(int64(len(p)), size-off)
-	ctx, cancel := o.s.opContext()
-	defer cancel()
+	if want == 0 {
+		return 0, nil
+	}
 	r, err := o.ReadRange(ctx, off, want)
 	if err != nil {
 		return 0, err
@@ -83,34 +91,6 @@ func (o *object) ReadAt(p []byte, off int64) (int, error) {
 	}
 	if err != nil {
 		return n, err
-	}
-	if want < int64(len(p)) {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-// read fetches len(p) octets at off, pinned to the ETag.
-func (o *object) read(ctx context.Context, p []byte, off int64) (int, error) {
-	size := o.info.Size
-	if off >= size {
-		if len(p) == 0 {
-			return 0, nil
-		}
-		return 0, io.EOF
-	}
-	want := min(int64(len(p)), size-off)
-	if want == 0 {
-		return 0, nil
-	}
-	r, err := o.get(ctx, off, want)
-	if err != nil {
-		return 0, err
-	}
-	defer r.Close()
-	n, err := io.ReadFull(r, p[:want])
-	if err != nil {
-		return n, fmt.Errorf("s3: reading %s: %w", o.info.Key, err)
 	}
 	if want < int64(len(p)) {
 		return n, io.EOF
@@ -201,21 +181,29 @@ type rangeBody struct {
 	cancel context.CancelFunc
 }
 
-func (b *rangeBody) Read(p []byte) (int, error) {
-	if b.left == 0 {
+func (b *rangeBody) Read(p []byte) (int, error) { return readLeft(b.r, p, &b.left, b.key) }
+
+// readLeft reads from r, a response owing *left more octets of key, no
+// more than those, counting them off: a response that ends sooner is an
+// error, one that goes on is cut at the range's end.
+func readLeft(r io.Reader, p []byte, left *int64, key string) (int, error) {
+	if *left == 0 {
 		return 0, io.EOF
 	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
+	if int64(len(p)) > *left {
+		p = p[:*left]
 	}
-	n, err := b.r.Read(p)
-	b.left -= int64(n)
-	if err == io.EOF && b.left > 0 {
-		err = fmt.Errorf("s3: reading %s: %w", b.key, io.ErrUnexpectedEOF)
-	} else if err != nil && err != io.EOF {
-		err = fmt.Errorf("s3: reading %s: %w", b.key, err)
+	n, err := r.Read(p)
+	*left -= int64(n)
+	switch {
+	case *left == 0:
+		return n, nil
+	case err == io.EOF:
+		return n, fmt.Errorf("s3: reading %s: %w", key, io.ErrUnexpectedEOF)
+	case err != nil:
+		return n, fmt.Errorf("s3: reading %s: %w", key, err)
 	}
-	return n, err
+	return n, nil
 }
 
 func (b *rangeBody) Close() error {

@@ -2,7 +2,6 @@ package s3
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -254,26 +253,11 @@ type spanRange struct {
 }
 
 func (r *spanRange) Read(p []byte) (int, error) {
-	if r.left == 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > r.left {
-		p = p[:r.left]
-	}
-	n, err := r.s.body.Read(p)
-	r.left -= int64(n)
+	n, err := readLeft(r.s.body, p, &r.left, r.key)
 	if n > 0 {
 		r.s.idle.Reset(r.quiet)
 	}
-	switch {
-	case r.left == 0:
-		return n, nil
-	case err == io.EOF:
-		return n, fmt.Errorf("s3: reading %s: %w", r.key, io.ErrUnexpectedEOF)
-	case err != nil:
-		return n, fmt.Errorf("s3: reading %s: %w", r.key, err)
-	}
-	return n, nil
+	return n, err
 }
 
 func (r *spanRange) Close() error {
