@@ -3,7 +3,6 @@ package s3
 import (
 	"bufio"
 	"context"
-	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -24,35 +23,11 @@ type rawConns struct {
 	offUntil atomic.Int64
 }
 
-// rawConn is one connection and the reader of its responses' heads.
+// rawConn is one connection and the reader of its responses.
 type rawConn struct {
 	nc    net.Conn
-	br    *bufio.Reader // reads through head
-	head  headReader
+	br    *bufio.Reader
 	since time.Time // when it was last put back
-}
-
-// maxRawHead bounds what a response's head and a refusal's body may take
-// (a range's body is read from the socket, bounded by the range).
-const maxRawHead = 64 << 10
-
-// headReader is the socket as the head's reader sees it: at most left
-// more octets, set anew for each response.
-type headReader struct {
-	nc   net.Conn
-	left int
-}
-
-func (h *headReader) Read(p []byte) (int, error) {
-	if h.left <= 0 {
-		return 0, errors.New("the store's response head is too long")
-	}
-	if len(p) > h.left {
-		p = p[:h.left]
-	}
-	n, err := h.nc.Read(p)
-	h.left -= n
-	return n, err
 }
 
 const (
@@ -96,9 +71,7 @@ func (p *rawConns) get(ctx context.Context) (c *rawConn, reused bool, err error)
 	if err != nil {
 		return nil, false, err
 	}
-	c = &rawConn{nc: nc, head: headReader{nc: nc}}
-	c.br = bufio.NewReaderSize(&c.head, 4096)
-	return c, false, nil
+	return &rawConn{nc: nc, br: bufio.NewReaderSize(nc, 4096)}, false, nil
 }
 
 // put keeps c for the next range, when it stands between responses with

@@ -138,7 +138,6 @@ type rawBody struct {
 
 // roundTrip sends the request and reads the response's head.
 func (b *rawBody) roundTrip(req string) (*http.Response, error) {
-	b.c.head.left = maxRawHead + maxErrorBody
 	if _, err := io.WriteString(b.c.nc, req); err != nil {
 		return nil, err
 	}
