@@ -46,11 +46,7 @@ func (s *Server) streamRange(r *request, rr store.RangeReader, rep wire.Numbered
 	}
 	defer release()
 	r.replyParts(rep.Parts(zmtp.Part{Len: n, Stream: func(w io.Writer) error {
-		if wt, ok := body.(io.WriterTo); ok {
-			_, err := wt.WriteTo(w) // a store's socket spliced into the client's
-			return err
-		}
-		_, err := io.CopyBuffer(struct{ io.Writer }{w}, body, buf)
+		_, err := io.CopyBuffer(w, body, buf)
 		return err
 	}})...)
 }

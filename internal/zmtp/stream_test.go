@@ -2,9 +2,7 @@ package zmtp
 
 import (
 	"bytes"
-	"errors"
 	"io"
-	"net"
 	"testing"
 )
 
@@ -54,54 +52,4 @@ func TestSendStreamedFrame(t *testing.T) {
 	if _, err := c.Recv(ctx); err == nil {
 		t.Fatal("the peer read a message after a frame cut short")
 	}
-}
-
-// A Stream may hand the frame's writer a reader of another socket (its
-// ReadFrom splices between them): the frame takes no more than its
-// length of what the socket holds, and arrives whole.
-func TestStreamedFrameFromSocket(t *testing.T) {
-	ctx := testCtx(t)
-	c, sc := connectedPair(t, nil)
-	data := randFrames(t, 2<<20+5)[0]
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		w, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer w.Close()
-		_, _ = w.Write(data)
-	}()
-	src, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	const n = 1<<20 + 3
-	var copied int64
-	parts := []Part{{Len: n, Stream: func(w io.Writer) error {
-		rf, ok := w.(io.ReaderFrom)
-		if !ok {
-			return errors.New("a streamed frame's writer has no ReadFrom")
-		}
-		var err error
-		copied, err = rf.ReadFrom(&io.LimitedReader{R: src, N: int64(len(data))})
-		return err
-	}}, {Data: []byte("END")}}
-	if err := sc.SendParts(ctx, parts); err != nil {
-		t.Fatal(err)
-	}
-	if copied != n {
-		t.Fatalf("ReadFrom took %d octets for a frame of %d", copied, n)
-	}
-	m, err := c.Recv(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sameFrames(t, m.Frames, [][]byte{data[:n], []byte("END")})
-	m.Release()
 }

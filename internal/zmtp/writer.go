@@ -199,10 +199,8 @@ func (w *frameWriter) stream(p Part) error {
 }
 
 // countingWriter counts what it passes on, and passes on no more than
-// max octets (a frame's declared length). Its ReadFrom is the
-// connection's: a TCP connection splices from another socket. (A Stream
-// copying from a reader of its own with io.CopyBuffer hides it, to use
-// its buffer.)
+// max octets (a frame's declared length). It hides the connection's
+// ReadFrom, so that io.CopyBuffer into it uses the caller's buffer.
 type countingWriter struct {
 	w   io.Writer
 	n   int64
@@ -220,26 +218,6 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	if err == nil {
 		err = over
 	}
-	return n, err
-}
-
-// ReadFrom implements io.ReaderFrom: at most what the frame has room for,
-// by the connection's ReadFrom. A reader that is already an
-// io.LimitedReader within that room is passed on as it is, so that the
-// connection still sees the socket beneath it.
-func (c *countingWriter) ReadFrom(r io.Reader) (int64, error) {
-	room := c.max - c.n
-	if lr, ok := r.(*io.LimitedReader); !ok || lr.N > room {
-		r = &io.LimitedReader{R: r, N: room}
-	}
-	var n int64
-	var err error
-	if rf, ok := c.w.(io.ReaderFrom); ok {
-		n, err = rf.ReadFrom(r)
-	} else {
-		n, err = io.Copy(struct{ io.Writer }{c.w}, r)
-	}
-	c.n += n
 	return n, err
 }
 

@@ -3,7 +3,6 @@ package s3
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -118,16 +117,12 @@ func (o *object) ReadRange(ctx context.Context, off, n int64) (io.ReadCloser, er
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.s.timeout)
-	r, err := o.get(ctx, off, n, n >= rawAtLeast)
+	r, err := o.get(ctx, off, n)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	b := &rangeBody{r: r, left: n, key: o.info.Key, cancel: cancel}
-	if _, ok := r.(*rawBody); ok {
-		return rawRange{b}, nil
-	}
-	return b, nil
+	return &rangeBody{r: r, left: n, key: o.info.Key, cancel: cancel}, nil
 }
 
 // onSpan reads a range on the span it joined: the one who opened the span
@@ -138,7 +133,7 @@ func (o *object) onSpan(ctx context.Context, s *stream, opened bool, off, n int6
 	if opened {
 		sctx, stop := context.WithCancel(context.Background())
 		t := time.AfterFunc(o.s.timeout, stop)
-		body, err := o.get(sctx, off, s.end-off, true)
+		body, err := o.get(sctx, off, s.end-off)
 		t.Stop()
 		if err != nil {
 			stop()
@@ -153,29 +148,13 @@ func (o *object) onSpan(ctx context.Context, s *stream, opened bool, off, n int6
 	} else if !o.spans.wait(ctx, s, off) {
 		return nil
 	}
-	r := &spanRange{sp: &o.spans, s: s, n: n, left: n, key: o.info.Key, quiet: o.s.timeout}
-	if _, ok := s.body.(*rawBody); ok {
-		return rawSpanRange{r}
-	}
-	return r
+	return &spanRange{sp: &o.spans, s: s, n: n, left: n, key: o.info.Key, quiet: o.s.timeout}
 }
 
 // get opens the store's response for n > 0 octets at off, pinned to the
-// ETag: on a connection of our own when raw and the endpoint allows
-// (rawget.go: for ranges passed on whole, whose body the kernel can
-// splice), else minio-go's response body itself (Core, not minio.Object,
-// which pipes it through a goroutine of its own), on a connection
-// minio-go keeps for the next request.
-func (o *object) get(ctx context.Context, off, n int64, raw bool) (io.ReadCloser, error) {
-	if raw && o.s.raw != nil && o.s.raw.on() {
-		r, err := o.rawGet(ctx, off, n)
-		if !errors.Is(err, errNoRaw) {
-			return r, err
-		}
-		if ctx.Err() != nil {
-			return nil, err
-		}
-	}
+// ETag: the response body itself (Core), not minio.Object, which pipes it
+// through a goroutine of its own.
+func (o *object) get(ctx context.Context, off, n int64) (io.ReadCloser, error) {
 	opts := minio.GetObjectOptions{}
 	if err := opts.SetRange(off, off+n-1); err != nil {
 		return nil, err
@@ -225,17 +204,6 @@ func readLeft(r io.Reader, p []byte, left *int64, key string) (int, error) {
 		return n, fmt.Errorf("s3: reading %s: %w", key, err)
 	}
 	return n, nil
-}
-
-// rawRange is a range read on a connection of our own: its octets go to a
-// writer by the writer's ReadFrom (spliced between sockets).
-type rawRange struct{ *rangeBody }
-
-// WriteTo implements io.WriterTo.
-func (b rawRange) WriteTo(w io.Writer) (int64, error) {
-	n, err := b.r.(*rawBody).writeN(w, b.left)
-	b.left -= n
-	return n, err
 }
 
 func (b *rangeBody) Close() error {

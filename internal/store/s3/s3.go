@@ -91,9 +91,6 @@ type Store struct {
 	spool   string
 	where   string
 	timeout time.Duration
-	ep      *url.URL
-	creds   *credentials.Credentials
-	raw     *rawConns // nil unless ranges are read on connections of our own (rawget.go)
 	// namespace names what the bucket's prefix holds (Namespace)
 	namespace string
 }
@@ -144,10 +141,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	s := &Store{timeout: timeout, c: c, core: minio.Core{Client: c}, bucket: cfg.Bucket, prefix: prefix, spool: spool, ep: ep, creds: creds, where: fmt.Sprintf("s3://%s/%s at %s", cfg.Bucket, cfg.Prefix, cfg.Endpoint)}
-	if direct(ep) {
-		s.raw = newRawConns(ep.Host)
-	}
+	s := &Store{timeout: timeout, c: c, core: minio.Core{Client: c}, bucket: cfg.Bucket, prefix: prefix, spool: spool, where: fmt.Sprintf("s3://%s/%s at %s", cfg.Bucket, cfg.Prefix, cfg.Endpoint)}
 	if s.namespace, err = s.readNamespace(ctx); err != nil {
 		_ = os.RemoveAll(spool)
 		return nil, err
@@ -182,14 +176,8 @@ func (s *Store) Namespace() string { return s.namespace }
 // Where names the store to a person.
 func (s *Store) Where() string { return s.where }
 
-// Close implements store.Store: this store's spool folder goes, and the
-// connections it kept.
-func (s *Store) Close() error {
-	if s.raw != nil {
-		s.raw.close()
-	}
-	return os.RemoveAll(s.spool)
-}
+// Close implements store.Store: this store's spool folder goes.
+func (s *Store) Close() error { return os.RemoveAll(s.spool) }
 
 // spoolAge is how long a spool folder left by a store that did not close
 // (a crash) stays before another open removes it.

@@ -192,14 +192,13 @@ func (sp *spans) closeStream(s *stream) {
 	if s.body == nil {
 		return
 	}
+	s.stop()
 	if s.busy {
-		s.stop()
 		return
 	}
 	s.idle.Stop()
-	_ = s.body.Close() // first: a response read to its end keeps its connection
+	_ = s.body.Close()
 	s.body = nil
-	s.stop()
 }
 
 // release hands a span on after a range read from it: whole is true when
@@ -258,20 +257,6 @@ func (r *spanRange) Read(p []byte) (int, error) {
 	if n > 0 {
 		r.s.idle.Reset(r.quiet)
 	}
-	return n, err
-}
-
-// rawSpanRange is a range read from a span on a connection of our own:
-// its octets go to a writer by the writer's ReadFrom (spliced between
-// sockets).
-type rawSpanRange struct{ *spanRange }
-
-// WriteTo implements io.WriterTo.
-func (r rawSpanRange) WriteTo(w io.Writer) (int64, error) {
-	r.s.idle.Reset(r.quiet)
-	n, err := r.s.body.(*rawBody).writeN(w, r.left)
-	r.left -= n
-	r.s.idle.Reset(r.quiet)
 	return n, err
 }
 
