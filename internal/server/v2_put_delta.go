@@ -108,23 +108,42 @@ func hashOld(ctx context.Context, old io.ReaderAt, size int64, todo []int64) (ma
 // hashes the copy and journals it; the caller holds wmu. A block not
 // borrowed is left as it is.
 func (s *putSession) materialize(b int64) error {
+	ok, err := s.copyBorrowed(b)
+	if err != nil || !ok {
+		return err
+	}
+	return s.settleBorrowed(b)
+}
+
+// copyBorrowed copies borrowed block b from the old file into the upload
+// and checks the copy's hash; false when b is not borrowed. The caller
+// holds wmu; copies of different blocks may run at once.
+func (s *putSession) copyBorrowed(b int64) (bool, error) {
 	s.mu.Lock()
 	borrowed, want, base := s.borrowed[b], s.blocks[b], s.base
 	s.mu.Unlock()
 	if !borrowed {
-		return nil
+		return false, nil
 	}
 	off, n := b*digest.BlockSize, digest.BlockLen(s.hdr.Size, b)
 	if err := copyRange(s.part, base, off, off, n); err != nil {
-		return err
+		return false, err
 	}
 	sums, err := digest.FileBlocks(s.part, off, n)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if sums[0] != want {
-		return fmt.Errorf("block %d copied from the old file hashes to %s, not %s", b, sums[0], want)
+		return false, fmt.Errorf("block %d copied from the old file hashes to %s, not %s", b, sums[0], want)
 	}
+	return true, nil
+}
+
+// settleBorrowed journals block b, copied, as held in the upload itself.
+func (s *putSession) settleBorrowed(b int64) error {
+	s.mu.Lock()
+	want := s.blocks[b]
+	s.mu.Unlock()
 	if err := s.recordBlock(b, want); err != nil {
 		return err
 	}
@@ -134,7 +153,9 @@ func (s *putSession) materialize(b int64) error {
 	return nil
 }
 
-// materializeAll copies every block still borrowed into the upload.
+// materializeAll copies every block still borrowed into the upload,
+// seedWorkers blocks at once (the client waits for PUT_END meanwhile),
+// and journals them in order.
 func (s *putSession) materializeAll() error {
 	s.mu.Lock()
 	var todo []int64
@@ -145,9 +166,28 @@ func (s *putSession) materializeAll() error {
 	slices.Sort(todo)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	for _, b := range todo {
-		if err := s.materialize(b); err != nil {
-			return err
+	copied := make([]bool, len(todo))
+	var next atomic.Int64
+	errs := make([]error, seedWorkers)
+	var wg sync.WaitGroup
+	for w := range seedWorkers {
+		wg.Go(func() {
+			for k := next.Add(1) - 1; k < int64(len(todo)); k = next.Add(1) - 1 {
+				if copied[k], errs[w] = s.copyBorrowed(todo[k]); errs[w] != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for k, b := range todo {
+		if copied[k] {
+			if err := s.settleBorrowed(b); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
