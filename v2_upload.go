@@ -170,6 +170,7 @@ type upload struct {
 	sent  atomic.Int64 // payload octets sent, all rounds together
 	used  int          // the most connections a round ran on
 	z     *squeezer    // compresses chunks when it pays; nil: never
+	pre   *preHash     // the source's blocks hashed during PUT's round trip
 	ahead *cutsFuture  // the old file's cuts, asked for early (missing)
 	mine  *cutsFuture  // ours, begun early too
 
@@ -225,9 +226,14 @@ func (u *upload) put(delta bool) wire.Put {
 // round is one PUT, the chunks the server lacks, and PUT_END.
 func (u *upload) round(ctx context.Context) (*wire.PutResult, error) {
 	c, key, size := u.c, u.key, u.size
-	u.ahead, u.mine = nil, nil
+	u.ahead, u.mine, u.pre = nil, nil, nil
 	u.joined.Clear()
-	r, home, err := c.requestOn(ctx, u.put(u.delta()))
+	delta := u.delta()
+	if delta {
+		u.pre = u.startPreHash(ctx)
+		defer u.pre.end()
+	}
+	r, home, err := c.requestOn(ctx, u.put(delta))
 	if err != nil {
 		return nil, err
 	}
@@ -236,6 +242,9 @@ func (u *upload) round(ctx context.Context) (*wire.PutResult, error) {
 	r.Release()
 	if err != nil {
 		return nil, err
+	}
+	if len(have) == 0 {
+		u.pre.end() // nothing to compare with
 	}
 	if c.opts.Progress != nil {
 		c.opts.Progress.Start(key, size)
@@ -310,7 +319,7 @@ func parseHave(r *reply, size int64) (map[int64]digest.Sum, error) {
 // hashed here, from the source, and their hashes put in blocks (the first
 // that differs of each chunk too: patch mends it with that hash).
 func (u *upload) missing(ctx context.Context, have map[int64]digest.Sum, blocks []digest.Sum) ([]int64, error) {
-	key, src, file, size, chunk := u.key, u.src, u.file, u.size, u.p.chunk
+	key, size, chunk := u.key, u.size, u.p.chunk
 	per := chunk / digest.BlockSize
 	total := (size + chunk - 1) / chunk
 	var todo []int64
@@ -323,22 +332,12 @@ func (u *upload) missing(ctx context.Context, have map[int64]digest.Sum, blocks 
 				whole = false
 				break
 			}
-			n := digest.BlockLen(size, i)
-			var got digest.Sum
-			if file != nil {
-				sums, err := digest.FileBlocks(file, i*digest.BlockSize, n)
-				if err != nil {
+			got, ok := u.pre.sum(i)
+			if !ok {
+				var err error
+				if got, buf, err = hashBlock(u.src, u.file, size, i, buf); err != nil {
 					return nil, fmt.Errorf("flaxfile: reading %s: %w", key, err)
 				}
-				got = sums[0]
-			} else {
-				if buf == nil {
-					buf = make([]byte, digest.BlockSize)
-				}
-				if m, err := src.ReadAt(buf[:n], i*digest.BlockSize); int64(m) < n {
-					return nil, fmt.Errorf("flaxfile: reading %s: %w", key, err)
-				}
-				got = digest.Block(buf[:n])
 			}
 			blocks[i] = got // ours, whether the server's matches or not
 			if got != want {
