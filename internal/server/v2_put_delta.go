@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"runtime"
 	"slices"
@@ -17,7 +16,8 @@ import (
 
 // seed starts an upload from the file its key holds now (Put.Delta):
 // each block of that file that can stand where it is in the new file (the
-// same length at the same place) is hashed where it lies and held as
+// same length at the same place) is hashed where it lies (or its hash
+// read from the record kept with the file, sums.go) and held as
 // borrowed, so that PUT's reply lists it and the client sends only the
 // blocks that differ. A borrowed block is copied into the upload only
 // when something needs it there (materialize): mending it, or PUT_END;
@@ -45,8 +45,14 @@ func (t *putTable) seed(ctx context.Context, s *putSession) error {
 			todo = append(todo, i)
 		}
 	}
-	got, err := hashOld(ctx, old, s.hdr.Size, todo)
-	if err != nil {
+	var got map[int64]digest.Sum
+	rec := recordedSums(old)
+	if rec != nil {
+		got = make(map[int64]digest.Sum, len(todo))
+		for _, i := range todo {
+			got[i] = rec[i]
+		}
+	} else if got, err = hashOld(ctx, old, s.hdr.Size, todo); err != nil {
 		old.Close()
 		return err
 	}
@@ -56,7 +62,7 @@ func (t *putTable) seed(ctx context.Context, s *putSession) error {
 		old.Close()
 		return nil
 	}
-	s.base = old
+	s.base, s.baseRecorded = old, rec != nil
 	for i, sum := range got {
 		if _, ok := s.blocks[i]; !ok { // a chunk that landed meanwhile wins
 			s.blocks[i] = sum
@@ -116,8 +122,9 @@ func (s *putSession) materialize(b int64) error {
 }
 
 // copyBorrowed copies borrowed block b from the old file into the upload
-// and checks the copy's hash; false when b is not borrowed. The caller
-// holds wmu; copies of different blocks may run at once.
+// and checks the copy's hash; false when b is not borrowed, or no longer
+// (its copy hashed otherwise: unborrow). The caller holds wmu; copies of
+// different blocks may run at once.
 func (s *putSession) copyBorrowed(b int64) (bool, error) {
 	s.mu.Lock()
 	borrowed, want, base := s.borrowed[b], s.blocks[b], s.base
@@ -134,9 +141,26 @@ func (s *putSession) copyBorrowed(b int64) (bool, error) {
 		return false, err
 	}
 	if sums[0] != want {
-		return false, fmt.Errorf("block %d copied from the old file hashes to %s, not %s", b, sums[0], want)
+		s.unborrow(b, base)
+		return false, nil
 	}
 	return true, nil
+}
+
+// unborrow lets go of borrowed block b, whose copy hashed otherwise than
+// the old file's block did (the file changed under its record, or on its
+// disk): the upload no longer holds it, so PUT_END finds it missing and
+// the client sends it in another round. A record that said otherwise is
+// dropped, so that the next upload hashes the file itself.
+func (s *putSession) unborrow(b int64, base store.Object) {
+	s.mu.Lock()
+	recorded := s.baseRecorded
+	delete(s.blocks, b)
+	delete(s.borrowed, b)
+	s.mu.Unlock()
+	if k, ok := base.(store.SumsKeeper); ok && recorded {
+		_ = k.ForgetSums()
+	}
 }
 
 // settleBorrowed journals block b, copied, as held in the upload itself.

@@ -49,11 +49,13 @@ type putSession struct {
 	blocks   map[int64]digest.Sum // the blocks held, by index: memory grows with what arrived, never with the size declared
 	received int64                // payload octets received since the server opened it
 	done     bool
-	seeded   bool           // seed has run (or was skipped)
-	base     store.Object   // the file a delta upload started from, while blocks are borrowed from it
-	borrowed map[int64]bool // held blocks still only in base (seed, materialize)
-	failure  error          // why it was ended, if a write ended it
-	settled  chan struct{}  // closed once done and its file published, kept or removed
+	seeded   bool         // seed has run (or was skipped)
+	base     store.Object // the file a delta upload started from, while blocks are borrowed from it
+	// baseRecorded: base's block hashes came from its record (sums.go)
+	baseRecorded bool
+	borrowed     map[int64]bool // held blocks still only in base (seed, materialize)
+	failure      error          // why it was ended, if a write ended it
+	settled      chan struct{}  // closed once done and its file published, kept or removed
 
 	t      *putTable
 	entry  *entry[*putSession] // its place in t.sessions
@@ -258,7 +260,8 @@ func (t *putTable) finish(ctx context.Context, s *putSession, want digest.Sum, n
 		mtime = time.Now()
 	}
 	meta := fileMeta{Size: s.hdr.Size, MTime: mtime.UnixNano(), Hash: sum.String()}.encode()
-	err := s.part.Commit(ctx, store.CommitOptions{NoSync: noSync, ModTime: mtime, Mode: modeBits(s.hdr.Mode), Meta: meta})
+	sums := encodeSums(s.hdr.Size, mtime.UnixNano(), blocks)
+	err := s.part.Commit(ctx, store.CommitOptions{NoSync: noSync, ModTime: mtime, Mode: modeBits(s.hdr.Mode), Meta: meta, Sums: sums})
 	if err != nil {
 		return wire.PutResult{}, err
 	}

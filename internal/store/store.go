@@ -126,10 +126,26 @@ type CommitOptions struct {
 	// atomically (at most MaxMeta octets); stores that cannot keep it
 	// drop it silently, and callers then recompute what it held.
 	Meta []byte
+	// Sums, when not nil, is a record of the file's block hashes, kept
+	// beside it where the store can (SumsKeeper), so that a delta upload
+	// against the file need not read it to learn them; a store that
+	// cannot keep it, or not that much of it, drops it silently.
+	Sums []byte
 }
 
 // MaxMeta bounds CommitOptions.Meta.
 const MaxMeta = 1024
+
+// MaxSums bounds CommitOptions.Sums.
+const MaxSums = 16 << 10
+
+// SumsKeeper is implemented by Objects whose store keeps CommitOptions.Sums:
+// Sums returns the record kept with the version open (nil if none, or
+// unreadable); ForgetSums drops it, once found wrong.
+type SumsKeeper interface {
+	Sums() []byte
+	ForgetSums() error
+}
 
 // Syncer is implemented by stores that can flush everything written so
 // far to stable storage at once (syncfs), which costs far less than one

@@ -190,6 +190,12 @@ func (o *diskObject) File() *os.File                          { return o.f }
 // SetMeta records meta on the version o is open on (store.MetaSetter).
 func (o *diskObject) SetMeta(meta []byte) error { return writeMeta(o.f, meta) }
 
+// Sums implements store.SumsKeeper.
+func (o *diskObject) Sums() []byte { return readSums(o.f) }
+
+// ForgetSums implements store.SumsKeeper.
+func (o *diskObject) ForgetSums() error { return removeSums(o.f) }
+
 // Create implements Store: the upload is a file under store.PartialDir, renamed
 // over the key by Commit.
 func (d *Store) Create(ctx context.Context, key string) (store.Upload, error) {
@@ -245,6 +251,9 @@ func (u *diskUpload) Commit(ctx context.Context, opts store.CommitOptions) error
 		if err := writeMeta(u.f, opts.Meta); err != nil {
 			return fail(err)
 		}
+	}
+	if opts.Sums != nil && len(opts.Sums) <= store.MaxSums {
+		writeSums(u.f, opts.Sums)
 	}
 	// After the metadata: a read-only mode would forbid writing it.
 	if opts.Mode != 0 {

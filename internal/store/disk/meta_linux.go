@@ -32,6 +32,35 @@ func readMeta(f *os.File) []byte {
 	return buf[:n]
 }
 
+// sumsAttr is the extended attribute that holds a file's Sums.
+const sumsAttr = "user.flaxfile.sums"
+
+// writeSums stores sums on f where the file system can: a record it
+// refuses (too large, no user attributes) is not kept, which is not an
+// error.
+func writeSums(f *os.File, sums []byte) {
+	_ = unix.Fsetxattr(int(f.Fd()), sumsAttr, sums, 0)
+}
+
+// readSums returns f's Sums, or nil if it has none.
+func readSums(f *os.File) []byte {
+	buf := make([]byte, store.MaxSums)
+	n, err := unix.Fgetxattr(int(f.Fd()), sumsAttr, buf)
+	if err != nil || n <= 0 {
+		return nil
+	}
+	return buf[:n]
+}
+
+// removeSums drops f's Sums.
+func removeSums(f *os.File) error {
+	err := unix.Fremovexattr(int(f.Fd()), sumsAttr)
+	if errors.Is(err, unix.ENODATA) || errors.Is(err, unix.ENOTSUP) || errors.Is(err, unix.EOPNOTSUPP) {
+		return nil
+	}
+	return err
+}
+
 // SyncAll implements Syncer with syncfs(2) on the store's file system.
 func (d *Store) SyncAll(ctx context.Context) error {
 	f, err := d.root.Open(".")
