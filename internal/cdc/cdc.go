@@ -18,7 +18,6 @@ package cdc
 import (
 	"context"
 	"io"
-	"os"
 
 	"github.com/zeebo/xxh3"
 )
@@ -89,17 +88,7 @@ const window = 4 << 20
 // Cut cuts [off, end) of r into chunks, the first starting at off, and
 // calls fn with each in order. It stops at fn's first error, at ctx's end,
 // or at a read error (a short read is io.ErrUnexpectedEOF).
-//
-// A file (an *os.File, or a reader with File() *os.File) is cut where it
-// lies in memory, mapped, where the system allows (mapped_linux.go): its
-// octets are not copied first, which costs a third of the time. A file
-// that shrinks meanwhile is an error then too, not a crash.
 func Cut(ctx context.Context, r io.ReaderAt, off, end int64, fn func(Chunk) error) error {
-	if f := fileOf(r); f != nil && end > off {
-		if done, err := cutMapped(ctx, f, off, end, fn); done {
-			return err
-		}
-	}
 	buf := make([]byte, min(window+Max, max(end-off, 0)))
 	have := 0 // octets of buf holding data from pos on
 	for pos := off; pos < end; {
@@ -127,37 +116,6 @@ func Cut(ctx context.Context, r io.ReaderAt, off, end int64, fn func(Chunk) erro
 			data = data[n:]
 		}
 		have = copy(buf, data)
-	}
-	return nil
-}
-
-// cutBytes cuts data, which starts at offset base of its file, as Cut
-// does.
-func cutBytes(ctx context.Context, data []byte, base int64, fn func(Chunk) error) error {
-	for pos, since := 0, 0; pos < len(data); {
-		if since >= window {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			since = 0
-		}
-		n := Next(data[pos:])
-		if err := fn(Chunk{Off: base + int64(pos), Len: int64(n), Sum: xxh3.Hash(data[pos : pos+n])}); err != nil {
-			return err
-		}
-		pos += n
-		since += n
-	}
-	return nil
-}
-
-// fileOf returns the file r reads, if it is one.
-func fileOf(r io.ReaderAt) *os.File {
-	switch f := r.(type) {
-	case *os.File:
-		return f
-	case interface{ File() *os.File }:
-		return f.File()
 	}
 	return nil
 }
