@@ -214,7 +214,7 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log, budget: zmtp.NewBudget(cfg.MemoryLimit), pool: zmtp.NewBufferPool(cfg.MemoryLimit)}
+	s := &Server{cfg: cfg, log: log, budget: zmtp.NewBudget(cfg.MemoryLimit), pool: zmtp.NewBufferPool(poolRetain(cfg.MemoryLimit))}
 	s.started = time.Now()
 	s.accessLogger.Store(cfg.AccessLog)
 	s.timeouts.Store(&timeouts{session: cfg.SessionTimeout, partialExpiry: cfg.PartialExpiry})
