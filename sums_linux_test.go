@@ -108,3 +108,48 @@ func TestDeltaUploadUsesRecordedSums(t *testing.T) {
 		t.Fatal("the record kept with the new file lacks its block 0")
 	}
 }
+
+// A delta get compares the local copy with the server's block hashes:
+// those recorded with the file, or, once the record is gone, hashed from
+// it; either way only the changed block's piece comes.
+func TestDeltaDownloadWithAndWithoutRecord(t *testing.T) {
+	ctx := ctxFor(t)
+	dir := filepath.Join(t.TempDir(), "storage")
+	addr, _, stop := servertest.StartIn(t, dir, server.Config{}, nil)
+	t.Cleanup(stop)
+	c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Delta: flaxfile.DeltaAlways})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const block = digest.BlockSize
+	src, data := randomFile(t, 6*block)
+	if _, err := c.SetFile(ctx, "k", src); err != nil {
+		t.Fatal(err)
+	}
+	stored := filepath.Join(dir, "k")
+	sumsRecord(t, stored)
+	for _, record := range []bool{true, false} {
+		if !record {
+			if err := unix.Removexattr(stored, "user.flaxfile.sums"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := filepath.Join(t.TempDir(), "out")
+		local := bytes.Clone(data)
+		local[4*block+99] ^= 0xff
+		if err := os.WriteFile(out, local, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.GetFile(ctx, "k", out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(out); !bytes.Equal(got, data) {
+			t.Fatalf("record %v: the delta get wrote another file", record)
+		}
+		if res.Moved != 64<<10 {
+			t.Fatalf("record %v: the delta get moved %d octets, want the changed 64 KiB piece", record, res.Moved)
+		}
+	}
+}

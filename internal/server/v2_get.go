@@ -154,9 +154,10 @@ func (s *Server) getEnd(r *request) {
 }
 
 // getBlocks answers the block hashes of an open handle's file: [handle]
-// -> [OK, hashes]. They are hashed from the version the handle holds (the
-// stored file hash alone cannot tell which blocks differ); a file over
-// wire.MaxGetBlocks blocks is refused, to be fetched whole.
+// -> [OK, hashes]: those recorded with the version the handle holds while
+// the record is current (sums.go), else hashed from it, several blocks at
+// once (the stored file hash alone cannot tell which blocks differ); a
+// file over wire.MaxGetBlocks blocks is refused, to be fetched whole.
 func (s *Server) getBlocks(r *request) {
 	m, err := wire.ParseGetBlocks(r.args)
 	h := s.getHandle(r, m.Handle, err)
@@ -169,10 +170,21 @@ func (s *Server) getBlocks(r *request) {
 		r.fail(fmt.Sprintf("a file of %d blocks is fetched whole", digest.Blocks(size)))
 		return
 	}
-	sums, err := digest.FileBlocks(h.v, 0, size)
-	if err != nil {
-		r.fail(fmt.Sprintf("read error: %v", err))
-		return
+	sums := recordedSums(h.v)
+	if sums == nil {
+		todo := make([]int64, digest.Blocks(size))
+		for i := range todo {
+			todo[i] = int64(i)
+		}
+		got, err := hashOld(r.ctx, h.v, size, todo)
+		if err != nil {
+			r.fail(fmt.Sprintf("read error: %v", err))
+			return
+		}
+		sums = make([]digest.Sum, len(todo))
+		for i, sum := range got {
+			sums[i] = sum
+		}
 	}
 	r.reply(wire.SumsReply{Sums: sums}.Frames()...)
 }
