@@ -34,6 +34,8 @@ func (d *download) seedLocal(ctx context.Context, dir localDir, path string) err
 	if err != nil || fi.Mode()&fs.ModeType != 0 {
 		return nil
 	}
+	pre := startPreHash(ctx, old, old, fi.Size())
+	defer pre.end()
 	r, err := d.c.request(ctx, wire.GetBlocks{Handle: d.rf.handle})
 	if err != nil {
 		return err
@@ -54,11 +56,15 @@ func (d *download) seedLocal(ctx context.Context, dir localDir, path string) err
 		}
 		aligned++
 		off := b * digest.BlockSize
-		local, err := digest.FileBlocks(old, off, n)
-		if err != nil {
-			return err
+		local, ok := pre.sum(b)
+		if !ok {
+			sums, err := digest.FileBlocks(old, off, n)
+			if err != nil {
+				return err
+			}
+			local = sums[0]
 		}
-		if local[0] != rep.Sums[b] {
+		if local != rep.Sums[b] {
 			if b == 0 && d.c.cuts && fi.Size() <= wire.MaxCutsFile {
 				// The first block changed: the data may have shifted,
 				// and the server cuts its file while we hash.

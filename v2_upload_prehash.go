@@ -14,8 +14,9 @@ import (
 
 // A delta upload compares the source's blocks with the server's, whose
 // hashes PUT's reply lists. The source's are hashed meanwhile, while the
-// server hashes its old file and the reply crosses the link, several
-// blocks at once; a reply that lists none stops the hashing.
+// reply crosses the link, several blocks at once; a reply that lists none
+// stops the hashing. A delta download hashes its local copy's blocks the
+// same way while GET_BLOCKS is answered.
 
 // preHashBlocks bounds the blocks hashed ahead (4 GiB): those after are
 // hashed as they are compared.
@@ -36,7 +37,13 @@ type preHash struct {
 
 // startPreHash begins hashing the first blocks of the source.
 func (u *upload) startPreHash(ctx context.Context) *preHash {
-	n := min(digest.Blocks(u.size), preHashBlocks)
+	return startPreHash(ctx, u.src, u.file, u.size)
+}
+
+// startPreHash begins hashing the first blocks of src, of size octets
+// (file, if not nil, is src as a file).
+func startPreHash(ctx context.Context, src io.ReaderAt, file *os.File, size int64) *preHash {
+	n := min(digest.Blocks(size), preHashBlocks)
 	ctx, stop := context.WithCancel(ctx)
 	p := &preHash{sums: make([]digest.Sum, n), ok: make([]bool, n), done: make([]chan struct{}, n), stop: stop}
 	for i := range p.done {
@@ -49,7 +56,7 @@ func (u *upload) startPreHash(ctx context.Context) *preHash {
 			for i := next.Add(1) - 1; i < n; i = next.Add(1) - 1 {
 				if ctx.Err() == nil {
 					var err error
-					p.sums[i], buf, err = hashBlock(u.src, u.file, u.size, i, buf)
+					p.sums[i], buf, err = hashBlock(src, file, size, i, buf)
 					p.ok[i] = err == nil
 				}
 				close(p.done[i])
