@@ -178,11 +178,9 @@ func runServe(cmd *cobra.Command, e *env, g *globals, o *serveOptions) error {
 	}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		// Keep the garbage collector close to the chunk budget, so that
-		// freed buffers do not pile up: the budget's buffers, in use or
-		// free in the pool (zmtp.Pool keeps both within it), and 32 MiB
-		// for the rest of the heap, goroutine stacks and the runtime.
-		// GOMEMLIMIT overrides.
-		debug.SetMemoryLimit(scfg.MemoryLimit + 32<<20)
+		// freed buffers do not pile up (server.HeapFor). GOMEMLIMIT
+		// overrides.
+		debug.SetMemoryLimit(server.HeapFor(scfg.MemoryLimit))
 	}
 	srv, err := server.New(scfg)
 	if err != nil {

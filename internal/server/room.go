@@ -71,3 +71,10 @@ func (s *Server) buffer(r *request, n int64) ([]byte, func(), error) {
 // taken again, is kept instead of going to the collector and being made
 // anew each time (a pool of the budget itself held 15 of 16 chunks).
 func poolRetain(limit int64) int64 { return limit + limit/4 }
+
+// HeapFor is a limit for the Go heap (debug.SetMemoryLimit) that suits a
+// server whose Config.MemoryLimit is limit: its buffer pool, in use and
+// free (poolRetain), and 32 MiB for the rest of the heap, goroutine
+// stacks and the runtime. A lower one makes the collector run over and
+// over while the pool's buffers alone come close to it.
+func HeapFor(limit int64) int64 { return poolRetain(limit) + 32<<20 }
