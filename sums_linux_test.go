@@ -30,6 +30,21 @@ func sumsRecord(t *testing.T, path string) []byte {
 	return buf[:n]
 }
 
+// deltaServer is a server over a disk store in dir and a client of it
+// that always uses delta.
+func deltaServer(t *testing.T) (*flaxfile.Client, string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "storage")
+	addr, _, stop := servertest.StartIn(t, dir, server.Config{}, nil)
+	t.Cleanup(stop)
+	c, err := flaxfile.Dial(ctxFor(t), addr, &flaxfile.Options{Delta: flaxfile.DeltaAlways})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, dir
+}
+
 // A file published by an upload keeps its block hashes beside it, and a
 // delta upload against it takes them from there. A record that lies (the
 // stored file changed under it, its time put back) costs only a round:
@@ -37,14 +52,7 @@ func sumsRecord(t *testing.T, path string) []byte {
 // and the key holds exactly the new file.
 func TestDeltaUploadUsesRecordedSums(t *testing.T) {
 	ctx := ctxFor(t)
-	dir := filepath.Join(t.TempDir(), "storage")
-	addr, _, stop := servertest.StartIn(t, dir, server.Config{}, nil)
-	t.Cleanup(stop)
-	c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Delta: flaxfile.DeltaAlways})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, dir := deltaServer(t)
 	const block = digest.BlockSize
 	src, data := randomFile(t, 4*block+100)
 	if _, err := c.SetFile(ctx, "k", src); err != nil {
@@ -114,14 +122,7 @@ func TestDeltaUploadUsesRecordedSums(t *testing.T) {
 // it; either way only the changed block's piece comes.
 func TestDeltaDownloadWithAndWithoutRecord(t *testing.T) {
 	ctx := ctxFor(t)
-	dir := filepath.Join(t.TempDir(), "storage")
-	addr, _, stop := servertest.StartIn(t, dir, server.Config{}, nil)
-	t.Cleanup(stop)
-	c, err := flaxfile.Dial(ctx, addr, &flaxfile.Options{Delta: flaxfile.DeltaAlways})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, dir := deltaServer(t)
 	const block = digest.BlockSize
 	src, data := randomFile(t, 6*block)
 	if _, err := c.SetFile(ctx, "k", src); err != nil {

@@ -80,27 +80,18 @@ var seedWorkers = min(runtime.GOMAXPROCS(0), 4)
 // as in one of size octets, seedWorkers at a time.
 func hashOld(ctx context.Context, old io.ReaderAt, size int64, todo []int64) (map[int64]digest.Sum, error) {
 	sums := make([]digest.Sum, len(todo))
-	var next atomic.Int64
-	errs := make([]error, seedWorkers)
-	var wg sync.WaitGroup
-	for w := range seedWorkers {
-		wg.Go(func() {
-			for k := next.Add(1) - 1; k < int64(len(todo)); k = next.Add(1) - 1 {
-				if errs[w] = ctx.Err(); errs[w] != nil {
-					return
-				}
-				i := todo[k]
-				s, err := digest.FileBlocks(old, i*digest.BlockSize, digest.BlockLen(size, i))
-				if err != nil {
-					errs[w] = err
-					return
-				}
-				sums[k] = s[0]
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := atOnce(len(todo), func(k int) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		i := todo[k]
+		s, err := digest.FileBlocks(old, i*digest.BlockSize, digest.BlockLen(size, i))
+		if err == nil {
+			sums[k] = s[0]
+		}
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	got := make(map[int64]digest.Sum, len(todo))
@@ -108,6 +99,25 @@ func hashOld(ctx context.Context, old io.ReaderAt, size int64, todo []int64) (ma
 		got[i] = sums[k]
 	}
 	return got, nil
+}
+
+// atOnce calls f for 0 … n-1, seedWorkers calls at a time; a worker stops
+// at its first error, and the errors come back joined.
+func atOnce(n int, f func(k int) error) error {
+	var next atomic.Int64
+	errs := make([]error, seedWorkers)
+	var wg sync.WaitGroup
+	for w := range seedWorkers {
+		wg.Go(func() {
+			for k := next.Add(1) - 1; k < int64(n); k = next.Add(1) - 1 {
+				if errs[w] = f(int(k)); errs[w] != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // materialize copies borrowed block b from the old file into the upload,
@@ -191,20 +201,11 @@ func (s *putSession) materializeAll() error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	copied := make([]bool, len(todo))
-	var next atomic.Int64
-	errs := make([]error, seedWorkers)
-	var wg sync.WaitGroup
-	for w := range seedWorkers {
-		wg.Go(func() {
-			for k := next.Add(1) - 1; k < int64(len(todo)); k = next.Add(1) - 1 {
-				if copied[k], errs[w] = s.copyBorrowed(todo[k]); errs[w] != nil {
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := atOnce(len(todo), func(k int) (err error) {
+		copied[k], err = s.copyBorrowed(todo[k])
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	for k, b := range todo {
