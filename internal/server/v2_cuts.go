@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 
 	"github.com/flaxfile/flaxfile/internal/cdc"
 	"github.com/flaxfile/flaxfile/internal/digest"
@@ -15,13 +16,14 @@ import (
 // version wherever it lies, and blocks of an upload built from the old
 // file and the octets the client found nowhere in it.
 
-// cutsOf cuts a file of size octets read from rd.
+// cutsOf cuts a file of size octets read from rd, in parts at once: the
+// client waits for the cuts.
 func cutsOf(ctx context.Context, rd io.ReaderAt, size int64) (wire.CutsReply, error) {
 	if size > wire.MaxCutsFile {
 		return wire.CutsReply{}, fmt.Errorf("a file of %d octets is matched block by block only (at most %d)", size, int64(wire.MaxCutsFile))
 	}
 	rep := wire.CutsReply{Size: size}
-	err := cdc.Cut(ctx, rd, 0, size, func(c cdc.Chunk) error {
+	err := cdc.CutAtOnce(ctx, rd, 0, size, runtime.GOMAXPROCS(0), func(c cdc.Chunk) error {
 		rep.Chunks = append(rep.Chunks, c)
 		return nil
 	})
