@@ -26,17 +26,8 @@ ab_setup "$rev_a" "$rev_b"
 go build -o "$work/linkproxy" ./bench/linkproxy
 mib=$((1 << 20))
 head -c $((size_mib * mib)) /dev/urandom >"$work/old.bin"
-for c in $cases; do
-	out="$work/new-$c.bin"
-	case $c in
-	change)
-		cp "$work/old.bin" "$out"
-		head -c $mib /dev/urandom | dd of="$out" bs=$mib seek=$((size_mib / 2)) conv=notrunc status=none ;;
-	append) { cat "$work/old.bin"; head -c $mib /dev/urandom; } >"$out" ;;
-	insert) { head -c 100 /dev/urandom; cat "$work/old.bin"; } >"$out" ;;
-	*) echo "unknown case $c" >&2; exit 2 ;;
-	esac
-done
+. bench/delta_cases.sh
+for c in $cases; do make_case "$c"; done
 # One link per build, started from this shell so that the cleanup stops
 # them (a process substitution is no job: its pid is kept); each prints
 # its address first.

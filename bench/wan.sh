@@ -51,18 +51,7 @@ spread() { tr ' ' '\n' | grep . | sort -n | awk '{printf "%s%.2f", (NR>1?" ":"")
 cases=${CASES:-change append insert log}
 mib=$((1 << 20))
 head -c $((size_mib * mib)) /dev/urandom >"$work/old.bin"
-# make CASE: the new version for a case, in $work/new-CASE.bin.
-make_case() {
-	local out="$work/new-$1.bin"
-	case $1 in
-	change)
-		cp "$work/old.bin" "$out"
-		head -c $mib /dev/urandom | dd of="$out" bs=$mib seek=$((size_mib / 2)) conv=notrunc status=none ;;
-	append) { cat "$work/old.bin"; head -c $mib /dev/urandom; } >"$out" ;;
-	insert) { head -c 100 /dev/urandom; cat "$work/old.bin"; } >"$out" ;;
-	log) "$work/genlog" -size 100000000 >"$out" ;;
-	esac
-}
+. bench/delta_cases.sh
 for c in $cases; do make_case "$c"; done
 
 mkdir -p "$work/store" "$work/rsync"

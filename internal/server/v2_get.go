@@ -176,14 +176,10 @@ func (s *Server) getBlocks(r *request) {
 		for i := range todo {
 			todo[i] = int64(i)
 		}
-		got, err := hashOld(r.ctx, h.v, size, todo)
-		if err != nil {
+		var err error
+		if sums, err = hashOld(r.ctx, h.v, size, todo); err != nil {
 			r.fail(fmt.Sprintf("read error: %v", err))
 			return
-		}
-		sums = make([]digest.Sum, len(todo))
-		for i, sum := range got {
-			sums[i] = sum
 		}
 	}
 	r.reply(wire.SumsReply{Sums: sums}.Frames()...)

@@ -45,16 +45,21 @@ func (t *putTable) seed(ctx context.Context, s *putSession) error {
 			todo = append(todo, i)
 		}
 	}
-	var got map[int64]digest.Sum
+	got := make(map[int64]digest.Sum, len(todo))
 	rec := recordedSums(old)
 	if rec != nil {
-		got = make(map[int64]digest.Sum, len(todo))
 		for _, i := range todo {
 			got[i] = rec[i]
 		}
-	} else if got, err = hashOld(ctx, old, s.hdr.Size, todo); err != nil {
-		old.Close()
-		return err
+	} else {
+		sums, err := hashOld(ctx, old, s.hdr.Size, todo)
+		if err != nil {
+			old.Close()
+			return err
+		}
+		for k, i := range todo {
+			got[i] = sums[k]
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -77,8 +82,9 @@ func (t *putTable) seed(ctx context.Context, s *putSession) error {
 var seedWorkers = min(runtime.GOMAXPROCS(0), 4)
 
 // hashOld hashes blocks todo of old, a file whose blocks are laid out
-// as in one of size octets, seedWorkers at a time.
-func hashOld(ctx context.Context, old io.ReaderAt, size int64, todo []int64) (map[int64]digest.Sum, error) {
+// as in one of size octets, seedWorkers at a time: the k-th hash is
+// block todo[k]'s.
+func hashOld(ctx context.Context, old io.ReaderAt, size int64, todo []int64) ([]digest.Sum, error) {
 	sums := make([]digest.Sum, len(todo))
 	err := atOnce(len(todo), func(k int) error {
 		if err := ctx.Err(); err != nil {
@@ -91,14 +97,7 @@ func hashOld(ctx context.Context, old io.ReaderAt, size int64, todo []int64) (ma
 		}
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	got := make(map[int64]digest.Sum, len(todo))
-	for k, i := range todo {
-		got[i] = sums[k]
-	}
-	return got, nil
+	return sums, err
 }
 
 // atOnce calls f for 0 … n-1, seedWorkers calls at a time; a worker stops
