@@ -19,17 +19,29 @@ import (
 // and every step is taken from it. mode must have the umask applied
 // (umask.Apply, or &^ the umask).
 func writeAside(d localDir, path string, mode os.FileMode, mtime time.Time, fill func(*os.File) error) error {
+	p, name, err := d.parentMaking(path)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	return p.writeAside(name, mode, mtime, fill)
+}
+
+// parentMaking is parentOf, making path's directory first if it is
+// missing.
+func (d localDir) parentMaking(path string) (*parentDir, string, error) {
 	p, name, err := d.parentOf(path)
 	if errors.Is(err, os.ErrNotExist) {
 		if err = os.MkdirAll(filepath.Dir(path), 0o755); err == nil {
 			p, name, err = d.parentOf(path)
 		}
 	}
-	if err != nil {
-		return err
-	}
-	defer p.close()
-	tmpName := "." + name + ".flaxfile-" + asideName()
+	return p, name, err
+}
+
+// writeAside is writeAside for name in p.
+func (p *parentDir) writeAside(name string, mode os.FileMode, mtime time.Time, fill func(*os.File) error) error {
+	tmpName := asideTemp(name)
 	// Created with its final mode (mode has the umask applied already, so
 	// the kernel's umask leaves it as it is): no chmod per file.
 	tmp, err := p.open(tmpName, os.O_RDWR|os.O_CREATE|os.O_EXCL, mode)
@@ -73,6 +85,9 @@ var (
 	}()
 	asideCount atomic.Uint64
 )
+
+// asideTemp is the name of a temporary file beside name.
+func asideTemp(name string) string { return "." + name + ".flaxfile-" + asideName() }
 
 // asideName returns a name for a temporary file no other in this process
 // has.

@@ -80,3 +80,61 @@ func neverFollowsLinks(t *testing.T, hold bool) {
 		}
 	}
 }
+
+// TestWriteAsidePublishes: through writeAsideBytes (a batch's small
+// files) and writeAside alike, a new file and a replaced one both appear
+// whole with their mode and time, beneath a held root whose subdirectory
+// changes from file to file; a failed fill leaves the old content and no
+// stray entry; a name taken by a directory is refused.
+func TestWriteAsidePublishes(t *testing.T) {
+	root := t.TempDir()
+	dirOf, release := holdRoots()
+	defer release()
+	d := dirOf(FileSpec{Dir: root, Path: filepath.Join(root, "x")})
+	when := time.Unix(1_600_000_000, 123_456_789)
+	check := func(path, content string) {
+		t.Helper()
+		b, err := os.ReadFile(path)
+		fi, _ := os.Stat(path)
+		if err != nil || string(b) != content || fi.Mode().Perm() != 0o640 || !fi.ModTime().Equal(when) {
+			t.Fatalf("%s: %q %v, mode %v, time %v; want %q", path, b, err, fi.Mode(), fi.ModTime(), content)
+		}
+	}
+	for _, content := range []string{"first", "second, longer"} {
+		for _, sub := range []string{"a", "b/c", "a", "."} {
+			path := filepath.Join(root, sub, "bytes")
+			if err := writeAsideBytes(d, path, 0o640, when, []byte(content)); err != nil {
+				t.Fatal(err)
+			}
+			check(path, content)
+			path = filepath.Join(root, sub, "filled")
+			if err := writeAside(d, path, 0o640, when, func(f *os.File) error {
+				_, err := f.WriteString(content)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			check(path, content)
+		}
+	}
+	path := filepath.Join(root, "a", "filled")
+	if err := writeAside(d, path, 0o640, when, func(f *os.File) error {
+		_, _ = f.WriteString("broken")
+		return os.ErrInvalid
+	}); err == nil {
+		t.Fatal("a failed fill was published")
+	}
+	check(path, "second, longer")
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 2 {
+		t.Fatalf("%d entries beside the file, want 2", len(entries))
+	}
+	if err := os.Mkdir(filepath.Join(root, "a", "dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeAsideBytes(d, filepath.Join(root, "a", "dir"), 0o644, time.Time{}, []byte("x")); err == nil {
+		t.Fatal("replaced a directory with a file")
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 3 {
+		t.Fatalf("%d entries after the refused write, want 3", len(entries))
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,7 +25,23 @@ type parentDir struct {
 // writes hundreds into the same root: opening it again for each cost two
 // system calls per file). Paths below it are still resolved for each
 // file, without following links.
-type heldRoot struct{ fd int }
+// The directory below it that the last file went to stays open too
+// (sub, at subRel), until the next file goes elsewhere: a batch's files
+// come in path order, so most share it. A heldRoot serves one goroutine.
+type heldRoot struct {
+	fd     int
+	sub    int // -1: none
+	subRel string
+}
+
+// keep makes fd, opened at rel below the root, the held subdirectory,
+// closing the one held before.
+func (h *heldRoot) keep(rel string, fd int) {
+	if h.sub >= 0 {
+		unix.Close(h.sub)
+	}
+	h.sub, h.subRel = fd, rel
+}
 
 // holdRoots returns a function that gives a FileSpec's localDir with its
 // root held open, and one that closes every root it opened.
@@ -37,7 +55,7 @@ func holdRoots() (func(FileSpec) localDir, func()) {
 			if err != nil {
 				return d // parentOf opens it again and reports the error
 			}
-			h = &heldRoot{fd: fd}
+			h = &heldRoot{fd: fd, sub: -1}
 			held[d.root] = h
 		}
 		d.held = h
@@ -45,6 +63,7 @@ func holdRoots() (func(FileSpec) localDir, func()) {
 	}
 	return dir, func() {
 		for _, h := range held {
+			h.keep("", -1)
 			unix.Close(h.fd)
 		}
 	}
@@ -66,6 +85,9 @@ func (d localDir) parentOf(path string) (*parentDir, string, error) {
 		root = d.held.fd
 		if rel == "." {
 			return &parentDir{fd: root, dir: dir, held: true}, base, nil
+		}
+		if d.held.sub >= 0 && d.held.subRel == rel {
+			return &parentDir{fd: d.held.sub, dir: dir, held: true}, base, nil
 		}
 	} else {
 		root, err = unix.Open(d.root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -91,6 +113,10 @@ func (d localDir) parentOf(path string) (*parentDir, string, error) {
 	}
 	if err != nil {
 		return nil, "", &os.PathError{Op: "open", Path: dir, Err: err}
+	}
+	if d.held != nil {
+		d.held.keep(rel, fd)
+		return &parentDir{fd: fd, dir: dir, held: true}, base, nil
 	}
 	return &parentDir{fd: fd, dir: dir}, base, nil
 }
@@ -129,4 +155,78 @@ func (p *parentDir) rename(from, to string) error {
 		return &os.LinkError{Op: "rename", Old: filepath.Join(p.dir, from), New: filepath.Join(p.dir, to), Err: err}
 	}
 	return nil
+}
+
+// writeAsideBytes is writeAside for content in memory (a small file of a
+// batch). The file is made unnamed (O_TMPFILE), written, timed and linked
+// in under its name: where the name is new (a pull into an empty tree),
+// the directory changes once, by the name appearing whole, instead of a
+// temporary name made, renamed and dropped. Where the name is taken the
+// file is linked under a temporary name and renamed over it; where the
+// file system cannot make unnamed files, writeAside does it all.
+func writeAsideBytes(d localDir, path string, mode os.FileMode, mtime time.Time, data []byte) error {
+	p, name, err := d.parentMaking(path)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	fd, err := unix.Openat(p.fd, ".", unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, uint32(mode.Perm()))
+	if err != nil {
+		return p.writeAside(name, mode, mtime, func(f *os.File) error {
+			_, err := f.Write(data)
+			return err
+		})
+	}
+	defer unix.Close(fd)
+	for rest := data; len(rest) > 0; {
+		n, err := unix.Write(fd, rest)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return &os.PathError{Op: "write", Path: path, Err: err}
+		}
+		rest = rest[n:]
+	}
+	if !mtime.IsZero() {
+		ts := [2]unix.Timespec{unix.NsecToTimespec(mtime.UnixNano()), unix.NsecToTimespec(mtime.UnixNano())}
+		// utimensat on the descriptor itself (a NULL path).
+		if _, _, e := unix.Syscall6(unix.SYS_UTIMENSAT, uintptr(fd), 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0); e != 0 {
+			return &os.PathError{Op: "chtimes", Path: path, Err: e}
+		}
+	}
+	err = p.link(fd, name)
+	if !errors.Is(err, unix.EEXIST) {
+		return err
+	}
+	tmpName := asideTemp(name)
+	if err := p.link(fd, tmpName); err != nil {
+		return err
+	}
+	if err := p.rename(tmpName, name); err != nil {
+		_ = unix.Unlinkat(p.fd, tmpName, 0)
+		return err
+	}
+	return nil
+}
+
+// link gives fd, an unnamed file, the name name in p; it fails with EEXIST
+// when name is taken (never replaced, never followed if it is a link).
+// Linking by descriptor needs a capability most users lack; then it links
+// through /proc/self/fd, as open(2) describes for O_TMPFILE.
+func (p *parentDir) link(fd int, name string) error {
+	err := unix.Linkat(fd, "", p.fd, name, unix.AT_EMPTY_PATH)
+	if err == unix.ENOENT || err == unix.EPERM {
+		err = linkByProc(fd, p.fd, name)
+	}
+	if err != nil && err != unix.EEXIST {
+		return &os.LinkError{Op: "link", Old: "(new file)", New: filepath.Join(p.dir, name), Err: err}
+	}
+	return err
+}
+
+// linkByProc is link for those without the capability: through the
+// file's entry in /proc/self/fd.
+func linkByProc(fd, dir int, name string) error {
+	return unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), dir, name, unix.AT_SYMLINK_FOLLOW)
 }

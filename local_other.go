@@ -67,3 +67,11 @@ func (p *parentDir) setTimes(name string, t time.Time) error {
 func (p *parentDir) rename(from, to string) error {
 	return os.Rename(filepath.Join(p.dir, from), filepath.Join(p.dir, to))
 }
+
+// writeAsideBytes is writeAside for content in memory.
+func writeAsideBytes(d localDir, path string, mode os.FileMode, mtime time.Time, data []byte) error {
+	return writeAside(d, path, mode, mtime, func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
+	})
+}

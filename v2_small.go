@@ -135,10 +135,7 @@ func writeSmall(f FileSpec, d localDir, sf wire.SmallReplyFile, mask os.FileMode
 	if sum := digest.Small(data); sum.String() != sf.File.Sum {
 		return nil, fmt.Errorf("%w: %s: received data hashes to %s, the server's file to %s", ErrChecksum, f.Key, sum, sf.File.Sum)
 	}
-	err := writeAside(d, f.Path, umask.Apply(mode, 0o644, mask), wire.PeerMTime(mtime, time.Now()), func(tmp *os.File) error {
-		_, err := tmp.Write(data)
-		return err
-	})
+	err := writeAsideBytes(d, f.Path, umask.Apply(mode, 0o644, mask), wire.PeerMTime(mtime, time.Now()), data)
 	if err != nil {
 		return nil, err
 	}

@@ -40,9 +40,19 @@ func (s *Server) get(r *request) {
 	if m.Most > 0 {
 		if in.Size <= min(m.Most, wire.MaxSmallFile) {
 			defer obj.Close() // the reply is written before replyParts returns
-			data, err := wholeFile(obj, in.Size)
-			if err != nil {
-				r.fail(err.Error())
+			var buf []byte
+			if in.Size <= inlineMax || fileOf(obj) == nil {
+				b, release, err := s.buffer(r, in.Size)
+				if err != nil {
+					r.fail(err.Error())
+					return
+				}
+				defer release()
+				buf = b[:0]
+			}
+			data, _, msg := smallData(obj, in.Size, buf)
+			if msg != "" {
+				r.fail(msg)
 				return
 			}
 			s.downloadsDone.Add(1)
