@@ -85,11 +85,48 @@ func Compress(dst, src []byte, l Level) ([]byte, bool) {
 	if l == Off || len(src) == 0 {
 		return dst, false
 	}
+	if len(src) >= 4*probeLen && !probeShrinks(src, l) {
+		return dst, false
+	}
 	out := encoder(l).EncodeAll(src, dst)
 	if !pays(len(out)-len(dst), len(src)) {
 		return dst, false
 	}
 	return out, true
+}
+
+// probeLen is how much of a long chunk is compressed first, at its start
+// and at its middle: a chunk that shrinks at neither is sent as it is
+// without compressing the rest. Incompressible data (already compressed
+// files, random data) would otherwise cost a whole chunk's compression,
+// and a frame longer than the chunk, which outgrows the buffer it is made
+// in: a new allocation of the chunk's size each time, beyond the memory a
+// server budgets.
+const probeLen = 64 << 10
+
+// probeBufs hold a probe's frame: room for the worst (a stored frame is a
+// few octets longer than its data), so EncodeAll never grows one.
+var probeBufs = sync.Pool{New: func() any {
+	b := make([]byte, 0, probeLen+probeLen/8+1024)
+	return &b
+}}
+
+// probeShrinks reports whether src shrinks enough at its start or its
+// middle to be worth compressing whole.
+func probeShrinks(src []byte, l Level) bool {
+	buf := probeBufs.Get().(*[]byte)
+	defer probeBufs.Put(buf)
+	for _, off := range []int{0, len(src) / 2} {
+		p := src[off : off+probeLen]
+		out := encoder(l).EncodeAll(p, (*buf)[:0])
+		if cap(out) == cap(*buf) {
+			*buf = out[:0]
+		}
+		if pays(len(out), len(p)) {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrFrame is a frame that is malformed or does not decode to the length

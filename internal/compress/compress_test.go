@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"runtime"
 	"testing"
 )
 
@@ -86,5 +87,43 @@ func BenchmarkCompress(b *testing.B) {
 			}
 			b.ReportMetric(float64(len(frame))/float64(len(text)), "ratio")
 		})
+	}
+}
+
+// A chunk that shrinks at neither its start nor its middle is left as it
+// is after compressing those probes alone: its whole frame, longer than
+// the chunk, is never made (it outgrew its buffer: a new chunk-sized
+// allocation each time). One that shrinks in either place is compressed
+// whole.
+func TestIncompressibleSkippedCheaply(t *testing.T) {
+	noise := make([]byte, 4<<20)
+	_, _ = rand.Read(noise)
+	dst := make([]byte, 0, len(noise))
+	Compress(dst, noise, Fast) // the encoder's own tables, made once
+	for _, l := range []Level{Fast, Strong} {
+		if a := testing.AllocsPerRun(5, func() { Compress(dst, noise, l) }); a > 2 {
+			t.Errorf("%v: %.0f allocations for an incompressible chunk", l, a)
+		}
+	}
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	for range 4 {
+		if _, ok := Compress(dst, noise, Fast); ok {
+			t.Fatal("random octets paid")
+		}
+	}
+	runtime.ReadMemStats(&m1)
+	if grew := m1.TotalAlloc - m0.TotalAlloc; grew > 1<<20 {
+		t.Errorf("%d octets allocated for 4 incompressible chunks", grew)
+	}
+	text := logLines(len(noise) / 2)
+	for _, mixed := range [][]byte{append(noise[:len(noise)/2:len(noise)/2], text...), append(append([]byte(nil), text...), noise[:len(noise)/2]...)} {
+		frame, ok := Compress(nil, mixed, Fast)
+		if !ok || len(frame) > len(mixed)*3/5 {
+			t.Fatalf("half text: pays %v, %d octets of %d", ok, len(frame), len(mixed))
+		}
+		if got, err := Decompress(make([]byte, 0, len(mixed)), frame, len(mixed)); err != nil || !bytes.Equal(got, mixed) {
+			t.Fatalf("half text: round trip: %v", err)
+		}
 	}
 }
