@@ -184,8 +184,8 @@ func (c *Client) page(r *reply, n *int64, fn func(Entry) error) (cursor string, 
 		if len(line) == 0 {
 			continue
 		}
-		var e wire.ListEntry2
-		if err := json.Unmarshal(line, &e); err != nil {
+		e, err := wire.ParseListEntry2(line)
+		if err != nil {
 			return "", false, fmt.Errorf("%w: listing entry: %v", ErrProtocol, err)
 		}
 		if *n++; *n > c.opts.MaxListEntries {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"iter"
 
@@ -84,8 +83,7 @@ func (s *Server) page(r *request, e *entry[*listing]) {
 			}
 			e.Hash = sum
 		}
-		line, _ := json.Marshal(e)
-		out = append(append(out, line...), '\n')
+		out = append(wire.AppendListEntry2(out, e), '\n')
 	}
 	if !more {
 		s.listings.end(e) // stopped when released

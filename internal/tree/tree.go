@@ -143,9 +143,48 @@ func parse(lines []string, domain []string) []rule {
 		if !strings.HasSuffix(t, "\\ ") {
 			t = strings.TrimRight(t, " ")
 		}
-		rs = append(rs, rule{p: gitignore.ParsePattern(l, domain), dirOnly: strings.HasSuffix(t, "/")})
+		var p gitignore.Pattern = gitignore.ParsePattern(l, domain)
+		if lit := mustContain(t); lit != "" {
+			p = quick{p, lit}
+		}
+		rs = append(rs, rule{p: p, dirOnly: strings.HasSuffix(t, "/")})
 	}
 	return rs
+}
+
+// mustContain is, for a pattern that matches names (no "/" but a trailing
+// one) with "*" as its only wildcard, the longest run of it that any name
+// it matches contains; "" for other patterns.
+func mustContain(line string) string {
+	body := strings.TrimSuffix(strings.TrimPrefix(line, "!"), "/")
+	if body == "" || strings.ContainsAny(body, "/[?\\") {
+		return ""
+	}
+	lit := ""
+	for _, run := range strings.Split(body, "*") {
+		if len(run) > len(lit) {
+			lit = run
+		}
+	}
+	return lit
+}
+
+// quick is a name pattern that first looks for the run every name it
+// matches contains: a path with no such name is no match, without a glob
+// match per name (go-git's, through filepath.Match, was an eighth of a
+// no-change push's client time with the automatic ignores alone).
+type quick struct {
+	p   gitignore.Pattern
+	lit string
+}
+
+func (q quick) Match(path []string, isDir bool) gitignore.MatchResult {
+	for _, name := range path {
+		if strings.Contains(name, q.lit) {
+			return q.p.Match(path, isDir)
+		}
+	}
+	return gitignore.NoMatch
 }
 
 // readIgnores reads the ignore files of one directory.

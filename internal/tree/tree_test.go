@@ -4,8 +4,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 )
 
 func build(t *testing.T, files map[string]string) string {
@@ -148,5 +151,36 @@ func TestNotUTF8AndMissingRoot(t *testing.T) {
 	}
 	if err := Walk(filepath.Join(root, "missing"), Options{}, func(File) error { return nil }); !os.IsNotExist(err) {
 		t.Fatalf("missing root: %v", err)
+	}
+}
+
+// TestQuickMatchesAsGoGit: a name pattern's quick look gives go-git's
+// answer on every path, matching or not, negated or not, with a domain.
+func TestQuickMatchesAsGoGit(t *testing.T) {
+	lines := append(slices.Clone(Defaults), "!keep.pyc", "*.log", "build/", "a*b*c", "*", "x[ab]", "sub/*.tmp", "**/deep", `\#lit`)
+	paths := [][]string{{"f.pyc"}, {"d", "f.pyc"}, {"keep.pyc"}, {".DS_Store"}, {"d", "Thumbs.db"}, {"x.flaxfile-partial"},
+		{".x.flaxfile-abc"}, {"x.flaxfile-partial.journal"}, {"app.log", "f"}, {"build"}, {"d", "build"}, {"aXbYc"}, {"acb"},
+		{"xa"}, {"sub", "f.tmp"}, {"q", "deep"}, {"#lit"}, {"plain"}, {"d000", "f0000001"}}
+	for _, domain := range [][]string{nil, {"d"}} {
+		for _, l := range lines {
+			p := gitignore.ParsePattern(l, domain)
+			rs := parse([]string{l}, domain)
+			_, isQuick := rs[0].p.(quick)
+			if want := mustContain(l) != ""; isQuick != want {
+				t.Errorf("%q: quick %v, want %v", l, isQuick, want)
+			}
+			for _, path := range paths {
+				for _, dir := range []bool{false, true} {
+					if got, want := rs[0].p.Match(path, dir), p.Match(path, dir); got != want {
+						t.Errorf("%q (domain %v) on %v (dir %v): %v, go-git says %v", l, domain, path, dir, got, want)
+					}
+				}
+			}
+		}
+	}
+	for l, want := range map[string]string{"*.pyc": ".pyc", ".*.flaxfile-*": ".flaxfile-", "node_modules/": "node_modules", "!keep": "keep", "*": "", "a/b": "", "x[ab]": "", "x?": ""} {
+		if got := mustContain(l); got != want {
+			t.Errorf("mustContain(%q) = %q, want %q", l, got, want)
+		}
 	}
 }
