@@ -8,7 +8,8 @@
 # rounds. For each N of SERVERS (default "1 2 3"): medians of ROUNDS
 # (default 3) interleaved rounds, memory warmed before each run, the
 # ratio direct/ours (1 = as fast as the store's own client), and each
-# server's peak memory (VmHWM). With SPREAD=1, one client at a time
+# server's peak memory (VmHWM). Before each timed job the disk is flushed
+# (sync) and memory warmed. With SPREAD=1, one client at a time
 # names all N servers (--server A,B,C) and spreads its transfer over them,
 # against one direct process.
 #
@@ -79,6 +80,11 @@ for n in $servers; do
 	for r in $(seq "$rounds"); do
 		for job in dput set dget get; do
 			rm -f "$work"/out*
+			# What the last job wrote is flushed first: SeaweedFS's
+			# writeback of a 1 GiB set otherwise falls on whatever
+			# job comes next (measured: three gets through servers
+			# right after a set 5.2-5.7 s, later 3.9 s).
+			sync
 			warm
 			t0=$(now)
 			case $job in

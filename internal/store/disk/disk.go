@@ -255,16 +255,18 @@ func (u *diskUpload) Commit(ctx context.Context, opts store.CommitOptions) error
 	if opts.Sums != nil && len(opts.Sums) <= store.MaxSums {
 		writeSums(u.f, opts.Sums)
 	}
-	// After the metadata: a read-only mode would forbid writing it.
+	fi, statErr := u.f.Stat()
+	retire := statErr == nil && fi.Size() >= retireLateMin
+	// After the metadata: a read-only mode would forbid writing it. The
+	// file was created 0644 less the umask, which most files keep: then
+	// no chmod.
 	if opts.Mode != 0 {
 		// The client's bits less the server's umask, as cp applies them.
-		if err := u.f.Chmod(umask.Apply(opts.Mode, 0o644, u.d.umask)); err != nil {
-			return fail(err)
+		if want := umask.Apply(opts.Mode, 0o644, u.d.umask); statErr != nil || fi.Mode().Perm() != want {
+			if err := u.f.Chmod(want); err != nil {
+				return fail(err)
+			}
 		}
-	}
-	retire := false
-	if fi, err := u.f.Stat(); err == nil && fi.Size() >= retireLateMin {
-		retire = true
 	}
 	if err := u.f.Close(); err != nil {
 		return fail(err)
