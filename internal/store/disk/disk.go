@@ -204,6 +204,9 @@ func (d *Store) Create(ctx context.Context, key string) (store.Upload, error) {
 		return nil, err
 	}
 	if d.fast != nil {
+		if f, a, ok := d.createAnon(k); ok {
+			return &diskUpload{d: d, key: k, f: f, anon: a}, nil
+		}
 		f, tmp, err := d.fast.createTemp()
 		if err != nil {
 			return nil, err
@@ -223,8 +226,9 @@ func (d *Store) Create(ctx context.Context, key string) (store.Upload, error) {
 type diskUpload struct {
 	d    *Store
 	key  string
-	tmp  string
+	tmp  string // a named temporary file, when anon is nil
 	f    *os.File
+	anon *anonFile // an unnamed file, linked in by Commit
 	done bool
 }
 
@@ -267,6 +271,9 @@ func (u *diskUpload) Commit(ctx context.Context, opts store.CommitOptions) error
 				return fail(err)
 			}
 		}
+	}
+	if u.anon != nil {
+		return u.commitAnon(opts, retire, fail)
 	}
 	if err := u.f.Close(); err != nil {
 		return fail(err)
@@ -336,12 +343,47 @@ func (d *Store) openOld(key string) *os.File {
 	return f
 }
 
+// commitAnon is the end of Commit for an unnamed file: timed through its
+// descriptor and linked in under the key, the version it replaces held
+// open as for a named one.
+func (u *diskUpload) commitAnon(opts store.CommitOptions, retire bool, fail func(error) error) error {
+	if !opts.ModTime.IsZero() {
+		if err := u.anon.setTimes(u.f, opts.ModTime); err != nil {
+			return fail(err)
+		}
+	}
+	var old *os.File
+	if retire {
+		old = u.d.openOld(u.key)
+	}
+	defer func() {
+		if old != nil {
+			go old.Close()
+		}
+	}()
+	err := u.anon.link(u.f, u.key)
+	if errors.Is(err, fs.ErrNotExist) { // the directory was deleted meanwhile
+		err = u.anon.relink(u.d, u.f, u.key)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	u.done = true
+	u.anon.close()
+	u.f.Close() // published: a local file system's close cannot fail it now
+	return nil
+}
+
 func (u *diskUpload) Abort() error {
 	if u.done {
 		return nil
 	}
 	u.done = true
 	u.f.Close()
+	if u.anon != nil {
+		u.anon.close() // the unnamed file goes with its last descriptor
+		return nil
+	}
 	if err := u.d.root.Remove(u.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
