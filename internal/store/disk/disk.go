@@ -299,18 +299,7 @@ func (u *diskUpload) Commit(ctx context.Context, opts store.CommitOptions) error
 		}
 		return u.d.root.Rename(u.tmp, u.key)
 	}
-	// The version replaced is held open across the rename, so that the
-	// kernel frees its pages when we let go of it, after the reply, and
-	// not inside the rename.
-	var old *os.File
-	if retire {
-		old = u.d.openOld(u.key)
-	}
-	defer func() {
-		if old != nil {
-			go old.Close()
-		}
-	}()
+	defer u.holdOld(retire)()
 	// Renaming onto a directory fails with EISDIR: no need to look first.
 	err := rename()
 	if errors.Is(err, fs.ErrNotExist) {
@@ -324,6 +313,22 @@ func (u *diskUpload) Commit(ctx context.Context, opts store.CommitOptions) error
 	}
 	u.done = true
 	return nil
+}
+
+// holdOld, when retire is set, holds the version the commit replaces open
+// across the rename or link, so that the kernel frees its pages when we
+// let go of it, after the reply, and not inside the rename; the function
+// it returns lets go, in the background.
+func (u *diskUpload) holdOld(retire bool) func() {
+	if !retire {
+		return func() {}
+	}
+	old := u.d.openOld(u.key)
+	return func() {
+		if old != nil {
+			go old.Close()
+		}
+	}
 }
 
 // retireLateMin is the size of upload from which Commit frees the version
@@ -352,15 +357,7 @@ func (u *diskUpload) commitAnon(opts store.CommitOptions, retire bool, fail func
 			return fail(err)
 		}
 	}
-	var old *os.File
-	if retire {
-		old = u.d.openOld(u.key)
-	}
-	defer func() {
-		if old != nil {
-			go old.Close()
-		}
-	}()
+	defer u.holdOld(retire)()
 	err := u.anon.link(u.f, u.key)
 	if errors.Is(err, fs.ErrNotExist) { // the directory was deleted meanwhile
 		err = u.anon.relink(u.d, u.f, u.key)
