@@ -131,6 +131,13 @@ func (s *Server) putChunk(r *request) {
 		return
 	}
 	if err := sess.accept(off, n, got, m.Hashes); err != nil {
+		// Its journal record not written: a full disk, or another
+		// chunk's failure that ended the upload and closed the journal
+		// meanwhile, is answered as a failed write, with the reason.
+		if done, _ := sess.ended(); done || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+			s.writeFailed(r, sess, err)
+			return
+		}
 		r.fail(err.Error())
 		return
 	}
