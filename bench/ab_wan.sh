@@ -28,17 +28,11 @@ mib=$((1 << 20))
 head -c $((size_mib * mib)) /dev/urandom >"$work/old.bin"
 . bench/delta_cases.sh
 for c in $cases; do make_case "$c"; done
-# One link per build, started from this shell so that the cleanup stops
-# them (a process substitution is no job: its pid is kept); each prints
-# its address first.
+# One link per build.
 proxies=()
 trap 'kill "${proxies[@]}" 2>/dev/null || true; ab_cleanup' EXIT
-exec 3< <(exec "$work/linkproxy" -target "$addr_a" -delay "$((rtt_ms / 2))ms" -rate "$rate" -window $((8 * mib)))
-proxies+=($!)
-read -r -u 3 link_a
-exec 4< <(exec "$work/linkproxy" -target "$addr_b" -delay "$((rtt_ms / 2))ms" -rate "$rate" -window $((8 * mib)))
-proxies+=($!)
-read -r -u 4 link_b
+start_link "$addr_a" link_a
+start_link "$addr_b" link_b
 . bench/warm.sh
 ff() { env FLAXFILE_PASSWORD= "$work/flaxfile-$1" "${@:2}"; }
 for c in $cases; do

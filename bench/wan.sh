@@ -62,16 +62,9 @@ port=$((20000 + RANDOM % 20000))
 printf 'use chroot = no\nuid = %s\ngid = %s\n[bench]\npath = %s\nread only = false\n' "$(id -u)" "$(id -g)" "$work/rsync" >"$work/rsyncd.conf"
 rsync --daemon --no-detach --address=127.0.0.1 --port="$port" --config="$work/rsyncd.conf" &
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
-delay="$((rtt_ms / 2))ms"
-# The proxies start from this shell (not a command substitution's), so
-# that the cleanup can stop them; each prints its address first.
 proxies=()
-exec 3< <(exec "$work/linkproxy" -target "$addr" -delay "$delay" -rate "$rate" -window $((8 * mib)))
-proxies+=($!)
-read -r -u 3 ffproxy
-exec 4< <(exec "$work/linkproxy" -target "127.0.0.1:$port" -delay "$delay" -rate "$rate" -window $((8 * mib)))
-proxies+=($!)
-read -r -u 4 rsproxy
+start_link "$addr" ffproxy
+start_link "127.0.0.1:$port" rsproxy
 ff() { FLAXFILE_PASSWORD= "$work/flaxfile" "$@"; }
 
 # wire JSON: wire_sent + wire_received of our --json output.
