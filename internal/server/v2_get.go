@@ -41,7 +41,7 @@ func (s *Server) get(r *request) {
 		if in.Size <= min(m.Most, wire.MaxSmallFile) {
 			defer obj.Close() // the reply is written before replyParts returns
 			var buf []byte
-			if in.Size <= inlineMax || fileOf(obj) == nil {
+			if inlined(obj, in.Size) {
 				b, release, err := s.buffer(r, in.Size)
 				if err != nil {
 					r.fail(err.Error())

@@ -131,7 +131,7 @@ func (s *Server) getSmall(r *request) {
 			continue
 		}
 		total += in.Size
-		if in.Size <= inlineMax || fileOf(obj) == nil {
+		if inlined(obj, in.Size) {
 			inline += in.Size
 		}
 		out[i].file = wire.FileInfo{Size: in.Size, MTime: in.ModTime.UnixNano(), Mode: uint32(in.Mode.Perm()), Sum: sum}
@@ -143,6 +143,7 @@ func (s *Server) getSmall(r *request) {
 	if inline > 0 {
 		b, release, err := s.buffer(r, inline)
 		if err != nil {
+			r.fail(err.Error())
 			return
 		}
 		defer release()
@@ -180,13 +181,17 @@ type smallOut struct {
 	file wire.FileInfo
 }
 
+// inlined reports whether a small file of size octets goes from memory:
+// up to inlineMax, or when the store has no file to send it from.
+func inlined(obj store.Object, size int64) bool { return size <= inlineMax || fileOf(obj) == nil }
+
 // smallData is a small file's content as a reply frame: appended to buf
 // (which has room: getSmall counted every such file) when it is small or
 // the store has no file to send from, else sent from the file by
 // sendfile. A read error is a refusal for that file alone.
 func smallData(obj store.Object, size int64, buf []byte) (zmtp.Part, []byte, string) {
-	if f := fileOf(obj); f != nil && size > inlineMax {
-		return zmtp.Part{File: f, Offset: 0, Len: size}, buf, ""
+	if !inlined(obj, size) {
+		return zmtp.Part{File: fileOf(obj), Offset: 0, Len: size}, buf, ""
 	}
 	start := len(buf)
 	b := buf[start : start+int(size)]
