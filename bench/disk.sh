@@ -107,11 +107,10 @@ fi
 
 declare -A t
 add() { t[$1]+="$2 "; }
-# Each measurement is a job; every round runs them all, starting one job
-# further along the list than the round before, so that no tool always
-# follows the same one (this disk's speed depends on what it wrote just
-# before: measured, a build in the slot after the durable copy ran 1.5x
-# slower than the same build two slots later). A get first stores its file
+# Each measurement is a job; every round runs them all in a shuffled
+# order, so that no tool always follows the same one (this disk's speed
+# depends on what it wrote just before: measured, a build in the slot after
+# the durable copy ran 1.5x slower than the same build two slots later). A get first stores its file
 # (untimed) when the store lacks it.
 stored() { # FF-FUNCTION STORE-DIR
 	[ -f "$2/big.bin" ] || "$1" set "$disk/src.bin" big.bin
@@ -121,6 +120,7 @@ job_raw() { drop; add raw "$(raw nosync)"; }
 job_durable() { drop; add durable "$(raw sync)"; }
 job_set() { drop; warm; t0=$(now); ff set "$disk/src.bin" big.bin; add set "$(since "$t0")"; cmp -s "$disk/src.bin" "$disk/store/big.bin"; }
 job_get() { rm -f "$disk/out.get"; stored ff "$disk/store"; warm; t0=$(now); ff get big.bin "$disk/out.get"; add get "$(since "$t0")"; cmp -s "$disk/src.bin" "$disk/out.get"; }
+job_getnf() { rm -f "$disk/out.get"; stored ff "$disk/store"; warm; t0=$(now); ff get --no-fsync big.bin "$disk/out.get"; add getnf "$(since "$t0")"; cmp -s "$disk/src.bin" "$disk/out.get"; }
 job_set0() { drop; warm; t0=$(now); ff0 set "$disk/src.bin" big.bin; add set0 "$(since "$t0")"; cmp -s "$disk/src.bin" "$disk/store0/big.bin"; }
 job_get0() { rm -f "$disk/out.get"; stored ff0 "$disk/store0"; warm; t0=$(now); ff0 get big.bin "$disk/out.get"; add get0 "$(since "$t0")"; cmp -s "$disk/src.bin" "$disk/out.get"; }
 job_rsync_set() { drop; warm; t0=$(now); rsync "$disk/src.bin" "rsync://127.0.0.1:$port/bench/big.bin"; add rsync_set "$(since "$t0")"; }
@@ -142,15 +142,17 @@ if [ -n "${JOBS:-}" ]; then # e.g. JOBS="set get set0 get0" for an A/B alone
 	read -r -a jobs <<<"$JOBS"
 fi
 for r in $(seq "$rounds"); do
-	for k in $(seq 0 $((${#jobs[@]} - 1))); do
-		"job_${jobs[$(((k + r - 1) % ${#jobs[@]}))]}"
+	# A fresh order each round (SEED fixes it for a rerun): rotating one
+	# order kept each job behind the same neighbour every round.
+	for j in $(printf '%s\n' "${jobs[@]}" | awk -v s="${SEED:-1}$r" 'BEGIN {srand(s)} {print rand() "\t" $0}' | sort -n | cut -f2); do
+		"job_$j"
 	done
 done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'; }
 fs=$(df -T "$disk" | awk 'NR==2 {print $2}')
 echo "$size_mib MiB on $fs ($disk), $rounds rounds, medians in seconds:"
 d=$(echo "${t[durable]:-0}" | median)
-for k in raw durable set get set0 get0 rsync_set rsync_get scp_set scp_get; do
+for k in raw durable set get getnf set0 get0 rsync_set rsync_get scp_set scp_get; do
 	[ -n "${t[$k]:-}" ] || continue
 	m=$(echo "${t[$k]}" | median)
 	printf '  %-10s %6ss  (runs: %s) durable/this %s\n' "$k" "$m" "${t[$k]}" "$(echo "scale=2; $d / $m" | bc)"

@@ -46,6 +46,11 @@ func (s *Server) streamRange(r *request, rr store.RangeReader, rep wire.Numbered
 	}
 	defer release()
 	r.replyParts(rep.Parts(zmtp.Part{Len: n, Stream: func(w io.Writer) error {
+		if p, ok := body.(store.Passer); ok {
+			if _, passed, err := p.PassTo(w); passed {
+				return err
+			}
+		}
 		_, err := io.CopyBuffer(w, body, buf)
 		return err
 	}})...)

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -92,6 +93,25 @@ type Filer interface {
 // was opened fails here with ErrReplaced, before any octet is read.
 type RangeReader interface {
 	ReadRange(ctx context.Context, off, n int64) (io.ReadCloser, error)
+}
+
+// Passer is implemented by the readers a RangeReader returns whose octets
+// come from a network connection (an object store's reply): PassTo moves
+// the rest of the range into w when w is a ConnSink, from connection to
+// connection without copying it through the process where the system
+// allows (splice(2) on Linux). It reports false, having moved nothing,
+// when it cannot; the range is then read as usual. Like Read, it fails
+// when the range ends early.
+type Passer interface {
+	PassTo(w io.Writer) (n int64, ok bool, err error)
+}
+
+// ConnSink is a writer that can take octets straight from a connection
+// (a plaintext FlaxFile connection's streamed frame): ReadFromConn moves
+// n octets from src, fewer only when src ends or fails.
+type ConnSink interface {
+	io.Writer
+	ReadFromConn(src net.Conn, n int64) (int64, error)
 }
 
 // MetaSetter is implemented by Objects whose store keeps Meta: it records

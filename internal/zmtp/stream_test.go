@@ -3,6 +3,7 @@ package zmtp
 import (
 	"bytes"
 	"io"
+	"net"
 	"testing"
 )
 
@@ -52,4 +53,59 @@ func TestSendStreamedFrame(t *testing.T) {
 	if _, err := c.Recv(ctx); err == nil {
 		t.Fatal("the peer read a message after a frame cut short")
 	}
+}
+
+// A streamed frame can take its payload from another connection
+// (ReadFromConn, spliced on Linux): it arrives whole, and more than the
+// frame has room for is refused before anything moves.
+func TestStreamFromConn(t *testing.T) {
+	ctx := testCtx(t)
+	c, sc := connectedPair(t, nil)
+	data := randFrames(t, 2<<20+5)[0]
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		a, err := net.Dial("tcp", l.Addr().String())
+		if err == nil {
+			_, _ = a.Write(data)
+			_ = a.Close()
+		}
+	}()
+	src, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	stream := func(w io.Writer) error {
+		sink, ok := w.(interface {
+			ReadFromConn(net.Conn, int64) (int64, error)
+		})
+		if !ok {
+			t.Error("a streamed frame's writer cannot take from a connection")
+			return nil
+		}
+		if n, err := sink.ReadFromConn(src, int64(len(data))+1); err == nil || n != 0 {
+			t.Errorf("passing one octet past the frame: %d octets, %v", n, err)
+		}
+		if _, err := w.Write(data[:5]); err != nil {
+			return err
+		}
+		_, err := sink.ReadFromConn(src, int64(len(data))-5)
+		return err
+	}
+	if _, err := io.ReadFull(src, make([]byte, 5)); err != nil { // the first five are written
+		t.Fatal(err)
+	}
+	if err := sc.SendParts(ctx, []Part{{Len: int64(len(data)), Stream: stream}}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.Recv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameFrames(t, m.Frames, [][]byte{data})
+	m.Release()
 }

@@ -221,6 +221,26 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// ReadFromConn passes n octets from src into the frame (store.ConnSink):
+// from one TCP connection to another with splice(2) on Linux, the octets
+// never copied through the process. Like Write, it refuses to go past the
+// frame's length.
+func (c *countingWriter) ReadFromConn(src net.Conn, n int64) (int64, error) {
+	if n < 0 || n > c.max-c.n {
+		return 0, fmt.Errorf("zmtp: %d octets passed into a streamed frame that has room for %d", n, c.max-c.n)
+	}
+	lr := &io.LimitedReader{R: src, N: n}
+	var m int64
+	var err error
+	if rf, ok := c.w.(io.ReaderFrom); ok {
+		m, err = rf.ReadFrom(lr)
+	} else {
+		m, err = io.Copy(c.w, lr)
+	}
+	c.n += m
+	return m, err
+}
+
 // flush writes what is queued with one vectored write.
 func (w *frameWriter) flush() error {
 	if len(w.bufs) == 0 {

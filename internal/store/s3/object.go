@@ -162,7 +162,7 @@ func (o *object) get(ctx context.Context, off, n int64) (io.ReadCloser, error) {
 	if err := opts.SetMatchETag(o.etag); err != nil {
 		return nil, err
 	}
-	r, _, _, err := o.s.core.GetObject(ctx, o.s.bucket, o.name, opts)
+	r, _, _, err := o.s.core.GetObject(passable(ctx), o.s.bucket, o.name, opts)
 	if err != nil {
 		if code := minio.ToErrorResponse(err).Code; code == "PreconditionFailed" {
 			return nil, fmt.Errorf("s3: %s: %w", o.info.Key, store.ErrReplaced)
@@ -204,6 +204,21 @@ func readLeft(r io.Reader, p []byte, left *int64, key string) (int, error) {
 		return n, fmt.Errorf("s3: reading %s: %w", key, err)
 	}
 	return n, nil
+}
+
+// PassTo implements store.Passer.
+func (b *rangeBody) PassTo(w io.Writer) (int64, bool, error) {
+	pb, ok1 := b.r.(*passBody)
+	sink, ok2 := w.(store.ConnSink)
+	if !ok1 || !ok2 || pb.other != nil {
+		return 0, false, nil
+	}
+	n, err := pb.passTo(sink, b.left)
+	b.left -= n
+	if err != nil {
+		err = fmt.Errorf("s3: reading %s: %w", b.key, err)
+	}
+	return n, true, err
 }
 
 func (b *rangeBody) Close() error {

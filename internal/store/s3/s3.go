@@ -85,7 +85,8 @@ func ParseURL(spec string) (Config, error) {
 // Store is an S3 bucket (or a prefix of one) holding files.
 type Store struct {
 	c       *minio.Client
-	core    minio.Core // the same client's multipart calls
+	core    minio.Core     // the same client's multipart calls
+	pass    *passTransport // the client's transport (passget.go)
 	bucket  string
 	prefix  string // "" or "p/" (with the slash)
 	spool   string
@@ -109,7 +110,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("s3: endpoint %q: want http://HOST:PORT or https://HOST:PORT", cfg.Endpoint)
 	}
 	creds := credentials.NewChainCredentials([]credentials.Provider{&credentials.EnvAWS{}, &credentials.FileAWSCredentials{}})
-	c, err := minio.New(ep.Host, &minio.Options{Creds: creds, Secure: ep.Scheme == "https", Region: cfg.Region, BucketLookup: minio.BucketLookupPath})
+	base, err := minio.DefaultTransport(ep.Scheme == "https")
+	if err != nil {
+		return nil, fmt.Errorf("s3: %w", err)
+	}
+	pass := newPassTransport(base)
+	c, err := minio.New(ep.Host, &minio.Options{Creds: creds, Secure: ep.Scheme == "https", Region: cfg.Region, BucketLookup: minio.BucketLookupPath, Transport: pass})
 	if err != nil {
 		return nil, fmt.Errorf("s3: %w", err)
 	}
@@ -141,7 +147,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	s := &Store{timeout: timeout, c: c, core: minio.Core{Client: c}, bucket: cfg.Bucket, prefix: prefix, spool: spool, where: fmt.Sprintf("s3://%s/%s at %s", cfg.Bucket, cfg.Prefix, cfg.Endpoint)}
+	s := &Store{pass: pass, timeout: timeout, c: c, core: minio.Core{Client: c}, bucket: cfg.Bucket, prefix: prefix, spool: spool, where: fmt.Sprintf("s3://%s/%s at %s", cfg.Bucket, cfg.Prefix, cfg.Endpoint)}
 	if s.namespace, err = s.readNamespace(ctx); err != nil {
 		_ = os.RemoveAll(spool)
 		return nil, err
@@ -177,7 +183,10 @@ func (s *Store) Namespace() string { return s.namespace }
 func (s *Store) Where() string { return s.where }
 
 // Close implements store.Store: this store's spool folder goes.
-func (s *Store) Close() error { return os.RemoveAll(s.spool) }
+func (s *Store) Close() error {
+	s.pass.closeIdle()
+	return os.RemoveAll(s.spool)
+}
 
 // spoolAge is how long a spool folder left by a store that did not close
 // (a crash) stays before another open removes it.

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -52,8 +54,10 @@ func countingStore(t *testing.T) (*s3.Store, *atomic.Int64) {
 // readRanges reads object o in ranges of size octets, the ranges taken in
 // order by par readers at once (as a download's connections take chunks),
 // or in reverse order by one; stopAt, if not negative, is a range its
-// reader gives up half way through (then read again on its own).
-func readRanges(t *testing.T, o store.Object, size, chunk int64, par int, reverse bool, stopAt int64) []byte {
+// reader gives up half way through (then read again on its own). With
+// pass, each range is passed on into a TCP connection (store.Passer), as
+// a server passes it to its client, instead of read.
+func readRanges(t *testing.T, o store.Object, size, chunk int64, par int, reverse bool, stopAt int64, pass bool) []byte {
 	t.Helper()
 	rr, ok := o.(store.RangeReader)
 	if !ok {
@@ -90,7 +94,11 @@ func readRanges(t *testing.T, o store.Object, size, chunk int64, par int, revers
 					errs <- err
 					return
 				}
-				_, err = io.ReadFull(r, got[off:off+ln])
+				if pass {
+					err = passRange(r, got[off:off+ln])
+				} else {
+					_, err = io.ReadFull(r, got[off:off+ln])
+				}
 				if _, eof := r.Read(make([]byte, 1)); err == nil && eof != io.EOF {
 					err = fmt.Errorf("range %d read past its end", j)
 				}
@@ -131,24 +139,75 @@ func TestS3RangesInOrderShareResponses(t *testing.T) {
 		{"reverse", 1, true, -1, 13},
 		{"one stops half way", 2, false, 5, 8},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			o, err := s.Open(t.Context(), "big")
-			if err != nil {
-				t.Fatal(err)
+		for _, pass := range []bool{false, true} {
+			name := c.name
+			if pass {
+				name += ", passed on"
 			}
-			defer o.Close()
-			before := ranged.Load()
-			got := readRanges(t, o, size, chunk, c.par, c.reverse, c.stopAt)
-			if !bytes.Equal(got, data) {
-				t.Fatal("the ranges read differ from the object")
-			}
-			reqs := ranged.Load() - before
-			t.Logf("13 ranges: %d ranged requests to the store", reqs)
-			if reqs > c.most {
-				t.Fatalf("13 ranges took %d ranged requests, want at most %d", reqs, c.most)
-			}
-		})
+			t.Run(name, func(t *testing.T) {
+				o, err := s.Open(t.Context(), "big")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer o.Close()
+				before := ranged.Load()
+				got := readRanges(t, o, size, chunk, c.par, c.reverse, c.stopAt, pass)
+				if !bytes.Equal(got, data) {
+					t.Fatal("the ranges read differ from the object")
+				}
+				reqs := ranged.Load() - before
+				t.Logf("13 ranges: %d ranged requests to the store", reqs)
+				if reqs > c.most {
+					t.Fatalf("13 ranges took %d ranged requests, want at most %d", reqs, c.most)
+				}
+			})
+		}
 	}
+}
+
+// passRange passes range body r on into a TCP connection and reads it
+// from the other end into p; a body that cannot be passed on fails.
+func passRange(r io.Reader, p []byte) error {
+	pr, ok := r.(store.Passer)
+	if !ok {
+		return fmt.Errorf("a range body of %T is not a store.Passer", r)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	a, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	b, err := l.Accept()
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	read := make(chan error, 1)
+	go func() { _, err := io.ReadFull(b, p); read <- err }()
+	n, passed, err := pr.PassTo(connSink{a.(*net.TCPConn)})
+	if !passed {
+		return errors.New("the range was not passed on")
+	}
+	if err == nil && n != int64(len(p)) {
+		err = fmt.Errorf("passed %d octets of %d", n, len(p))
+	}
+	if err != nil {
+		return err
+	}
+	return <-read
+}
+
+// connSink is a store.ConnSink on a TCP connection.
+type connSink struct{ c *net.TCPConn }
+
+func (s connSink) Write(p []byte) (int, error) { return s.c.Write(p) }
+func (s connSink) ReadFromConn(src net.Conn, n int64) (int64, error) {
+	return s.c.ReadFrom(&io.LimitedReader{R: src, N: n})
 }
 
 // A file set again as it is, by delta, sends nothing, and the server
