@@ -14,6 +14,7 @@ import (
 
 	"github.com/flaxfile/flaxfile/internal/compress"
 	"github.com/flaxfile/flaxfile/internal/digest"
+	"github.com/flaxfile/flaxfile/internal/flush"
 	"github.com/flaxfile/flaxfile/internal/journal"
 	"github.com/flaxfile/flaxfile/internal/umask"
 	"github.com/flaxfile/flaxfile/internal/wire"
@@ -63,6 +64,8 @@ type download struct {
 
 	home    *peer    // the server GET went to, whose handle rf has
 	handles sync.Map // other servers of its store serving ranges too: *peer → *opening
+
+	early *flush.Early // the file's ranges handed to the disk as they land; nil: not
 }
 
 // opening is one server's GET of a download's file, made once.
@@ -268,10 +271,14 @@ func (c *Client) openDownload(dir localDir, part string, rf remoteFile) (*downlo
 		d.f.Close()
 		return nil, err
 	}
+	if !c.opts.NoSync && rf.Size >= flush.MinSize {
+		d.early = flush.Start(d.f) // so that publish's flush finds little left
+	}
 	return d, nil
 }
 
 func (d *download) close() {
+	d.early.Stop()
 	d.f.Close()
 	d.j.Close()
 }
@@ -336,6 +343,7 @@ func (d *download) fetchChunks(ctx context.Context, conn *zmtp.Conn, h string, p
 		if err != nil {
 			return 0, err
 		}
+		d.early.Wrote(off, n)
 		if err := d.record(off/digest.BlockSize, sums); err != nil {
 			return 0, err
 		}
@@ -397,6 +405,7 @@ func (d *download) publish(path string) error {
 		return err
 	}
 	if !d.c.opts.NoSync {
+		d.early.Stop()
 		if err := d.f.Sync(); err != nil {
 			return err
 		}

@@ -230,6 +230,7 @@ func New(cfg Config) (*Server, error) {
 	s.puts = newPutTable(cfg.Store, log)
 	s.uploads.room = s.sessionRoom
 	s.puts.room = s.sessionRoom
+	s.puts.noSync = cfg.NoSync
 	s.puts.obs, s.uploads.obs = s.obs, s.obs
 	s.flushes = newGroupSync()
 	s.gets = newTable(func(o store.Object) {

@@ -29,8 +29,8 @@ type putHeader struct {
 }
 
 // spec describes the file to the store.
-func (h putHeader) spec() store.Spec {
-	sp := store.Spec{Size: h.Size, Mode: modeBits(h.Mode)}
+func (t *putTable) spec(h putHeader) store.Spec {
+	sp := store.Spec{Size: h.Size, Mode: modeBits(h.Mode), WillSync: !t.noSync}
 	if h.MTime > 0 {
 		sp.ModTime = time.Unix(0, h.MTime)
 	}

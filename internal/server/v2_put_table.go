@@ -23,6 +23,7 @@ type putTable struct {
 
 	opening sync.Mutex   // one session is created at a time
 	room    func() error // may a new upload open? (set by the server)
+	noSync  bool         // uploads are committed without a flush (set by the server)
 	obs     Observer     // set by the server
 }
 
@@ -113,7 +114,7 @@ func (t *putTable) live(ctx context.Context, s *putSession) bool {
 // Called with t.opening held.
 func (t *putTable) create(ctx context.Context, id string, hdr putHeader) (*putSession, error) {
 	t0 := time.Now()
-	part, fresh, err := t.st.OpenPartial(ctx, hdr.Key, id, hdr.spec())
+	part, fresh, err := t.st.OpenPartial(ctx, hdr.Key, id, t.spec(hdr))
 	t.obs.StoreOp("open_partial", time.Since(t0), err)
 	if err != nil {
 		return nil, err
@@ -122,7 +123,7 @@ func (t *putTable) create(ctx context.Context, id string, hdr putHeader) (*putSe
 	if !fresh {
 		if ok := s.load(); !ok {
 			_ = part.Abort()
-			if part, _, err = t.st.OpenPartial(ctx, hdr.Key, id, hdr.spec()); err != nil {
+			if part, _, err = t.st.OpenPartial(ctx, hdr.Key, id, t.spec(hdr)); err != nil {
 				return nil, err
 			}
 			s.part = part

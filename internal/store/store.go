@@ -240,6 +240,10 @@ type Spec struct {
 	Size    int64
 	ModTime time.Time // zero: the time it is committed
 	Mode    os.FileMode
+	// WillSync says the upload will be committed with a flush
+	// (CommitOptions.NoSync false): a store may start writing its data
+	// to the disk as it arrives, so that the flush finds little left.
+	WillSync bool
 }
 
 // RangeJournal is implemented by Partials that must know which octets a

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flaxfile/flaxfile/internal/flush"
 	"github.com/flaxfile/flaxfile/internal/store"
 )
 
@@ -25,7 +26,7 @@ const partialPrefix = "put-"
 const journalSuffix = ".journal"
 
 // OpenPartial implements Partials.
-func (d *Store) OpenPartial(ctx context.Context, key, id string, _ store.Spec) (store.Partial, bool, error) {
+func (d *Store) OpenPartial(ctx context.Context, key, id string, spec store.Spec) (store.Partial, bool, error) {
 	k, err := store.FileKey(key)
 	if err != nil {
 		return nil, false, err
@@ -54,12 +55,25 @@ func (d *Store) OpenPartial(ctx context.Context, key, id string, _ store.Spec) (
 	}
 	now := time.Now()
 	_ = d.root.Chtimes(name+journalSuffix, now, now) // touched: not expired while in use
-	return &diskPartial{diskUpload: diskUpload{d: d, key: k, tmp: name, f: f}, j: j}, fresh, nil
+	p := &diskPartial{diskUpload: diskUpload{d: d, key: k, tmp: name, f: f}, j: j}
+	if spec.WillSync && spec.Size >= flush.MinSize {
+		p.early = flush.Start(f)
+	}
+	return p, fresh, nil
 }
 
 type diskPartial struct {
 	diskUpload
-	j *os.File
+	j     *os.File
+	early *flush.Early // chunks handed to the disk as they are written; nil: not
+}
+
+// WriteAt implements store.Upload; what it wrote starts going to the disk
+// (flush.Early), so that Commit's flush finds little left.
+func (p *diskPartial) WriteAt(b []byte, off int64) (int, error) {
+	n, err := p.f.WriteAt(b, off)
+	p.early.Wrote(off, int64(n))
+	return n, err
 }
 
 func (p *diskPartial) File() *os.File { return p.f }
@@ -88,6 +102,7 @@ func (p *diskPartial) AppendJournal(rec []byte) error {
 func (p *diskPartial) Commit(ctx context.Context, opts store.CommitOptions) error {
 	// The journal is removed only after the data is safe (the commit's
 	// flush and rename); it need not be flushed itself.
+	p.early.Stop()
 	err := p.diskUpload.Commit(ctx, opts)
 	p.j.Close()
 	if err == nil {
@@ -97,6 +112,7 @@ func (p *diskPartial) Commit(ctx context.Context, opts store.CommitOptions) erro
 }
 
 func (p *diskPartial) Abort() error {
+	p.early.Stop()
 	p.j.Close()
 	err := p.diskUpload.Abort()
 	if e := p.d.root.Remove(p.tmp + journalSuffix); e != nil && !errors.Is(e, fs.ErrNotExist) && err == nil {
@@ -106,6 +122,7 @@ func (p *diskPartial) Abort() error {
 }
 
 func (p *diskPartial) Close() error {
+	p.early.Stop()
 	p.j.Close()
 	p.done = true
 	return p.f.Close()
