@@ -9,7 +9,9 @@
 #   - scp: scp to and from sshd on 127.0.0.1, when a passwordless key
 #     login to root@127.0.0.1 works (SCP=1 to try).
 # FlaxFile's server runs with its default fsync before publishing; its
-# client's get flushes as it does by default. Rounds are interleaved,
+# client's get flushes as it does by default (getnf: the same get with
+# --no-fsync, the client leaving the file in the page cache as rsync and
+# scp do). Rounds are interleaved,
 # memory is warmed before every run, and each figure is the median of
 # ROUNDS (default 3) rounds, in seconds; ratios are to the durable limit.
 #
@@ -19,8 +21,8 @@
 # FLAXFILE_BIN=path measures that flaxfile binary instead of a fresh build;
 # BASELINE_BIN=path also measures another one in the same rounds (set0,
 # get0), its server beside ours, for a before/after comparison; JOBS
-# narrows the run to some of raw durable set get set0 get0 rsync_set
-# rsync_get scp_set scp_get.
+# narrows the run to some of raw durable set get getnf set0 get0
+# rsync_set rsync_get scp_set scp_get.
 set -euo pipefail
 # Static, as released (README): a cgo build links libc and starts slower.
 export CGO_ENABLED=0
@@ -134,7 +136,7 @@ job_scp_get() {
 	rm -f "$disk/out.scp2"; [ -f "$disk/out.scp" ] || cp "$disk/src.bin" "$disk/out.scp"; sync
 	warm; t0=$(now); scp -q -o BatchMode=yes "root@127.0.0.1:$disk/out.scp" "$disk/out.scp2"; add scp_get "$(since "$t0")"
 }
-jobs=(raw durable set get)
+jobs=(raw durable set get getnf)
 [ -n "${BASELINE_BIN:-}" ] && jobs+=(set0 get0)
 [ -n "$have_rsync" ] && jobs+=(rsync_set rsync_get)
 [ -n "$have_scp" ] && jobs+=(scp_set scp_get)

@@ -16,6 +16,11 @@
 #   bench/s3.sh [SIZE_MIB]   (ROUNDS, SERVERS, SPREAD; FLAXFILE_S3_PORT
 #                             for the store's port, default 8333)
 #
+# BASELINE_BIN=path also runs N servers of another build on their own
+# prefix and measures its set and get (set0, get0) in the same rounds;
+# JOBS narrows the rounds to some of dput set dget get set0 get0. The
+# files the gets read are stored first, untimed.
+#
 # The store keeps its data under a temporary folder beside the repo (the
 # real disk); the files sent live on tmpfs.
 set -euo pipefail
@@ -63,22 +68,49 @@ where() { if [ "$spread" = 1 ]; then (IFS=,; echo "${addrs[*]}"); else echo "${a
 fset() { ff --server "$(where "$1")" --quiet set "$work/src$1" "f$1"; }
 fget() { ff --server "$(where "$1")" --quiet get "f$1" "$work/outf$1"; }
 ff() { FLAXFILE_PASSWORD= "$work/flaxfile" "$@"; }
+where0() { if [ "$spread" = 1 ]; then (IFS=,; echo "${addrs0[*]}"); else echo "${addrs0[$(($1 - 1))]}"; fi; }
+fset0() { ff0 --server "$(where0 "$1")" --quiet set "$work/src$1" "f$1"; }
+fget0() { ff0 --server "$(where0 "$1")" --quiet get "f$1" "$work/outf$1"; }
+ff0() { FLAXFILE_PASSWORD= "$work/flaxfile0" "$@"; }
+jobs=(dput set dget get)
+[ -n "${BASELINE_BIN:-}" ] && { cp "$BASELINE_BIN" "$work/flaxfile0"; jobs+=(set0 get0); }
+[ -n "${JOBS:-}" ] && read -r -a jobs <<<"$JOBS"
+# start_servers BINARY PREFIX: N servers on the bucket's PREFIX, their
+# addresses in $started.
+start_servers() {
+	started=()
+	local i log
+	for i in $(seq "$n"); do
+		log=$work/serve$2$i.log
+		"$1" serve --host 127.0.0.1 --port 0 --storage "s3://$bucket/$2?endpoint=$ep" -q --log-level info 2>"$log" &
+		spids+=($!)
+		until grep -q 'msg=listening' "$log" 2>/dev/null; do sleep 0.01; done
+		started+=("$(grep -o 'addr=[0-9.:]*' "$log" | head -1 | cut -d= -f2)")
+	done
+}
 
 declare -A t
 echo "$size_mib MiB per client; SeaweedFS at $ep; $rounds rounds, medians; $(nproc) cores"
 for n in $servers; do
 	clients=$n
 	[ "$spread" = 1 ] && clients=1
-	addrs=()
 	spids=()
-	for i in $(seq "$n"); do
-		"$work/flaxfile" serve --host 127.0.0.1 --port 0 --storage "s3://$bucket/bench?endpoint=$ep" -q --log-level info 2>"$work/serve$i.log" &
-		spids+=($!)
-		until grep -q 'msg=listening' "$work/serve$i.log" 2>/dev/null; do sleep 0.01; done
-		addrs+=("$(grep -o 'addr=[0-9.:]*' "$work/serve$i.log" | head -1 | cut -d= -f2)")
-	done
+	start_servers "$work/flaxfile" bench
+	addrs=("${started[@]}")
+	nours=${#spids[@]}
+	if [ -n "${BASELINE_BIN:-}" ]; then
+		start_servers "$work/flaxfile0" bench0
+		addrs0=("${started[@]}")
+	fi
+	# What the gets read, stored first (untimed): the shuffled order may
+	# put a get before its set.
+	par dput
+	par fset
+	[ -n "${BASELINE_BIN:-}" ] && par fset0
 	for r in $(seq "$rounds"); do
-		for job in dput set dget get; do
+		# A fresh order each round (SEED fixes it for a rerun), so that
+		# no job always follows the same one.
+		for job in $(printf '%s\n' "${jobs[@]}" | awk -v s="${SEED:-1}$n$r" 'BEGIN {srand(s)} {print rand() "\t" $0}' | sort -n | cut -f2); do
 			rm -f "$work"/out*
 			# What the last job wrote is flushed first: SeaweedFS's
 			# writeback of a 1 GiB set otherwise falls on whatever
@@ -92,18 +124,28 @@ for n in $servers; do
 			set) par fset ;;
 			dget) par dget ;;
 			get) par fget ;;
+			set0) par fset0 ;;
+			get0) par fget0 ;;
 			esac
 			t[$n.$job]+="$(since "$t0") "
+			if [ "$job" = get ] || [ "$job" = get0 ]; then
+				for i in $(seq "$clients"); do cmp -s "$work/src$i" "$work/outf$i" || { echo "$job $i: wrong file" >&2; exit 1; }; done
+			fi
 		done
-		for i in $(seq "$clients"); do cmp -s "$work/src$i" "$work/outf$i" || { echo "get $i: wrong file" >&2; exit 1; }; done
 	done
 	hwm=""
-	for p in "${spids[@]}"; do hwm+="$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$p/status") "; done
+	for p in "${spids[@]:0:$nours}"; do hwm+="$(awk '/VmHWM/ {printf "%d", $2 / 1024}' "/proc/$p/status") "; done
 	kill "${spids[@]}"
 	wait "${spids[@]}" 2>/dev/null || true
-	dput=$(echo "${t[$n.dput]}" | median); set_=$(echo "${t[$n.set]}" | median)
-	dget=$(echo "${t[$n.dget]}" | median); get=$(echo "${t[$n.get]}" | median)
+	m() { [ -n "${t[$n.$1]:-}" ] && echo "${t[$n.$1]}" | median || echo 0; }
+	ratio() { [ "$2" != 0 ] && echo "$1 / $2" | bc -l || echo 0; }
+	dput=$(m dput); set_=$(m set); dget=$(m dget); get=$(m get)
 	[ "$spread" = 1 ] && printf 'one client spread over '
 	printf '%d server(s): set %6.2f s, direct put %6.2f s: %.2f   get %6.2f s, direct get %6.2f s: %.2f   server peak MiB: %s\n' \
-		"$n" "$set_" "$dput" "$(echo "$dput / $set_" | bc -l)" "$get" "$dget" "$(echo "$dget / $get" | bc -l)" "$hwm"
+		"$n" "$set_" "$dput" "$(ratio "$dput" "$set_")" "$get" "$dget" "$(ratio "$dget" "$get")" "$hwm"
+	if [ -n "${BASELINE_BIN:-}" ]; then
+		set0=$(m set0); get0=$(m get0)
+		printf '   baseline: set %6.2f s: %.2f   get %6.2f s: %.2f\n' "$set0" "$(ratio "$dput" "$set0")" "$get0" "$(ratio "$dget" "$get0")"
+	fi
+	for job in "${jobs[@]}"; do printf '   %-5s runs: %s\n' "$job" "${t[$n.$job]}"; done
 done
