@@ -91,3 +91,65 @@ func TestPartialSurvivesReopen(t *testing.T) {
 		}
 	}
 }
+
+// A large partial that will be committed with a flush hands its chunks to
+// the disk as they are written (flush.Early): written out of order, it
+// commits whole; one closed (a server stopping) reopens with its data and
+// is aborted cleanly.
+func TestPartialWrittenBackEarly(t *testing.T) {
+	d, err := disk.Open(filepath.Join(t.TempDir(), "storage"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	const chunk, n = 4 << 20, 10
+	want := make([]byte, chunk*n)
+	for i := range want {
+		want[i] = byte(i * 7 / 3)
+	}
+	spec := store.Spec{Size: int64(len(want)), WillSync: true}
+	write := func(p store.Partial, order []int) {
+		t.Helper()
+		for _, k := range order {
+			if _, err := p.WriteAt(want[k*chunk:(k+1)*chunk], int64(k*chunk)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	id := strings.Repeat("0b", 16)
+	p, _, err := d.OpenPartial(t.Context(), "big", id, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(p, []int{9, 0, 5, 1, 2, 8, 3})
+	p.Close()
+	p, fresh, err := d.OpenPartial(t.Context(), "big", id, spec)
+	if err != nil || fresh {
+		t.Fatalf("reopen: %v, fresh %v", err, fresh)
+	}
+	write(p, []int{4, 6, 7})
+	if err := p.Commit(t.Context(), store.CommitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := d.Open(t.Context(), "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(want))
+	_, err = o.ReadAt(got, 0)
+	o.Close()
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("committed file differs: %v", err)
+	}
+	p, _, err = d.OpenPartial(t.Context(), "other", strings.Repeat("0c", 16), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(p, []int{1, 0})
+	if err := p.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Stat(t.Context(), "other"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("an aborted upload: %v", err)
+	}
+}
