@@ -8,10 +8,19 @@ import (
 	"testing"
 )
 
-// Ranges handed over as a file is written leave its content intact, and
-// Stop returns with the queue drained, any number of times; a nil Early
-// (systems without the call) does nothing.
+// Ranges handed over as a file is written reach the kernel in order, on
+// the file's descriptor, and leave its content intact; Stop returns with
+// the queue drained, any number of times; a nil Early (systems without
+// the call) does nothing.
 func TestEarlyWriteback(t *testing.T) {
+	var got []span
+	var fds []uintptr
+	hand = func(fd uintptr, off, n int64) {
+		got = append(got, span{off, n})
+		fds = append(fds, fd)
+		start(fd, off, n)
+	}
+	defer func() { hand = start }()
 	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
 	if err != nil {
 		t.Fatal(err)
@@ -30,17 +39,29 @@ func TestEarlyWriteback(t *testing.T) {
 		e.Wrote(int64(i)<<20, 1<<20)
 		want = append(want, chunk...)
 	}
+	e.Wrote(0, 0)          // nothing written: nothing handed over
 	for range 2 * queued { // more than the queue holds: never blocks
 		e.Wrote(0, 1<<20)
 	}
 	e.Stop()
+	handed := len(got)
 	e.Stop()
 	e.Wrote(0, 1) // after Stop: ignored, no panic
+	if runtime.GOOS == "linux" {
+		if handed < 8 || handed > 8+2*queued || len(got) != handed {
+			t.Fatalf("%d ranges handed over (%d after Stop), want the 8 written first and at most the queue's worth more", handed, len(got))
+		}
+		for i := range 8 {
+			if got[i] != (span{int64(i) << 20, 1 << 20}) || fds[i] != f.Fd() {
+				t.Fatalf("range %d handed over as %+v on fd %d, want {%d %d} on %d", i, got[i], fds[i], i<<20, 1<<20, f.Fd())
+			}
+		}
+	}
 	if err := f.Sync(); err != nil {
 		t.Fatal(err)
 	}
-	got, err := os.ReadFile(f.Name())
-	if err != nil || !bytes.Equal(got, want) {
+	content, err := os.ReadFile(f.Name())
+	if err != nil || !bytes.Equal(content, want) {
 		t.Fatalf("file changed by writeback: %v", err)
 	}
 	var none *Early

@@ -208,17 +208,7 @@ func readLeft(r io.Reader, p []byte, left *int64, key string) (int, error) {
 
 // PassTo implements store.Passer.
 func (b *rangeBody) PassTo(w io.Writer) (int64, bool, error) {
-	pb, ok1 := b.r.(*passBody)
-	sink, ok2 := w.(store.ConnSink)
-	if !ok1 || !ok2 || pb.other != nil {
-		return 0, false, nil
-	}
-	n, err := pb.passTo(sink, b.left)
-	b.left -= n
-	if err != nil {
-		err = fmt.Errorf("s3: reading %s: %w", b.key, err)
-	}
-	return n, true, err
+	return passRange(b.r, w, &b.left, b.key, nil)
 }
 
 func (b *rangeBody) Close() error {

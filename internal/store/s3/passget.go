@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"sync"
@@ -37,6 +38,10 @@ func passable(ctx context.Context) context.Context {
 // maxIdlePass bounds the connections kept open for later GETs.
 const maxIdlePass = 16
 
+// maxReplyHead bounds a reply's status line and headers, as net/http's
+// transport bounds them (its default is 1 MiB).
+const maxReplyHead = 1 << 20
+
 // passTransport makes the marked plain-HTTP GETs itself and hands every
 // other request to base.
 type passTransport struct {
@@ -46,9 +51,11 @@ type passTransport struct {
 	idle   map[string][]*passConn // by host:port
 }
 
-// passConn is one connection with its reader.
+// passConn is one connection with its reader; lim bounds what a reply's
+// head may take of it.
 type passConn struct {
 	nc   net.Conn
+	lim  *io.LimitedReader
 	br   *bufio.Reader
 	host string
 }
@@ -103,7 +110,8 @@ func (t *passTransport) conn(ctx context.Context, host string) (*passConn, bool,
 	if err != nil {
 		return nil, false, err
 	}
-	return &passConn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), host: host}, false, nil
+	lim := &io.LimitedReader{R: nc, N: math.MaxInt64}
+	return &passConn{nc: nc, lim: lim, br: bufio.NewReaderSize(lim, 16<<10), host: host}, false, nil
 }
 
 // keep returns a connection whose reply was read to its end.
@@ -147,10 +155,15 @@ func (t *passTransport) exchange(req *http.Request, c *passConn) (*http.Response
 	if err := req.Write(c.nc); err != nil {
 		return fail(err)
 	}
+	c.lim.N = maxReplyHead
 	resp, err := http.ReadResponse(c.br, req)
+	if c.lim.N == 0 {
+		err = fmt.Errorf("s3: the store's reply head is longer than %d octets", maxReplyHead)
+	}
 	if err != nil {
 		return fail(err)
 	}
+	c.lim.N = math.MaxInt64
 	body := &passBody{t: t, c: c, stop: stop, keep: !resp.Close}
 	if resp.ContentLength >= 0 && len(resp.TransferEncoding) == 0 {
 		body.left = resp.ContentLength
@@ -227,6 +240,36 @@ func (b *passBody) passTo(w store.ConnSink, n int64) (int64, error) {
 	}
 	return done, nil
 }
+
+// passRange is a range body's store.Passer: it moves the *left octets the
+// range still owes from body into w, in pieces of at most passPiece,
+// calling moved (if not nil) after each piece that moved something. It
+// reports false, having moved nothing, unless body is a reply with a
+// length on a connection of its own and w can take from a connection.
+func passRange(body io.Reader, w io.Writer, left *int64, key string, moved func()) (int64, bool, error) {
+	pb, ok1 := body.(*passBody)
+	sink, ok2 := w.(store.ConnSink)
+	if !ok1 || !ok2 || pb.other != nil {
+		return 0, false, nil
+	}
+	var done int64
+	for *left > 0 {
+		n, err := pb.passTo(sink, min(*left, passPiece))
+		*left -= n
+		done += n
+		if n > 0 && moved != nil {
+			moved()
+		}
+		if err != nil {
+			return done, true, fmt.Errorf("s3: reading %s: %w", key, err)
+		}
+	}
+	return done, true, nil
+}
+
+// passPiece is how much of a range passRange moves between two calls of
+// its moved (a span's idle timer is reset at each).
+const passPiece = 1 << 20
 
 // Close ends the reply: its connection is kept for another GET when the
 // reply was read to its end and its context let it be, else closed.

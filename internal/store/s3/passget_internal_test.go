@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ import (
 
 // rangeServer serves data at /f with ranges, counting the connections it
 // accepts; /cut announces all of data and sends half, /chunked sends it
-// without a length.
+// without a length, /bighead with a header longer than maxReplyHead.
 func rangeServer(t *testing.T, data []byte) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
 	var conns atomic.Int64
@@ -29,6 +30,10 @@ func rangeServer(t *testing.T, data []byte) (*httptest.Server, *atomic.Int64) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 		_, _ = w.Write(data[:len(data)/2])
 		panic(http.ErrAbortHandler)
+	})
+	mux.HandleFunc("/bighead", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Big", strings.Repeat("a", maxReplyHead+1))
+		_, _ = w.Write(data[:10])
 	})
 	mux.HandleFunc("/chunked", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(data[:len(data)/2])
@@ -130,8 +135,9 @@ func TestPassTransportKeepsConnections(t *testing.T) {
 	}
 }
 
-// A reply cut short is an error, as is one whose context ends part way;
-// neither connection is kept. A reply without a length is read as
+// A reply cut short is an error, as is one whose context ends part way,
+// and one whose head is longer than maxReplyHead (refused, not read on);
+// no such connection is kept. A reply without a length is read as
 // net/http reads it.
 func TestPassTransportFailures(t *testing.T) {
 	data := randomBytes(4 << 20)
@@ -170,6 +176,13 @@ func TestPassTransportFailures(t *testing.T) {
 		t.Fatal("a cancelled reply kept reading")
 	}
 	resp.Body.Close()
+
+	if resp, err := passGet(t.Context(), tr, srv.URL, "/bighead", ""); err == nil || !strings.Contains(err.Error(), "reply head is longer") {
+		if err == nil {
+			resp.Body.Close()
+		}
+		t.Fatalf("a reply head over the bound: got %v", err)
+	}
 
 	resp, err = passGet(t.Context(), tr, srv.URL, "/chunked", "")
 	if err != nil {

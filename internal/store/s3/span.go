@@ -2,12 +2,9 @@ package s3
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"sync"
 	"time"
-
-	"github.com/flaxfile/flaxfile/internal/store"
 )
 
 // A store charges for every request: SeaweedFS spends about as much CPU
@@ -263,31 +260,10 @@ func (r *spanRange) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// passPiece is how much of a range PassTo moves between two resets of
-// its span's idle timer.
-const passPiece = 1 << 20
-
-// PassTo implements store.Passer: the range moves in pieces, each of which
-// counts as the span moving, as a Read does.
+// PassTo implements store.Passer: each piece passed on counts as the span
+// moving, as a Read does.
 func (r *spanRange) PassTo(w io.Writer) (int64, bool, error) {
-	pb, ok1 := r.s.body.(*passBody)
-	sink, ok2 := w.(store.ConnSink)
-	if !ok1 || !ok2 || pb.other != nil {
-		return 0, false, nil
-	}
-	var done int64
-	for r.left > 0 {
-		n, err := pb.passTo(sink, min(r.left, passPiece))
-		r.left -= n
-		done += n
-		if n > 0 {
-			r.s.idle.Reset(r.quiet)
-		}
-		if err != nil {
-			return done, true, fmt.Errorf("s3: reading %s: %w", r.key, err)
-		}
-	}
-	return done, true, nil
+	return passRange(r.s.body, w, &r.left, r.key, func() { r.s.idle.Reset(r.quiet) })
 }
 
 func (r *spanRange) Close() error {
