@@ -1,14 +1,12 @@
 package flaxfile
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
-	"sync/atomic"
 	"time"
+
+	"github.com/flaxfile/flaxfile/internal/tmpname"
 )
 
 // writeAside makes path's content with fill, never leaving path
@@ -41,7 +39,7 @@ func (d localDir) parentMaking(path string) (*parentDir, string, error) {
 
 // writeAside is writeAside for name in p.
 func (p *parentDir) writeAside(name string, mode os.FileMode, mtime time.Time, fill func(*os.File) error) error {
-	tmpName := asideTemp(name)
+	tmpName := tmpname.Beside(name)
 	// Created with its final mode (mode has the umask applied already, so
 	// the kernel's umask leaves it as it is): no chmod per file.
 	tmp, err := p.open(tmpName, os.O_RDWR|os.O_CREATE|os.O_EXCL, mode)
@@ -72,25 +70,4 @@ func (p *parentDir) writeAside(name string, mode os.FileMode, mtime time.Time, f
 	}
 	done = true
 	return nil
-}
-
-// asidePrefix and asideCount name temporary files: random per process,
-// then counted, so that naming one costs no system call (O_EXCL refuses
-// a name taken anyway).
-var (
-	asidePrefix = func() string {
-		var rnd [6]byte
-		_, _ = rand.Read(rnd[:])
-		return hex.EncodeToString(rnd[:])
-	}()
-	asideCount atomic.Uint64
-)
-
-// asideTemp is the name of a temporary file beside name.
-func asideTemp(name string) string { return "." + name + ".flaxfile-" + asideName() }
-
-// asideName returns a name for a temporary file no other in this process
-// has.
-func asideName() string {
-	return asidePrefix + strconv.FormatUint(asideCount.Add(1), 36)
 }

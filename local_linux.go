@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/flaxfile/flaxfile/internal/tmpname"
 	"golang.org/x/sys/unix"
 )
 
@@ -199,7 +200,7 @@ func writeAsideBytes(d localDir, path string, mode os.FileMode, mtime time.Time,
 	if !errors.Is(err, unix.EEXIST) {
 		return err
 	}
-	tmpName := asideTemp(name)
+	tmpName := tmpname.Beside(name)
 	if err := p.link(fd, tmpName); err != nil {
 		return err
 	}

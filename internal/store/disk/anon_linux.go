@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/tmpname"
 	"golang.org/x/sys/unix"
 )
 
@@ -84,7 +85,7 @@ func (a *anonFile) link(f *os.File, key string) error {
 	if err != unix.EEXIST {
 		return wrapLink(key, err)
 	}
-	tmp := "." + base + ".flaxfile-" + tempPrefix + strconv.FormatUint(tempCount.Add(1), 16)
+	tmp := tmpname.Beside(base)
 	if err := linkFD(int(f.Fd()), a.dir, tmp); err != nil {
 		return wrapLink(key, err)
 	}

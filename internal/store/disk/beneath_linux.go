@@ -1,17 +1,14 @@
 package disk
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path"
-	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/tmpname"
 	"golang.org/x/sys/unix"
 )
 
@@ -78,26 +75,13 @@ func (b *beneath) openRead(name string) (*os.File, error) {
 // createTemp creates a new file in store.PartialDir and returns it with its
 // path from the root.
 func (b *beneath) createTemp() (*os.File, string, error) {
-	name := tempPrefix + strconv.FormatUint(tempCount.Add(1), 16)
+	name := tmpname.Next()
 	fd, err := unix.Openat(int(b.partial.Fd()), name, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
 	if err != nil {
 		return nil, "", beneathErr("create", name, err)
 	}
 	return os.NewFile(uintptr(fd), name), path.Join(store.PartialDir, name), nil
 }
-
-// tempPrefix and tempCount name the temporary files of small uploads:
-// random per process, then counted, so that naming one costs no system
-// call (O_EXCL refuses a name taken anyway, and servers sharing a store
-// draw different prefixes).
-var (
-	tempPrefix = func() string {
-		var rnd [8]byte
-		_, _ = rand.Read(rnd[:])
-		return hex.EncodeToString(rnd[:])
-	}()
-	tempCount atomic.Uint64
-)
 
 // setTimes sets the times of a file of store.PartialDir.
 func (b *beneath) setTimes(tmp string, t time.Time) error {

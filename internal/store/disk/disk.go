@@ -2,8 +2,6 @@ package disk
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/flaxfile/flaxfile/internal/store"
+	"github.com/flaxfile/flaxfile/internal/tmpname"
 	"github.com/flaxfile/flaxfile/internal/umask"
 )
 
@@ -213,9 +212,7 @@ func (d *Store) Create(ctx context.Context, key string) (store.Upload, error) {
 		}
 		return &diskUpload{d: d, key: k, tmp: tmp, f: f}, nil
 	}
-	var rnd [12]byte
-	_, _ = rand.Read(rnd[:])
-	tmp := path.Join(store.PartialDir, hex.EncodeToString(rnd[:]))
+	tmp := path.Join(store.PartialDir, tmpname.Next())
 	f, err := d.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, err
