@@ -152,3 +152,32 @@ func TestAligned(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamMatchesChunk: data written to a Stream in pieces of any size
+// hashes as Chunk hashes it whole, for lengths on and off block ends.
+func TestStreamMatchesChunk(t *testing.T) {
+	data := make([]byte, 3*BlockSize+12345)
+	for i := range data {
+		data[i] = byte(i*131 + i>>13)
+	}
+	for _, n := range []int{0, 1, BlockSize - 1, BlockSize, BlockSize + 1, 2 * BlockSize, len(data)} {
+		for _, piece := range []int{1 << 20, 4093, BlockSize, 3 << 20, n + 1} {
+			if n > 1<<20 && piece == 4093 {
+				continue // slow and adds nothing
+			}
+			s := NewStream(int64(n))
+			for off := 0; off < n; off += piece {
+				s.Write(data[off:min(n, off+piece)])
+			}
+			got, want := s.Sums(), Chunk(data[:n])
+			if len(got) != len(want) {
+				t.Fatalf("%d octets in pieces of %d: %d sums, want %d", n, piece, len(got), len(want))
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("%d octets in pieces of %d: block %d hashes to %s, want %s", n, piece, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

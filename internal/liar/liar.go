@@ -49,6 +49,13 @@ type Lies struct {
 	// Text, when not empty, is sent as the key of every listed entry and
 	// as the text of an ERROR answering every other request.
 	Text string
+	// RangeCodec, when not empty, follows the data of every FlaxFile 2
+	// range (sent as it is, at its full length) with this codec frame, as
+	// if it were encoded.
+	RangeCodec string
+	// RangeShift, when not zero, is added to the offset every FlaxFile 2
+	// range answers with: data for a range not asked for.
+	RangeShift int64
 }
 
 // Server runs a liar on 127.0.0.1.
@@ -149,7 +156,11 @@ func (s *Server) answer(cmd string, args [][]byte) [][]byte {
 		if err != nil {
 			return str(wire.ReplyError, err.Error())
 		}
-		return reply(wire.Numbered{Status: wire.ReplyData, NFrame: m.OffsetFrame, Data: s.slice(m.Offset, m.Len)}.Frames()...)
+		out := reply(wire.Numbered{Status: wire.ReplyData, N: m.Offset + l.RangeShift, Data: s.slice(m.Offset, m.Len)}.Frames()...)
+		if l.RangeCodec != "" {
+			out = append(out, []byte(l.RangeCodec))
+		}
+		return out
 	case cmd == wire.CmdGetEnd:
 		return str(wire.ReplyOK)
 	case cmd == wire.CmdDownloadStart:

@@ -427,3 +427,87 @@ func TestSinkWriteFailure(t *testing.T) {
 		t.Fatalf("after the failures: %v", err)
 	}
 }
+
+// pieceSink gives the bodies of "PIECES" messages to Pieces, failing
+// after fail octets of a body when fail > 0.
+type pieceSink struct {
+	mu     sync.Mutex
+	got    []byte
+	pieces []int
+	fail   int
+}
+
+func (s *pieceSink) Place(frames [][]byte, n int64) (Target, error) {
+	if len(frames) != 1 || string(frames[0]) != "PIECES" {
+		return Target{}, nil
+	}
+	seen := 0
+	return Target{Pieces: func(p []byte) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.fail > 0 && seen+len(p) > s.fail {
+			return errors.New("piece refused")
+		}
+		seen += len(p)
+		s.got = append(s.got, p...)
+		s.pieces = append(s.pieces, len(p))
+		return nil
+	}}, nil
+}
+
+// TestSinkPieces: a body a Sink takes in pieces arrives whole, in order,
+// in pieces of at most PieceSize, without taking budget; a piece refused
+// drops the rest of its body, the message says why, and the connection
+// goes on.
+func TestSinkPieces(t *testing.T) {
+	ctx := testCtx(t)
+	budget := NewBudget(4 << 20)
+	c, sc := connectedPair(t, &Options{Budget: budget})
+	s := &pieceSink{}
+	sc.SetSink(s)
+	body := randFrames(t, 5<<20+12345)[0]
+	if err := c.Send(ctx, []byte("PIECES"), body); err != nil {
+		t.Fatal(err)
+	}
+	m, err := sc.Recv(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := m.SunkLen(1); !ok || n != int64(len(body)) || m.SunkErr(1) != nil {
+		t.Fatalf("sunk %v, %d octets, error %v", ok, n, m.SunkErr(1))
+	}
+	if used := budget.Used(); used > smallMessage {
+		t.Fatalf("a body taken in pieces holds %d octets of budget", used)
+	}
+	m.Release()
+	s.mu.Lock()
+	if !bytes.Equal(s.got, body) {
+		t.Fatalf("pieces differ from the body (%d octets of %d)", len(s.got), len(body))
+	}
+	for _, n := range s.pieces {
+		if n > PieceSize || n == 0 {
+			t.Fatalf("a piece of %d octets", n)
+		}
+	}
+	s.got, s.fail = nil, 2<<20
+	s.mu.Unlock()
+	if err := c.Send(ctx, []byte("PIECES"), body); err != nil {
+		t.Fatal(err)
+	}
+	if m, err = sc.Recv(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	taken := len(s.got)
+	s.mu.Unlock()
+	if m.SunkErr(1) == nil || taken > 2<<20 {
+		t.Fatalf("refused piece: error %v, %d octets taken", m.SunkErr(1), taken)
+	}
+	m.Release()
+	if err := c.Send(ctx, []byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	if m, err = sc.Recv(ctx); err != nil || string(m.Frames[0]) != "after" {
+		t.Fatalf("after the refusal: %v", err)
+	}
+}

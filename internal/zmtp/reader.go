@@ -24,6 +24,7 @@ func (c *Conn) readLoop() {
 	var total int64
 	sp := newSplicer()
 	defer sp.close()
+	var piece []byte // the sink's piece buffer, made when first needed
 	overhead := uint64(0)
 	if c.codec != nil {
 		overhead = uint64(c.codec.Overhead())
@@ -51,7 +52,7 @@ func (c *Conn) readLoop() {
 		}
 		// A body the sink takes goes to a file and needs no buffer, so
 		// the sink is asked before any budget is taken.
-		if taken, writeErr, err := c.sinkBody(&sp, msg, h); err != nil {
+		if taken, writeErr, err := c.sinkBody(&sp, &piece, msg, h); err != nil {
 			c.endRead(msg, err)
 			return
 		} else if taken {
@@ -155,16 +156,23 @@ func (c *Conn) take(msg *Message, n int64) (ok, small bool) {
 
 // sinkBody lets the Sink, if there is one, take a large message frame's
 // body straight from the socket. It reports whether it did.
-func (c *Conn) sinkBody(sp *splicer, msg *Message, h FrameHeader) (taken bool, writeErr, err error) {
+func (c *Conn) sinkBody(sp *splicer, piece *[]byte, msg *Message, h FrameHeader) (taken bool, writeErr, err error) {
 	sp2 := c.sink.Load()
 	if sp2 == nil || c.codec != nil || h.Command() || h.Size < minPooled {
 		return false, nil, nil
 	}
 	t, err := (*sp2).Place(msg.Frames, int64(h.Size))
-	if err != nil || t.File == nil {
+	if err != nil || t.File == nil && t.Pieces == nil {
 		return false, nil, err
 	}
 	n := int64(h.Size)
+	if t.Pieces != nil {
+		c.bodyDeadline()
+		if writeErr, err = readPieces(c.br, piece, n, t.Pieces); err != nil {
+			return false, nil, noEOF(err)
+		}
+		return true, writeErr, nil
+	}
 	// What the buffered reader already holds goes by pwrite; the rest
 	// from the socket by splice.
 	if b := min(int64(c.br.Buffered()), n); b > 0 {
@@ -177,9 +185,7 @@ func (c *Conn) sinkBody(sp *splicer, msg *Message, h FrameHeader) (taken bool, w
 	if n == 0 {
 		return true, writeErr, nil
 	}
-	if c.readTimeout() > 0 {
-		_ = c.nc.SetReadDeadline(time.Now().Add(c.readTimeout()))
-	}
+	c.bodyDeadline()
 	if writeErr == nil {
 		err = sp.spliceTo(c.nc, t, n)
 		var we *sinkWriteError
@@ -200,19 +206,27 @@ func (c *Conn) sinkBody(sp *splicer, msg *Message, h FrameHeader) (taken bool, w
 	// Without splice, or after a failed write: through a buffer; once a
 	// write has failed, the rest of the body is read and dropped so that
 	// the connection can go on and the handler can answer.
-	buf := make([]byte, min(n, 1<<20))
-	for n > 0 {
-		k := min(n, int64(len(buf)))
-		if _, err := io.ReadFull(c.br, buf[:k]); err != nil {
-			return false, nil, noEOF(err)
-		}
-		if writeErr == nil {
-			writeErr = t.writeAt(buf[:k], t.Offset)
-		}
-		t.Offset += k
-		n -= k
+	if writeErr != nil {
+		_, err = readPieces(c.br, piece, n, func([]byte) error { return writeErr })
+	} else {
+		writeErr, err = readPieces(c.br, piece, n, func(p []byte) error {
+			err := t.writeAt(p, t.Offset)
+			t.Offset += int64(len(p))
+			return err
+		})
+	}
+	if err != nil {
+		return false, nil, noEOF(err)
 	}
 	return true, writeErr, nil
+}
+
+// bodyDeadline gives a sunk body the read timeout, if there is one, to
+// arrive in.
+func (c *Conn) bodyDeadline() {
+	if c.readTimeout() > 0 {
+		_ = c.nc.SetReadDeadline(time.Now().Add(c.readTimeout()))
+	}
 }
 
 // endRead drops a half-assembled message and ends the connection.

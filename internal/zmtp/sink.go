@@ -1,6 +1,7 @@
 package zmtp
 
 import (
+	"io"
 	"os"
 	"sync"
 )
@@ -19,7 +20,8 @@ type Sink interface {
 	Place(frames [][]byte, n int64) (Target, error)
 }
 
-// Target is where a Sink puts a frame body.
+// Target is where a Sink puts a frame body: into File, or, with Pieces,
+// wherever Pieces puts it.
 type Target struct {
 	// File receives the body at Offset.
 	File   *os.File
@@ -28,6 +30,43 @@ type Target struct {
 	// writers of one file queue in user space instead of contending for
 	// its lock in the kernel.
 	Lock sync.Locker
+	// Pieces, if not nil, takes the body instead of File: it is given
+	// the body in order, in pieces of up to PieceSize octets read into a
+	// buffer the connection keeps, each while it is fresh in the cache.
+	// This is for data that must be read on its way (hashed), which then
+	// costs one pass through memory instead of three through a buffer of
+	// the whole body. Once Pieces fails, the rest of the body is read and
+	// dropped and the error is the frame's SunkErr.
+	Pieces func(p []byte) error
+}
+
+// PieceSize is the largest piece Target.Pieces is given: one FlaxFile 2
+// block, small enough to stay in the cache while it is hashed and
+// written, large enough to keep system calls few (measured on 1 GiB
+// received over loopback, hashed and written to tmpfs, CPU-seconds of
+// sender and receiver: 4 MiB pieces 0.54-0.58, 2 MiB 0.58-0.62, 1 MiB
+// 0.60-0.63, the whole 16 MiB range in one buffer 0.70-0.73).
+const PieceSize = 4 << 20
+
+// readPieces reads n octets from r into *buf (made on first use) in
+// pieces and gives each to give until give fails; the rest is then read
+// and dropped. err is a read error; failed is give's.
+func readPieces(r io.Reader, buf *[]byte, n int64, give func([]byte) error) (failed, err error) {
+	if *buf == nil {
+		*buf = make([]byte, PieceSize)
+	}
+	for n > 0 {
+		k := min(n, int64(len(*buf)))
+		p := (*buf)[:k]
+		if _, err := io.ReadFull(r, p); err != nil {
+			return failed, err
+		}
+		if failed == nil {
+			failed = give(p)
+		}
+		n -= k
+	}
+	return failed, nil
 }
 
 // SetSink makes s the connection's sink until it is replaced; nil
