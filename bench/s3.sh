@@ -19,7 +19,10 @@
 # BASELINE_BIN=path also runs N servers of another build on their own
 # prefix and measures its set and get (set0, get0) in the same rounds;
 # JOBS narrows the rounds to some of dput set dget get set0 get0. The
-# files the gets read are stored first, untimed.
+# files the gets read are stored first, untimed. Each job's runs are
+# printed with the CPU-seconds the whole machine spent busy during each
+# (store, servers, clients and kernel): on this 2-core VM a job whose
+# CPU-seconds come near twice its time is bound by the cores.
 #
 # The store keeps its data under a temporary folder beside the repo (the
 # real disk); the files sent live on tmpfs.
@@ -47,6 +50,11 @@ bucket=$FLAXFILE_TEST_S3_BUCKET
 . bench/warm.sh
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
+# busy: CPU-seconds the whole machine has spent busy so far (/proc/stat:
+# user, nice, system, irq, softirq, steal), the store's and the kernel's
+# work included.
+hz=$(getconf CLK_TCK)
+busy() { awk -v hz="$hz" '/^cpu / {printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz}' /proc/stat; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {printf "%s", a[int((NR+1)/2)]}'; }
 max_n=0
 for n in $servers; do [ "$n" -gt "$max_n" ] && max_n=$n; done
@@ -89,7 +97,7 @@ start_servers() {
 	done
 }
 
-declare -A t
+declare -A t c
 echo "$size_mib MiB per client; SeaweedFS at $ep; $rounds rounds, medians; $(nproc) cores"
 for n in $servers; do
 	clients=$n
@@ -119,6 +127,7 @@ for n in $servers; do
 			sync
 			warm
 			t0=$(now)
+			c0=$(busy)
 			case $job in
 			dput) par dput ;;
 			set) par fset ;;
@@ -128,6 +137,7 @@ for n in $servers; do
 			get0) par fget0 ;;
 			esac
 			t[$n.$job]+="$(since "$t0") "
+			c[$n.$job]+="$(echo "$(busy) - $c0" | bc) "
 			if [ "$job" = get ] || [ "$job" = get0 ]; then
 				for i in $(seq "$clients"); do cmp -s "$work/src$i" "$work/outf$i" || { echo "$job $i: wrong file" >&2; exit 1; }; done
 			fi
@@ -147,5 +157,8 @@ for n in $servers; do
 		set0=$(m set0); get0=$(m get0)
 		printf '   baseline: set %6.2f s: %.2f   get %6.2f s: %.2f\n' "$set0" "$(ratio "$dput" "$set0")" "$get0" "$(ratio "$dget" "$get0")"
 	fi
-	for job in "${jobs[@]}"; do printf '   %-5s runs: %s\n' "$job" "${t[$n.$job]}"; done
+	for job in "${jobs[@]}"; do
+		printf '   %-5s runs: %s\n' "$job" "${t[$n.$job]}"
+		printf '   %-5s CPU-s: %s(median %s)\n' "$job" "${c[$n.$job]}" "$(echo "${c[$n.$job]}" | median)"
+	done
 done
