@@ -14,10 +14,12 @@ import (
 // arrives, piece by piece (zmtp.Target.Pieces): each piece is hashed and
 // written into the partial file at its place while it is fresh in the
 // cache, instead of the whole range being read into a buffer, hashed from
-// it and written from it (three passes through memory, and a range-sized
-// buffer per reply in flight). Measured on 1 GiB received, hashed and
-// written to tmpfs: 0.54-0.58 CPU-seconds against 0.70-0.73
-// (zmtp.PieceSize).
+// it and written from it (a range-sized buffer per reply in flight).
+// Measured on a 1 GiB get from SeaweedFS: the client's peak memory 25 MB
+// against 50, its CPU the same within the runs' spread. Ranges of one
+// block stay buffered (Place): there the buffered path, which reads the
+// next range while another goroutine hashes and writes the last,
+// measured cheaper.
 //
 // It takes only the ranges this connection asked for and has not had
 // answered, of exactly their length, and nothing once the connection's

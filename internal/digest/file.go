@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io"
 	"sync"
-
-	"github.com/zeebo/xxh3"
 )
 
 // readBuf is the buffer FileBlocks reads through: small enough to stay in
@@ -25,24 +23,18 @@ func FileBlocks(f io.ReaderAt, off, n int64) ([]Sum, error) {
 	bp := bufs.Get().(*[]byte)
 	defer bufs.Put(bp)
 	buf := *bp
-	var sums []Sum
-	h := xxh3.New()
-	for lo := int64(0); lo < n; lo += BlockSize {
-		h.Reset()
-		end := min(lo+BlockSize, n)
-		for p := lo; p < end; {
-			k := min(int64(len(buf)), end-p)
-			m, err := f.ReadAt(buf[:k], off+p)
-			if int64(m) < k {
-				if err == nil || err == io.EOF {
-					err = ErrShort
-				}
-				return nil, err
+	s := NewStream(n)
+	for p := int64(0); p < n; {
+		k := min(int64(len(buf)), n-p)
+		m, err := f.ReadAt(buf[:k], off+p)
+		if int64(m) < k {
+			if err == nil || err == io.EOF {
+				err = ErrShort
 			}
-			_, _ = h.Write(buf[:k])
-			p += k
+			return nil, err
 		}
-		sums = append(sums, Sum(h.Sum128().Bytes()))
+		_, _ = s.Write(buf[:k])
+		p += k
 	}
-	return sums, nil
+	return s.Sums(), nil
 }

@@ -168,7 +168,7 @@ func (c *Conn) sinkBody(sp *splicer, piece *[]byte, msg *Message, h FrameHeader)
 	n := int64(h.Size)
 	if t.Pieces != nil {
 		c.bodyDeadline()
-		if writeErr, err = readPieces(c.br, piece, n, t.Pieces); err != nil {
+		if writeErr, err = readPieces(c.br, piece, PieceSize, n, t.Pieces); err != nil {
 			return false, nil, noEOF(err)
 		}
 		return true, writeErr, nil
@@ -207,9 +207,9 @@ func (c *Conn) sinkBody(sp *splicer, piece *[]byte, msg *Message, h FrameHeader)
 	// write has failed, the rest of the body is read and dropped so that
 	// the connection can go on and the handler can answer.
 	if writeErr != nil {
-		_, err = readPieces(c.br, piece, n, func([]byte) error { return writeErr })
+		_, err = readPieces(c.br, piece, copySize, n, func([]byte) error { return writeErr })
 	} else {
-		writeErr, err = readPieces(c.br, piece, n, func(p []byte) error {
+		writeErr, err = readPieces(c.br, piece, copySize, n, func(p []byte) error {
 			err := t.writeAt(p, t.Offset)
 			t.Offset += int64(len(p))
 			return err

@@ -42,21 +42,27 @@ type Target struct {
 
 // PieceSize is the largest piece Target.Pieces is given: one FlaxFile 2
 // block, small enough to stay in the cache while it is hashed and
-// written, large enough to keep system calls few (measured on 1 GiB
-// received over loopback, hashed and written to tmpfs, CPU-seconds of
-// sender and receiver: 4 MiB pieces 0.54-0.58, 2 MiB 0.58-0.62, 1 MiB
-// 0.60-0.63, the whole 16 MiB range in one buffer 0.70-0.73).
+// written, large enough to keep system calls few. (Measured once with a
+// small program receiving 1 GiB over loopback, hashing it in 4 MiB
+// blocks and writing it to tmpfs, three rounds, CPU-seconds of sender
+// and receiver: 4 MiB pieces 0.54-0.58, 2 MiB 0.58-0.62, 1 MiB
+// 0.60-0.63, each 16 MiB read whole into one buffer 0.70-0.73.)
 const PieceSize = 4 << 20
 
-// readPieces reads n octets from r into *buf (made on first use) in
-// pieces and gives each to give until give fails; the rest is then read
-// and dropped. err is a read error; failed is give's.
-func readPieces(r io.Reader, buf *[]byte, n int64, give func([]byte) error) (failed, err error) {
-	if *buf == nil {
-		*buf = make([]byte, PieceSize)
+// copySize is the piece a body the Sink puts into a file goes through
+// when it cannot be spliced, as it always did.
+const copySize = 1 << 20
+
+// readPieces reads n octets from r in pieces of up to size octets into
+// *buf (made, or grown, on first need) and gives each to give until give
+// fails; the rest is then read and dropped. err is a read error; failed
+// is give's.
+func readPieces(r io.Reader, buf *[]byte, size int, n int64, give func([]byte) error) (failed, err error) {
+	if len(*buf) < size {
+		*buf = make([]byte, size)
 	}
 	for n > 0 {
-		k := min(n, int64(len(*buf)))
+		k := min(n, int64(size))
 		p := (*buf)[:k]
 		if _, err := io.ReadFull(r, p); err != nil {
 			return failed, err
