@@ -226,6 +226,7 @@ func New(cfg Config) (*Server, error) {
 		s.paces = newPaces(cfg.BandwidthLimit, cfg.BandwidthLimitPerClient)
 	}
 	s.pool.AfterIdle = debug.FreeOSMemory // an idle server goes back to its base
+	s.pool.AfterDrop = debug.FreeOSMemory // and one whose buffers change size
 	s.uploads = newUploadTable(cfg.Store, log, zmtp.NewBudget(cfg.MemoryLimit))
 	s.puts = newPutTable(cfg.Store, log)
 	s.uploads.room = s.sessionRoom

@@ -54,7 +54,24 @@ type Pool struct {
 	// back to the system there (debug.FreeOSMemory), which the Go runtime
 	// otherwise does slowly, or, for memory in huge pages, not at all.
 	AfterIdle func()
+
+	// AfterDrop, if set before the pool is used, is called (outside the
+	// pool's lock) after Get dropped free buffers of other classes to
+	// stay within its bound. Those buffers are garbage beside the new
+	// one until the collector runs, which a heap well under its limit
+	// puts off: a server whose uploads filled the pool with chunk buffers
+	// and whose downloads then want ranges of another size would map
+	// both (measured: 120-137 MiB for a server of 64 MiB budget). A
+	// server collects there (debug.FreeOSMemory). It is called at most
+	// once in DropPause.
+	AfterDrop func()
+	dropped   time.Time // when AfterDrop was last called
 }
+
+// DropPause is the least time between two calls of a Pool's AfterDrop: a
+// server whose uploads and downloads alternate drops buffers often, and
+// its memory limit's collections bound what it maps meanwhile.
+const DropPause = time.Second
 
 // NewBufferPool returns a Pool that keeps at most retain octets of free
 // buffers.
@@ -95,19 +112,25 @@ func (p *Pool) Get(n int) []byte {
 		p.mu.Unlock()
 		return b[:n]
 	}
-	// None free of this class: free buffers of other classes that would
-	// take the pool past its bound with the new one go to the garbage
-	// collector (a server's upload chunks and its download ranges are of
-	// different sizes).
-	for j := len(p.free) - 1; j >= 0 && p.held > 0 && p.held+p.out > p.retain; j-- {
-		for len(p.free[j]) > 0 && p.held+p.out > p.retain {
-			s := p.free[j]
-			p.held -= int64(cap(s[len(s)-1]))
-			s[len(s)-1] = nil
-			p.free[j] = s[:len(s)-1]
-		}
+	// None free of this class. If the new one takes the pool past its
+	// bound, the free buffers of other classes all go to the garbage
+	// collector at once (a server's upload chunks and its download ranges
+	// are of different sizes: once the work changed, the old size would
+	// only be dropped piece by piece, each piece garbage beside a new
+	// buffer), and AfterDrop collects them.
+	dropped := p.held > 0 && p.held+p.out > p.retain
+	if dropped {
+		p.free = [len(p.free)][][]byte{}
+		p.held = 0
+	}
+	var after func()
+	if dropped && p.AfterDrop != nil && time.Since(p.dropped) >= DropPause {
+		after, p.dropped = p.AfterDrop, time.Now()
 	}
 	p.mu.Unlock()
+	if after != nil {
+		after()
+	}
 	return newBuffer(size)[:n]
 }
 

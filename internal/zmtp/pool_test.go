@@ -162,3 +162,44 @@ func TestNewBufferIsZeroedAndWholeSize(t *testing.T) {
 		b[0], b[size-1] = 1, 1 // writable to both ends
 	}
 }
+
+func TestPoolCollectsWhenBufferSizeChanges(t *testing.T) {
+	const size = 4<<20 + classSlack
+	p := NewBufferPool(4 * size)
+	calls := 0
+	p.AfterDrop = func() {
+		calls++
+		if held := poolHeld(p); held != 0 {
+			t.Errorf("AfterDrop called with %d octets still free in the pool", held)
+		}
+	}
+	p.Put(p.Get(4 << 20))
+	x, y := p.Get(4<<20), p.Get(4<<20)
+	p.Put(x)
+	p.Put(y)
+	// Within the bound: nothing dropped, nothing collected.
+	a := p.Get(8 << 20)
+	if calls != 0 {
+		t.Fatalf("AfterDrop called %d times when nothing was dropped", calls)
+	}
+	// Past it: every free buffer of the old size goes, one collection.
+	b := p.Get(8 << 20)
+	if calls != 1 {
+		t.Fatalf("AfterDrop called %d times after the 4 MiB buffers were dropped, want 1", calls)
+	}
+	if held := poolHeld(p); held != 0 {
+		t.Fatalf("pool keeps %d octets of 4 MiB buffers beside two 8 MiB ones", held)
+	}
+	p.Put(a)
+	p.Put(b)
+	// Another switch within DropPause drops again but does not collect.
+	c := p.Get(4 << 20)
+	_ = p.Get(4 << 20)
+	if poolHeld(p) != 0 {
+		t.Fatal("8 MiB buffers kept past the bound")
+	}
+	if calls != 1 {
+		t.Fatalf("AfterDrop called %d times within DropPause, want 1", calls)
+	}
+	p.Put(c)
+}
