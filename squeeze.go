@@ -36,8 +36,8 @@ type squeezer struct {
 	ratio  [3]float64      // by level: frame octets per octet (1: does not shrink)
 	speed  [3]float64      // by level: octets compressed per second on one core
 	mu     sync.Mutex      // guards what follows
-	start  time.Time       // the first chunk's request
-	wire   int64           // octets the link carried for the chunks answered
+	first  time.Time       // the first chunk's answer
+	wire   int64           // octets the link carried for the chunks answered after it
 	done   int             // chunks answered
 	plain  int             // downloads: replies in a row that came as they are
 	sizes  map[int64]int64 // uploads: octets on the wire of each chunk in flight
@@ -67,9 +67,6 @@ func (z *squeezer) level() compress.Level {
 		return compress.Off
 	}
 	z.mu.Lock()
-	if z.start.IsZero() {
-		z.start = time.Now()
-	}
 	rate := z.rateLocked()
 	plain := z.plain
 	z.mu.Unlock()
@@ -114,10 +111,14 @@ func (z *squeezer) level() compress.Level {
 }
 
 // rateLocked is the link's throughput so far in octets a second, 0 while
-// too little is known.
+// too little is known. It counts from the first answer: the wait for that
+// one is the transfer's opening (measured: an object-store server under
+// load took half a second for its first ranges, which counted in made a
+// loopback link of 300 MB/s look like 50, and the server then compressed
+// random data for nothing), not the link's pace.
 func (z *squeezer) rateLocked() float64 {
-	el := time.Since(z.start)
-	if z.done < 2 || el < measureAfter {
+	el := time.Since(z.first)
+	if z.done < 3 || el < measureAfter {
 		return 0
 	}
 	return float64(z.wire) / el.Seconds()
@@ -196,6 +197,10 @@ func (z *squeezer) received(wire int64, squeezed bool) {
 // note counts a chunk answered, wire octets on the link; the caller holds
 // mu.
 func (z *squeezer) note(wire int64) {
-	z.wire += wire
+	if z.done == 0 {
+		z.first = time.Now()
+	} else {
+		z.wire += wire
+	}
 	z.done++
 }

@@ -20,7 +20,7 @@ func text(n int) []byte {
 
 // measured makes z look as if its link had carried rate octets a second.
 func measured(z *squeezer, rate float64) {
-	z.start = time.Now().Add(-time.Second)
+	z.first = time.Now().Add(-time.Second)
 	z.done, z.wire = 10, int64(rate)
 }
 
@@ -87,6 +87,33 @@ func TestSqueezerChooses(t *testing.T) {
 	var none *squeezer
 	if none.level() != compress.Off {
 		t.Error("a nil squeezer compresses")
+	}
+}
+
+// A link's pace counts from the first answer: a download whose first
+// ranges waited on a busy store (half a second) and whose answers then
+// came at loopback pace is not taken for a slow link; one whose answers
+// keep coming slowly is.
+func TestSqueezerRateFromFirstAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		gap  time.Duration // between answers after the first
+		off  bool
+	}{{"fast after a slow opening", 0, true}, {"slow throughout", 400 * time.Millisecond, false}} {
+		z := &squeezer{mode: CompressAuto}
+		if z.level() != compress.Off {
+			t.Fatalf("%s: compresses before anything is known on a short link", tc.name)
+		}
+		z.received(16<<20, false) // the first answer, after the opening
+		// What follows: two answers over 100 ms (time moved back
+		// instead of waited), or over 0.9 s.
+		z.first = z.first.Add(-100*time.Millisecond - 2*tc.gap)
+		for range 2 {
+			z.received(16<<20, false)
+		}
+		if got := z.level(); (got == compress.Off) != tc.off {
+			t.Errorf("%s: level %v at %.0f MB/s", tc.name, got, z.rateLocked()/1e6)
+		}
 	}
 }
 
