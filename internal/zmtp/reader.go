@@ -24,6 +24,7 @@ func (c *Conn) readLoop() {
 	var total int64
 	sp := newSplicer()
 	defer sp.close()
+	lw := newLowWater(c.nc)
 	var piece []byte // the sink's piece buffer, made when first needed
 	overhead := uint64(0)
 	if c.codec != nil {
@@ -52,7 +53,7 @@ func (c *Conn) readLoop() {
 		}
 		// A body the sink takes goes to a file and needs no buffer, so
 		// the sink is asked before any budget is taken.
-		if taken, writeErr, err := c.sinkBody(&sp, &piece, msg, h); err != nil {
+		if taken, writeErr, err := c.sinkBody(&sp, &lw, &piece, msg, h); err != nil {
 			c.endRead(msg, err)
 			return
 		} else if taken {
@@ -75,7 +76,7 @@ func (c *Conn) readLoop() {
 			return
 		}
 		raw := c.pool.Get(int(h.Size))
-		if _, err := io.ReadFull(r, raw); err != nil {
+		if err := c.readBody(r, &lw, raw); err != nil {
 			c.pool.Put(raw)
 			c.endRead(msg, noEOF(err))
 			return
@@ -156,7 +157,7 @@ func (c *Conn) take(msg *Message, n int64) (ok, small bool) {
 
 // sinkBody lets the Sink, if there is one, take a large message frame's
 // body straight from the socket. It reports whether it did.
-func (c *Conn) sinkBody(sp *splicer, piece *[]byte, msg *Message, h FrameHeader) (taken bool, writeErr, err error) {
+func (c *Conn) sinkBody(sp *splicer, lw *lowWater, piece *[]byte, msg *Message, h FrameHeader) (taken bool, writeErr, err error) {
 	sp2 := c.sink.Load()
 	if sp2 == nil || c.codec != nil || h.Command() || h.Size < minPooled {
 		return false, nil, nil
@@ -168,7 +169,10 @@ func (c *Conn) sinkBody(sp *splicer, piece *[]byte, msg *Message, h FrameHeader)
 	n := int64(h.Size)
 	if t.Pieces != nil {
 		c.bodyDeadline()
-		if writeErr, err = readPieces(c.br, piece, PieceSize, n, t.Pieces); err != nil {
+		lw.begin()
+		writeErr, err = readPieces(&bodyReader{r: c.br, l: lw, n: n}, piece, PieceSize, n, t.Pieces)
+		lw.end()
+		if err != nil {
 			return false, nil, noEOF(err)
 		}
 		return true, writeErr, nil
@@ -187,7 +191,7 @@ func (c *Conn) sinkBody(sp *splicer, piece *[]byte, msg *Message, h FrameHeader)
 	}
 	c.bodyDeadline()
 	if writeErr == nil {
-		err = sp.spliceTo(c.nc, t, n)
+		err = sp.spliceTo(c.nc, lw, t, n)
 		var we *sinkWriteError
 		switch {
 		case err == nil:
@@ -206,15 +210,18 @@ func (c *Conn) sinkBody(sp *splicer, piece *[]byte, msg *Message, h FrameHeader)
 	// Without splice, or after a failed write: through a buffer; once a
 	// write has failed, the rest of the body is read and dropped so that
 	// the connection can go on and the handler can answer.
+	lw.begin()
+	body := &bodyReader{r: c.br, l: lw, n: n}
 	if writeErr != nil {
-		_, err = readPieces(c.br, piece, copySize, n, func([]byte) error { return writeErr })
+		_, err = readPieces(body, piece, copySize, n, func([]byte) error { return writeErr })
 	} else {
-		writeErr, err = readPieces(c.br, piece, copySize, n, func(p []byte) error {
+		writeErr, err = readPieces(body, piece, copySize, n, func(p []byte) error {
 			err := t.writeAt(p, t.Offset)
 			t.Offset += int64(len(p))
 			return err
 		})
 	}
+	lw.end()
 	if err != nil {
 		return false, nil, noEOF(err)
 	}

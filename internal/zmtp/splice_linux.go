@@ -34,7 +34,7 @@ func (s *splicer) close() {
 // spliceTo moves n octets from nc to t with splice(2): socket to pipe,
 // pipe to file at its offset. It returns errNoSplice, having moved
 // nothing, when the socket or file cannot be spliced.
-func (s *splicer) spliceTo(nc net.Conn, t Target, n int64) error {
+func (s *splicer) spliceTo(nc net.Conn, lw *lowWater, t Target, n int64) error {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
 		return errNoSplice
@@ -56,10 +56,14 @@ func (s *splicer) spliceTo(nc net.Conn, t Target, n int64) error {
 		_, _, _ = syscall.Syscall(syscall.SYS_FCNTL, uintptr(s.w), fSetPipeSize, pipeSize)
 	}
 	off := t.Offset
+	lw.begin()
+	defer lw.end()
 	for n > 0 {
-		// Socket to pipe, waiting for the socket when it has nothing.
+		// Socket to pipe, waiting for the socket when it has nothing
+		// (under the mark: until a share of the body has come).
 		var moved int64
 		var serr error
+		lw.owe(n)
 		rerr := rc.Read(func(fd uintptr) bool {
 			moved, serr = syscall.Splice(int(fd), nil, s.w, nil, int(min(n, pipeSize)), spliceMove|spliceNonblock)
 			return serr != syscall.EAGAIN
@@ -74,6 +78,7 @@ func (s *splicer) spliceTo(nc net.Conn, t Target, n int64) error {
 			return io.ErrUnexpectedEOF
 		}
 		n -= moved
+		lw.read(int(moved))
 		// Pipe to file, at the body's offset.
 		if t.Lock != nil {
 			t.Lock.Lock()

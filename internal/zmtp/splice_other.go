@@ -13,4 +13,4 @@ func newSplicer() splicer { return splicer{} }
 
 func (s *splicer) close() {}
 
-func (s *splicer) spliceTo(nc net.Conn, t Target, n int64) error { return errNoSplice }
+func (s *splicer) spliceTo(nc net.Conn, lw *lowWater, t Target, n int64) error { return errNoSplice }
