@@ -76,7 +76,7 @@ func (c *Conn) readLoop() {
 			return
 		}
 		raw := c.pool.Get(int(h.Size))
-		if err := c.readBody(r, &lw, raw); err != nil {
+		if err := readBody(r, &lw, raw); err != nil {
 			c.pool.Put(raw)
 			c.endRead(msg, noEOF(err))
 			return
