@@ -112,10 +112,8 @@ func (z *squeezer) level() compress.Level {
 
 // rateLocked is the link's throughput so far in octets a second, 0 while
 // too little is known. It counts from the first answer: the wait for that
-// one is the transfer's opening (measured: an object-store server under
-// load took half a second for its first ranges, which counted in made a
-// loopback link of 300 MB/s look like 50, and the server then compressed
-// random data for nothing), not the link's pace.
+// one is the transfer's opening (on a busy object store, the time its
+// first ranges take to start), not the link's pace.
 func (z *squeezer) rateLocked() float64 {
 	el := time.Since(z.first)
 	if z.done < 3 || el < measureAfter {

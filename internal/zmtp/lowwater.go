@@ -29,7 +29,8 @@ const (
 )
 
 // lowWater follows one connection's pace and sets its socket's mark
-// (mark, per system); it belongs to the reader goroutine.
+// through sock (lowwater_sock.go; lowwater_none.go sets nothing); it
+// belongs to the reader goroutine.
 type lowWater struct {
 	sock  lowWaterSock
 	set   int       // the mark set; 1 (the kernel's default) when none
