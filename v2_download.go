@@ -440,7 +440,10 @@ func (d *download) record(first int64, sums []digest.Sum) error {
 // file, whose blocks cannot be told apart.
 func (d *download) publish(path string) error {
 	part := d.f.Name()
-	if d.spoiled {
+	d.jmu.Lock()
+	spoiled := d.spoiled
+	d.jmu.Unlock()
+	if spoiled {
 		d.close()
 		return fmt.Errorf("%w: %s: a range that failed after part of it was written lay over blocks already received; run it again to fetch what changed", ErrIncomplete, d.rf.Key)
 	}

@@ -73,7 +73,7 @@ func (s *rangeSink) Place(frames [][]byte, n int64) (zmtp.Target, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || !s.asked[off] || n != s.length(off) || n <= zmtp.PieceSize {
+	if s.closed || !s.asked[off] || n != s.length(off) || n <= digest.BlockSize {
 		return zmtp.Target{}, nil
 	}
 	delete(s.asked, off)

@@ -67,7 +67,7 @@ func TestRangeSinkTakesOnlyWhatWasAsked(t *testing.T) {
 	_, one := sinkDownload(t, 4<<20)
 	one.ask(0)
 	if tg, _ := one.Place(dataHead("0"), 4<<20); tg.Pieces != nil {
-		t.Fatalf("a one-block range (%d octets) was taken", zmtp.PieceSize)
+		t.Fatalf("a one-block range (%d octets) was taken", digest.BlockSize)
 	}
 }
 
