@@ -115,6 +115,7 @@ func (o *object) ReadRange(ctx context.Context, off, n int64) (io.ReadCloser, er
 		if r := o.onSpan(ctx, s, opened, off, n); r != nil {
 			return r, nil
 		}
+		o.spans.readingAlone(off, n)
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.s.timeout)
 	r, err := o.get(ctx, off, n)
@@ -126,8 +127,8 @@ func (o *object) ReadRange(ctx context.Context, off, n int64) (io.ReadCloser, er
 }
 
 // onSpan reads a range on the span it joined: the one who opened the span
-// opens its response (from off to the span's end); the others wait their
-// turn. It returns nil when the span broke, or its response could not be
+// opens its response (from off to the version's end); the others wait
+// their turn. It returns nil when the span broke, or its response could not be
 // had: the range is then read on its own.
 func (o *object) onSpan(ctx context.Context, s *stream, opened bool, off, n int64) io.ReadCloser {
 	if opened {
@@ -145,10 +146,13 @@ func (o *object) onSpan(ctx context.Context, s *stream, opened bool, off, n int6
 		if !o.spans.ready(s, body, stop, o.s.timeout) {
 			return nil
 		}
-	} else if !o.spans.wait(ctx, s, off) {
+		return &spanRange{sp: &o.spans, s: s, n: n, left: n, key: o.info.Key, quiet: o.s.timeout}
+	}
+	skip, ok := o.spans.wait(ctx, s, off)
+	if !ok {
 		return nil
 	}
-	return &spanRange{sp: &o.spans, s: s, n: n, left: n, key: o.info.Key, quiet: o.s.timeout}
+	return &spanRange{sp: &o.spans, s: s, gap: skip, skip: skip, n: n, left: n, key: o.info.Key, quiet: o.s.timeout}
 }
 
 // get opens the store's response for n > 0 octets at off, pinned to the

@@ -13,41 +13,97 @@ import (
 // So an open version read range after range in order, as a download is,
 // is read through one long response (a span) that the ranges queue on,
 // like a file's readahead: a range that starts where an earlier one ended
-// opens a span up to spanLen octets long, and the ranges that follow it in
-// order queue behind it and read on in turn. Ranges out of order (a
-// resumed download, one spread over several servers) are each read with a
-// request of their own.
+// opens a span to the version's end, and the ranges that follow queue on
+// it and read on in turn. A download's connections ask for their ranges
+// at once, so they arrive a little out of order: a range may join a span
+// ahead of the ranges queued there, leaving a gap of at most maxGap that
+// the range it misses fills when it comes. A gap nobody fills (its range
+// was read on its own before the span began, or never comes) is read past
+// and dropped: at once when a range read on its own covers it, else after
+// gapWait. Ranges out of order with no span to join (a resumed download,
+// one spread over several servers) are each read with a request of their
+// own.
 const (
-	spanLen  = 128 << 20
-	maxSpans = 4  // per open version; the least recently used idle one goes
-	seenEnds = 16 // recent range ends remembered to recognise order
+	maxSpans = 4        // per open version; the least recently used idle one goes
+	seenEnds = 16       // recent range ends remembered to recognise order
+	seenSolo = 16       // recent ranges read on their own, remembered
+	maxGap   = 32 << 20 // how far past a span's queue a range may join it
+	gapWait  = 50 * time.Millisecond
 )
 
+// claim is a range [off, off+n) of a version.
+type claim struct{ off, n int64 }
+
 // stream is one span: a long response of an open version that ranges
-// read in turn. pos is where the response stands; tail is where it will
-// stand once every range queued on it has been read. A span that moves
-// nothing for the store's timeout, held or idle, is closed, as a single
-// range read would have timed out; so is one whose queue breaks (a range
-// that gave up waiting, or stopped part way).
+// read in turn. pos is where the response stands; front is where it will
+// stand once the range reading it is done; queue holds the ranges waiting
+// their turn, tail the furthest end among them. A span that moves nothing
+// for the store's timeout, held or idle, is closed, as a single range read
+// would have timed out; so is one whose queue breaks (a range that gave up
+// waiting, or stopped part way).
 type stream struct {
-	body  io.ReadCloser // nil until the response arrives
-	stop  func()        // cancels the response
-	idle  *time.Timer
-	pos   int64
-	tail  int64
-	end   int64
-	limit int64 // where the queue broke (a range gave up): end until then
-	busy  bool
-	dead  bool
-	since time.Time
+	body     io.ReadCloser // nil until the response arrives
+	stop     func()        // cancels the response
+	idle     *time.Timer
+	pos      int64
+	front    int64
+	tail     int64
+	queue    []claim
+	end      int64
+	limit    int64 // where the queue broke (a range gave up): end until then
+	busy     bool
+	dead     bool
+	since    time.Time
+	gapAt    int64     // the position a gap was first seen at
+	gapSince time.Time // and when
 }
 
-// spans are an open version's spans and the ends of its recent ranges.
+// takes reports whether range [off, off+n) may queue on s: not yet passed,
+// before its limit, at most maxGap past its queue, overlapping no range
+// queued there.
+func (s *stream) takes(off, n int64) bool {
+	if s.dead || off < s.front || off+n > s.limit || off > s.tail+maxGap {
+		return false
+	}
+	for _, q := range s.queue {
+		if off < q.off+q.n && q.off < off+n {
+			return false
+		}
+	}
+	return true
+}
+
+// first is the lowest offset queued on s, or -1.
+func (s *stream) first() int64 {
+	low := int64(-1)
+	for _, q := range s.queue {
+		if low < 0 || q.off < low {
+			low = q.off
+		}
+	}
+	return low
+}
+
+// unqueue takes the range at off off s's queue, and returns its length.
+func (s *stream) unqueue(off int64) int64 {
+	for i, q := range s.queue {
+		if q.off == off {
+			s.queue = append(s.queue[:i], s.queue[i+1:]...)
+			return q.n
+		}
+	}
+	return 0
+}
+
+// spans are an open version's spans, the ends of its recent ranges and
+// the recent ranges read on their own.
 type spans struct {
 	mu      sync.Mutex
 	list    []*stream
 	ends    [seenEnds]int64
 	nends   int
+	solo    [seenSolo]claim
+	nsolo   int
 	changed chan struct{} // closed and replaced when a span changes hands
 	closed  bool
 }
@@ -66,6 +122,41 @@ func (sp *spans) inOrder(start, end int64) bool {
 	return found
 }
 
+// alone remembers a range read on its own. Called with mu held.
+func (sp *spans) alone(off, n int64) {
+	sp.solo[sp.nsolo%seenSolo] = claim{off, n}
+	sp.nsolo++
+}
+
+// readAlone reports whether [from, to) is covered by ranges recently read
+// on their own. Called with mu held.
+func (sp *spans) readAlone(from, to int64) bool {
+	for range seenSolo {
+		if from >= to {
+			return true
+		}
+		next := from
+		for i := range min(sp.nsolo, seenSolo) {
+			if q := sp.solo[i]; q.off <= from && from < q.off+q.n {
+				next = q.off + q.n
+			}
+		}
+		if next == from {
+			return false
+		}
+		from = next
+	}
+	return from >= to
+}
+
+// readingAlone remembers a range that joined a span but reads on its own
+// after all (the span broke, or its response could not be had).
+func (sp *spans) readingAlone(off, n int64) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	sp.alone(off, n)
+}
+
 // wake tells queued ranges that a span changed. Called with mu held.
 func (sp *spans) wake() {
 	if sp.changed != nil {
@@ -74,10 +165,10 @@ func (sp *spans) wake() {
 	sp.changed = make(chan struct{})
 }
 
-// join queues a range [off, off+n) on the span whose queue ends at off, or
-// on a new span when the range is in order and there is room for one
-// (opened is then true: the caller opens its response, and calls ready or
-// kill). It returns nil when the range is to be read on its own.
+// join queues a range [off, off+n) on a span that takes it, or on a new
+// span when the range is in order and there is room for one (opened is
+// then true: the caller opens its response, and calls ready or kill). It
+// returns nil when the range is to be read on its own.
 func (sp *spans) join(off, n, size int64) (s *stream, opened bool) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
@@ -86,28 +177,30 @@ func (sp *spans) join(off, n, size int64) (s *stream, opened bool) {
 	}
 	inOrder := sp.inOrder(off, off+n)
 	for _, c := range sp.list {
-		if !c.dead && c.tail == off && off+n <= c.end {
-			c.tail = off + n
+		if c.takes(off, n) {
+			c.queue = append(c.queue, claim{off, n})
+			c.tail = max(c.tail, off+n)
 			return c, false
 		}
 	}
 	if !inOrder {
+		sp.alone(off, n)
 		return nil, false
 	}
 	if len(sp.list) >= maxSpans {
 		old := -1
 		for i, c := range sp.list {
-			if !c.busy && c.tail == c.pos && (old < 0 || c.since.Before(sp.list[old].since)) {
+			if !c.busy && len(c.queue) == 0 && (old < 0 || c.since.Before(sp.list[old].since)) {
 				old = i
 			}
 		}
 		if old < 0 {
+			sp.alone(off, n)
 			return nil, false
 		}
 		sp.drop(old)
 	}
-	end := min(size, off+max(n, spanLen))
-	s = &stream{pos: off, tail: off + n, end: end, limit: end, busy: true}
+	s = &stream{pos: off, front: off + n, tail: off + n, end: size, limit: size, busy: true, gapAt: -1}
 	sp.list = append(sp.list, s)
 	return s, true
 }
@@ -128,19 +221,43 @@ func (sp *spans) ready(s *stream, body io.ReadCloser, stop func(), quiet time.Du
 }
 
 // wait waits until the range queued at off may read the span: the ranges
-// before it are done. It returns false when the span broke or ctx ended;
-// then the ranges queued behind this one could never have their turn, and
-// read on their own, while those before it still read the span.
-func (sp *spans) wait(ctx context.Context, s *stream, off int64) bool {
+// before it are done, or the gap before it, which no range fills, is to be
+// read past (skip octets, which the range drops before its own). It
+// returns false when the span broke or ctx ended; then the ranges queued
+// behind this one could never have their turn, and read on their own,
+// while those before it still read the span.
+func (sp *spans) wait(ctx context.Context, s *stream, off int64) (skip int64, ok bool) {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	for {
-		if s.dead || off >= s.limit {
-			return false
+		if s.dead || off >= s.limit || off < s.pos {
+			s.unqueue(off)
+			return 0, false
 		}
-		if !s.busy && s.pos == off {
-			s.busy = true
-			return true
+		var gap <-chan time.Time
+		if !s.busy && (s.pos == off || s.pos < off && s.first() == off) {
+			if s.gapAt != s.pos {
+				s.gapAt, s.gapSince = s.pos, time.Now()
+			}
+			left := gapWait - time.Since(s.gapSince)
+			if s.pos == off || left <= 0 || sp.readAlone(s.pos, off) {
+				n := s.unqueue(off)
+				s.busy = true
+				s.front = off + n
+				return off - s.pos, true
+			}
+			if timer == nil {
+				timer = time.NewTimer(left)
+			} else {
+				timer.Reset(left)
+			}
+			gap = timer.C
 		}
 		if sp.changed == nil {
 			sp.wake()
@@ -150,15 +267,17 @@ func (sp *spans) wait(ctx context.Context, s *stream, off int64) bool {
 		select {
 		case <-ch:
 			sp.mu.Lock()
+		case <-gap:
+			sp.mu.Lock()
 		case <-ctx.Done():
 			sp.mu.Lock()
+			s.unqueue(off)
 			s.limit = min(s.limit, off)
-			s.tail = -1 // nothing joins a broken queue
 			if !s.busy && s.pos >= s.limit {
 				sp.kill(s)
 			}
 			sp.wake()
-			return false
+			return 0, false
 		}
 	}
 }
@@ -201,15 +320,17 @@ func (sp *spans) closeStream(s *stream) {
 	s.body = nil
 }
 
-// release hands a span on after a range read from it: whole is true when
-// the range was read to its end, false when it stopped part way (the
-// span's position is then lost: it breaks).
+// release hands a span on after a range read n octets from it (those it
+// dropped first included): whole is true when the range was read to its
+// end, false when it stopped part way (the span's position is then lost:
+// it breaks).
 func (sp *spans) release(s *stream, n int64, whole bool) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	s.busy = false
 	s.since = time.Now()
 	s.pos += n
+	s.front = s.pos
 	if !whole || s.pos >= s.limit {
 		sp.kill(s)
 		return
@@ -241,10 +362,13 @@ func (sp *spans) closeAll() {
 	sp.wake()
 }
 
-// spanRange is one range read from a span, in its turn.
+// spanRange is one range read from a span, in its turn: skip octets
+// before it, a gap nobody fills, are dropped first.
 type spanRange struct {
 	sp    *spans
 	s     *stream
+	gap   int64 // octets before the range to drop
+	skip  int64 // of those, still to drop
 	n     int64
 	left  int64
 	key   string
@@ -252,7 +376,28 @@ type spanRange struct {
 	done  bool
 }
 
+// pass drops the gap before the range, if it has not yet.
+func (r *spanRange) pass() error {
+	if r.skip == 0 {
+		return nil
+	}
+	buf := make([]byte, min(r.skip, 256<<10))
+	for r.skip > 0 {
+		k, err := readLeft(r.s.body, buf[:min(r.skip, int64(len(buf)))], &r.skip, r.key)
+		if k > 0 {
+			r.s.idle.Reset(r.quiet)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (r *spanRange) Read(p []byte) (int, error) {
+	if err := r.pass(); err != nil {
+		return 0, err
+	}
 	n, err := readLeft(r.s.body, p, &r.left, r.key)
 	if n > 0 {
 		r.s.idle.Reset(r.quiet)
@@ -263,13 +408,16 @@ func (r *spanRange) Read(p []byte) (int, error) {
 // PassTo implements store.Passer: each piece passed on counts as the span
 // moving, as a Read does.
 func (r *spanRange) PassTo(w io.Writer) (int64, bool, error) {
+	if err := r.pass(); err != nil {
+		return 0, true, err
+	}
 	return passRange(r.s.body, w, &r.left, r.key, func() { r.s.idle.Reset(r.quiet) })
 }
 
 func (r *spanRange) Close() error {
 	if !r.done {
 		r.done = true
-		r.sp.release(r.s, r.n-r.left, r.left == 0)
+		r.sp.release(r.s, r.gap-r.skip+r.n-r.left, r.skip == 0 && r.left == 0)
 	}
 	return nil
 }

@@ -51,13 +51,13 @@ func countingStore(t *testing.T) (*s3.Store, *atomic.Int64) {
 	return openVia(t, srv.URL, fmt.Sprintf("t/%x", id), 0), &ranged
 }
 
-// readRanges reads object o in ranges of size octets, the ranges taken in
-// order by par readers at once (as a download's connections take chunks),
-// or in reverse order by one; stopAt, if not negative, is a range its
+// readRanges reads object o in ranges of size octets, taken by par readers
+// at once (as a download's connections take chunks) in the order order
+// gives (the j-th range taken of n is order(j, n)); stopAt, if not negative, is a range its
 // reader gives up half way through (then read again on its own). With
 // pass, each range is passed on into a TCP connection (store.Passer), as
 // a server passes it to its client, instead of read.
-func readRanges(t *testing.T, o store.Object, size, chunk int64, par int, reverse bool, stopAt int64, pass bool) []byte {
+func readRanges(t *testing.T, o store.Object, size, chunk int64, par int, order func(j, n int64) int64, stopAt int64, pass bool) []byte {
 	t.Helper()
 	rr, ok := o.(store.RangeReader)
 	if !ok {
@@ -75,9 +75,7 @@ func readRanges(t *testing.T, o store.Object, size, chunk int64, par int, revers
 				if j >= n {
 					return
 				}
-				if reverse {
-					j = n - 1 - j
-				}
+				j = order(j, n)
 				off := j * chunk
 				ln := min(chunk, size-off)
 				if j == stopAt {
@@ -118,9 +116,19 @@ func readRanges(t *testing.T, o store.Object, size, chunk int64, par int, revers
 	return got
 }
 
+// Orders in which ranges are taken.
+var (
+	inOrder = func(j, n int64) int64 { return j }
+	reverse = func(j, n int64) int64 { return n - 1 - j }
+	// pairs swapped: 1 0 3 2 5 4 …, as a download's connections' asks
+	// arrive a little out of order
+	swapped = func(j, n int64) int64 { return min(j^1, n-1) }
+)
+
 // Ranges read in order share long responses from the store instead of
-// one request each (which costs the store as much as moving megabytes);
-// ranges out of order, or after one stopped part way, still read right.
+// one request each (which costs the store as much as moving megabytes),
+// also when they arrive a little out of order; ranges out of order, or
+// after one stopped part way, still read right.
 func TestS3RangesInOrderShareResponses(t *testing.T) {
 	s, ranged := countingStore(t)
 	const size, chunk = 48<<20 + 12345, 4 << 20
@@ -128,16 +136,18 @@ func TestS3RangesInOrderShareResponses(t *testing.T) {
 	_, _ = rand.Read(data)
 	storetest.Put(t, s, "big", data)
 	for _, c := range []struct {
-		name    string
-		par     int
-		reverse bool
-		stopAt  int64
-		most    int64
+		name   string
+		par    int
+		order  func(j, n int64) int64
+		stopAt int64
+		most   int64
 	}{
-		{"one reader", 1, false, -1, 2},
-		{"three readers", 3, false, -1, 6},
-		{"reverse", 1, true, -1, 13},
-		{"one stops half way", 2, false, 5, 8},
+		{"one reader", 1, inOrder, -1, 2},
+		{"three readers", 3, inOrder, -1, 4},
+		{"three readers, pairs swapped", 3, swapped, -1, 4},
+		{"one reader, pairs swapped", 1, swapped, -1, 13},
+		{"reverse", 1, reverse, -1, 13},
+		{"one stops half way", 2, inOrder, 5, 8},
 	} {
 		for _, pass := range []bool{false, true} {
 			name := c.name
@@ -151,7 +161,7 @@ func TestS3RangesInOrderShareResponses(t *testing.T) {
 				}
 				defer o.Close()
 				before := ranged.Load()
-				got := readRanges(t, o, size, chunk, c.par, c.reverse, c.stopAt, pass)
+				got := readRanges(t, o, size, chunk, c.par, c.order, c.stopAt, pass)
 				if !bytes.Equal(got, data) {
 					t.Fatal("the ranges read differ from the object")
 				}
