@@ -144,7 +144,8 @@ var errSkipPeer = errors.New("flaxfile: server left out of the transfer")
 type shareFunc func(ctx context.Context, conn *zmtp.Conn, via *peer, q queue) error
 
 // spread runs the chunks todo over up to conns pooled connections, each
-// taking the next chunk whenever its window has room (so a connection that
+// taking the next chunk of its server's run (runs) whenever its window has
+// room (so a connection that
 // runs faster carries more, and all finish together), and returns the
 // first error and how many connections it ran on. It starts on the first
 // connection it gets and takes more one at a time while chunks remain to
@@ -190,27 +191,30 @@ func (c *Client) spreadOnce(ctx context.Context, conns int, todo []int64, share 
 		return 0, nil, err
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	// The queue, chunks given back, and a signal once it has handed out
-	// every chunk: no connection joins after that.
-	all := newQueue(todo)
+	// The chunks, dealt out to each server in runs; chunks given back;
+	// and a signal once every chunk is handed out: no connection joins
+	// after that.
+	all := newRuns(todo, len(peers))
 	drained := make(chan struct{})
 	var once sync.Once
 	var mu sync.Mutex
 	var back []int64
-	q := func() (int64, bool) {
-		mu.Lock()
-		if n := len(back); n > 0 {
-			id := back[n-1]
-			back = back[:n-1]
+	queueOf := func(via *peer) queue {
+		return func() (int64, bool) {
+			mu.Lock()
+			if n := len(back); n > 0 {
+				id := back[n-1]
+				back = back[:n-1]
+				mu.Unlock()
+				return id, true
+			}
 			mu.Unlock()
-			return id, true
+			id, ok := all.take(via)
+			if !ok {
+				once.Do(func() { close(drained) })
+			}
+			return id, ok
 		}
-		mu.Unlock()
-		id, ok := all()
-		if !ok {
-			once.Do(func() { close(drained) })
-		}
-		return id, ok
 	}
 	var cs []*zmtp.Conn
 	var pools []*connPool
@@ -221,7 +225,7 @@ func (c *Client) spreadOnce(ctx context.Context, conns int, todo []int64, share 
 		cs, pools, clean = append(cs, conn), append(pools, via.conns), append(clean, false)
 		mu.Unlock()
 		g.Go(func() error {
-			err := share(gctx, conn, via, q)
+			err := share(gctx, conn, via, queueOf(via))
 			mu.Lock()
 			clean[i] = err == nil
 			mu.Unlock()
@@ -274,8 +278,8 @@ func (c *Client) spreadOnce(ctx context.Context, conns int, todo []int64, share 
 	}
 	err = g.Wait()
 	// Chunks no connection took, all having left: for the next pass too.
-	for id, ok := all(); ok && err == nil; id, ok = all() {
-		back = append(back, id)
+	if err == nil {
+		back = append(back, all.rest()...)
 	}
 	for i, conn := range cs {
 		if clean[i] {

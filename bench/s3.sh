@@ -21,8 +21,9 @@
 # JOBS narrows the rounds to some of dput set dget get set0 get0. The
 # files the gets read are stored first, untimed. Each job's runs are
 # printed with the CPU-seconds the whole machine spent busy during each
-# (store, servers, clients and kernel): on this 2-core VM a job whose
-# CPU-seconds come near twice its time is bound by the cores.
+# (store, servers, clients and kernel; on this 2-core VM a job whose
+# CPU-seconds come near twice its time is bound by the cores), and those
+# SeaweedFS spent.
 #
 # The store keeps its data under a temporary folder beside the repo (the
 # real disk); the files sent live on tmpfs.
@@ -55,6 +56,8 @@ since() { echo "$(now) - $1" | bc; }
 # work included.
 hz=$(getconf CLK_TCK)
 busy() { awk -v hz="$hz" '/^cpu / {printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz}' /proc/stat; }
+# storecpu: CPU-seconds SeaweedFS has spent so far (user and system).
+storecpu() { awk -v hz="$hz" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$(cat "$store/pid")/stat"; }
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {printf "%s", a[int((NR+1)/2)]}'; }
 max_n=0
 for n in $servers; do [ "$n" -gt "$max_n" ] && max_n=$n; done
@@ -97,7 +100,7 @@ start_servers() {
 	done
 }
 
-declare -A t c
+declare -A t c w
 echo "$size_mib MiB per client; SeaweedFS at $ep; $rounds rounds, medians; $(nproc) cores"
 for n in $servers; do
 	clients=$n
@@ -128,6 +131,7 @@ for n in $servers; do
 			warm
 			t0=$(now)
 			c0=$(busy)
+			w0=$(storecpu)
 			case $job in
 			dput) par dput ;;
 			set) par fset ;;
@@ -138,6 +142,7 @@ for n in $servers; do
 			esac
 			t[$n.$job]+="$(since "$t0") "
 			c[$n.$job]+="$(echo "$(busy) - $c0" | bc) "
+			w[$n.$job]+="$(echo "$(storecpu) - $w0" | bc) "
 			if [ "$job" = get ] || [ "$job" = get0 ]; then
 				for i in $(seq "$clients"); do cmp -s "$work/src$i" "$work/outf$i" || { echo "$job $i: wrong file" >&2; exit 1; }; done
 			fi
@@ -160,5 +165,6 @@ for n in $servers; do
 	for job in "${jobs[@]}"; do
 		printf '   %-5s runs: %s\n' "$job" "${t[$n.$job]}"
 		printf '   %-5s CPU-s: %s(median %s)\n' "$job" "${c[$n.$job]}" "$(echo "${c[$n.$job]}" | median)"
+		printf '   %-5s store CPU-s: %s(median %s)\n' "$job" "${w[$n.$job]}" "$(echo "${w[$n.$job]}" | median)"
 	done
 done
