@@ -132,12 +132,8 @@ func (o *object) ReadRange(ctx context.Context, off, n int64) (io.ReadCloser, er
 // had: the range is then read on its own.
 func (o *object) onSpan(ctx context.Context, s *stream, opened bool, off, n int64) io.ReadCloser {
 	if opened {
-		sctx, stop := context.WithCancel(context.Background())
-		t := time.AfterFunc(o.s.timeout, stop)
-		body, err := o.get(sctx, off, s.end-off)
-		t.Stop()
+		body, stop, err := o.openSpan(off, s.end)
 		if err != nil {
-			stop()
 			o.spans.mu.Lock()
 			o.spans.kill(s)
 			o.spans.mu.Unlock()
@@ -152,7 +148,37 @@ func (o *object) onSpan(ctx context.Context, s *stream, opened bool, off, n int6
 	if !ok {
 		return nil
 	}
-	return &spanRange{sp: &o.spans, s: s, gap: skip, skip: skip, n: n, left: n, key: o.info.Key, quiet: o.s.timeout}
+	r := &spanRange{sp: &o.spans, s: s, gap: skip, skip: skip, n: n, left: n, key: o.info.Key, quiet: o.s.timeout}
+	if skip > reopenPast {
+		// A long gap costs the store more to send than a new request.
+		body, stop, err := o.openSpan(off, s.end)
+		if err == nil {
+			if !o.spans.ready(s, body, stop, o.s.timeout) {
+				o.spans.release(s, 0, false)
+				return nil
+			}
+			r.skip = 0
+		}
+	}
+	return r
+}
+
+// reopenPast is the longest gap a span reads past; after a longer one it
+// opens a new response where the next range begins.
+const reopenPast = 4 << 20
+
+// openSpan opens a span's response, from off to end, bounded in its wait
+// for the store's answer by the store's timeout.
+func (o *object) openSpan(off, end int64) (io.ReadCloser, func(), error) {
+	sctx, stop := context.WithCancel(context.Background())
+	t := time.AfterFunc(o.s.timeout, stop)
+	body, err := o.get(sctx, off, end-off)
+	t.Stop()
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return body, stop, nil
 }
 
 // get opens the store's response for n > 0 octets at off, pinned to the

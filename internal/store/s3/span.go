@@ -18,11 +18,11 @@ import (
 // at once, so they arrive a little out of order: a range may join a span
 // ahead of the ranges queued there, leaving a gap of at most maxGap that
 // the range it misses fills when it comes. A gap nobody fills (its range
-// was read on its own before the span began, or never comes) is read past
-// and dropped: at once when a range read on its own covers it, else after
-// gapWait. Ranges out of order with no span to join (a resumed download,
-// one spread over several servers) are each read with a request of their
-// own.
+// was read on its own before the span began, or never comes) is passed
+// over, at once when a range read on its own covers it, else after
+// gapWait: read and dropped when short, else by a new response from the
+// next range on (object.onSpan). Ranges out of order with no span to join
+// (a resumed download) are each read with a request of their own.
 const (
 	maxSpans = 4        // per open version; the least recently used idle one goes
 	seenEnds = 16       // recent range ends remembered to recognise order
@@ -205,8 +205,9 @@ func (sp *spans) join(off, n, size int64) (s *stream, opened bool) {
 	return s, true
 }
 
-// ready gives a new span its response, held by the range that opened it;
-// false when the span broke meanwhile (the response is then closed).
+// ready gives a span its response: a new span's, held by the range that
+// opened it, or a new one its holder moved on to (the old one is closed).
+// False when the span broke meanwhile (the response is then closed).
 func (sp *spans) ready(s *stream, body io.ReadCloser, stop func(), quiet time.Duration) bool {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
@@ -215,8 +216,14 @@ func (sp *spans) ready(s *stream, body io.ReadCloser, stop func(), quiet time.Du
 		_ = body.Close()
 		return false
 	}
+	if s.body != nil {
+		s.stop()
+		_ = s.body.Close()
+	}
 	s.body, s.stop = body, stop
-	s.idle = time.AfterFunc(quiet, func() { sp.expire(s) })
+	if s.idle == nil {
+		s.idle = time.AfterFunc(quiet, func() { sp.expire(s) })
+	}
 	return true
 }
 

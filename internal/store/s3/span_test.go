@@ -123,6 +123,15 @@ var (
 	// pairs swapped: 1 0 3 2 5 4 …, as a download's connections' asks
 	// arrive a little out of order
 	swapped = func(j, n int64) int64 { return min(j^1, n-1) }
+	// 3 2 0 1 4 5 …: a span opens at 1 after 2 and 3 were read on their
+	// own; 4 joins it past a gap of two ranges, which it reads anew
+	// from, instead of reading through them
+	late = func(j, n int64) int64 {
+		if j < 4 {
+			return []int64{3, 2, 0, 1}[j]
+		}
+		return j
+	}
 )
 
 // Ranges read in order share long responses from the store instead of
@@ -146,6 +155,7 @@ func TestS3RangesInOrderShareResponses(t *testing.T) {
 		{"three readers", 3, inOrder, -1, 4},
 		{"three readers, pairs swapped", 3, swapped, -1, 4},
 		{"one reader, pairs swapped", 1, swapped, -1, 13},
+		{"one reader, a span past ranges read on their own", 1, late, -1, 5},
 		{"reverse", 1, reverse, -1, 13},
 		{"one stops half way", 2, inOrder, 5, 8},
 	} {
