@@ -37,7 +37,7 @@ type claim struct{ off, n int64 }
 // stream is one span: a long response of an open version that ranges
 // read in turn. pos is where the response stands; front is where it will
 // stand once the range reading it is done; queue holds the ranges waiting
-// their turn, tail the furthest end among them. A span that moves nothing
+// their turn. A span that moves nothing
 // for the store's timeout, held or idle, is closed, as a single range read
 // would have timed out; so is one whose queue breaks (a range that gave up
 // waiting, or stopped part way).
@@ -47,7 +47,6 @@ type stream struct {
 	idle     *time.Timer
 	pos      int64
 	front    int64
-	tail     int64
 	queue    []claim
 	end      int64
 	limit    int64 // where the queue broke (a range gave up): end until then
@@ -62,15 +61,17 @@ type stream struct {
 // before its limit, at most maxGap past its queue, overlapping no range
 // queued there.
 func (s *stream) takes(off, n int64) bool {
-	if s.dead || off < s.front || off+n > s.limit || off > s.tail+maxGap {
+	if s.dead || off < s.front || off+n > s.limit {
 		return false
 	}
+	reach := s.front // the furthest end claimed
 	for _, q := range s.queue {
 		if off < q.off+q.n && q.off < off+n {
 			return false
 		}
+		reach = max(reach, q.off+q.n)
 	}
-	return true
+	return off <= reach+maxGap
 }
 
 // first is the lowest offset queued on s, or -1.
@@ -179,7 +180,6 @@ func (sp *spans) join(off, n, size int64) (s *stream, opened bool) {
 	for _, c := range sp.list {
 		if c.takes(off, n) {
 			c.queue = append(c.queue, claim{off, n})
-			c.tail = max(c.tail, off+n)
 			return c, false
 		}
 	}
@@ -200,7 +200,7 @@ func (sp *spans) join(off, n, size int64) (s *stream, opened bool) {
 		}
 		sp.drop(old)
 	}
-	s = &stream{pos: off, front: off + n, tail: off + n, end: size, limit: size, busy: true, gapAt: -1}
+	s = &stream{pos: off, front: off + n, end: size, limit: size, busy: true, gapAt: -1}
 	sp.list = append(sp.list, s)
 	return s, true
 }
