@@ -25,6 +25,9 @@
 # CPU-seconds come near twice its time is bound by the cores), and those
 # SeaweedFS spent.
 #
+# Beside each ratio of medians, the median of the ratios paired by round
+# (the direct job's time over ours in the same round).
+#
 # The store keeps its data under a temporary folder beside the repo (the
 # real disk); the files sent live on tmpfs.
 set -euo pipefail
@@ -158,6 +161,15 @@ for n in $servers; do
 	[ "$spread" = 1 ] && printf 'one client spread over '
 	printf '%d server(s): set %6.2f s, direct put %6.2f s: %.2f   get %6.2f s, direct get %6.2f s: %.2f   server peak MiB: %s\n' \
 		"$n" "$set_" "$dput" "$(ratio "$dput" "$set_")" "$get" "$dget" "$(ratio "$dget" "$get")" "$hwm"
+	# paired BASE JOB: the median over rounds of BASE's time over JOB's
+	# in the same round, which a slow phase of the VM lasting a round
+	# moves less than it moves a ratio of medians.
+	paired() {
+		[ -n "${t[$n.$1]:-}" ] && [ -n "${t[$n.$2]:-}" ] || { echo 0; return; }
+		paste <(echo "${t[$n.$1]}" | tr ' ' '\n' | grep .) <(echo "${t[$n.$2]}" | tr ' ' '\n' | grep .) |
+			awk '{printf "%.4f ", $1 / $2}' | median
+	}
+	printf '   paired by round: set %.2f   get %.2f\n' "$(paired dput set)" "$(paired dget get)"
 	if [ -n "${BASELINE_BIN:-}" ]; then
 		set0=$(m set0); get0=$(m get0)
 		printf '   baseline: set %6.2f s: %.2f   get %6.2f s: %.2f\n' "$set0" "$(ratio "$dput" "$set0")" "$get0" "$(ratio "$dget" "$get0")"
