@@ -18,7 +18,10 @@
 #
 # BASELINE_BIN=path also runs N servers of another build on their own
 # prefix and measures its set and get (set0, get0) in the same rounds;
-# JOBS narrows the rounds to some of dput set dget get set0 get0. The
+# JOBS narrows the rounds to some of dput set dget get set0 get0 rget
+# (rget: the direct get through a bare relay per client, bench/relay,
+# which passes octets on with splice and does nothing else: what one more
+# hop costs on this machine, apart from FlaxFile). The
 # files the gets read are stored first, untimed. Each job's runs are
 # printed with the CPU-seconds the whole machine spent busy during each
 # (store, servers, clients and kernel; on this 2-core VM a job whose
@@ -48,6 +51,7 @@ cleanup() {
 trap cleanup EXIT
 go build -o "$work/flaxfile" ./cmd/flaxfile
 go build -o "$work/s3direct" ./bench/s3direct
+go build -o "$work/relay" ./bench/relay
 eval "$(.ci/seaweedfs "$store")"
 ep=$FLAXFILE_TEST_S3
 bucket=$FLAXFILE_TEST_S3_BUCKET
@@ -77,6 +81,7 @@ par() {
 }
 dput() { "$work/s3direct" -endpoint "$ep" -bucket "$bucket" put "$work/src$1" "direct/f$1"; }
 dget() { "$work/s3direct" -endpoint "$ep" -bucket "$bucket" get "direct/f$1" "$work/outd$1"; }
+rget() { "$work/s3direct" -endpoint "http://${raddrs[$(($1 - 1))]}" -bucket "$bucket" get "direct/f$1" "$work/outr$1"; }
 # where: client i's server, or with SPREAD=1 all of them.
 where() { if [ "$spread" = 1 ]; then (IFS=,; echo "${addrs[*]}"); else echo "${addrs[$(($1 - 1))]}"; fi; }
 fset() { ff --server "$(where "$1")" --quiet set "$work/src$1" "f$1"; }
@@ -112,6 +117,15 @@ for n in $servers; do
 	start_servers "$work/flaxfile" bench
 	addrs=("${started[@]}")
 	nours=${#spids[@]}
+	raddrs=()
+	if [[ " ${jobs[*]} " == *" rget "* ]]; then
+		for i in $(seq "$clients"); do
+			"$work/relay" -target "${ep#http://}" >"$work/relay$i.addr" &
+			spids+=($!)
+			until [ -s "$work/relay$i.addr" ]; do sleep 0.01; done
+			raddrs+=("$(head -1 "$work/relay$i.addr")")
+		done
+	fi
 	if [ -n "${BASELINE_BIN:-}" ]; then
 		start_servers "$work/flaxfile0" bench0
 		addrs0=("${started[@]}")
@@ -139,6 +153,7 @@ for n in $servers; do
 			dput) par dput ;;
 			set) par fset ;;
 			dget) par dget ;;
+			rget) par rget ;;
 			get) par fget ;;
 			set0) par fset0 ;;
 			get0) par fget0 ;;
@@ -148,6 +163,9 @@ for n in $servers; do
 			w[$n.$job]+="$(echo "$(storecpu) - $w0" | bc) "
 			if [ "$job" = get ] || [ "$job" = get0 ]; then
 				for i in $(seq "$clients"); do cmp -s "$work/src$i" "$work/outf$i" || { echo "$job $i: wrong file" >&2; exit 1; }; done
+			fi
+			if [ "$job" = rget ]; then
+				for i in $(seq "$clients"); do cmp -s "$work/src$i" "$work/outr$i" || { echo "$job $i: wrong file" >&2; exit 1; }; done
 			fi
 		done
 	done
@@ -170,6 +188,10 @@ for n in $servers; do
 			awk '{printf "%.4f ", $1 / $2}' | median
 	}
 	printf '   paired by round: set %.2f   get %.2f\n' "$(paired dput set)" "$(paired dget get)"
+	if [ -n "${t[$n.rget]:-}" ]; then
+		rget=$(m rget)
+		printf '   direct get through a bare relay %6.2f s: %.2f, paired by round %.2f\n' "$rget" "$(ratio "$dget" "$rget")" "$(paired dget rget)"
+	fi
 	if [ -n "${BASELINE_BIN:-}" ]; then
 		set0=$(m set0); get0=$(m get0)
 		printf '   baseline: set %6.2f s: %.2f   get %6.2f s: %.2f\n' "$set0" "$(ratio "$dput" "$set0")" "$get0" "$(ratio "$dget" "$get0")"
