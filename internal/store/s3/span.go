@@ -136,10 +136,10 @@ func (sp *spans) readAlone(from, to int64) bool {
 		if from >= to {
 			return true
 		}
-		next := from
+		next := from // the furthest end of a range covering from
 		for i := range min(sp.nsolo, seenSolo) {
 			if q := sp.solo[i]; q.off <= from && from < q.off+q.n {
-				next = q.off + q.n
+				next = max(next, q.off+q.n)
 			}
 		}
 		if next == from {
